@@ -1,0 +1,18 @@
+// Command gitshift runs canary releases for Argo CD + Istio through Git.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gitshift/gitshift/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], cli.StdStreams())
+	stop()
+	os.Exit(code)
+}
