@@ -44,6 +44,11 @@ type HelmSource struct {
 	IgnoreMissingValueFiles bool                `json:"ignoreMissingValueFiles,omitempty"`
 	SkipCrds                bool                `json:"skipCrds,omitempty"`
 	Version                 string              `json:"version,omitempty"`
+	// Added by gitshift (Argo CD fields consulted when templating).
+	SkipTests            bool     `json:"skipTests,omitempty"`
+	SkipSchemaValidation bool     `json:"skipSchemaValidation,omitempty"`
+	KubeVersion          string   `json:"kubeVersion,omitempty"`
+	APIVersions          []string `json:"apiVersions,omitempty"`
 }
 
 type HelmParameter struct {

@@ -78,6 +78,16 @@ type Result struct {
 	Ignored []Ignored `json:"ignored"`
 	// Files are the manifest files (repo-relative) Argo CD reads and applies.
 	Files []string `json:"files"`
+	// ReadFiles are all repo files the render consumed (manifests, chart
+	// files, value files, kustomize inputs): not "unused" for check.
+	ReadFiles []string `json:"readFiles"`
+	// Path is the app path, repo-relative ("." for the root).
+	Path string `json:"path"`
+	// Source is the effective source after .argocd-source*.yaml merging.
+	Source AppSource `json:"source"`
+	// Warnings are conditions Argo CD reports without failing, e.g.
+	// RepeatedResourceWarning for duplicate objects (last one wins).
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // ManifestError is an error Argo CD's repo-server would also fail on (the

@@ -1,0 +1,155 @@
+package source
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// originAnnotation is set by kustomize's buildMetadata: [originAnnotations];
+// gitshift injects it to learn each object's source file, then strips it.
+const originAnnotation = "config.kubernetes.io/origin"
+
+// renderKustomize runs `kustomize build <appPath>` in-process (krusty with
+// kustomize's default options, as Argo CD calls it) after applying the
+// Application's kustomize overrides to the root kustomization in memory.
+func renderKustomize(root, appPath string, k *KustomizeSource, res *Result) ([]Object, error) {
+	kfile := ""
+	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if p := filepath.Join(appPath, n); filesys.MakeFsOnDisk().Exists(p) {
+			kfile = p
+			break
+		}
+	}
+	if kfile == "" {
+		return nil, &ManifestError{File: relSlash(root, appPath), Msg: "kustomize source without a kustomization file"}
+	}
+	fs := &overlayFS{FileSystem: filesys.MakeFsOnDisk(), root: root, kfile: kfile, edit: k}
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionLegacy // kustomize build's default
+	resMap, err := krusty.MakeKustomizer(opts).Run(fs, appPath)
+	if err != nil {
+		return nil, &ManifestError{File: relSlash(root, kfile), Msg: "kustomize build failed", Err: err}
+	}
+	out, err := resMap.AsYaml()
+	if err != nil {
+		return nil, fmt.Errorf("kustomize output: %w", err)
+	}
+	res.ReadFiles = append(res.ReadFiles, fs.read...)
+	krel := relSlash(root, kfile)
+	docs, err := splitYAML(out)
+	if err != nil {
+		return nil, &ManifestError{File: krel, Msg: "failed to unmarshal kustomize output", Err: err}
+	}
+	lines := newLineFinder(root)
+	objs := make([]Object, 0, len(docs))
+	for _, d := range docs {
+		o, _, err := flatten(krel, rawDoc{obj: d.obj, doc: d.doc, line: 0})
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range o {
+			if fs.injectedOrigin {
+				x.Source = originProvenance(x, root, appPath, krel, lines)
+			}
+			objs = append(objs, x)
+		}
+	}
+	return objs, nil
+}
+
+// originProvenance reads and strips the origin annotation. File is the
+// resource file the object came from; Line is best effort (first document
+// of that file with the same kind and a name contained in the output name,
+// since prefixes and suffixes may have been added).
+func originProvenance(o Object, root, appPath, krel string, lf *lineFinder) Provenance {
+	p := Provenance{File: krel, Doc: 0, Item: -1}
+	ann := o.GetAnnotations()
+	raw, ok := ann[originAnnotation]
+	if !ok {
+		return p
+	}
+	delete(ann, originAnnotation)
+	if len(ann) == 0 {
+		ann = nil
+	}
+	o.SetAnnotations(ann)
+	var origin struct {
+		Path         string `json:"path"`
+		ConfiguredIn string `json:"configuredIn"`
+	}
+	if yaml.Unmarshal([]byte(raw), &origin) != nil {
+		return p
+	}
+	rel := origin.Path
+	if rel == "" {
+		rel = origin.ConfiguredIn
+	}
+	if rel == "" || strings.Contains(rel, "://") {
+		return p
+	}
+	file := filepath.Join(appPath, filepath.FromSlash(rel))
+	if !inside(root, file) {
+		return p
+	}
+	p.File = relSlash(root, file)
+	p.Doc, p.Line = lf.find(file, o.GetKind(), o.GetName())
+	return p
+}
+
+// overlayFS is the on-disk filesystem with the root kustomization edited in
+// memory (so the checkout is never modified), reads recorded and confined
+// to the repo.
+type overlayFS struct {
+	filesys.FileSystem
+	root, kfile    string
+	edit           *KustomizeSource
+	read           []string
+	injectedOrigin bool
+}
+
+func (f *overlayFS) ReadFile(path string) ([]byte, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	if !inside(f.root, abs) {
+		return nil, fmt.Errorf("%s: outside the repository", path)
+	}
+	data, err := f.FileSystem.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f.read = append(f.read, relSlash(f.root, abs))
+	if abs != f.kfile {
+		return data, nil
+	}
+	return f.editKustomization(data)
+}
+
+func (f *overlayFS) editKustomization(data []byte) ([]byte, error) {
+	m := map[string]any{}
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return data, nil // let kustomize report it with its own message
+	}
+	if k := f.edit; k != nil {
+		applyKustomizeEdits(m, k)
+	}
+	bm, _ := m["buildMetadata"].([]any)
+	has := false
+	for _, v := range bm {
+		has = has || v == "originAnnotations"
+	}
+	if !has {
+		m["buildMetadata"] = append(bm, "originAnnotations")
+		f.injectedOrigin = true
+	}
+	return yaml.Marshal(m)
+}

@@ -1,0 +1,162 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// appManifest is the wire shape of an argoproj.io Application.
+type appManifest struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name      string `json:"name"`
+		Namespace string `json:"namespace"`
+	} `json:"metadata"`
+	Spec struct {
+		Project     string      `json:"project"`
+		Source      *AppSource  `json:"source"`
+		Sources     []AppSource `json:"sources"`
+		Destination Destination `json:"destination"`
+		SyncPolicy  *SyncPolicy `json:"syncPolicy"`
+	} `json:"spec"`
+}
+
+// ParseApplications returns every `kind: Application` (apiVersion
+// argoproj.io/*) document in a multi-document YAML stream. file is recorded
+// as the Origin (pass it repo-relative). Syntax or shape errors are
+// *ManifestError; Applications decoded before the error are returned too.
+func ParseApplications(data []byte, file string) ([]Application, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var apps []Application
+	for i := 0; ; i++ {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return apps, nil
+			}
+			return apps, &ManifestError{File: file, Line: yamlErrLine(err), Msg: "invalid YAML", Err: err}
+		}
+		if len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
+			continue
+		}
+		root := n.Content[0]
+		if !isApplicationNode(root) {
+			continue
+		}
+		line := root.Line
+		if len(root.Content) > 0 {
+			line = root.Content[0].Line
+		}
+		app, err := decodeApplication(&n)
+		if err != nil {
+			return apps, &ManifestError{File: file, Line: line, Msg: "invalid Application", Err: err}
+		}
+		app.Origin = Provenance{File: file, Doc: i, Line: line, Item: -1}
+		apps = append(apps, app)
+	}
+}
+
+func isApplicationNode(m *yaml.Node) bool {
+	var kind, apiVersion string
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		switch m.Content[i].Value {
+		case "kind":
+			kind = m.Content[i+1].Value
+		case "apiVersion":
+			apiVersion = m.Content[i+1].Value
+		}
+	}
+	return kind == "Application" && strings.HasPrefix(apiVersion, "argoproj.io/")
+}
+
+func decodeApplication(n *yaml.Node) (Application, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return Application{}, err
+	}
+	v, err := normalize(v)
+	if err != nil {
+		return Application{}, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Application{}, err
+	}
+	var m appManifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Application{}, err
+	}
+	app := Application{
+		Name: m.Metadata.Name, Namespace: m.Metadata.Namespace, Project: m.Spec.Project,
+		Destination: m.Spec.Destination, SyncPolicy: m.Spec.SyncPolicy, Sources: m.Spec.Sources,
+	}
+	// Argo CD uses `sources` when it is set and ignores `source` then.
+	if len(app.Sources) == 0 && m.Spec.Source != nil {
+		app.Sources = []AppSource{*m.Spec.Source}
+	}
+	return app, nil
+}
+
+// FindApplications walks repoRoot (skipping .git and Helm chart templates,
+// which are not plain YAML) for .yaml/.yml files and returns every
+// Application found, with repo-relative Origins. A malformed file that
+// mentions `kind: Application` yields a *ManifestError; all such errors are
+// joined and returned alongside the Applications that did parse.
+func FindApplications(repoRoot string) ([]Application, error) {
+	root, err := cleanRoot(repoRoot)
+	if err != nil {
+		return nil, err
+	}
+	var apps []Application
+	var errs []error
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" || isChartTemplatesDir(p) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		ext := filepath.Ext(p)
+		if !d.Type().IsRegular() || (ext != ".yaml" && ext != ".yml") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", relSlash(root, p), err)
+		}
+		if !bytes.Contains(data, []byte("Application")) {
+			return nil
+		}
+		found, perr := ParseApplications(data, relSlash(root, p))
+		apps = append(apps, found...)
+		if perr != nil && bytes.Contains(data, []byte("kind: Application")) {
+			errs = append(errs, perr)
+		}
+		return nil
+	})
+	if err != nil {
+		return apps, err
+	}
+	return apps, errors.Join(errs...)
+}
+
+func isChartTemplatesDir(p string) bool {
+	if filepath.Base(p) != "templates" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(filepath.Dir(p), "Chart.yaml"))
+	return err == nil
+}

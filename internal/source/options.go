@@ -1,0 +1,57 @@
+package source
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Options tune Render to one Argo CD deployment.
+type Options struct {
+	// ArgoCDVersion selects version-dependent behaviour, e.g. "2.14" or
+	// "3.1". Empty means the newest behaviour.
+	ArgoCDVersion string
+	// Helm renders chart templates. Nil uses the engine registered with
+	// RegisterHelmEngine (package source/helmengine registers itself).
+	Helm HelmEngine
+	// MaxCombinedManifestSize mirrors the repo-server's
+	// --max-combined-directory-manifests-size; 0 means the default 10M.
+	MaxCombinedManifestSize int64
+}
+
+// DefaultMaxCombinedManifestSize is Argo CD's default limit (10M) on the
+// summed size of a directory source's manifest files.
+const DefaultMaxCombinedManifestSize = 10 * 1024 * 1024
+
+type version struct{ major, minor int }
+
+// newest is used for an empty ArgoCDVersion: it enables every gated rule.
+var newest = version{major: 1 << 20}
+
+func parseVersion(s string) (version, error) {
+	if s == "" {
+		return newest, nil
+	}
+	t := strings.TrimPrefix(strings.TrimSpace(s), "v")
+	parts := strings.SplitN(t, ".", 3)
+	if len(parts) < 2 {
+		parts = append(parts, "0")
+	}
+	maj, err1 := strconv.Atoi(parts[0])
+	min, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil || maj < 0 || min < 0 {
+		return version{}, fmt.Errorf("invalid Argo CD version %q (want e.g. 2.14 or 3.1)", s)
+	}
+	return version{maj, min}, nil
+}
+
+func (v version) atLeast(major, minor int) bool {
+	return v.major > major || (v.major == major && v.minor >= minor)
+}
+
+func (o Options) maxSize() int64 {
+	if o.MaxCombinedManifestSize > 0 {
+		return o.MaxCombinedManifestSize
+	}
+	return DefaultMaxCombinedManifestSize
+}

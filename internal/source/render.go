@@ -1,0 +1,105 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+)
+
+// Render renders one source of app against the checkout at repoRoot the way
+// Argo CD's repo-server would (the caller decided that src.RepoURL is this
+// checkout). Errors Argo CD would also fail on are *ManifestError; sources
+// gitshift cannot render offline give *UnsupportedError.
+func Render(ctx context.Context, repoRoot string, app *Application, src AppSource, opts Options) (*Result, error) {
+	v, err := parseVersion(opts.ArgoCDVersion)
+	if err != nil {
+		return nil, err
+	}
+	root, err := cleanRoot(repoRoot)
+	if err != nil {
+		return nil, err
+	}
+	if src.Chart != "" {
+		return nil, &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf("chart %q from a Helm repository cannot be rendered offline", src.Chart)}
+	}
+	appPath, err := resolveAppPath(root, src.Path)
+	if err != nil {
+		return nil, appError(app, err)
+	}
+	if err := CheckOutOfBoundsSymlinks(root); err != nil {
+		return nil, err
+	}
+	eff, used, err := mergeSourceOverrides(normalizeSource(src), appPath, root, app.Name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := explicitType(eff)
+	if err != nil {
+		return nil, appError(app, err)
+	}
+	if t == "" {
+		if t, err = DetectType(appPath); err != nil {
+			return nil, err
+		}
+	}
+	relPath, _ := filepath.Rel(root, appPath)
+	res := &Result{Type: t, Path: filepath.ToSlash(relPath), Source: eff, ReadFiles: used}
+	var objs []Object
+	switch t {
+	case TypePlugin:
+		return nil, errPlugin()
+	case TypeDirectory:
+		w, err := newDirWalk(root, appPath, eff.Directory, v, opts.maxSize(), res)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.run(ctx); err != nil {
+			return nil, err
+		}
+		objs = w.objs
+	case TypeHelm:
+		if objs, err = renderHelm(ctx, root, appPath, app, eff, opts, res); err != nil {
+			return nil, err
+		}
+	case TypeKustomize:
+		if objs, err = renderKustomize(root, appPath, eff.Kustomize, res); err != nil {
+			return nil, err
+		}
+	}
+	var warns []Warning
+	res.Objects, warns = dedupe(objs, app.Destination.Namespace)
+	res.Warnings = append(res.Warnings, warns...)
+	res.ReadFiles = sortedUnique(res.ReadFiles)
+	return res, nil
+}
+
+// cleanRoot makes repoRoot absolute with symlinks resolved, so that every
+// in-bounds check compares like with like.
+func cleanRoot(repoRoot string) (string, error) {
+	abs, err := filepath.Abs(repoRoot)
+	if err != nil {
+		return "", fmt.Errorf("repo root: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", fmt.Errorf("repo root: %w", err)
+	}
+	return real, nil
+}
+
+// appError points a source-level error at the Application manifest.
+func appError(app *Application, err error) error {
+	return &ManifestError{File: app.Origin.File, Line: app.Origin.Line, Msg: fmt.Sprintf("application %q", app.Name), Err: err}
+}
+
+func sortedUnique(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}

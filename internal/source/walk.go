@@ -1,0 +1,219 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// manifestFileRE is Argo CD's directory-source extension filter
+// (case-sensitive: x.YAML is not read).
+var manifestFileRE = regexp.MustCompile(`^.*\.(yaml|yml|json|jsonnet)$`)
+
+// nearManifestRE finds names that were probably meant as manifests but
+// fail manifestFileRE: wrong case (x.YAML, x.Yml) or an extra suffix
+// (x.yaml.txt, x.yaml~, x.json.bak). Only these are reported as
+// IgnoredExtension, so README.md and friends do not flood the list.
+var nearManifestRE = regexp.MustCompile(`(?i)\.(ya?ml|json|jsonnet)([.~_-].*)?$`)
+
+// skipMarker excludes a file from rendering in Argo CD 3.1+.
+const skipMarker = "+argocd:skip-file-rendering"
+
+// dirWalk renders a directory source.
+type dirWalk struct {
+	repoRoot, appPath string
+	recurse           bool
+	include, exclude  *matcher
+	skipMarker        bool
+	maxSize           int64
+	total             int64
+	res               *Result
+	objs              []Object
+}
+
+func newDirWalk(repoRoot, appPath string, d *DirectorySource, v version, maxSize int64, res *Result) (*dirWalk, error) {
+	w := &dirWalk{repoRoot: repoRoot, appPath: appPath, skipMarker: v.atLeast(3, 1), maxSize: maxSize, res: res}
+	if d != nil {
+		w.recurse = d.Recurse
+		if len(d.Jsonnet) > 0 {
+			return nil, &UnsupportedError{Type: TypeDirectory, What: "directory.jsonnet (Jsonnet) cannot be rendered by gitshift"}
+		}
+		if d.Include != "" {
+			m, _ := compileMatcher(d.Include) // a bad pattern matches nothing, as in Argo CD
+			w.include = &m
+		}
+		if d.Exclude != "" {
+			m, _ := compileMatcher(d.Exclude)
+			w.exclude = &m
+		}
+	}
+	return w, nil
+}
+
+func (w *dirWalk) rel(path string) string {
+	r, err := filepath.Rel(w.repoRoot, path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(r)
+}
+
+func (w *dirWalk) ignore(path string, reason IgnoreReason, detail string) {
+	w.res.Ignored = append(w.res.Ignored, Ignored{File: w.rel(path), Reason: reason, Detail: detail})
+}
+
+// filtered applies exclude then include to the app-relative path.
+func (w *dirWalk) filtered(path string) (IgnoreReason, bool) {
+	relApp, _ := filepath.Rel(w.appPath, path)
+	if w.exclude != nil && w.exclude.match(relApp) {
+		return IgnoredExcluded, true
+	}
+	if w.include != nil && !w.include.match(relApp) {
+		return IgnoredNotIncluded, true
+	}
+	return "", false
+}
+
+func (w *dirWalk) run(ctx context.Context) error {
+	return filepath.WalkDir(w.appPath, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path == w.appPath {
+				return nil
+			}
+			if name == ".git" {
+				return filepath.SkipDir // never in a repo-server checkout's app tree
+			}
+			if !w.recurse {
+				w.listRecurseOff(path)
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		return w.file(path, d)
+	})
+}
+
+func (w *dirWalk) file(path string, d fs.DirEntry) error {
+	name := d.Name()
+	if d.Type()&fs.ModeSymlink != 0 {
+		fi, err := os.Stat(path)
+		switch {
+		case err == nil && fi.IsDir():
+			w.ignore(path, IgnoredSymlinkDir, "symlinked directories are not followed")
+			return nil
+		case !manifestFileRE.MatchString(name):
+			return nil
+		case err != nil || !fi.Mode().IsRegular():
+			w.ignore(path, IgnoredSymlinkOther, "dangling or non-regular symlink")
+			return nil
+		}
+	}
+	if !manifestFileRE.MatchString(name) {
+		if nearManifestRE.MatchString(name) {
+			w.ignore(path, IgnoredExtension, "extension must be .yaml, .yml, .json or .jsonnet (case-sensitive)")
+		}
+		return nil
+	}
+	if reason, skip := w.filtered(path); skip {
+		w.ignore(path, reason, "")
+		return nil
+	}
+	if d.Type()&fs.ModeSymlink != 0 {
+		if err := w.checkSymlinkTarget(path); err != nil {
+			return err
+		}
+	}
+	return w.read(path)
+}
+
+func (w *dirWalk) checkSymlinkTarget(path string) error {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("resolving symlink %s: %w", w.rel(path), err)
+	}
+	if !inside(w.repoRoot, real) {
+		return &ManifestError{File: w.rel(path), Msg: "illegal filepath in symlink"}
+	}
+	return nil
+}
+
+func (w *dirWalk) read(path string) error {
+	rel := w.rel(path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", rel, err)
+	}
+	w.total += fi.Size()
+	if w.total > w.maxSize {
+		return &ManifestError{File: rel, Msg: fmt.Sprintf("exceeded max combined manifest file size %d", w.maxSize)}
+	}
+	if strings.HasSuffix(path, ".jsonnet") {
+		return &UnsupportedError{Type: TypeDirectory, File: rel, What: "Jsonnet files cannot be rendered by gitshift"}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", rel, err)
+	}
+	if w.skipMarker && bytes.Contains(data, []byte(skipMarker)) {
+		w.ignore(path, IgnoredSkipMarker, skipMarker)
+		return nil
+	}
+	objs, warns, ignored, err := decodeManifestFile(rel, data)
+	if err != nil {
+		return err
+	}
+	if ignored {
+		w.ignore(path, IgnoredNotK8s, "first document is not a Kubernetes object")
+		return nil
+	}
+	w.objs = append(w.objs, objs...)
+	w.res.Warnings = append(w.res.Warnings, warns...)
+	w.res.Files = append(w.res.Files, rel)
+	w.res.ReadFiles = append(w.res.ReadFiles, rel)
+	return nil
+}
+
+// listRecurseOff records every file below a skipped subdirectory that Argo
+// CD would have read with recurse: true. This is the silent pitfall.
+func (w *dirWalk) listRecurseOff(dir string) {
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 || !manifestFileRE.MatchString(d.Name()) {
+			return nil
+		}
+		if reason, skip := w.filtered(path); skip {
+			w.ignore(path, reason, "")
+			return nil
+		}
+		w.ignore(path, IgnoredRecurseOff, "in a subdirectory; the directory source has no recurse: true")
+		return nil
+	})
+}
+
+// inside reports whether path is root or below it (both cleaned, absolute).
+func inside(root, path string) bool {
+	if path == root {
+		return true
+	}
+	return strings.HasPrefix(path, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator))
+}
