@@ -1,0 +1,164 @@
+package policy
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadValid(t *testing.T) {
+	for _, f := range []string{
+		"testdata/valid-minimal.yaml",
+		"testdata/valid-multidoc.yaml",
+		"../../../config/samples/canarypolicy-bookinfo.yaml",
+		"../../../config/samples/canarypolicy-bookinfo-helm.yaml",
+	} {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			p, err := LoadFile(f, "")
+			if err != nil {
+				t.Fatalf("LoadFile: %v", err)
+			}
+			if p.Spec.Steps[len(p.Spec.Steps)-1].Weight != 100 {
+				t.Errorf("last step %d, want 100", p.Spec.Steps[len(p.Spec.Steps)-1].Weight)
+			}
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	p, err := LoadFile("testdata/valid-minimal.yaml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Spec
+	if got := weights(s.Steps); got != "5,25,50,100" {
+		t.Errorf("steps %s, want 5,25,50,100", got)
+	}
+	for _, st := range s.Steps {
+		if st.MinDuration.Duration != DefaultMinDuration || st.MaxDuration.Duration != DefaultMaxDuration ||
+			st.MinCanaryRequests != DefaultMinCanaryRequests || st.Gate != GateAuto {
+			t.Errorf("step %+v not defaulted", st)
+		}
+	}
+	if s.Target.VirtualService.Namespace != "bookinfo" || s.Target.ArgoCDNamespace != "argocd" {
+		t.Errorf("target %+v", s.Target)
+	}
+	a := s.Analysis
+	if a.Alpha != 0.05 || a.PriorK != 100 || a.ErrorRate.Codes != "5.." || !On(a.ErrorRate.Enabled) || !On(a.Latency.Enabled) ||
+		a.Guards.MaxErrorRate != 0.05 || a.Guards.MinRequests != 100 || a.Interval.Duration != 10*time.Second {
+		t.Errorf("analysis %+v", a)
+	}
+	if s.SyncTimeout.Duration != 5*time.Minute || s.FailurePolicy != FailureRollback {
+		t.Errorf("syncTimeout %s failurePolicy %s", s.SyncTimeout, s.FailurePolicy)
+	}
+}
+
+func TestStepDefaultsInherit(t *testing.T) {
+	p, err := LoadFile("testdata/valid-multidoc.yaml", "reviews")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.Spec.Steps
+	if st[0].MinDuration.Duration != 30*time.Second || st[0].Gate != GateManual || st[0].MinCanaryRequests != 50 {
+		t.Errorf("step 0 %+v", st[0])
+	}
+	if st[1].Gate != GateAuto || st[1].MinCanaryRequests != DefaultMinCanaryRequests {
+		t.Errorf("step 1 %+v", st[1])
+	}
+	if On(p.Spec.Analysis.Latency.Enabled) {
+		t.Error("latency.enabled: false was overridden by the default")
+	}
+	if p.Spec.Target.VirtualService.Namespace != "mesh" {
+		t.Errorf("explicit VS namespace replaced: %s", p.Spec.Target.VirtualService)
+	}
+}
+
+// TestInvalid reads the expected errors from the fixtures' `# want:` lines:
+// each must appear, with file:line, in the error message.
+func TestInvalid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/invalid-*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = LoadFile(f, "")
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("want *policy.Error, got %v", err)
+			}
+			msg := strings.ReplaceAll(err.Error(), "testdata/", "")
+			for _, line := range strings.Split(string(data), "\n") {
+				want, ok := strings.CutPrefix(line, "# want: ")
+				if ok && !strings.Contains(msg, want) {
+					t.Errorf("missing %q in:\n%s", want, msg)
+				}
+			}
+		})
+	}
+}
+
+func TestPickByName(t *testing.T) {
+	if _, err := LoadFile("testdata/valid-multidoc.yaml", "other"); err == nil || !strings.Contains(err.Error(), `no CanaryPolicy named "other"`) {
+		t.Errorf("got %v", err)
+	}
+	dir := t.TempDir()
+	two := filepath.Join(dir, "two.yaml")
+	b, _ := os.ReadFile("testdata/valid-minimal.yaml")
+	if err := os.WriteFile(two, append(append(b, "---\n"...), b...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(two, ""); err == nil || !strings.Contains(err.Error(), "more than one CanaryPolicy") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	p, err := Read("testdata/valid-multidoc.yaml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Complete(*p, Overrides{
+		Weights: []int32{1, 10, 100}, MinDuration: time.Second, Gate: GateAuto,
+		FailurePolicy: FailurePause, SyncTimeout: time.Minute, CanarySubset: "v9",
+		VirtualService: &ObjectRef{Namespace: "x", Name: "y"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := got.Spec
+	if weights(s.Steps) != "1,10,100" || s.Steps[0].MinDuration.Duration != time.Second || s.Steps[0].Gate != GateAuto {
+		t.Errorf("steps %+v", s.Steps)
+	}
+	if s.FailurePolicy != FailurePause || s.SyncTimeout.Duration != time.Minute || s.CanarySubset != "v9" || s.Target.VirtualService.String() != "x/y" {
+		t.Errorf("spec %+v", s)
+	}
+	// Flags alone, no file: a usable policy.
+	fl, err := Complete(CanaryPolicy{}, Overrides{Application: "a", VirtualService: &ObjectRef{Namespace: "n", Name: "vs"}, StableSubset: "v1", CanarySubset: "v2"})
+	if err != nil {
+		t.Fatalf("flags-only policy: %v", err)
+	}
+	if fl.Metadata.Name != "vs" || weights(fl.Spec.Steps) != "5,25,50,100" {
+		t.Errorf("flags-only %+v", fl)
+	}
+	// Bad flags are reported like bad files, without a line.
+	if _, err := Complete(CanaryPolicy{}, Overrides{Weights: []int32{50, 10}}); err == nil || !strings.Contains(err.Error(), "weights must increase") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func weights(st []Step) string {
+	var s []string
+	for _, x := range st {
+		s = append(s, strconv.Itoa(int(x.Weight)))
+	}
+	return strings.Join(s, ",")
+}

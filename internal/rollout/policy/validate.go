@@ -1,0 +1,154 @@
+package policy
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Validate checks a defaulted policy and reports every problem with its
+// field path (and file:line when the policy came from a file).
+func Validate(p *CanaryPolicy) error {
+	c := &errs{file: p.File, lines: p.lines}
+	if p.APIVersion != APIVersion {
+		c.addf("apiVersion", "must be %s, got %q", APIVersion, p.APIVersion)
+	}
+	if p.Kind != Kind {
+		c.addf("kind", "must be %s, got %q", Kind, p.Kind)
+	}
+	s := &p.Spec
+	validateTarget(c, &s.Target)
+	for _, f := range []struct{ path, v string }{{"spec.stableSubset", s.StableSubset}, {"spec.canarySubset", s.CanarySubset}} {
+		if f.v == "" {
+			c.addf(f.path, "required")
+		}
+	}
+	if s.StableSubset != "" && s.StableSubset == s.CanarySubset {
+		c.addf("spec.canarySubset", "must differ from stableSubset %q", s.StableSubset)
+	}
+	validateSteps(c, s.Steps)
+	validateAnalysis(c, &s.Analysis)
+	if s.SyncTimeout.Duration <= 0 {
+		c.addf("spec.syncTimeout", "must be positive")
+	}
+	if s.FailurePolicy != FailureRollback && s.FailurePolicy != FailurePause {
+		c.addf("spec.failurePolicy", "must be %q or %q, got %q", FailureRollback, FailurePause, s.FailurePolicy)
+	}
+	for _, u := range []struct{ path, v string }{
+		{"spec.webhooks.beforeStep", s.Webhooks.BeforeStep},
+		{"spec.webhooks.afterStep", s.Webhooks.AfterStep},
+		{"spec.webhooks.onRollback", s.Webhooks.OnRollback},
+		{"spec.notificationURL", s.NotificationURL},
+	} {
+		if u.v == "" {
+			continue
+		}
+		if pu, err := url.Parse(u.v); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			c.addf(u.path, "must be an http(s) URL, got %q", u.v)
+		}
+	}
+	return c.err()
+}
+
+func validateTarget(c *errs, t *Target) {
+	if t.Application == "" {
+		c.addf("spec.target.application", "required: the Argo CD Application that applies the VirtualService")
+	}
+	if t.VirtualService.Name == "" {
+		c.addf("spec.target.virtualService.name", "required")
+	}
+	if t.VirtualService.Namespace == "" {
+		c.addf("spec.target.virtualService.namespace", "required (or set metadata.namespace)")
+	}
+	for _, f := range []struct{ path, v string }{
+		{"spec.target.virtualService.name", t.VirtualService.Name},
+		{"spec.target.virtualService.namespace", t.VirtualService.Namespace},
+		{"spec.target.argocdNamespace", t.ArgoCDNamespace},
+	} {
+		if f.v == "" {
+			continue
+		}
+		if msgs := validation.IsDNS1123Subdomain(f.v); len(msgs) > 0 {
+			c.addf(f.path, "%q is not a valid name: %s", f.v, msgs[0])
+		}
+	}
+}
+
+func validateSteps(c *errs, steps []Step) {
+	if len(steps) == 0 {
+		c.addf("spec.steps", "at least one step is required")
+		return
+	}
+	prev := int32(0)
+	for i, st := range steps {
+		p := fmt.Sprintf("spec.steps[%d]", i)
+		if st.Weight < 1 || st.Weight > 100 {
+			c.addf(p+".weight", "must be between 1 and 100, got %d", st.Weight)
+		} else if st.Weight <= prev {
+			c.addf(p+".weight", "weights must increase: %d after %d", st.Weight, prev)
+		}
+		prev = st.Weight
+		if st.MinDuration.Duration < 0 {
+			c.addf(p+".minDuration", "must not be negative")
+		}
+		if st.MaxDuration.Duration <= 0 {
+			c.addf(p+".maxDuration", "must be positive")
+		} else if st.MaxDuration.Duration < st.MinDuration.Duration {
+			c.addf(p+".maxDuration", "%s is shorter than minDuration %s", st.MaxDuration, st.MinDuration)
+		}
+		if st.MinCanaryRequests < 0 {
+			c.addf(p+".minCanaryRequests", "must not be negative")
+		}
+		if st.Gate != GateAuto && st.Gate != GateManual {
+			c.addf(p+".gate", "must be %q or %q, got %q", GateAuto, GateManual, st.Gate)
+		}
+	}
+	if last := steps[len(steps)-1].Weight; last != 100 {
+		c.addf(fmt.Sprintf("spec.steps[%d].weight", len(steps)-1), "the last step must be 100 (promotion ends with the canary at 100%%), got %d", last)
+	}
+}
+
+var checkOps = map[string]bool{"<": true, "<=": true, ">": true, ">=": true, "==": true, "!=": true}
+
+func validateAnalysis(c *errs, a *Analysis) {
+	if a.Interval.Duration <= 0 {
+		c.addf("spec.analysis.interval", "must be positive")
+	}
+	if a.NoDataTimeout.Duration < a.Interval.Duration {
+		c.addf("spec.analysis.noDataTimeout", "%s is shorter than the interval %s", a.NoDataTimeout, a.Interval)
+	}
+	if a.Alpha <= 0 || a.Alpha >= 0.5 {
+		c.addf("spec.analysis.alpha", "must be in (0, 0.5), got %g", a.Alpha)
+	}
+	if a.PriorK <= 0 {
+		c.addf("spec.analysis.priorK", "must be positive, got %g", a.PriorK)
+	}
+	if _, err := regexp.Compile("^(?:" + a.ErrorRate.Codes + ")$"); err != nil {
+		c.addf("spec.analysis.errorRate.codes", "not a regular expression: %v", err)
+	}
+	if a.Guards.MaxErrorRate <= 0 || a.Guards.MaxErrorRate > 1 {
+		c.addf("spec.analysis.guards.maxErrorRate", "must be in (0, 1], got %g", a.Guards.MaxErrorRate)
+	}
+	if a.Guards.MinRequests < 0 {
+		c.addf("spec.analysis.guards.minRequests", "must not be negative")
+	}
+	seen := map[string]bool{}
+	for i, cc := range a.CustomChecks {
+		p := fmt.Sprintf("spec.analysis.customChecks[%d]", i)
+		switch {
+		case cc.Name == "":
+			c.addf(p+".name", "required")
+		case seen[cc.Name]:
+			c.addf(p+".name", "duplicate check name %q", cc.Name)
+		}
+		seen[cc.Name] = true
+		if cc.PromQL == "" {
+			c.addf(p+".promql", "required")
+		}
+		if !checkOps[cc.Op] {
+			c.addf(p+".op", "must be one of < <= > >= == !=, got %q", cc.Op)
+		}
+	}
+}
