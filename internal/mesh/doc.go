@@ -1,0 +1,9 @@
+// Package mesh is gitshift's offline model of Istio networking: it parses
+// VirtualService, DestinationRule, Gateway and ServiceEntry objects
+// (networking.istio.io v1, v1beta1, v1alpha3) into the istio.io/api types,
+// resolves hosts the way Istio does, turns route weights into percentages and
+// maps DestinationRule subsets to the workloads whose pod labels they select.
+//
+// It reads only rendered objects (source.Object) and must never import
+// client-go: check runs offline (see the dependency fence test).
+package mesh
