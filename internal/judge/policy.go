@@ -1,0 +1,94 @@
+package judge
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/stats"
+)
+
+// Policy configures the canary analysis. Use DefaultPolicy and override.
+type Policy struct {
+	// Alpha bounds the probability of rolling back a canary that is no worse
+	// than the baseline, over the whole rollout however often it is checked
+	// (Ville's inequality). It is shared (Bonferroni) between the error-rate
+	// test and, when Latency is on, the latency test: each gets Alpha/2.
+	Alpha float64
+	// PriorK is the concentration k of the Beta(k·w, k·(1−w)) mixture of the
+	// error-rate and latency tests (stats.DefaultPriorK = 100).
+	PriorK float64
+	// SplitAlpha bounds false "split mismatch" stops of the sequential
+	// sample-ratio test; 0 disables the test. It is a separate budget: a
+	// mismatch is a routing fault, not a verdict on the canary.
+	SplitAlpha float64
+	// SplitPriorK is the concentration of the sample-ratio test's prior.
+	SplitPriorK float64
+	// MaxErrorRate is the absolute guard: with at least MinRequests canary
+	// requests in the step, a canary error rate above it fails the step even
+	// without a baseline to compare with. 0 disables.
+	MaxErrorRate float64
+	// MinRequests is the minimum number of canary requests in a step before
+	// the guard applies and before promotion; the baseline needs as many
+	// (while it gets traffic) because the comparative tests need both arms.
+	MinRequests int64
+	// MinDuration is the minimum time in a step before promotion.
+	MinDuration time.Duration
+	// NoDataTimeout fails the step (ReasonNoData) when the canary has had no
+	// request for this long (counted from the step start). 0 disables; the
+	// caller's step timeout still applies.
+	NoDataTimeout time.Duration
+	// Latency turns on the histogram test (needs Counts.Buckets).
+	Latency bool
+}
+
+// DefaultPolicy returns the documented defaults.
+func DefaultPolicy() Policy {
+	return Policy{
+		Alpha:         0.05,
+		PriorK:        stats.DefaultPriorK,
+		SplitAlpha:    0.01,
+		SplitPriorK:   stats.DefaultPriorK,
+		MaxErrorRate:  0.05,
+		MinRequests:   100,
+		MinDuration:   2 * time.Minute,
+		NoDataTimeout: 2 * time.Minute,
+		Latency:       true,
+	}
+}
+
+// Validate reports the first invalid field.
+func (p Policy) Validate() error {
+	var errs []error
+	if !(p.Alpha > 0 && p.Alpha < 1) {
+		errs = append(errs, fmt.Errorf("alpha %v: must be in (0,1)", p.Alpha))
+	}
+	if !(p.PriorK > 0) {
+		errs = append(errs, fmt.Errorf("priorK %v: must be > 0", p.PriorK))
+	}
+	if !(p.SplitAlpha >= 0 && p.SplitAlpha < 1) {
+		errs = append(errs, fmt.Errorf("splitAlpha %v: must be in [0,1)", p.SplitAlpha))
+	}
+	if p.SplitAlpha > 0 && !(p.SplitPriorK > 0) {
+		errs = append(errs, fmt.Errorf("splitPriorK %v: must be > 0", p.SplitPriorK))
+	}
+	if !(p.MaxErrorRate >= 0 && p.MaxErrorRate <= 1) {
+		errs = append(errs, fmt.Errorf("maxErrorRate %v: must be in [0,1]", p.MaxErrorRate))
+	}
+	if p.MinRequests < 1 {
+		// No data, no promotion: a zero minimum would promote on nothing.
+		errs = append(errs, fmt.Errorf("minRequests %d: must be ≥ 1", p.MinRequests))
+	}
+	if p.MinDuration < 0 || p.NoDataTimeout < 0 {
+		errs = append(errs, errors.New("durations must be ≥ 0"))
+	}
+	return errors.Join(errs...)
+}
+
+// comparativeAlpha is the per-test share of Alpha (Bonferroni).
+func (p Policy) comparativeAlpha() float64 {
+	if p.Latency {
+		return p.Alpha / 2
+	}
+	return p.Alpha
+}
