@@ -1,0 +1,255 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDirectoryWalk(t *testing.T) {
+	tests := []struct {
+		name        string
+		files       map[string]string
+		dir         *DirectorySource
+		version     string
+		maxSize     int64
+		wantObjs    []string // sorted Kind/name
+		wantIgnored map[string]IgnoreReason
+		wantErr     string
+	}{
+		{
+			name: "recurse-off-lists-subfolder-files",
+			files: map[string]string{
+				"app/vs.yaml": obj("VirtualService", "vs"), "app/base/a.yaml": obj("Deployment", "a"),
+				"app/base/deep/b.yml": obj("Service", "b"), "app/base/README.md": "# docs", "app/canary/c.json": `{"kind":"X"}`,
+			},
+			wantObjs: []string{"VirtualService/vs"},
+			wantIgnored: map[string]IgnoreReason{
+				"app/base/a.yaml": IgnoredRecurseOff, "app/base/deep/b.yml": IgnoredRecurseOff, "app/canary/c.json": IgnoredRecurseOff,
+			},
+		},
+		{
+			name:     "recurse-on-reads-all",
+			files:    map[string]string{"app/vs.yaml": obj("VirtualService", "vs"), "app/base/a.yaml": obj("Deployment", "a"), "app/base/deep/b.yml": obj("Service", "b")},
+			dir:      &DirectorySource{Recurse: true},
+			wantObjs: []string{"Deployment/a", "Service/b", "VirtualService/vs"},
+		},
+		{
+			name:        "globstar-include-skips-top-level",
+			files:       map[string]string{"app/top.yaml": obj("A", "top"), "app/sub/x.yaml": obj("B", "x")},
+			dir:         &DirectorySource{Recurse: true, Include: "**/*.yaml"},
+			wantObjs:    []string{"B/x"},
+			wantIgnored: map[string]IgnoreReason{"app/top.yaml": IgnoredNotIncluded},
+		},
+		{
+			name:     "star-include-matches-subdir",
+			files:    map[string]string{"app/top.yaml": obj("A", "top"), "app/sub/x.yaml": obj("B", "x")},
+			dir:      &DirectorySource{Recurse: true, Include: "*.yaml"},
+			wantObjs: []string{"A/top", "B/x"},
+		},
+		{
+			name:        "brace-alternatives-include",
+			files:       map[string]string{"app/a.yaml": obj("A", "a"), "app/sub/b.yaml": obj("B", "b"), "app/c.yaml": obj("C", "c")},
+			dir:         &DirectorySource{Recurse: true, Include: "{a.yaml,sub/b.yaml}"},
+			wantObjs:    []string{"A/a", "B/b"},
+			wantIgnored: map[string]IgnoreReason{"app/c.yaml": IgnoredNotIncluded},
+		},
+		{
+			name:        "exclude-checked-before-include",
+			files:       map[string]string{"app/a.yaml": obj("A", "a"), "app/b.yaml": obj("B", "b")},
+			dir:         &DirectorySource{Include: "*.yaml", Exclude: "b.yaml"},
+			wantObjs:    []string{"A/a"},
+			wantIgnored: map[string]IgnoreReason{"app/b.yaml": IgnoredExcluded},
+		},
+		{
+			name:        "invalid-include-pattern-matches-nothing",
+			files:       map[string]string{"app/a.yaml": obj("A", "a")},
+			dir:         &DirectorySource{Include: "[a"},
+			wantIgnored: map[string]IgnoreReason{"app/a.yaml": IgnoredNotIncluded},
+		},
+		{
+			name:        "kindless-first-doc-silently-ignored",
+			files:       map[string]string{"app/values.yaml": "replicas: 3\nimage: nginx\n", "app/ok.yaml": obj("A", "a")},
+			wantObjs:    []string{"A/a"},
+			wantIgnored: map[string]IgnoreReason{"app/values.yaml": IgnoredNotK8s},
+		},
+		{
+			name:    "kindless-first-doc-with-k8s-text-is-error",
+			files:   map[string]string{"app/bad.yaml": "apiVersion: v1\nmetadata:\n  name: x\n# kind: forgotten\n"},
+			wantErr: "app/bad.yaml:1: failed to unmarshal manifest",
+		},
+		{
+			name:    "json-array-is-error",
+			files:   map[string]string{"app/list.json": `[{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}}]`},
+			wantErr: "app/list.json:1: failed to unmarshal JSON manifest",
+		},
+		{
+			name:    "json-kindless-is-error",
+			files:   map[string]string{"app/x.json": `{"a": 1}`},
+			wantErr: "Kind' is missing",
+		},
+		{
+			name:     "json-object",
+			files:    map[string]string{"app/x.json": "{\n  \"apiVersion\": \"v1\", \"kind\": \"A\", \"metadata\": {\"name\": \"j\"}}"},
+			wantObjs: []string{"A/j"},
+		},
+		{
+			name:    "failure-after-good-doc-is-error",
+			files:   map[string]string{"app/m.yaml": obj("A", "a") + "---\nfoo: bar\n"},
+			wantErr: "app/m.yaml:6: failed to unmarshal manifest",
+		},
+		{
+			name:     "empty-and-null-docs-skipped",
+			files:    map[string]string{"app/m.yaml": "---\n---\nnull\n---\n" + obj("A", "a") + "---\n~\n"},
+			wantObjs: []string{"A/a"},
+		},
+		{
+			name: "items-flattened-for-any-kind",
+			files: map[string]string{
+				"app/list.yaml": "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: A\n  metadata: {name: a1}\n- {apiVersion: v1, kind: A, metadata: {name: a2}}\n",
+				"app/odd.yaml":  "apiVersion: x/v1\nkind: Whatever\nmetadata: {name: w}\nitems:\n- {apiVersion: v1, kind: B, metadata: {name: b}}\n",
+				"app/null.yaml": "apiVersion: v1\nkind: List\nitems: null\n",
+			},
+			wantObjs: []string{"A/a1", "A/a2", "B/b"},
+		},
+		{
+			name:        "symlink-out-of-repo-is-error",
+			files:       map[string]string{"app/a.yaml": obj("A", "a"), "elsewhere/link.yaml": "symlink:/etc/hostname"},
+			wantErr:     "out-of-bounds symlinks",
+			wantIgnored: nil,
+		},
+		{
+			name: "symlinks-in-repo",
+			files: map[string]string{
+				"app/a.yaml": obj("A", "a"), "shared/b.yaml": obj("B", "b"), "app/b.yaml": "symlink:../shared/b.yaml",
+				"app/linked": "symlink:../shared", "app/dangling.yaml": "symlink:missing.yaml",
+			},
+			dir:         &DirectorySource{Recurse: true},
+			wantObjs:    []string{"A/a", "B/b"},
+			wantIgnored: map[string]IgnoreReason{"app/linked": IgnoredSymlinkDir, "app/dangling.yaml": IgnoredSymlinkOther},
+		},
+		{
+			name: "extension-case-sensitive",
+			files: map[string]string{
+				"app/A.YAML": obj("A", "a"), "app/b.Yml": obj("B", "b"), "app/c.yaml.txt": obj("C", "c"),
+				"app/README.md": "# x", "app/notes.txt": "x", "app/ok.yml": obj("D", "d"),
+			},
+			wantObjs: []string{"D/d"},
+			wantIgnored: map[string]IgnoreReason{
+				"app/A.YAML": IgnoredExtension, "app/b.Yml": IgnoredExtension, "app/c.yaml.txt": IgnoredExtension,
+			},
+		},
+		{
+			name:     "dot-files-not-special",
+			files:    map[string]string{"app/.hidden.yaml": obj("A", "h"), "app/.dir/x.yaml": obj("B", "x")},
+			dir:      &DirectorySource{Recurse: true},
+			wantObjs: []string{"A/h", "B/x"},
+		},
+		{
+			name:        "skip-marker-honoured-on-3.1",
+			files:       map[string]string{"app/a.yaml": "# +argocd:skip-file-rendering\n" + obj("A", "a"), "app/b.yaml": obj("B", "b")},
+			version:     "3.1",
+			wantObjs:    []string{"B/b"},
+			wantIgnored: map[string]IgnoreReason{"app/a.yaml": IgnoredSkipMarker},
+		},
+		{
+			name:     "skip-marker-ignored-on-2.14",
+			files:    map[string]string{"app/a.yaml": "# +argocd:skip-file-rendering\n" + obj("A", "a"), "app/b.yaml": obj("B", "b")},
+			version:  "2.14",
+			wantObjs: []string{"A/a", "B/b"},
+		},
+		{
+			name:        "skip-marker-newest-by-default",
+			files:       map[string]string{"app/a.yaml": "# +argocd:skip-file-rendering\n" + obj("A", "a")},
+			wantIgnored: map[string]IgnoreReason{"app/a.yaml": IgnoredSkipMarker},
+		},
+		{
+			name:    "jsonnet-unsupported",
+			files:   map[string]string{"app/main.jsonnet": "{}"},
+			wantErr: "Jsonnet files cannot be rendered",
+		},
+		{
+			name:    "combined-size-limit",
+			files:   map[string]string{"app/a.yaml": obj("A", "a"), "app/b.yaml": obj("B", "b")},
+			maxSize: 60,
+			wantErr: "exceeded max combined manifest file size",
+		},
+		{
+			name:     "duplicates-last-wins",
+			files:    map[string]string{"app/a.yaml": obj("A", "same"), "app/b.yaml": obj("A", "same")},
+			wantObjs: []string{"A/same"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeRepo(t, tt.files)
+			res, err := render(t, root, dirApp("app", tt.dir), Options{ArgoCDVersion: tt.version, MaxCombinedManifestSize: tt.maxSize})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sorted(names(res)); !reflect.DeepEqual(got, sorted(tt.wantObjs)) && !(len(got) == 0 && len(tt.wantObjs) == 0) {
+				t.Errorf("objects = %v, want %v", got, tt.wantObjs)
+			}
+			got := ignoredMap(res)
+			if len(got) != len(tt.wantIgnored) || (len(got) > 0 && !reflect.DeepEqual(got, tt.wantIgnored)) {
+				t.Errorf("ignored = %v, want %v", got, tt.wantIgnored)
+			}
+		})
+	}
+}
+
+func TestDirectoryProvenance(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"app/m.yaml": "# header\n---\n" + obj("A", "a") + "---\n\n" + obj("B", "b") +
+			"---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: C, metadata: {name: c}}\n",
+	})
+	res, err := render(t, root, dirApp("app", nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range res.Objects {
+		got = append(got, fmt.Sprintf("%s %s doc%d item%d", o.GetName(), o.Source, o.Source.Doc, o.Source.Item))
+	}
+	want := []string{"a app/m.yaml:3 doc0 item-1", "b app/m.yaml:9 doc1 item-1", "c app/m.yaml:14 doc2 item0"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("provenance = %q, want %q", got, want)
+	}
+	if !reflect.DeepEqual(res.Files, []string{"app/m.yaml"}) {
+		t.Errorf("files = %v", res.Files)
+	}
+}
+
+func TestDuplicateWarning(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"app/a.yaml": obj("A", "same") + "  labels: {v: one}\n",
+		"app/b.yaml": obj("A", "same") + "  labels: {v: two}\n  namespace: dest\n",
+	})
+	res, err := render(t, root, dirApp("app", nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) != 1 || res.Objects[0].GetLabels()["v"] != "two" {
+		t.Fatalf("want last object to win, got %v", res.Objects)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].Code != WarnDuplicate || res.Warnings[0].Other.File != "app/a.yaml" {
+		t.Fatalf("warnings = %+v", res.Warnings)
+	}
+}
+
+func TestManifestErrorIsTyped(t *testing.T) {
+	root := writeRepo(t, map[string]string{"app/bad.yaml": obj("A", "a") + "---\n[1, 2]\n"})
+	_, err := render(t, root, dirApp("app", nil), Options{})
+	var me *ManifestError
+	if !errors.As(err, &me) || me.File != "app/bad.yaml" || me.Line != 6 {
+		t.Fatalf("err = %#v", err)
+	}
+}
