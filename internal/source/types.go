@@ -105,6 +105,9 @@ func (e *ManifestError) Error() string {
 		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
 	if loc == "" {
+		if e.Err != nil {
+			return fmt.Sprintf("%s: %v", e.Msg, e.Err)
+		}
 		return e.Msg
 	}
 	if e.Err != nil {
