@@ -1,0 +1,179 @@
+package edit
+
+import (
+	"strings"
+	"testing"
+)
+
+const vsBlock = `# reviews canary
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews   # the service
+  namespace: bookinfo
+spec:
+  hosts:
+  - reviews
+  http:
+  - route:
+    - destination:
+        host: reviews
+        subset: v1
+      weight: 90 # stable
+    - destination:
+        host: reviews
+        subset: v3
+      weight: 10 # canary
+`
+
+func TestSetVirtualServiceWeights(t *testing.T) {
+	tests := []struct {
+		name    string
+		src     string
+		target  Target
+		set     string
+		want    string // expected output; "" means src with replacements below
+		repl    [][2]string
+		wantErr string
+	}{
+		{name: "block with trailing comments", src: vsBlock, set: "v1=75,v3=25",
+			repl: [][2]string{{"weight: 90 # stable", "weight: 75 # stable"}, {"weight: 10 # canary", "weight: 25 # canary"}}},
+		{name: "no change", src: vsBlock, set: "v3=10,v1=90"},
+		{name: "unnamed existing subset goes to 0", src: vsBlock, set: "v3=100",
+			repl: [][2]string{{"weight: 90 #", "weight: 0 #"}, {"weight: 10 #", "weight: 100 #"}}},
+		{name: "quoted weights keep quotes", src: strings.NewReplacer("weight: 90", `weight: "90"`, "weight: 10", `weight: '10'`).Replace(vsBlock), set: "v1=50,v3=50",
+			repl: [][2]string{{`"90"`, `"50"`}, {`'10'`, `'50'`}}},
+		{name: "CRLF", src: strings.ReplaceAll(vsBlock, "\n", "\r\n"), set: "v1=0,v3=100",
+			repl: [][2]string{{"weight: 90 #", "weight: 0 #"}, {"weight: 10 #", "weight: 100 #"}}},
+		{name: "flow style destinations", src: `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  http:
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: 90}
+    - {destination: {host: reviews, subset: v3}, weight: 10}
+`, set: "v1=80,v3=20", repl: [][2]string{{"weight: 90}", "weight: 80}"}, {"weight: 10}", "weight: 20}"}}},
+		{name: "insert destination block", src: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  http:
+  - route:
+    - destination:
+        host: reviews # h
+        port:
+          number: 9080
+        subset: "v1"
+      # trailing comment line
+    - destination:
+        host: other
+# end
+`, target: Target{Route: "0"}, set: "v1=90,v3=10", wantErr: "routes by host"},
+		{name: "insert destination where none had weights", src: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  http:
+  - route:
+    - destination:
+        host: reviews # h
+        port:
+          number: 9080
+        subset: "v1" # stable
+# end
+`, set: "v1=90,v3=10", want: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  http:
+  - route:
+    - destination:
+        host: reviews # h
+        port:
+          number: 9080
+        subset: "v1" # stable
+      weight: 90
+    - destination:
+        host: reviews
+        port:
+          number: 9080
+        subset: "v3"
+      weight: 10
+# end
+`},
+		{name: "insert destination flow", src: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  http:
+  - route: [{destination: {host: reviews, subset: v1}}]
+`, set: "v1=90,v3=10", want: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  http:
+  - route: [{destination: {host: reviews, subset: v1}, weight: 90}, {destination: {host: reviews, subset: v3}, weight: 10}]
+`},
+		{name: "multi-doc picks the right one", src: "kind: Service\napiVersion: v1\nmetadata: {name: reviews}\n---\n" + vsBlock + "---\n" + strings.ReplaceAll(vsBlock, "name: reviews ", "name: ratings "),
+			target: Target{Name: "ratings"}, set: "v1=60,v3=40",
+			want: "kind: Service\napiVersion: v1\nmetadata: {name: reviews}\n---\n" + vsBlock + "---\n" + strings.NewReplacer("name: reviews ", "name: ratings ", "weight: 90", "weight: 60", "weight: 10", "weight: 40").Replace(vsBlock)},
+		{name: "sum not 100", src: vsBlock, set: "v1=60,v3=50", wantErr: "sum to 110"},
+		{name: "negative", src: vsBlock, set: "v1=110,v3=-10", wantErr: "between 0 and 100"},
+		{name: "unknown vs", src: vsBlock, target: Target{Name: "nope"}, set: "v1=100", wantErr: "no VirtualService nope"},
+		{name: "namespace mismatch", src: vsBlock, target: Target{Name: "reviews", Namespace: "x"}, set: "v1=100", wantErr: "no VirtualService x/reviews"},
+		{name: "non-integer weight in file", src: strings.Replace(vsBlock, "weight: 90", "weight: ninety", 1), set: "v1=100", wantErr: ":15: weight of v1 is \"ninety\""},
+		{name: "two routes need --route", src: strings.Replace(vsBlock, "  http:\n", "  http:\n  - name: mirror\n    route:\n    - destination: {host: x}\n", 1), set: "v1=100", wantErr: "choose one with --route"},
+		{name: "route by name", src: strings.Replace(vsBlock, "  http:\n  - route:", "  http:\n  - name: mirror\n    route:\n    - destination: {host: x}\n  - name: main\n    route:", 1),
+			target: Target{Route: "main"}, set: "v1=70,v3=30", repl: [][2]string{{"weight: 90", "weight: 70"}, {"weight: 10", "weight: 30"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse("vs.yaml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := ParseWeights(tt.set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tg := tt.target
+			if tg.Name == "" {
+				tg.Name = "reviews"
+			}
+			if tg.Doc == 0 && tg.Name != "" {
+				tg.Doc = -1
+			}
+			tg.Item = -1
+			got, err := f.SetVirtualServiceWeights(tg, w)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.New.Equal(w) {
+				t.Errorf("new weights %s, want %s", got.New, w)
+			}
+			want := tt.want
+			if want == "" {
+				want = tt.src
+				for _, r := range tt.repl {
+					want = strings.Replace(want, r[0], r[1], 1)
+				}
+			}
+			if string(got.Data) != want && len(tt.repl)+len(tt.want) > 0 {
+				t.Errorf("got\n%s\nwant\n%s", got.Data, want)
+			}
+			if len(tt.repl) == 0 && tt.want == "" && tt.name == "no change" && len(got.Changes) != 0 {
+				t.Errorf("changes %v, want none", got.Changes)
+			}
+		})
+	}
+}
