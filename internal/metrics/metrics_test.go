@@ -1,0 +1,203 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+var (
+	start = time.Unix(1748858400, 0)
+	end   = start.Add(60 * time.Second)
+	sel   = Selector{DestinationService: "reviews", Namespace: "bookinfo"}
+)
+
+// fakeProm serves recorded /api/v1/query answers, picking the file by the
+// shape of the query, and fails the test on a query it does not expect.
+func fakeProm(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.URL.Path != "/api/v1/query" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		q := r.Form.Get("query")
+		if !strings.Contains(q, `reporter="destination",destination_service="reviews.bookinfo.svc.cluster.local"`) {
+			t.Errorf("query without the expected matchers: %s", q)
+		}
+		if strings.Contains(q, "rate(") || strings.Contains(q, "increase(") {
+			t.Errorf("extrapolating query: %s", q)
+		}
+		file := "instant-requests.json"
+		switch {
+		case strings.Contains(q, "[") && strings.Contains(q, "_bucket"):
+			file = "window-buckets.json"
+		case strings.Contains(q, "["):
+			file = "window-requests.json"
+			if !strings.HasSuffix(q, "[360s]") {
+				t.Errorf("range = %s, want window + lookback [360s]", q)
+			}
+		case strings.Contains(q, "_bucket"):
+			file = "instant-buckets.json"
+		}
+		b, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Error(err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func newProm(t *testing.T, url string) *Prometheus {
+	t.Helper()
+	p, err := NewPrometheus(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestWindowDifferencesRawSamples(t *testing.T) {
+	p := newProm(t, fakeProm(t).URL)
+	wc, err := Window(context.Background(), p, sel, start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Counters{
+		// 200s: 1360-1090 (counting starts at the first scrape after start);
+		// 503s: 52 -> 3 is a reset: +3 +2 +4.
+		"v1": {Requests: 270 + 9, Errors: 9},
+		// Series born in the window count in full.
+		"v3": {Requests: 80 + 4, Errors: 4},
+	}
+	for v, w := range want {
+		got := wc.ByVersion[v]
+		if got.Requests != w.Requests || got.Errors != w.Errors {
+			t.Errorf("%s = %d req / %d err, want %d / %d", v, got.Requests, got.Errors, w.Requests, w.Errors)
+		}
+	}
+	if wc.Total() != 363 || wc.Series != 4 {
+		t.Errorf("total/series = %d/%d", wc.Total(), wc.Series)
+	}
+	if got := wc.ByVersion["v1"].Buckets; got[10] != 100 || got[100] != 250 || got[math.Inf(1)] != 279 {
+		t.Errorf("v1 buckets = %v", got)
+	}
+	if !wc.From.Equal(start) || !wc.To.Equal(end) {
+		t.Errorf("samples span %s..%s", wc.From, wc.To)
+	}
+}
+
+func TestSubsetCountsInstant(t *testing.T) {
+	p := newProm(t, fakeProm(t).URL)
+	got, err := SubsetCounts(context.Background(), p, Selector{DestinationService: "reviews.bookinfo.svc.cluster.local", ErrorCodes: "50[0-4]"}, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got["v1"]; c.Requests != 1369 || c.Errors != 9 || c.Buckets[math.Inf(1)] != 1421 {
+		t.Errorf("v1 = %+v", c)
+	}
+	if c := got["unknown"]; c.Requests != 3 {
+		t.Errorf("series without destination_version must count as unknown: %+v", got)
+	}
+}
+
+func TestSeriesDeltaResets(t *testing.T) {
+	sp := func(ts ...float64) []model.SamplePair {
+		var out []model.SamplePair
+		for i, v := range ts {
+			out = append(out, model.SamplePair{Timestamp: model.TimeFromUnix(start.Unix() + int64(i*10) - 5), Value: model.SampleValue(v)})
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		samples []model.SamplePair
+		want    int64
+	}{
+		{"steady", sp(100, 110, 130), 20},
+		{"reset to lower value", sp(100, 110, 5, 8), 8},
+		{"reset to higher value than before", sp(100, 110, 2, 500), 500},
+		{"only before start", sp(100), 0},
+		{"empty", nil, 0},
+	}
+	for _, tt := range tests {
+		if got, _, _ := seriesDelta(tt.samples, start); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	inf := math.Inf(1)
+	b := map[float64]int64{10: 100, 100: 250, inf: 279}
+	tests := []struct {
+		q    float64
+		want float64
+	}{
+		{0.5, 10 + 90*(139.5-100)/150},
+		{0.2, 10 * 55.8 / 100},
+		{0.99, 100}, // rank in +Inf: highest finite bound
+	}
+	for _, tt := range tests {
+		got, ok := Quantile(tt.q, b)
+		if !ok || math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("q%.2f = %v (%v), want %v", tt.q, got, ok, tt.want)
+		}
+	}
+	if _, ok := Quantile(0.5, map[float64]int64{10: 0, inf: 0}); ok {
+		t.Error("no observations must not give a quantile")
+	}
+	if _, ok := Quantile(0.5, map[float64]int64{10: 5}); ok {
+		t.Error("without +Inf the total is unknown")
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + l.Addr().String()
+	l.Close()
+	overloaded := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	}))
+	defer overloaded.Close()
+	badQuery := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"status":"error","errorType":"bad_data","error":"parse error"}`))
+	}))
+	defer badQuery.Close()
+	tests := []struct {
+		url             string
+		wantUnavailable bool
+	}{{down, true}, {overloaded.URL, true}, {badQuery.URL, false}}
+	for _, tt := range tests {
+		_, err := Window(context.Background(), newProm(t, tt.url), sel, start, end)
+		if err == nil || IsUnavailable(err) != tt.wantUnavailable {
+			t.Errorf("%s: err = %v, unavailable want %v", tt.url, err, tt.wantUnavailable)
+		}
+	}
+	if _, err := NewPrometheus("prometheus:9090"); err == nil {
+		t.Error("URL without scheme accepted")
+	}
+	var ue *UnavailableError
+	_, err = newProm(t, "http://user:secret@"+l.Addr().String()).Query(context.Background(), "up", end)
+	if !errors.As(err, &ue) || strings.Contains(err.Error(), "secret") {
+		t.Errorf("credentials in message: %v", err)
+	}
+}
