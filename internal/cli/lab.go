@@ -2,17 +2,114 @@ package cli
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/lab"
 )
 
-// STUB: replaced by the implementation of issue 4.
-func newLabCommand(_ Streams) *cobra.Command {
-	return &cobra.Command{
+// labFlags are shared by the lab subcommands.
+type labFlags struct {
+	dir string
+}
+
+func newLabCommand(s Streams) *cobra.Command {
+	f := &labFlags{}
+	cmd := &cobra.Command{
 		Use:   "lab",
-		Short: "NOT IMPLEMENTED YET (issue 4)",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("gitshift lab is not implemented yet (issue 4)")
-		},
+		Short: "Run a local lab: Kubernetes API, Argo CD, Prometheus, Git server and a simulated Istio mesh",
+		Long: `The lab runs, on 127.0.0.1 and without Docker, a real kube-apiserver (with etcd,
+controller-manager, scheduler and a kwok fake node), a real Argo CD 2.14
+(repo-server + application-controller, with Redis), a Git server holding the
+example repository, Prometheus, a sidecar-injection webhook and a simulated
+Istio data plane that routes traffic by the live VirtualService weights.
+
+Tools are built from lab/tools/* on first use and cached in
+$GITSHIFT_LAB_CACHE (default ~/.cache/gitshift/lab); later starts take seconds.
+
+  gitshift lab up          start it (idempotent: refuses while one is running)
+  eval "$(gitshift lab env)"
+  gitshift lab status      every component, running or exited with its log
+  gitshift lab down        stop exactly what up started`,
 	}
+	cmd.PersistentFlags().StringVar(&f.dir, "dir", "", "lab directory (default $GITSHIFT_LAB_DIR, else .lab in the gitshift clone)")
+	cmd.AddCommand(
+		newLabUpCommand(s, f),
+		newLabDownCommand(s, f),
+		newLabStatusCommand(s, f),
+		newLabEnvCommand(s, f),
+		newLabSuperviseCommand(s, f),
+		newLabInjectorCommand(s),
+	)
+	cmd.AddCommand(labMeshsimCommands(s)...)
+	return cmd
+}
+
+// resolveDir returns the lab directory: --dir, $GITSHIFT_LAB_DIR, or .lab at
+// the root of the gitshift clone.
+func (f *labFlags) resolveDir() (string, error) {
+	if f.dir != "" {
+		return filepath.Abs(f.dir)
+	}
+	if d := os.Getenv("GITSHIFT_LAB_DIR"); d != "" {
+		return filepath.Abs(d)
+	}
+	root, err := findRepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, ".lab"), nil
+}
+
+// findRepoRoot finds the gitshift clone (the directory holding
+// lab/tools/kube/go.mod) above the working directory or the executable.
+func findRepoRoot() (string, error) {
+	var starts []string
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	if exe, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			starts = append(starts, filepath.Dir(real))
+		}
+	}
+	for _, start := range starts {
+		for d := start; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "lab", "tools", "kube", "go.mod")); err == nil {
+				return d, nil
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	return "", withCode(ExitUsage, errors.New("gitshift lab needs the gitshift source tree (lab/tools/*): run it inside a clone, or pass --dir for an existing lab"))
+}
+
+func labExitCode(err error) error {
+	var pe *lab.PortInUseError
+	var be *lab.BuildError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, lab.ErrNoLab):
+		return withCode(ExitFailed, err)
+	case errors.As(err, &pe), errors.Is(err, lab.ErrAlreadyUp):
+		return withCode(ExitConflict, err)
+	case errors.As(err, &be):
+		return withCode(ExitFailed, err)
+	}
+	return err
+}
+
+func shellQuote(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/.-_:", r)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
 }

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/lab"
+)
+
+func newLabStatusCommand(s Streams, f *labFlags) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each lab component: running, or exited with its code and last log lines",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			format, err := parseOutput(output, outputText, outputJSON, outputYAML)
+			if err != nil {
+				return err
+			}
+			dir, err := f.resolveDir()
+			if err != nil {
+				return err
+			}
+			st, err := lab.GetStatus(dir)
+			if err != nil {
+				return labExitCode(err)
+			}
+			if format != outputText {
+				if err := writeData(s.Out, format, st); err != nil {
+					return err
+				}
+			} else {
+				printLabStatus(s, st)
+			}
+			if !st.Healthy {
+				return silentExit(ExitFailed)
+			}
+			return nil
+		},
+	}
+	addOutputFlag(cmd, &output, outputText, outputJSON, outputYAML)
+	return cmd
+}
+
+func printLabStatus(s Streams, st *lab.Status) {
+	fmt.Fprintf(s.Out, "lab %s: %s (supervisor %s)\n", st.Dir, st.Phase, st.Supervisor)
+	if st.Error != "" {
+		fmt.Fprintf(s.Out, "error: %s\n", st.Error)
+	}
+	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMPONENT\tSTATE\tPID\tLOG")
+	for _, c := range st.Components {
+		state := c.State
+		if c.ExitCode != nil {
+			state = fmt.Sprintf("exited (code %d)", *c.ExitCode)
+		}
+		pid := "-"
+		if c.PID != 0 {
+			pid = fmt.Sprint(c.PID)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, state, pid, c.Log)
+	}
+	tw.Flush()
+	for _, c := range st.Components {
+		if c.LogTail != "" {
+			fmt.Fprintf(s.Out, "\n--- %s: last lines of %s\n%s\n", c.Name, c.Log, indent(c.LogTail))
+		}
+	}
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}

@@ -1,0 +1,99 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gitshift/gitshift/internal/sidecar"
+)
+
+// hook runs before a component starts or after it is ready.
+type hook func(ctx context.Context, s *Supervisor) error
+
+// beforeStart prepares what a component reads at start.
+var beforeStart = map[string]hook{
+	"injector": func(_ context.Context, s *Supervisor) error {
+		ca, err := sidecar.GenerateCerts(s.Plan.Layout.InjectorCertDir(), []string{"127.0.0.1", "localhost"})
+		if err != nil {
+			return fmt.Errorf("generating the injector certificate: %w", err)
+		}
+		s.injectorCA = ca
+		return nil
+	},
+	"git-daemon": func(ctx context.Context, s *Supervisor) error {
+		sha, err := SeedRepo(ctx, s.Plan.Layout.GitBase(), s.Plan.RepoName, s.Plan.Example)
+		if err != nil {
+			return err
+		}
+		s.progressf("git repo %s at %s", s.Plan.GitURL(s.Plan.RepoName+".git"), short(sha))
+		return nil
+	},
+	"prometheus": func(_ context.Context, s *Supervisor) error {
+		b, err := s.Plan.PrometheusConfig()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(s.Plan.Layout.PrometheusConfig(), b, 0o644)
+	},
+}
+
+// afterReady applies the cluster content that depends on a component.
+var afterReady = map[string]hook{
+	"kube-apiserver": func(ctx context.Context, s *Supervisor) error {
+		c, err := NewCluster(s.Plan.Layout.Kubeconfig())
+		if err != nil {
+			return err
+		}
+		s.cluster = c
+		for _, name := range []string{"istio-crds.yaml", "argocd-crds.yaml"} {
+			if err := c.ApplyFile(ctx, s.Plan.Assets[name]); err != nil {
+				return fmt.Errorf("applying %s: %w", name, err)
+			}
+		}
+		objs, err := BaseContent(s.Plan.APIServerURL(), s.Plan.Token)
+		if err != nil {
+			return err
+		}
+		if err := c.Apply(ctx, objs...); err != nil {
+			return fmt.Errorf("applying the lab's Argo CD configuration: %w", err)
+		}
+		s.progressf("applied Istio and Argo CD CRDs, namespace argocd, default AppProject, cluster secret, node %s", FakeNodeName)
+		return nil
+	},
+	"injector": func(ctx context.Context, s *Supervisor) error {
+		url := "https://" + addr(s.Plan.Ports.Injector) + sidecar.InjectPath
+		if err := s.cluster.ApplyTyped(ctx, sidecar.WebhookConfiguration(url, s.injectorCA)); err != nil {
+			return fmt.Errorf("registering the sidecar injector: %w", err)
+		}
+		s.progressf("registered MutatingWebhookConfiguration %s -> %s", sidecar.WebhookConfigurationName, url)
+		return nil
+	},
+}
+
+// applyApplication applies the lab's copy of the example Application.
+func (s *Supervisor) applyApplication(ctx context.Context) error {
+	if s.Plan.AppFile == "" {
+		return nil
+	}
+	app, err := LabApplication(s.Plan.AppFile, s.Plan.GitURL(s.Plan.RepoName+".git"), s.Plan.APIServerURL())
+	if err != nil {
+		return err
+	}
+	if err := s.cluster.Apply(ctx, app); err != nil {
+		return fmt.Errorf("applying Application %s: %w", app.GetName(), err)
+	}
+	s.mu.Lock()
+	s.State.Endpoints.Application = app.GetName()
+	s.mu.Unlock()
+	s.progressf("applied Application %s/%s (source %s)", app.GetNamespace(), app.GetName(), filepath.Base(s.Plan.AppFile))
+	return nil
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}

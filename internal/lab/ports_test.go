@@ -1,0 +1,96 @@
+package lab
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestPortAllocator(t *testing.T) {
+	busy := map[int]bool{8080: true}
+	next := 40000
+	fake := func(port int) (net.Listener, error) {
+		if busy[port] {
+			return nil, &net.OpError{Op: "listen", Err: syscall.EADDRINUSE}
+		}
+		if port == 0 {
+			next++
+			port = next
+		}
+		return fakeListener{port: port}, nil
+	}
+	tests := []struct {
+		name      string
+		fixed     []int
+		wantErr   error
+		wantPorts []int
+	}{
+		{name: "free ports are distinct", fixed: []int{0, 0, 0}, wantPorts: []int{40001, 40002, 40003}},
+		{name: "fixed free port kept", fixed: []int{9000, 0}, wantPorts: []int{9000, 40001}},
+		{name: "busy fixed port", fixed: []int{8080}, wantErr: &PortInUseError{}},
+		{name: "same fixed port twice", fixed: []int{9000, 9000}, wantErr: errors.New("twice")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next = 40000
+			a := &PortAllocator{taken: map[int]bool{}, listen: fake}
+			var got []int
+			var err error
+			for i, f := range tt.fixed {
+				var p int
+				p, err = a.Port("c"+strconv.Itoa(i), f)
+				if err != nil {
+					break
+				}
+				got = append(got, p)
+			}
+			if tt.wantErr != nil {
+				if err == nil {
+					t.Fatalf("want error, got ports %v", got)
+				}
+				var pe *PortInUseError
+				if _, ok := tt.wantErr.(*PortInUseError); ok && !errors.As(err, &pe) {
+					t.Fatalf("want *PortInUseError, got %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				if got[i] != tt.wantPorts[i] {
+					t.Fatalf("ports = %v, want %v", got, tt.wantPorts)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckPortFreeDetectsBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	err = CheckPortFree("kube-apiserver", port)
+	var pe *PortInUseError
+	if !errors.As(err, &pe) || pe.Port != port {
+		t.Fatalf("CheckPortFree(busy) = %v, want *PortInUseError for %d", err, port)
+	}
+	if got := err.Error(); !contains(got, "kube-apiserver") || !contains(got, strconv.Itoa(port)) {
+		t.Errorf("message %q should name the component and the port", got)
+	}
+}
+
+type fakeListener struct{ port int }
+
+func (f fakeListener) Accept() (net.Conn, error) { return nil, errors.New("fake") }
+func (f fakeListener) Close() error              { return nil }
+func (f fakeListener) Addr() net.Addr            { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: f.port} }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+

@@ -1,0 +1,253 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Options configure Up.
+type Options struct {
+	Dir         string // lab directory (state, logs, data)
+	RepoRoot    string // the gitshift clone: lab/tools and the example
+	CacheDir    string // tool cache, DefaultCacheDir() when empty
+	Self        string // the gitshift executable (for supervise and the hidden components)
+	Meshsim     bool   // run the mesh simulator
+	MeshsimArgs []string
+	Example     string // directory seeded into the lab Git repo
+	AppFile     string // the example's Application
+	Fixed       Ports  // fixed ports (0 = any free port)
+	Foreground  bool   // supervise in this process instead of a detached one
+	Timeout     time.Duration
+	Progress    io.Writer
+}
+
+// ErrAlreadyUp means a lab is running in the directory already.
+var ErrAlreadyUp = errors.New("lab is already up")
+
+// Up provisions the tools, prepares the lab directory and starts the
+// supervisor, then waits until the lab is ready (or, in the foreground, until
+// ctx ends).
+func Up(ctx context.Context, o Options) (*State, error) {
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 10 * time.Minute
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("lab dir: %w", err)
+	}
+	o.Dir = dir
+	if st, err := LoadState(dir); err == nil {
+		if err := checkNotRunning(st); err != nil {
+			return st, err
+		}
+	}
+	plan, err := prepare(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	st := &State{Dir: dir, Phase: PhaseStarting, StartedAt: time.Now(), Endpoints: Endpoints{
+		Kubeconfig: plan.Layout.Kubeconfig(), APIServer: plan.APIServerURL(), PrometheusURL: plan.PrometheusURL(),
+		GitURL: plan.GitURL(plan.RepoName + ".git"), ArgoCDNS: ArgoCDNamespace,
+	}}
+	if plan.Meshsim {
+		st.Endpoints.MeshsimMetrics = "http://" + addr(plan.Ports.Meshsim) + "/metrics"
+	}
+	for _, spec := range plan.Specs() {
+		st.Components = append(st.Components, &Component{Name: spec.Name, Status: "pending",
+			Log: plan.Layout.Log(spec.Name), PIDFile: plan.Layout.PIDFile(spec.Name), Command: commandLine(spec)})
+	}
+	if err := st.Save(); err != nil {
+		return nil, err
+	}
+	if o.Foreground {
+		sup := &Supervisor{Plan: plan, State: st, Progress: o.Progress}
+		return st, sup.Run(ctx)
+	}
+	return waitSupervisor(ctx, o, st)
+}
+
+// checkNotRunning refuses to start over a lab that still has live processes.
+func checkNotRunning(st *State) error {
+	if st.Supervisor.Alive() {
+		if st.Phase == PhaseReady {
+			return fmt.Errorf("%w in %s (ready since %s); `gitshift lab status` shows it, `gitshift lab down` stops it",
+				ErrAlreadyUp, st.Dir, st.ReadyAt.Format(time.TimeOnly))
+		}
+		return fmt.Errorf("%w in %s (phase %s); run `gitshift lab down` first", ErrAlreadyUp, st.Dir, st.Phase)
+	}
+	var live []string
+	for _, c := range st.Components {
+		if c.Proc.Alive() {
+			live = append(live, fmt.Sprintf("%s (pid %d)", c.Name, c.Proc.PID))
+		}
+	}
+	if len(live) > 0 {
+		return fmt.Errorf("lab in %s has unsupervised processes left %v; run `gitshift lab down` first", st.Dir, live)
+	}
+	return nil
+}
+
+// prepare provisions binaries and writes everything the supervisor needs.
+func prepare(ctx context.Context, o Options) (*Plan, error) {
+	prov := &Provisioner{RepoRoot: o.RepoRoot, CacheDir: o.CacheDir, Progress: o.Progress}
+	if prov.CacheDir == "" {
+		prov.CacheDir = DefaultCacheDir()
+	}
+	bins, err := prov.EnsureAll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sys, err := EnsureSystemBinaries(ctx, o.Progress)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range sys {
+		bins[k] = v
+	}
+	assets, err := prov.EnsureAssets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, o.Meshsim)
+	if err != nil {
+		return nil, err
+	}
+	l := Layout{Dir: o.Dir}
+	pki, err := GeneratePKI(l.PKIDir())
+	if err != nil {
+		return nil, err
+	}
+	plan := &Plan{Layout: l, Ports: ports, Bins: bins, Self: o.Self, Meshsim: o.Meshsim, MeshsimArgs: o.MeshsimArgs,
+		Token: pki.AdminToken, PKI: pki, Assets: assets, Example: o.Example, AppFile: o.AppFile,
+		RepoName: filepath.Base(o.Example)}
+	for _, d := range plan.Dirs() {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	if err := WriteKubeconfig(l.Kubeconfig(), plan.APIServerURL(), pki, "default"); err != nil {
+		return nil, err
+	}
+	if err := WriteKubeconfig(l.ArgoKubeconfig(), plan.APIServerURL(), pki, ArgoCDNamespace); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(plan, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding lab plan: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir, PlanFile), b, 0o600); err != nil {
+		return nil, fmt.Errorf("writing lab plan: %w", err)
+	}
+	return plan, nil
+}
+
+// allocatePorts checks the fixed ports and picks free ones for the rest.
+func allocatePorts(a *PortAllocator, fixed Ports, meshsim bool) (Ports, error) {
+	p := fixed
+	slots := []struct {
+		name string
+		v    *int
+	}{
+		{"kube-apiserver", &p.APIServer}, {"git-daemon", &p.Git}, {"prometheus", &p.Prometheus},
+		{"etcd", &p.Etcd}, {"etcd (peer)", &p.EtcdPeer}, {"kube-controller-manager", &p.ControllerManager},
+		{"kube-scheduler", &p.Scheduler}, {"kwok", &p.Kwok}, {"redis", &p.Redis},
+		{"argocd-repo-server", &p.RepoServer}, {"argocd-repo-server (metrics)", &p.RepoServerMetrics},
+		{"argocd-application-controller (metrics)", &p.ControllerMetrics}, {"injector", &p.Injector},
+	}
+	if meshsim {
+		slots = append(slots, struct {
+			name string
+			v    *int
+		}{"meshsim", &p.Meshsim})
+	}
+	for _, s := range slots {
+		v, err := a.Port(s.name, *s.v)
+		if err != nil {
+			return Ports{}, err
+		}
+		*s.v = v
+	}
+	return p, nil
+}
+
+// waitSupervisor starts `gitshift lab supervise` detached (own session, so
+// it outlives this command and a Ctrl-C) and relays its progress until the
+// lab is ready or failed.
+func waitSupervisor(ctx context.Context, o Options, st *State) (*State, error) {
+	logPath := filepath.Join(o.Dir, "logs", "supervisor.log")
+	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening supervisor log: %w", err)
+	}
+	cmd := exec.Command(o.Self, "lab", "supervise", "--dir", o.Dir)
+	cmd.Stdout, cmd.Stderr = lf, lf
+	cmd.Dir = o.Dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	lf.Close()
+	if err != nil {
+		return nil, fmt.Errorf("starting the lab supervisor: %w", err)
+	}
+	sup := Proc{PID: cmd.Process.Pid, StartTime: procStartTime(cmd.Process.Pid)}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+
+	tail := &logFollower{path: logPath, out: o.Progress}
+	deadline := time.Now().Add(o.Timeout)
+	for {
+		tail.poll()
+		cur, err := LoadState(o.Dir)
+		if err == nil {
+			switch cur.Phase {
+			case PhaseReady:
+				return cur, nil
+			case PhaseFailed, PhaseDown:
+				<-exited
+				tail.poll()
+				return cur, fmt.Errorf("lab failed to start: %s\n(logs in %s; `gitshift lab status` shows each component)", cur.Error, filepath.Join(o.Dir, "logs"))
+			}
+		}
+		select {
+		case <-exited:
+			tail.poll()
+			return st, fmt.Errorf("the lab supervisor (pid %d) exited during start-up; see %s", sup.PID, logPath)
+		case <-ctx.Done():
+			return st, fmt.Errorf("waiting for the lab: %w (it keeps starting in the background; `gitshift lab down` stops it)", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return st, fmt.Errorf("lab not ready after %s; see %s", o.Timeout, logPath)
+		}
+	}
+}
+
+// logFollower copies what was appended to a file since the last poll.
+type logFollower struct {
+	path string
+	off  int64
+	out  io.Writer
+}
+
+func (f *logFollower) poll() {
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return
+	}
+	defer fh.Close()
+	if _, err := fh.Seek(f.off, io.SeekStart); err != nil {
+		return
+	}
+	n, _ := io.Copy(f.out, fh)
+	f.off += n
+}
