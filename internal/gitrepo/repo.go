@@ -1,0 +1,157 @@
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// CloneOptions configure Clone.
+type CloneOptions struct {
+	Branch string // "" = the remote's default branch
+	// Depth > 0 makes a shallow clone. Safe for shift (it only needs the
+	// tip); readers of history (rollout resume) want the full history.
+	Depth int
+	Env   []string
+}
+
+// Clone clones url (a URL or a local path) into dir, which must not exist or
+// be empty. The remote is named origin.
+func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) {
+	parent := &Repo{Dir: filepath.Dir(dir), Env: o.Env}
+	args := []string{"clone", "--quiet", "--no-tags", "--single-branch"}
+	if o.Branch != "" {
+		args = append(args, "--branch", o.Branch)
+	}
+	if o.Depth > 0 && isURL(url) {
+		args = append(args, "--depth", strconv.Itoa(o.Depth))
+	}
+	args = append(args, "--", url, dir)
+	if _, err := parent.run(ctx, nil, args...); err != nil {
+		return nil, &RemoteError{URL: Redact(url), Err: err}
+	}
+	return &Repo{Dir: dir, Env: o.Env}, nil
+}
+
+// isURL tells remote URLs from local paths (git ignores --depth for local
+// paths and warns about it).
+func isURL(s string) bool {
+	return strings.Contains(s, "://") || (strings.Contains(s, "@") && strings.Contains(s, ":") && !filepath.IsAbs(s))
+}
+
+// Open returns the working tree that contains dir.
+func Open(ctx context.Context, dir string) (*Repo, error) {
+	r := &Repo{Dir: dir}
+	top, err := r.run(ctx, nil, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a git working tree: %w", dir, err)
+	}
+	r.Dir = top
+	return r, nil
+}
+
+// RevParse resolves rev to a commit SHA.
+func (r *Repo) RevParse(ctx context.Context, rev string) (string, error) {
+	return r.run(ctx, nil, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+}
+
+// Head returns the SHA of HEAD.
+func (r *Repo) Head(ctx context.Context) (string, error) { return r.RevParse(ctx, "HEAD") }
+
+// CurrentBranch returns the checked-out branch name ("" when detached).
+func (r *Repo) CurrentBranch(ctx context.Context) (string, error) {
+	b, err := r.run(ctx, nil, "symbolic-ref", "--quiet", "--short", "HEAD")
+	var ge *Error
+	if errors.As(err, &ge) && ge.Stderr == "" {
+		return "", nil
+	}
+	return b, err
+}
+
+// Upstream returns the remote and remote branch the current branch tracks,
+// or ok=false when it has none.
+func (r *Repo) Upstream(ctx context.Context) (remote, branch string, ok bool, err error) {
+	b, err := r.CurrentBranch(ctx)
+	if err != nil || b == "" {
+		return "", "", false, err
+	}
+	remote, _ = r.run(ctx, nil, "config", "--get", "branch."+b+".remote")
+	merge, _ := r.run(ctx, nil, "config", "--get", "branch."+b+".merge")
+	if remote == "" || remote == "." || merge == "" {
+		return "", "", false, nil
+	}
+	return remote, strings.TrimPrefix(merge, "refs/heads/"), true, nil
+}
+
+// Dirty lists uncommitted changes (tracked and untracked, not ignored).
+func (r *Repo) Dirty(ctx context.Context) ([]string, error) {
+	out, err := r.run(ctx, nil, "status", "--porcelain", "--untracked-files=normal")
+	if err != nil || out == "" {
+		return nil, err
+	}
+	return strings.Split(out, "\n"), nil
+}
+
+// RemoteURL returns the URL of remote.
+func (r *Repo) RemoteURL(ctx context.Context, remote string) (string, error) {
+	return r.run(ctx, nil, "remote", "get-url", remote)
+}
+
+// Fetch fetches branch from remote into refs/remotes/<remote>/<branch> and
+// returns the fetched SHA. A shallow clone fetches with depth 1.
+func (r *Repo) Fetch(ctx context.Context, remote, branch string) (string, error) {
+	args := []string{"fetch", "--quiet", "--no-tags"}
+	if r.IsShallow(ctx) {
+		args = append(args, "--depth", "1")
+	}
+	track := "refs/remotes/" + remote + "/" + branch
+	args = append(args, remote, "+refs/heads/"+branch+":"+track)
+	if _, err := r.run(ctx, nil, args...); err != nil {
+		url, _ := r.RemoteURL(ctx, remote)
+		return "", &RemoteError{URL: Redact(url), Err: err}
+	}
+	return r.RevParse(ctx, track)
+}
+
+// IsShallow reports whether the repository is a shallow clone.
+func (r *Repo) IsShallow(ctx context.Context) bool {
+	out, err := r.run(ctx, nil, "rev-parse", "--is-shallow-repository")
+	return err == nil && out == "true"
+}
+
+// ResetHard moves the current branch and the working tree to rev. Only used
+// on trees gitshift owns or verified clean, to re-apply an edit on a new head.
+func (r *Repo) ResetHard(ctx context.Context, rev string) error {
+	_, err := r.run(ctx, nil, "reset", "--quiet", "--hard", rev)
+	return err
+}
+
+// IsAncestor reports whether a is an ancestor of (or equal to) b.
+func (r *Repo) IsAncestor(ctx context.Context, a, b string) (bool, error) {
+	_, err := r.run(ctx, nil, "merge-base", "--is-ancestor", a, b)
+	var ge *Error
+	if errors.As(err, &ge) && ge.Stderr == "" {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Diff returns the unified diff of the working tree against HEAD for paths.
+func (r *Repo) Diff(ctx context.Context, paths ...string) (string, error) {
+	return r.runRaw(ctx, nil, append([]string{"diff", "--no-color", "--no-ext-diff", "HEAD", "--"}, paths...)...)
+}
+
+// Show returns the diff a commit introduced (what a shift changed).
+func (r *Repo) Show(ctx context.Context, rev string, extra ...string) (string, error) {
+	args := append([]string{"show", "--no-color", "--no-ext-diff", "--format="}, extra...)
+	return r.runRaw(ctx, nil, append(args, rev)...)
+}
+
+// ReadFile reads a repo-relative file from the working tree.
+func (r *Repo) ReadFile(path string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(r.Dir, filepath.FromSlash(path)))
+}
