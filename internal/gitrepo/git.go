@@ -28,7 +28,7 @@ type Repo struct {
 	Dir string
 	// Env is added to the environment of every git command (e.g.
 	// GIT_CONFIG_COUNT/KEY/VALUE settings, GIT_SSH_COMMAND).
-	Env []string
+	Env    []string
 	Logger *slog.Logger
 }
 

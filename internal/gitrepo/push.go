@@ -16,7 +16,9 @@ type RejectedError struct {
 	Reason string
 }
 
-func (e *RejectedError) Error() string { return fmt.Sprintf("push to %s rejected: %s", e.Ref, e.Reason) }
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("push to %s rejected: %s", e.Ref, e.Reason)
+}
 
 // ConflictError means the remote changed what the edit depends on (e.g. the
 // same weights) after gitshift read it. Nothing was pushed.

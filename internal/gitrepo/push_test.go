@@ -161,4 +161,3 @@ func TestCommitAndPushConflict(t *testing.T) {
 	}
 	t.Log(err)
 }
-
