@@ -1,0 +1,214 @@
+// Package check finds what is wrong with an Argo CD + Istio repository
+// before it is merged: manifests Argo CD will not apply (and why), sources
+// it would fail to render, risky sync settings, and canary routing that
+// Istio would reject or route nowhere. Every finding is a Diagnostic with a
+// stable code, a severity, file:line and a hint.
+//
+// check runs offline: it must never import client-go (see the fence test).
+package check
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/source"
+)
+
+// Severity of a diagnostic.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// rank orders severities: error > warning > info.
+func (s Severity) rank() int {
+	switch s {
+	case SeverityError:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// AtLeast reports whether s is as severe as min or more.
+func (s Severity) AtLeast(min Severity) bool { return s.rank() >= min.rank() }
+
+// ParseSeverity accepts "error", "warning" or "info".
+func ParseSeverity(v string) (Severity, error) {
+	switch s := Severity(v); s {
+	case SeverityError, SeverityWarning, SeverityInfo:
+		return s, nil
+	}
+	return "", fmt.Errorf("unknown severity %q (want error, warning or info)", v)
+}
+
+// Diagnostic is one finding. File is repo-relative; Line is 1-based (0 when
+// unknown).
+type Diagnostic struct {
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Message  string   `json:"message"`
+	Hint     string   `json:"hint,omitempty"`
+	App      string   `json:"app"`
+}
+
+func (d Diagnostic) String() string {
+	loc := d.File
+	if d.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", d.File, d.Line)
+	}
+	return fmt.Sprintf("%s: %s %s %s", loc, d.Severity, d.Code, d.Message)
+}
+
+// SourceResult is one rendered source of an Application.
+type SourceResult struct {
+	Index  int // position in Application.Sources
+	Source source.AppSource
+	// Result is what Argo CD would apply; nil when rendering failed or the
+	// source was skipped.
+	Result *source.Result
+	// Err is the render error: a *source.ManifestError when Argo CD would
+	// fail too, a *source.UnsupportedError when gitshift cannot render it.
+	Err error
+	// Skipped says why the source was not rendered (e.g. another repository).
+	Skipped string
+}
+
+// Target is one Application checked against a local checkout.
+type Target struct {
+	App      *source.Application
+	RepoRoot string
+	Sources  []SourceResult
+	// Diagnostics are filled by Run.
+	Diagnostics []Diagnostic
+}
+
+// Objects returns every object the Application's rendered sources apply.
+func (t *Target) Objects() []source.Object {
+	var out []source.Object
+	for _, s := range t.Sources {
+		if s.Result != nil {
+			out = append(out, s.Result.Objects...)
+		}
+	}
+	return out
+}
+
+// DestinationNamespace is where Argo CD puts namespace-less objects.
+func (t *Target) DestinationNamespace() string { return t.App.Destination.Namespace }
+
+// ArgoCDNamespace is the namespace the Application lives in (Argo CD's own).
+func (t *Target) ArgoCDNamespace() string {
+	if t.App.Namespace != "" {
+		return t.App.Namespace
+	}
+	return "argocd"
+}
+
+// LocalFunc says whether src lives in the checkout at repoRoot; when not,
+// reason explains why it is skipped.
+type LocalFunc func(src source.AppSource) (local bool, reason string)
+
+// Render renders every source of app that local accepts, like Argo CD's
+// repo-server, and returns the Target to check. Render errors are kept in
+// the Target (check reports them) rather than returned.
+func Render(ctx context.Context, repoRoot string, app *source.Application, local LocalFunc, opts source.Options) *Target {
+	t := &Target{App: app, RepoRoot: repoRoot}
+	for i, src := range app.Sources {
+		sr := SourceResult{Index: i, Source: src}
+		switch ok, reason := local(src); {
+		case !ok:
+			sr.Skipped = reason
+		case src.Ref != "" && src.Path == "" && src.Chart == "":
+			sr.Skipped = "ref-only source (values for other sources)"
+		case pathProblem(repoRoot, src.Path) != "":
+			sr.Err = &pathError{problem: pathProblem(repoRoot, src.Path)}
+		default:
+			sr.Result, sr.Err = source.Render(ctx, repoRoot, app, src, opts)
+		}
+		t.Sources = append(t.Sources, sr)
+	}
+	return t
+}
+
+// Options tune a check run.
+type Options struct {
+	// Rules restricts the run to these codes; empty runs all rules.
+	Rules []string
+}
+
+// Run checks every target, fills each Target's Diagnostics and returns them
+// all, sorted by app, file, line and code. Targets are checked against each
+// other too: a Service rendered by one Application satisfies a route in
+// another, and a file is unapplied only when no Application applies it.
+func Run(ctx context.Context, targets []*Target, opts Options) ([]Diagnostic, error) {
+	enabled := map[string]bool{}
+	for _, c := range opts.Rules {
+		enabled[c] = true
+	}
+	world := &mesh.Model{}
+	for _, t := range targets {
+		for _, o := range t.Objects() {
+			world.Add(o, t.DestinationNamespace(), t.App.Name)
+		}
+	}
+	files, err := newFileIndex(targets)
+	if err != nil {
+		return nil, err
+	}
+	var all []Diagnostic
+	for _, t := range targets {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p := &Pass{Target: t, World: world, Files: files, lines: newLocator(t.RepoRoot)}
+		for _, r := range Rules() {
+			if len(enabled) > 0 && !enabled[r.Code] {
+				continue
+			}
+			p.rule = r
+			r.run(p)
+		}
+		sortDiagnostics(p.diags)
+		t.Diagnostics = p.diags
+		all = append(all, p.diags...)
+	}
+	return all, nil
+}
+
+func sortDiagnostics(ds []Diagnostic) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.App != b.App {
+			return a.App < b.App
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Code < b.Code
+	})
+}
+
+// Count returns how many diagnostics are at least as severe as min.
+func Count(ds []Diagnostic, min Severity) int {
+	n := 0
+	for _, d := range ds {
+		if d.Severity.AtLeast(min) {
+			n++
+		}
+	}
+	return n
+}
