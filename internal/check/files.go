@@ -26,8 +26,8 @@ type rootFiles struct {
 	appPaths   []appPath            // every local source path, rendered or not
 	// failed is set when a local source did not render: what it would
 	// apply is unknown, so nothing is reported as outside every path.
-	failed bool
-	contents   map[string]*fileContent
+	failed   bool
+	contents map[string]*fileContent
 }
 
 type appPath struct {
