@@ -46,11 +46,17 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("istio client: %w", err)
 	}
-	return run(ctx, cfg, kube, istio)
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("mesh simulator listening on %s: %w", cfg.ListenAddr, err)
+	}
+	return run(ctx, cfg, ln, kube, istio)
 }
 
-// run is Run with clients supplied, so tests can use fake ones.
-func run(ctx context.Context, cfg Config, kube kubernetes.Interface, istio istioclient.Interface) error {
+// run is Run with the listener and clients supplied, so tests can use an
+// ephemeral port and fake clients. It closes ln.
+func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Interface, istio istioclient.Interface) error {
+	defer ln.Close()
 	log := cfg.Log
 	w, err := newWatcher(kube, istio, cfg.Namespaces, cfg.FaultsConfigMap, log)
 	if err != nil {
@@ -60,10 +66,6 @@ func run(ctx context.Context, cfg Config, kube kubernetes.Interface, istio istio
 	rec, err := NewRecorder(reg)
 	if err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
-	}
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("mesh simulator listening on %s: %w", cfg.ListenAddr, err)
 	}
 
 	var synced atomic.Bool
