@@ -1,0 +1,168 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/rollout/policy"
+)
+
+// analyse (Analysing) looks at the metrics once per interval. A canary
+// proven worse is rolled back whatever the failure policy says; a step
+// advances only with the evidence the policy asks for (time, canary
+// requests, the judge's own criteria); missing evidence for too long applies
+// the failure policy.
+func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
+	if _, o, stop := e.watchGit(ctx, r); stop {
+		return o, nil
+	}
+	look, stop := e.look(ctx, r)
+	if stop {
+		return look, nil
+	}
+	st := e.step(r.Step)
+	now := e.d.Clock.Now()
+	inStep := now.Sub(r.analysisStart)
+	ready := look.Analysis != nil && r.lastVerdict == VerdictPromote
+	enough := inStep >= st.MinDuration.Duration && r.totalCanary >= st.MinCanaryRequests
+	if ready && enough {
+		reason := e.summary(r, inStep)
+		if st.Gate == policy.GateManual {
+			return Outcome{Next: AwaitingGate, Decision: DecisionHold, Reason: reason + "; manual gate: waiting for `gitshift rollout resume`",
+				Analysis: look.Analysis, Note: "waiting for `gitshift rollout resume` (or promote/abort)"}, nil
+		}
+		return Outcome{Next: Advancing, Decision: DecisionAdvance, Reason: reason, Analysis: look.Analysis}, nil
+	}
+	if inStep >= st.MaxDuration.Duration {
+		cause := &StepTimeoutError{Step: r.Step, MaxDuration: st.MaxDuration.Duration, Requests: r.totalCanary, Needed: st.MinCanaryRequests}
+		o := e.failurePolicy(r, cause)
+		o.Analysis = look.Analysis
+		return o, nil
+	}
+	look.Note = e.nextNote(r, inStep, st)
+	return look, nil
+}
+
+// look takes one sample of the counters, feeds the judge and the custom
+// checks, and returns an Outcome that stays in the current phase unless
+// the canary failed or metrics were missing for too long (stop = true).
+func (e *Engine) look(ctx context.Context, r *Run) (Outcome, bool) {
+	interval := e.p.Spec.Analysis.Interval.Duration
+	stay := Outcome{Next: r.Phase, After: interval}
+	now := e.d.Clock.Now()
+	canary, baseline, err := e.d.Counters.Counts(ctx, now)
+	if err != nil {
+		return e.noData(r, now, err)
+	}
+	if r.prevCanary == nil {
+		// The first sample opens the step's window: counts before it were
+		// (at least partly) at the previous weight.
+		r.prevCanary, r.prevBaseline = &canary, baseline
+		r.noDataSince, r.lastErr = time.Time{}, nil
+		stay.Note = "collecting the first window"
+		return stay, false
+	}
+	dc, db := delta(*r.prevCanary, canary), delta(r.prevBaseline, baseline)
+	r.prevCanary, r.prevBaseline = &canary, baseline
+	if dc.Requests == 0 && db.Requests == 0 {
+		return e.noData(r, now, ErrNoData)
+	}
+	r.noDataSince, r.lastErr = time.Time{}, nil
+	r.totalCanary += dc.Requests
+	a, err := e.d.Judge.Observe(now, dc, db)
+	if err != nil {
+		return e.noData(r, now, fmt.Errorf("judging the window: %w", err))
+	}
+	if a.Verdict != VerdictFail {
+		if failed, reason, checks, err := e.customChecks(ctx, now); err != nil {
+			return e.noData(r, now, err)
+		} else {
+			a.Report.Checks = checks
+			if failed {
+				a.Verdict, a.Reason = VerdictFail, reason
+			}
+		}
+	}
+	a.Report.InStep = now.Sub(r.analysisStart)
+	a.Report.Weight = e.step(r.Step).Weight
+	r.report, r.lastVerdict = &a.Report, a.Verdict
+	stay.Analysis = &a.Report
+	if a.Verdict == VerdictFail {
+		cause := &CanaryFailedError{Step: r.Step, Reason: a.Reason}
+		return Outcome{Next: RollingBack, Decision: DecisionRollback, Cause: cause, Reason: cause.Error(), Analysis: &a.Report}, true
+	}
+	return stay, false
+}
+
+// noData holds the step while metrics are missing and applies the failure
+// policy once they have been missing for noDataTimeout. No evidence, no
+// promotion: time without data does not count towards advancing.
+func (e *Engine) noData(r *Run, now time.Time, err error) (Outcome, bool) {
+	if r.noDataSince.IsZero() {
+		r.noDataSince = now
+	}
+	r.lastErr = err
+	timeout := e.p.Spec.Analysis.NoDataTimeout.Duration
+	if now.Sub(r.noDataSince) >= timeout {
+		cause := &NoDataError{Since: r.noDataSince, Timeout: timeout, Err: err}
+		return e.failurePolicy(r, cause), true
+	}
+	what := "no traffic in the last interval"
+	if !errors.Is(err, ErrNoData) {
+		what = err.Error()
+	}
+	return Outcome{Next: r.Phase, After: e.p.Spec.Analysis.Interval.Duration,
+		Note: fmt.Sprintf("holding: %s (failure policy in %s)", what, (timeout - now.Sub(r.noDataSince)).Round(time.Second))}, false
+}
+
+// delta is the increase between two cumulative samples. A counter that went
+// down was reset (a pod restarted): then the new value is the increase.
+func delta(prev, cur Counts) Counts {
+	reset := cur.Requests < prev.Requests || cur.Errors < prev.Errors || len(cur.Buckets) != len(prev.Buckets)
+	for i := 0; !reset && i < len(cur.Buckets); i++ {
+		reset = cur.Buckets[i].LE != prev.Buckets[i].LE || cur.Buckets[i].Count < prev.Buckets[i].Count
+	}
+	if reset {
+		return Counts{Requests: cur.Requests, Errors: cur.Errors, Buckets: append([]Bucket(nil), cur.Buckets...)}
+	}
+	d := Counts{Requests: cur.Requests - prev.Requests, Errors: cur.Errors - prev.Errors}
+	for i, b := range cur.Buckets {
+		d.Buckets = append(d.Buckets, Bucket{LE: b.LE, Count: b.Count - prev.Buckets[i].Count})
+	}
+	return d
+}
+
+func (e *Engine) summary(r *Run, inStep time.Duration) string {
+	s := fmt.Sprintf("step %s (%s %d%%) passed after %s with %d canary requests",
+		formatStep(r.Step, e.steps()), e.p.Spec.CanarySubset, e.step(r.Step).Weight, inStep.Round(time.Second), r.totalCanary)
+	if rep := r.report; rep != nil {
+		s += fmt.Sprintf(", error rate %.2f%% vs baseline %.2f%%", 100*rep.CanaryErrorRate, 100*rep.BaselineErrorRate)
+	}
+	return s
+}
+
+func (e *Engine) nextNote(r *Run, inStep time.Duration, st policy.Step) string {
+	var need []string
+	if d := st.MinDuration.Duration - inStep; d > 0 {
+		need = append(need, fmt.Sprintf("%s more", d.Round(time.Second)))
+	}
+	if n := st.MinCanaryRequests - r.totalCanary; n > 0 {
+		need = append(need, fmt.Sprintf("%d more canary requests", n))
+	}
+	if r.lastVerdict != VerdictPromote {
+		need = append(need, "the judge's evidence")
+	}
+	next := "advance"
+	if r.Step+1 <= e.steps() {
+		next = fmt.Sprintf("advance to %d%%", e.step(r.Step+1).Weight)
+	}
+	if st.Gate == policy.GateManual {
+		next = "wait for the manual gate"
+	}
+	if len(need) == 0 {
+		return next
+	}
+	return fmt.Sprintf("%s after %v; rollback if a test rejects; failure policy at %s", next, need, st.MaxDuration.Duration)
+}

@@ -1,0 +1,274 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/rollout/policy"
+)
+
+// Deps are the engine's collaborators. Querier and Hooks may be nil when the
+// policy has no custom checks or webhooks; Events may be nil.
+type Deps struct {
+	Shifter  Shifter
+	Signaler Signaler
+	Sync     SyncWaiter
+	Live     LiveWeights
+	Counters CounterSource
+	Judge    Judge
+	History  History
+	Lease    Lease
+	Clock    Clock
+	Querier  Querier
+	Hooks    Hooks
+	Events   EventSink
+}
+
+// Options tune the engine; the zero value is usable.
+type Options struct {
+	// ID names the rollout to resume or start. Empty: resume the newest
+	// unfinished rollout of the VirtualService, or start a new one.
+	ID string
+	// HistoryDepth is how many commits are read to rebuild state (200).
+	HistoryDepth int
+	// LiveTries and LiveRetry bound how long the live weights may lag a
+	// Synced Application before it counts as drift (5 × 2s).
+	LiveTries int
+	LiveRetry time.Duration
+	// NewID names a new rollout (default "<vs>-<UTC time>").
+	NewID  func(now time.Time) string
+	Logger *slog.Logger
+}
+
+// Engine runs one rollout of one policy.
+type Engine struct {
+	p   *policy.CanaryPolicy
+	d   Deps
+	o   Options
+	vs  string
+	log *slog.Logger
+}
+
+// Outcome is what a step function decided: the next phase and what to record.
+type Outcome struct {
+	Next Phase
+	// After delays running Next (polling); 0 runs it at once.
+	After    time.Duration
+	Decision Decision
+	Reason   string
+	// Cause is the typed error behind a rollback, pause or stop.
+	Cause error
+	// Commit is a commit this step pushed.
+	Commit *TimelineEntry
+	// Analysis is this look's report (Analysing, AwaitingGate).
+	Analysis *Report
+	// Note tells the live view what comes next.
+	Note string
+}
+
+// Result is how a rollout ended.
+type Result struct {
+	ID       string          `json:"id"`
+	Phase    Phase           `json:"phase"`
+	Step     int             `json:"step"`
+	Steps    int             `json:"steps"`
+	Cause    error           `json:"-"`
+	Reason   string          `json:"reason,omitempty"`
+	Started  time.Time       `json:"started"`
+	Finished time.Time       `json:"finished"`
+	Timeline []TimelineEntry `json:"timeline"`
+	Events   []Event         `json:"-"`
+}
+
+// New checks the dependencies and returns an engine for p (defaulted and
+// validated, see policy.Complete).
+func New(p *policy.CanaryPolicy, d Deps, o Options) (*Engine, error) {
+	var missing []string
+	for name, v := range map[string]any{"Shifter": d.Shifter, "Signaler": d.Signaler, "Sync": d.Sync, "Live": d.Live,
+		"Counters": d.Counters, "Judge": d.Judge, "History": d.History, "Lease": d.Lease} {
+		if v == nil {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("rollout engine: missing dependencies %v", missing)
+	}
+	if len(p.Spec.Analysis.CustomChecks) > 0 && d.Querier == nil {
+		return nil, errors.New("rollout engine: the policy has custom checks but no Prometheus querier was given")
+	}
+	if d.Clock == nil {
+		d.Clock = WallClock()
+	}
+	if o.HistoryDepth <= 0 {
+		o.HistoryDepth = 200
+	}
+	if o.LiveTries <= 0 {
+		o.LiveTries = 5
+	}
+	if o.LiveRetry <= 0 {
+		o.LiveRetry = 2 * time.Second
+	}
+	vs := p.Spec.Target.VirtualService.String()
+	if o.NewID == nil {
+		name := p.Spec.Target.VirtualService.Name
+		o.NewID = func(now time.Time) string { return name + "-" + now.UTC().Format("20060102-150405") }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Engine{p: p, d: d, o: o, vs: vs, log: o.Logger.With("virtualService", vs)}, nil
+}
+
+// Run drives the rollout until a terminal phase, and returns how it ended.
+// The error is non-nil only when ctx ended first: the rollout then stays
+// where Git says it is and a later Run resumes it.
+func (e *Engine) Run(ctx context.Context) (*Result, error) {
+	r := &Run{ID: e.o.ID, Phase: Idle, started: e.d.Clock.Now()}
+	r.enteredAt = r.started
+	leased := false
+	defer func() {
+		if leased {
+			// Release with a fresh context: ctx may be cancelled already,
+			// and a released lease spares the next runner the stale wait.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := e.d.Lease.Release(rctx); err != nil {
+				e.log.Warn("releasing the lease", "err", err)
+			}
+		}
+	}()
+	for !r.Phase.Terminal() {
+		if err := ctx.Err(); err != nil {
+			return e.result(r), err
+		}
+		def := table[r.Phase]
+		var out Outcome
+		var err error
+		if leased {
+			if err = e.d.Lease.Renew(ctx); err != nil {
+				err = fmt.Errorf("renewing the lease: %w", err)
+			}
+		}
+		if err == nil {
+			out, err = def.step(e, ctx, r)
+		}
+		if r.Phase == Idle && err == nil && out.Next != Failed {
+			leased = true
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return e.result(r), ctx.Err()
+			}
+			out = Outcome{Next: Failed, Decision: DecisionStop, Cause: err, Reason: err.Error()}
+		}
+		if !def.allows(out.Next) {
+			err := &TransitionError{From: r.Phase, To: out.Next}
+			out = Outcome{Next: Failed, Decision: DecisionStop, Cause: err, Reason: err.Error()}
+		}
+		e.record(ctx, r, out)
+		if out.After > 0 {
+			if err := e.d.Clock.Sleep(ctx, out.After); err != nil {
+				return e.result(r), err
+			}
+		}
+	}
+	return e.result(r), nil
+}
+
+func (e *Engine) result(r *Run) *Result {
+	res := &Result{ID: r.ID, Phase: r.Phase, Step: r.Step, Steps: len(e.p.Spec.Steps), Cause: r.Cause,
+		Started: r.started, Finished: e.d.Clock.Now(), Timeline: r.timeline, Events: r.events}
+	if r.Cause != nil {
+		res.Reason = r.Cause.Error()
+	} else {
+		res.Reason = r.Reason
+	}
+	return res
+}
+
+// record is the one place where an outcome becomes state, events and logs.
+func (e *Engine) record(ctx context.Context, r *Run, out Outcome) {
+	now := e.d.Clock.Now()
+	from := r.Phase
+	base := Event{Time: now, Rollout: r.ID, Phase: out.Next, Step: r.Step, Steps: len(e.p.Spec.Steps), Weights: r.Expected, SHA: r.StepSHA, Next: out.Note}
+	if !r.analysisStart.IsZero() {
+		base.InStep = now.Sub(r.analysisStart)
+	}
+	emit := func(ev Event) {
+		r.events = append(r.events, ev)
+		if e.d.Events != nil {
+			e.d.Events.Emit(ctx, ev)
+		}
+	}
+	if out.Commit != nil {
+		r.timeline = append(r.timeline, *out.Commit)
+		ev := base
+		ev.Type, ev.SHA, ev.Weights, ev.Decision, ev.Reason = EventCommit, out.Commit.SHA, out.Commit.Weights, out.Commit.Decision, out.Commit.Reason
+		emit(ev)
+		e.log.Info("pushed", "sha", short(out.Commit.SHA), "action", out.Commit.Action, "step", out.Commit.Step, "weights", FormatWeights(out.Commit.Weights))
+	}
+	if out.Analysis != nil {
+		ev := base
+		ev.Type, ev.Analysis, ev.Reason = EventAnalysis, out.Analysis, out.Reason
+		emit(ev)
+	}
+	if out.Cause != nil {
+		r.Cause = out.Cause
+	}
+	if out.Decision != "" {
+		r.Decision, r.Reason = out.Decision, out.Reason
+		ev := base
+		ev.Type, ev.Decision, ev.Reason = EventDecision, out.Decision, out.Reason
+		if out.Cause != nil {
+			ev.Error = out.Cause.Error()
+		}
+		emit(ev)
+		e.log.Info("decision", "decision", out.Decision, "reason", out.Reason, "step", r.Step)
+	}
+	if from != out.Next {
+		r.Phase, r.enteredAt = out.Next, now
+		ev := base
+		f := from
+		ev.Type, ev.From = EventPhase, &f
+		emit(ev)
+		e.log.Debug("phase", "from", from, "to", out.Next)
+	}
+	if out.Next.Terminal() {
+		ev := base
+		ev.Type, ev.Reason = EventDone, e.result(r).Reason
+		if r.Cause != nil {
+			ev.Error = r.Cause.Error()
+		}
+		emit(ev)
+	}
+}
+
+// stepWeights are the weights of step i (1-based).
+func (e *Engine) stepWeights(i int) map[string]int32 {
+	w := e.p.Spec.Steps[i-1].Weight
+	return map[string]int32{e.p.Spec.StableSubset: 100 - w, e.p.Spec.CanarySubset: w}
+}
+
+func (e *Engine) stableWeights() map[string]int32 {
+	return map[string]int32{e.p.Spec.StableSubset: 100, e.p.Spec.CanarySubset: 0}
+}
+
+func (e *Engine) step(i int) policy.Step { return e.p.Spec.Steps[i-1] }
+
+func (e *Engine) steps() int { return len(e.p.Spec.Steps) }
+
+// failurePolicy is where "cannot conclude" leads: roll back or pause. With
+// nothing committed yet there is nothing to roll back or pause: stop.
+func (e *Engine) failurePolicy(r *Run, cause error) Outcome {
+	if r.StepSHA == "" {
+		return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}
+	}
+	if e.p.Spec.FailurePolicy == policy.FailurePause {
+		r.pauseCommitted = false
+		return Outcome{Next: Paused, Decision: DecisionPause, Cause: cause, Reason: cause.Error(), Note: "waiting for `gitshift rollout resume|promote|abort`"}
+	}
+	return Outcome{Next: RollingBack, Decision: DecisionRollback, Cause: cause, Reason: cause.Error()}
+}

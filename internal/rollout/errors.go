@@ -1,0 +1,182 @@
+package rollout
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinels the adapters wrap (fmt.Errorf("...: %w", rollout.ErrX)) so the
+// engine can tell failures apart without importing the packages behind them.
+var (
+	// ErrConflict: the remote changed the same weights (shift's CAS saw it).
+	ErrConflict = errors.New("conflicting change on the remote")
+	// ErrPushExhausted: pushes kept failing; nothing was pushed.
+	ErrPushExhausted = errors.New("push retries exhausted")
+	// ErrUnavailable: a system (Prometheus, API server, Git remote) could not be reached.
+	ErrUnavailable = errors.New("unavailable")
+	// ErrNoData: the metrics exist nowhere yet (no series).
+	ErrNoData = errors.New("no data")
+	// ErrLeaseLost: another runner took the lease over.
+	ErrLeaseLost = errors.New("lease lost")
+)
+
+// LeaseHeldError: another runner holds the VirtualService's lease and renews it.
+type LeaseHeldError struct {
+	Lease     string // namespace/name
+	Holder    string
+	RenewTime time.Time
+	Expires   time.Time
+}
+
+func (e *LeaseHeldError) Error() string {
+	return fmt.Sprintf("lease %s is held by %q (renewed %s, expires %s): another gitshift runner is rolling out this VirtualService",
+		e.Lease, e.Holder, e.RenewTime.Format(time.RFC3339), e.Expires.Format(time.RFC3339))
+}
+
+// ForeignChangeError: a commit not made by this rollout changed the weights.
+// gitshift never overwrites a person's change, so the rollout stops.
+type ForeignChangeError struct {
+	Commits []Commit // the foreign commits since gitshift's last one, newest first
+	Want    map[string]int32
+	Got     map[string]int32
+	Err     error // the shifter's conflict, when that is how it was found
+}
+
+func (e *ForeignChangeError) Error() string {
+	var who []string
+	for _, c := range e.Commits {
+		who = append(who, fmt.Sprintf("%s %q by %s", short(c.SHA), c.Subject, c.Author))
+	}
+	msg := "a commit not made by this rollout changed the weights"
+	if e.Got != nil {
+		msg += fmt.Sprintf(" to %s (rollout expected %s)", FormatWeights(e.Got), FormatWeights(e.Want))
+	}
+	if len(who) > 0 {
+		msg += ": " + strings.Join(who, "; ")
+	}
+	msg += "; stopping without overwriting it"
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *ForeignChangeError) Unwrap() error { return e.Err }
+
+// SyncTimeoutError: Argo CD did not sync the commit in time.
+type SyncTimeoutError struct {
+	SHA     string
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *SyncTimeoutError) Error() string {
+	return fmt.Sprintf("Argo CD did not sync %s within %s: %v", short(e.SHA), e.Timeout, e.Err)
+}
+
+func (e *SyncTimeoutError) Unwrap() error { return e.Err }
+
+// DriftError: the live weights differ from what Git says after Argo CD synced.
+type DriftError struct {
+	Want, Got map[string]int32
+}
+
+func (e *DriftError) Error() string {
+	return fmt.Sprintf("live VirtualService weights %s differ from Git %s after Argo CD synced (a live edit, another controller, or a stale sync)",
+		FormatWeights(e.Got), FormatWeights(e.Want))
+}
+
+// PushError: a commit could not be pushed; the remote is unchanged.
+type PushError struct {
+	Action string
+	Err    error
+}
+
+func (e *PushError) Error() string {
+	return fmt.Sprintf("pushing the %s commit failed, the remote is unchanged: %v", e.Action, e.Err)
+}
+
+func (e *PushError) Unwrap() error { return e.Err }
+
+// NoDataError: metrics were missing or unreachable for too long.
+type NoDataError struct {
+	Since   time.Time
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *NoDataError) Error() string {
+	return fmt.Sprintf("no usable metrics for %s (since %s): %v", e.Timeout, e.Since.Format(time.RFC3339), e.Err)
+}
+
+func (e *NoDataError) Unwrap() error { return e.Err }
+
+// StepTimeoutError: a step reached maxDuration without enough evidence.
+type StepTimeoutError struct {
+	Step        int
+	MaxDuration time.Duration
+	Requests    int64
+	Needed      int64
+}
+
+func (e *StepTimeoutError) Error() string {
+	return fmt.Sprintf("step %d reached maxDuration %s without enough evidence (%d canary requests, %d needed, or the judge not yet satisfied)",
+		e.Step, e.MaxDuration, e.Requests, e.Needed)
+}
+
+// CanaryFailedError: the analysis found the canary worse (or a check failed).
+type CanaryFailedError struct {
+	Step   int
+	Reason string
+}
+
+func (e *CanaryFailedError) Error() string {
+	return fmt.Sprintf("canary failed at step %d: %s", e.Step, e.Reason)
+}
+
+// AbortedError: a person asked to abort (signal commit).
+type AbortedError struct {
+	By, SHA string
+}
+
+func (e *AbortedError) Error() string {
+	return fmt.Sprintf("aborted by %s (commit %s)", e.By, short(e.SHA))
+}
+
+// HookError: a webhook failed.
+type HookError struct {
+	Point HookPoint
+	Err   error
+}
+
+func (e *HookError) Error() string { return fmt.Sprintf("webhook %s failed: %v", e.Point, e.Err) }
+
+func (e *HookError) Unwrap() error { return e.Err }
+
+// TransitionError: a step function asked for a phase the table does not
+// allow from its own: a bug, stopped safely.
+type TransitionError struct{ From, To Phase }
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("internal error: transition %s → %s is not in the table", e.From, e.To)
+}
+
+// HistoryError: gitshift's own commits in history are inconsistent with the
+// policy (e.g. the steps changed mid-rollout).
+type HistoryError struct {
+	SHA string
+	Msg string
+}
+
+func (e *HistoryError) Error() string {
+	return fmt.Sprintf("commit %s: %s", short(e.SHA), e.Msg)
+}
+
+func short(sha string) string {
+	if len(sha) > 10 {
+		return sha[:10]
+	}
+	return sha
+}

@@ -1,0 +1,60 @@
+package rollout
+
+import (
+	"context"
+	"time"
+)
+
+// EventType classifies events for sinks (the terminal view redraws on
+// Analysis, Kubernetes Events are made for Decision and Commit, ...).
+type EventType string
+
+const (
+	EventPhase    EventType = "phase"    // the engine entered a phase
+	EventCommit   EventType = "commit"   // a commit was pushed
+	EventAnalysis EventType = "analysis" // one look at the metrics
+	EventDecision EventType = "decision" // advance, rollback, pause, ...
+	EventWarning  EventType = "warning"  // something to know that does not stop the rollout
+	EventDone     EventType = "done"     // the engine stopped in a terminal phase
+)
+
+// Event is one record of what the engine did; sinks render it (one JSON
+// object per line for -o json).
+type Event struct {
+	Time     time.Time        `json:"time"`
+	Rollout  string           `json:"rollout"`
+	Type     EventType        `json:"type"`
+	Phase    Phase            `json:"phase"`
+	From     *Phase           `json:"from,omitempty"`
+	Step     int              `json:"step,omitempty"`
+	Steps    int              `json:"steps"`
+	Weights  map[string]int32 `json:"weights,omitempty"`
+	SHA      string           `json:"sha,omitempty"`
+	Decision Decision         `json:"decision,omitempty"`
+	Reason   string           `json:"reason,omitempty"`
+	// InStep is the time since the step's analysis started.
+	InStep   time.Duration `json:"inStepNanos,omitempty"`
+	Analysis *Report       `json:"analysis,omitempty"`
+	// Next says what the engine will do next, for the live view.
+	Next string `json:"next,omitempty"`
+	// Error is the typed cause, rendered, for failures.
+	Error string `json:"error,omitempty"`
+}
+
+// Sinks fans an event out to several sinks.
+type Sinks []EventSink
+
+// Emit sends ev to every sink.
+func (s Sinks) Emit(ctx context.Context, ev Event) {
+	for _, k := range s {
+		if k != nil {
+			k.Emit(ctx, ev)
+		}
+	}
+}
+
+// SinkFunc adapts a function to EventSink.
+type SinkFunc func(ctx context.Context, ev Event)
+
+// Emit calls f.
+func (f SinkFunc) Emit(ctx context.Context, ev Event) { f(ctx, ev) }

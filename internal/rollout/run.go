@@ -1,0 +1,69 @@
+package rollout
+
+import (
+	"time"
+)
+
+// Run is one rollout's working state in the engine. The durable part is
+// rebuilt from Git by Derive on every start; the rest (analysis windows,
+// timers) restarts with the process, which is safe: a restarted step analysis
+// only costs time.
+type Run struct {
+	ID    string
+	Phase Phase
+	// Step is the 1-based index of the step whose weights gitshift last
+	// committed; 0 before the first.
+	Step int
+	// Target is the step Shifting commits next.
+	Target int
+	// SkipToFinal: a promote signal asked to go straight to the last step.
+	SkipToFinal bool
+	// StepSHA, PushedAt: the commit that set the current weights.
+	StepSHA  string
+	PushedAt time.Time
+	// syncFrom starts the sync timeout when the wait did not follow a push
+	// (a resumed runner, a resumed pause): Argo CD gets a full syncTimeout.
+	syncFrom time.Time
+	// Expected are the weights gitshift's last commit put in Git.
+	Expected map[string]int32
+	// Cause is the typed reason for a rollback, pause or stop.
+	Cause error
+	// Decision and Reason go into the next commit's trailers.
+	Decision Decision
+	Reason   string
+	// pauseCommitted: the pause is recorded in Git (a signal commit).
+	pauseCommitted bool
+
+	// Per-step analysis, reset by BeginStep.
+	analysisStart time.Time
+	prevCanary    *Counts
+	prevBaseline  Counts
+	totalCanary   int64
+	noDataSince   time.Time
+	lastErr       error
+	report        *Report
+	lastVerdict   Verdict
+	// liveTries counts VerifyingLive retries while Argo CD's apply settles.
+	liveTries int
+	// checkedHead is the branch head whose weights were last compared with
+	// Expected, so the foreign-change check reads Git only when it moved.
+	checkedHead string
+
+	enteredAt time.Time
+	stepStart time.Time
+	timeline  []TimelineEntry
+	events    []Event
+	started   time.Time
+}
+
+func (r *Run) resetAnalysis() {
+	r.analysisStart = time.Time{}
+	r.prevCanary = nil
+	r.prevBaseline = Counts{}
+	r.totalCanary = 0
+	r.noDataSince = time.Time{}
+	r.lastErr = nil
+	r.report = nil
+	r.lastVerdict = VerdictContinue
+	r.liveTries = 0
+}

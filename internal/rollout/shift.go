@@ -1,0 +1,128 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// shiftStep (Shifting) commits the current step's weights. Before it commits
+// it reads history again: if the step's commit is already there (the push
+// went through but the runner died before it knew), it adopts that commit
+// instead of making a duplicate.
+func (e *Engine) shiftStep(ctx context.Context, r *Run) (Outcome, error) {
+	final := r.Target == e.steps()
+	if st, ok, err := e.alreadyPushed(ctx, r, func(st State) bool {
+		return st.Action != ActionRollback && st.Step == r.Target
+	}); err != nil {
+		return Outcome{}, err
+	} else if ok {
+		r.Step, r.StepSHA, r.Expected = r.Target, st.StepSHA, st.Weights
+		r.PushedAt, r.syncFrom = st.StepTime, e.d.Clock.Now()
+		return Outcome{Next: WaitingSync, Reason: fmt.Sprintf("step %d/%d is already in Git as %s", r.Target, e.steps(), short(st.StepSHA))}, nil
+	}
+	if err := e.hook(ctx, r, HookBeforeStep, r.Target); err != nil {
+		return e.failurePolicy(r, err), nil
+	}
+	action := ActionStep
+	if final {
+		action = ActionPromote
+	}
+	decision, reason := r.Decision, r.Reason
+	if decision == "" || r.Target == 1 {
+		decision = DecisionStart
+	}
+	if final && decision != DecisionStart {
+		decision = DecisionPromote
+	}
+	w := e.stepWeights(r.Target)
+	msg := fmt.Sprintf("rollout %s: step %d/%d, %s %d%%", r.ID, r.Target, e.steps(), e.p.Spec.CanarySubset, w[e.p.Spec.CanarySubset])
+	if final {
+		msg = fmt.Sprintf("rollout %s: promote %s to 100%%", r.ID, e.p.Spec.CanarySubset)
+	}
+	return e.push(ctx, r, r.Target, action, w, msg, decision, reason, WaitingSync)
+}
+
+// rollback (RollingBack) commits stable 100 with the reason, with the same
+// push safety as a step. The rollback commit is idempotent like a step.
+func (e *Engine) rollback(ctx context.Context, r *Run) (Outcome, error) {
+	if st, ok, err := e.alreadyPushed(ctx, r, func(st State) bool { return st.Action == ActionRollback }); err != nil {
+		return Outcome{}, err
+	} else if ok {
+		r.StepSHA, r.Expected, r.PushedAt, r.syncFrom = st.StepSHA, st.Weights, st.StepTime, e.d.Clock.Now()
+		return Outcome{Next: VerifyingRollback, Reason: "rollback is already in Git as " + short(st.StepSHA)}, nil
+	}
+	decision := r.Decision
+	if decision != DecisionAbort {
+		decision = DecisionRollback
+	}
+	reason := r.Reason
+	if r.Cause != nil {
+		reason = r.Cause.Error()
+	}
+	msg := fmt.Sprintf("rollout %s: roll back to %s 100%%", r.ID, e.p.Spec.StableSubset)
+	return e.push(ctx, r, r.Step, ActionRollback, e.stableWeights(), msg, decision, reason, VerifyingRollback)
+}
+
+// alreadyPushed reports whether history holds this rollout's latest weight
+// commit matching want (and newer than what the run knows).
+func (e *Engine) alreadyPushed(ctx context.Context, r *Run, want func(State) bool) (State, bool, error) {
+	if r.ID == "" {
+		return State{}, false, nil
+	}
+	commits, err := e.d.History.Log(ctx, e.o.HistoryDepth)
+	if err != nil {
+		return State{}, false, fmt.Errorf("reading history before committing: %w", err)
+	}
+	st, err := Derive(commits, e.vs, r.ID)
+	if err != nil || !st.Found || st.StepSHA == r.StepSHA {
+		return st, false, err
+	}
+	return st, want(st), nil
+}
+
+// push commits weights through the Shifter and classifies its failures:
+// a conflict on the weights aborts (a person's change wins), exhausted
+// pushes stop with the remote unchanged.
+func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w map[string]int32, msg string, decision Decision, reason string, next Phase) (Outcome, error) {
+	trailers := []Trailer{
+		{TrailerAction, action},
+		{TrailerRollout, r.ID},
+		{TrailerVirtualService, e.vs},
+		{TrailerStep, formatStep(step, e.steps())},
+		{TrailerWeights, FormatWeights(w)},
+		{TrailerDecision, string(decision)},
+	}
+	if reason != "" {
+		trailers = append(trailers, Trailer{TrailerReason, oneLine(reason)})
+	}
+	res, err := e.d.Shifter.Shift(ctx, ShiftRequest{Weights: w, Message: msg, Trailers: trailers})
+	if err != nil {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
+		if errors.Is(err, ErrConflict) {
+			cause := &ForeignChangeError{Want: r.Expected, Err: err}
+			return Outcome{Next: Aborted, Decision: DecisionAbort, Cause: cause, Reason: cause.Error()}, nil
+		}
+		cause := &PushError{Action: action, Err: err}
+		return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
+	}
+	r.Step, r.StepSHA, r.PushedAt, r.Expected, r.checkedHead = step, res.SHA, res.PushedAt, w, res.SHA
+	r.liveTries = 0
+	entry := &TimelineEntry{Time: res.PushedAt, SHA: res.SHA, Action: action, Step: formatStep(step, e.steps()),
+		Weights: w, Decision: decision, Reason: oneLine(reason)}
+	return Outcome{Next: next, Commit: entry, Note: "waiting for Argo CD to sync " + short(res.SHA)}, nil
+}
+
+// hook calls a webhook; nil Hooks or no URL means nothing to call.
+func (e *Engine) hook(ctx context.Context, r *Run, point HookPoint, step int) error {
+	if e.d.Hooks == nil {
+		return nil
+	}
+	ev := Event{Time: e.d.Clock.Now(), Rollout: r.ID, Phase: r.Phase, Step: step, Steps: e.steps(), Weights: r.Expected, SHA: r.StepSHA, Decision: r.Decision, Reason: r.Reason}
+	if err := e.d.Hooks.Call(ctx, point, ev); err != nil {
+		return &HookError{Point: point, Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+)
+
+// waitSync (WaitingSync) refreshes the Application and waits until Argo CD
+// has synced the step's commit. The timeout counts from the push, or from
+// this runner's start when it resumed later (a dead runner set no refresh).
+func (e *Engine) waitSync(ctx context.Context, r *Run) (Outcome, error) {
+	if err := e.syncWithin(ctx, r); err != nil {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
+		return e.failurePolicy(r, err), nil
+	}
+	return Outcome{Next: VerifyingLive, Note: "checking the live VirtualService"}, nil
+}
+
+func (e *Engine) syncWithin(ctx context.Context, r *Run) error {
+	timeout := e.p.Spec.SyncTimeout.Duration
+	from := r.PushedAt
+	if from.Before(r.syncFrom) {
+		from = r.syncFrom
+	}
+	left := from.Add(timeout).Sub(e.d.Clock.Now())
+	if left <= 0 {
+		return &SyncTimeoutError{SHA: r.StepSHA, Timeout: timeout, Err: context.DeadlineExceeded}
+	}
+	sctx, cancel := context.WithTimeout(ctx, left)
+	defer cancel()
+	if err := e.d.Sync.WaitSynced(sctx, r.StepSHA, r.PushedAt); err != nil {
+		return &SyncTimeoutError{SHA: r.StepSHA, Timeout: timeout, Err: err}
+	}
+	return nil
+}
+
+// verifyLive (VerifyingLive) compares the live weights with the commit's.
+// Argo CD reports Synced once applied, so a difference that outlasts a few
+// retries is drift (a live edit, another controller) and stops the rollout:
+// advancing on a cluster that does not run what Git says proves nothing.
+func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
+	got, err := e.d.Live.Weights(ctx)
+	if err == nil && equalWeights(got, r.Expected) {
+		r.liveTries = 0
+		if e.step(r.Step).Weight == 100 {
+			return Outcome{Next: Promoted, Decision: DecisionPromote,
+				Reason: fmt.Sprintf("%s serves 100%% (commit %s synced and live)", e.p.Spec.CanarySubset, short(r.StepSHA))}, nil
+		}
+		r.resetAnalysis()
+		r.analysisStart = e.d.Clock.Now()
+		e.d.Judge.BeginStep(e.step(r.Step).Weight, r.analysisStart)
+		return Outcome{Next: Analysing, Note: "starting the analysis of step " + formatStep(r.Step, e.steps())}, nil
+	}
+	r.liveTries++
+	if r.liveTries < e.o.LiveTries {
+		return Outcome{Next: VerifyingLive, After: e.o.LiveRetry}, nil
+	}
+	r.liveTries = 0
+	if err != nil {
+		return Outcome{}, fmt.Errorf("reading the live VirtualService weights: %w", err)
+	}
+	cause := &DriftError{Want: r.Expected, Got: got}
+	return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
+}
+
+// verifyRollback (VerifyingRollback) waits until the rollback commit is
+// synced and live. If Argo CD does not apply it, gitshift has nothing left to
+// try without writing the cluster itself, so it stops and says so loudly.
+func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
+	if r.liveTries == 0 {
+		if err := e.syncWithin(ctx, r); err != nil {
+			if ctx.Err() != nil {
+				return Outcome{}, ctx.Err()
+			}
+			cause := fmt.Errorf("the rollback commit %s is in Git but not applied: %w", short(r.StepSHA), err)
+			return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
+		}
+	}
+	got, err := e.d.Live.Weights(ctx)
+	if err == nil && equalWeights(got, r.Expected) {
+		reason := fmt.Sprintf("%s serves 100%% (rollback %s synced and live)", e.p.Spec.StableSubset, short(r.StepSHA))
+		if herr := e.hook(ctx, r, HookOnRollback, r.Step); herr != nil {
+			e.log.Warn("onRollback webhook", "err", herr) // best effort: the rollback itself is done
+		}
+		return Outcome{Next: RolledBack, Reason: reason}, nil
+	}
+	r.liveTries++
+	if r.liveTries < e.o.LiveTries {
+		return Outcome{Next: VerifyingRollback, After: e.o.LiveRetry}, nil
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("reading the live VirtualService weights after the rollback: %w", err)
+	}
+	cause := &DriftError{Want: r.Expected, Got: got}
+	return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
+}
