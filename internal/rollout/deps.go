@@ -56,7 +56,8 @@ type Counts struct {
 	Buckets  []Bucket `json:"buckets,omitempty"`
 }
 
-// Bucket is one cumulative histogram bucket: Count requests took ≤ LE ms.
+// Bucket is one cumulative histogram bucket: Count requests took ≤ LE
+// seconds (Prometheus le buckets, +Inf last).
 type Bucket struct {
 	LE    float64 `json:"le"`
 	Count int64   `json:"count"`
@@ -118,10 +119,10 @@ type Report struct {
 	SplitHigh         float64       `json:"splitHigh"`
 	CanaryErrorRate   float64       `json:"canaryErrorRate"`
 	BaselineErrorRate float64       `json:"baselineErrorRate"`
-	CanaryP50         float64       `json:"canaryP50Ms,omitempty"`
-	CanaryP99         float64       `json:"canaryP99Ms,omitempty"`
-	BaselineP50       float64       `json:"baselineP50Ms,omitempty"`
-	BaselineP99       float64       `json:"baselineP99Ms,omitempty"`
+	CanaryP50         float64       `json:"canaryP50Seconds,omitempty"`
+	CanaryP99         float64       `json:"canaryP99Seconds,omitempty"`
+	BaselineP50       float64       `json:"baselineP50Seconds,omitempty"`
+	BaselineP99       float64       `json:"baselineP99Seconds,omitempty"`
 	Tests             []TestResult  `json:"tests,omitempty"`
 	InStep            time.Duration `json:"inStep"`
 	Checks            []CheckResult `json:"checks,omitempty"`
