@@ -50,9 +50,9 @@ func TestAcquire(t *testing.T) {
 		wantTransitions int32
 	}{
 		{name: "free: created", now: t0, wantTransitions: 0},
-		{name: "held and fresh: refused", objs: []runtime.Object{existing("other", t0.Add(-30 * time.Second))}, now: t0, wantHeld: true},
-		{name: "held but stale (renewTime + 60s passed): taken over", objs: []runtime.Object{existing("other", t0.Add(-61 * time.Second))}, now: t0, wantTransitions: 4},
-		{name: "ours from a previous run: kept", objs: []runtime.Object{existing("me", t0.Add(-5 * time.Second))}, now: t0, wantTransitions: 3},
+		{name: "held and fresh: refused", objs: []runtime.Object{existing("other", t0.Add(-30*time.Second))}, now: t0, wantHeld: true},
+		{name: "held but stale (renewTime + 60s passed): taken over", objs: []runtime.Object{existing("other", t0.Add(-61*time.Second))}, now: t0, wantTransitions: 4},
+		{name: "ours from a previous run: kept", objs: []runtime.Object{existing("me", t0.Add(-5*time.Second))}, now: t0, wantTransitions: 3},
 		{name: "released (empty holder): taken", objs: []runtime.Object{existing("", t0)}, now: t0, wantTransitions: 4},
 	}
 	for _, tc := range tests {
