@@ -92,3 +92,12 @@ func (f *File) commentSpans(from, to int, quoted []span) []span {
 	}
 	return out
 }
+
+// Append adds o's splices and changes (edits of the same file, made by
+// separate calls) to e. Their ranges must not overlap; Apply checks.
+func (e *Edits) Append(o *Edits) {
+	for _, s := range o.Splices {
+		e.add(s.Start, s.End, s.Text)
+	}
+	e.Changes = append(e.Changes, o.Changes...)
+}

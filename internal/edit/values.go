@@ -214,3 +214,27 @@ func (f *File) lineText(line int) string {
 	start := f.lineStart[line-1]
 	return string(f.Src[start:f.lineEnd(start)])
 }
+
+// Has reports whether path exists in document doc.
+func (f *File) Has(doc int, path []string) bool {
+	_, err := f.lookup(doc, path)
+	return err == nil
+}
+
+// Kind returns the YAML kind of the node at path ("" when absent): "map",
+// "list" or "scalar", so callers can tell a values mapping from a leaf.
+func (f *File) Kind(doc int, path []string) string {
+	n, err := f.lookup(doc, path)
+	if err != nil {
+		return ""
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "map"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "scalar"
+	}
+	return ""
+}

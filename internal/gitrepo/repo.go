@@ -155,3 +155,24 @@ func (r *Repo) Show(ctx context.Context, rev string, extra ...string) (string, e
 func (r *Repo) ReadFile(path string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(r.Dir, filepath.FromSlash(path)))
 }
+
+// RevCount counts the commits in a revision range such as "origin/main..HEAD".
+func (r *Repo) RevCount(ctx context.Context, rangeSpec string) (int, error) {
+	out, err := r.run(ctx, nil, "rev-list", "--count", rangeSpec, "--")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(out)
+}
+
+// Config reads a git config value ("" when unset).
+func (r *Repo) Config(ctx context.Context, key string) string {
+	v, _ := r.run(ctx, nil, "config", "--get", key)
+	return v
+}
+
+// IsBare reports whether the repository has no working tree.
+func (r *Repo) IsBare(ctx context.Context) bool {
+	out, err := r.run(ctx, nil, "rev-parse", "--is-bare-repository")
+	return err == nil && out == "true"
+}

@@ -1,0 +1,277 @@
+package shift
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/gitshift/gitshift/internal/check"
+	"github.com/gitshift/gitshift/internal/edit"
+	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/source"
+	// Registers the Helm engine source.Render uses for Helm sources.
+	_ "github.com/gitshift/gitshift/internal/source/helmengine"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// mutation is the edit the CAS loop re-applies to every new head.
+type mutation struct {
+	req  *Request
+	root string
+	log  *slog.Logger
+	// last attempt's outcome, for the report
+	old, new edit.Weights
+	files    []string
+	changes  []FileChange
+	vsRef    string
+}
+
+// found is the VirtualService as the Application renders it.
+type found struct {
+	app    *source.Application
+	target *check.Target
+	src    *check.SourceResult
+	obj    source.Object
+	ns     string
+}
+
+func (m *mutation) fill(r *Result) {
+	r.Old, r.New, r.Files, r.Changes = m.old, m.new, m.files, m.changes
+	r.Unchanged = len(m.files) == 0
+	if m.vsRef != "" {
+		r.VirtualService = m.vsRef
+	}
+}
+
+// apply edits the working tree at the current head and returns the change
+// for the commit. Its Guard is the rendered weights before the edit.
+func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, error) {
+	before, err := m.find(ctx)
+	if err != nil {
+		return nil, err
+	}
+	old, err := renderedWeights(before, m.req.Route)
+	if err != nil {
+		return nil, err
+	}
+	want, err := m.wantWeights(old, before)
+	if err != nil {
+		return nil, err
+	}
+	m.old, m.vsRef = old, before.ns+"/"+before.obj.GetName()
+	ch := &gitrepo.Change{Guard: old.String()}
+	m.files, m.changes, m.new = nil, nil, old
+	if old.Equal(want) {
+		m.log.Info("weights already as asked; nothing to commit", "weights", old)
+		return ch, nil
+	}
+	writes, err := m.plan(before, want, old)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range writes {
+		if err := os.WriteFile(filepath.Join(m.root, filepath.FromSlash(w.file)), w.data, w.mode); err != nil {
+			return nil, err
+		}
+		m.files = append(m.files, w.file)
+		for _, c := range w.changes {
+			m.changes = append(m.changes, FileChange{File: w.file, Change: c})
+		}
+	}
+	after, err := m.verify(ctx, before, want)
+	if err != nil {
+		return nil, err
+	}
+	m.new = after
+	ch.Paths = m.files
+	ch.Message = m.req.Message
+	if ch.Message == "" {
+		ch.Message = fmt.Sprintf("shift %s: %s", m.vsRef, after)
+	}
+	ch.Trailers = append([]gitrepo.Trailer{
+		{Key: gitrepo.TrailerAction, Value: "shift"},
+		{Key: "Gitshift-App", Value: m.req.App},
+		{Key: gitrepo.TrailerVirtualService, Value: m.vsRef},
+		{Key: gitrepo.TrailerWeights, Value: after.String()},
+	}, m.req.Trailers...)
+	m.log.Info("edited", "attempt", attempt, "files", m.files, "old", old, "new", after)
+	return ch, nil
+}
+
+// verify renders again: the VirtualService must carry exactly the asked
+// weights (a Helm value overridden elsewhere, a kustomize patch or an
+// .argocd-source file would otherwise make the commit a lie), and check
+// must report no error that was not there before.
+func (m *mutation) verify(ctx context.Context, before *found, want edit.Weights) (edit.Weights, error) {
+	after, err := m.find(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("after the edit: %w", err)
+	}
+	got, err := renderedWeights(after, m.req.Route)
+	if err != nil {
+		return nil, fmt.Errorf("after the edit: %w", err)
+	}
+	if !got.Equal(want) {
+		return nil, inputf("after editing %s the rendered VirtualService %s has weights %s, not %s: the weights are also set somewhere gitshift did not edit (another values layer, a patch, .argocd-source*.yaml)",
+			strings.Join(m.files, ", "), m.vsRef, got, want)
+	}
+	if err := newCheckErrors(ctx, before.target, after.target); err != nil {
+		return nil, err
+	}
+	return got, nil
+}
+
+// find loads the Application, renders it and finds the VirtualService.
+func (m *mutation) find(ctx context.Context) (*found, error) {
+	app, err := m.findApp()
+	if err != nil {
+		return nil, err
+	}
+	t := check.Render(ctx, m.root, app, localSources(m.req.Repo, app), m.req.Source)
+	ns, name := splitRef(m.req.VirtualService)
+	var hits []found
+	var renderErrs []error
+	for i := range t.Sources {
+		sr := &t.Sources[i]
+		if sr.Err != nil {
+			renderErrs = append(renderErrs, sr.Err)
+		}
+		if sr.Result == nil {
+			continue
+		}
+		for _, o := range sr.Result.Objects {
+			if o.GetKind() != "VirtualService" || !strings.HasPrefix(o.GetAPIVersion(), "networking.istio.io/") || o.GetName() != name {
+				continue
+			}
+			ons := o.EffectiveNamespace(app.Destination.Namespace)
+			if ns != "" && ons != ns {
+				continue
+			}
+			hits = append(hits, found{app: app, target: t, src: sr, obj: o, ns: ons})
+		}
+	}
+	switch {
+	case len(hits) == 1:
+		return &hits[0], nil
+	case len(hits) > 1:
+		return nil, inputf("Application %s renders VirtualService %s %d times (%s, %s): name it as NAMESPACE/NAME", app.Name, m.req.VirtualService, len(hits), hits[0].obj.Source, hits[1].obj.Source)
+	case len(renderErrs) > 0:
+		return nil, &InputError{Err: fmt.Errorf("VirtualService %s not found; Application %s (%s) did not render: %w", m.req.VirtualService, app.Name, app.Origin, errors.Join(renderErrs...))}
+	}
+	return nil, inputf("Application %s (%s) renders no VirtualService %s", app.Name, app.Origin, m.req.VirtualService)
+}
+
+func (m *mutation) findApp() (*source.Application, error) {
+	apps, err := source.FindApplications(m.root)
+	var names []string
+	var match []source.Application
+	for _, a := range apps {
+		names = append(names, a.Name)
+		if a.Name == m.req.App && (m.req.AppFile == "" || filepath.Clean(a.Origin.File) == filepath.Clean(m.req.AppFile)) {
+			match = append(match, a)
+		}
+	}
+	switch {
+	case len(match) == 1:
+		return &match[0], nil
+	case len(match) > 1:
+		return nil, inputf("%d Applications are named %s (%s, %s): choose one with --app-file", len(match), m.req.App, match[0].Origin, match[1].Origin)
+	case err != nil:
+		return nil, &InputError{Err: fmt.Errorf("Application %s not found: %w", m.req.App, err)}
+	}
+	sort.Strings(names)
+	return nil, inputf("no Application %s in the repository (found: %s)", m.req.App, strings.Join(names, ", "))
+}
+
+// renderedWeights reads the route's weights from the rendered object, with
+// the same route selection and naming rules as the editor.
+func renderedWeights(f *found, route string) (edit.Weights, error) {
+	b, err := sigsyaml.Marshal(f.obj.Object)
+	if err != nil {
+		return nil, err
+	}
+	file, err := edit.Parse(f.obj.Source.String(), b)
+	if err != nil {
+		return nil, err
+	}
+	w, err := file.VirtualServiceWeights(edit.Target{Doc: 0, Item: -1, Name: f.obj.GetName(), Route: route})
+	if err != nil {
+		var ee *edit.Error
+		if errors.As(err, &ee) {
+			ee.Line = 0 // lines of the re-encoded object mean nothing to the user
+			return nil, &InputError{Err: fmt.Errorf("VirtualService %s (rendered from %s): %s", f.obj.GetName(), f.obj.Source, ee.Msg)}
+		}
+		return nil, err
+	}
+	return w, nil
+}
+
+// wantWeights resolves --canary/--weight against the current destinations.
+func (m *mutation) wantWeights(old edit.Weights, f *found) (edit.Weights, error) {
+	if len(m.req.Weights) > 0 {
+		return m.req.Weights, nil
+	}
+	stable := m.req.Stable
+	if stable == "" {
+		stable = f.obj.GetAnnotations()["gitshift.io/stable"]
+	}
+	if stable == "" {
+		var others []string
+		for _, w := range old {
+			if w.Subset != m.req.Canary {
+				others = append(others, w.Subset)
+			}
+		}
+		if len(others) != 1 {
+			return nil, inputf("cannot tell the stable subset of %s (destinations: %s): pass --stable", f.obj.GetName(), old)
+		}
+		stable = others[0]
+	}
+	w := edit.Canary(m.req.Canary, m.req.CanaryWeight, stable)
+	if err := w.Validate(); err != nil {
+		return nil, &InputError{Err: err}
+	}
+	return w, nil
+}
+
+func splitRef(ref string) (ns, name string) {
+	if i := strings.Index(ref, "/"); i >= 0 {
+		return ref[:i], ref[i+1:]
+	}
+	return "", ref
+}
+
+// newCheckErrors runs check before and after; an error diagnostic that was
+// not there before blocks the shift. Lines may move with an insertion, so
+// diagnostics compare by code, file and message.
+func newCheckErrors(ctx context.Context, before, after *check.Target) error {
+	b, err := check.Run(ctx, []*check.Target{before}, check.Options{})
+	if err != nil {
+		return err
+	}
+	a, err := check.Run(ctx, []*check.Target{after}, check.Options{})
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, d := range b {
+		if d.Severity == check.SeverityError {
+			seen[d.Code+"\x00"+d.File+"\x00"+d.Message] = true
+		}
+	}
+	var added []string
+	for _, d := range a {
+		if d.Severity == check.SeverityError && !seen[d.Code+"\x00"+d.File+"\x00"+d.Message] {
+			added = append(added, d.String())
+		}
+	}
+	if len(added) > 0 {
+		return &CheckError{Diagnostics: added}
+	}
+	return nil
+}

@@ -1,0 +1,289 @@
+// Package shift changes a canary's traffic weights through Git: it finds the
+// VirtualService an Argo CD Application renders, maps it back to where its
+// weights are written (a manifest, or the Helm value that renders them),
+// edits those bytes minimally, proves the result renders the asked weights
+// and introduces no check error, commits with trailers and pushes as a
+// compare-and-swap loop. The CLI's `gitshift shift` and the rollout engine
+// both call Run.
+package shift
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/edit"
+	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/source"
+)
+
+// Request is one shift.
+type Request struct {
+	Repo    string // URL or local path; with InPlace, the working tree
+	Branch  string // "" = the remote's default branch (InPlace: the current one)
+	App     string // Application name
+	AppFile string // repo-relative file holding the Application, to disambiguate
+	// VirtualService is "[namespace/]name".
+	VirtualService string
+	Route          string // http route name or index; "" when there is one
+	// Either Weights, or Canary+CanaryWeight (+Stable, default: the other destination).
+	Weights      edit.Weights
+	Canary       string
+	CanaryWeight int
+	Stable       string
+	// ValuesKey is the Helm values key whose children are the subsets'
+	// weights, e.g. "reviews.canary.weights". Default for Helm sources:
+	// "<virtualservice name>.canary.weights".
+	ValuesKey string
+
+	DryRun  bool // compute and return the diff; commit and push nothing
+	InPlace bool // edit and commit in the working tree at Repo (must be clean)
+	NoPush  bool // commit only
+
+	Message  string
+	Author   *gitrepo.Signature
+	Sign     bool
+	Trailers []gitrepo.Trailer // extra trailers (e.g. the rollout's id and step)
+
+	Source      source.Options
+	MaxAttempts int
+	Backoff     time.Duration
+	GitEnv      []string // extra environment for git (tests, GIT_SSH_COMMAND)
+	Logger      *slog.Logger
+}
+
+// Result reports a shift. Every URL in it is redacted.
+type Result struct {
+	Repo           string        `json:"repository"`
+	Branch         string        `json:"branch"`
+	App            string        `json:"app"`
+	VirtualService string        `json:"virtualService"`
+	Route          string        `json:"route,omitempty"`
+	Files          []string      `json:"files"`
+	Old            edit.Weights  `json:"oldWeights"`
+	New            edit.Weights  `json:"newWeights"`
+	Changes        []FileChange  `json:"changes,omitempty"`
+	Commit         string        `json:"commit,omitempty"`
+	Pushed         bool          `json:"pushed"`
+	Attempts       int           `json:"attempts"`
+	DryRun         bool          `json:"dryRun,omitempty"`
+	Diff           string        `json:"diff,omitempty"`
+	Unchanged      bool          `json:"unchanged,omitempty"` // already at the asked weights
+	Took           time.Duration `json:"-"`
+}
+
+// FileChange is one scalar edit, for reports.
+type FileChange struct {
+	File string `json:"file"`
+	edit.Change
+}
+
+// InputError is a problem with the request or the repository's content:
+// the user must fix something (exit code 1).
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputf(format string, args ...any) error {
+	return &InputError{Err: fmt.Errorf(format, args...)}
+}
+
+// CheckError lists the check errors a shift would introduce.
+type CheckError struct{ Diagnostics []string }
+
+func (e *CheckError) Error() string {
+	return "refusing: the change introduces check errors:\n  " + strings.Join(e.Diagnostics, "\n  ")
+}
+
+// Run performs the shift described by req.
+func Run(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	if err := validate(&req); err != nil {
+		return nil, err
+	}
+	log := req.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	ws, err := openWorkspace(ctx, &req, log)
+	if err != nil {
+		return nil, err
+	}
+	defer ws.close()
+	res := &Result{Repo: gitrepo.Redact(req.Repo), Branch: ws.branch, App: req.App, VirtualService: req.VirtualService, Route: req.Route, DryRun: req.DryRun}
+	m := &mutation{req: &req, root: ws.repo.Dir, log: log}
+	if req.DryRun {
+		ch, err := m.apply(ctx, 1)
+		if err != nil {
+			return nil, err
+		}
+		m.fill(res)
+		res.Attempts = 1
+		if len(ch.Paths) > 0 {
+			if res.Diff, err = ws.repo.Diff(ctx, ch.Paths...); err != nil {
+				return nil, err
+			}
+		}
+		res.Took = time.Since(start)
+		return res, nil
+	}
+	pr, err := ws.repo.CommitAndPush(ctx, gitrepo.PushOptions{
+		Remote: ws.remote, Branch: ws.branch, NoPush: ws.noPush,
+		Commit:      gitrepo.CommitOptions{Author: req.Author, Sign: req.Sign},
+		MaxAttempts: req.MaxAttempts, Backoff: req.Backoff,
+	}, m.apply)
+	if pr != nil {
+		res.Attempts, res.Commit, res.Pushed = pr.Attempts, pr.Commit, pr.Pushed
+	}
+	if err != nil {
+		return res, err
+	}
+	m.fill(res)
+	res.Took = time.Since(start)
+	log.Info("shift done", "commit", res.Commit, "pushed", res.Pushed, "attempts", res.Attempts, "took", res.Took)
+	return res, nil
+}
+
+func validate(req *Request) error {
+	if req.App == "" || req.VirtualService == "" {
+		return inputf("--app and --virtualservice are required")
+	}
+	switch {
+	case len(req.Weights) > 0 && req.Canary != "":
+		return inputf("give either weights (--set) or --canary/--weight, not both")
+	case len(req.Weights) > 0:
+		if err := req.Weights.Validate(); err != nil {
+			return &InputError{Err: err}
+		}
+	case req.Canary != "":
+		if req.CanaryWeight < 0 || req.CanaryWeight > 100 {
+			return inputf("canary weight %d: must be between 0 and 100", req.CanaryWeight)
+		}
+		if req.Stable == req.Canary {
+			return inputf("stable and canary are both %q", req.Canary)
+		}
+	default:
+		return inputf("no weights: give --set v1=75,v3=25 or --canary v3 --weight 25")
+	}
+	return nil
+}
+
+// workspace is the git working tree a shift edits: a temporary clone, or the
+// user's own tree with InPlace.
+type workspace struct {
+	repo   *gitrepo.Repo
+	remote string
+	branch string
+	noPush bool
+	tmp    string
+}
+
+func (w *workspace) close() {
+	if w.tmp != "" {
+		os.RemoveAll(w.tmp)
+	}
+}
+
+func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*workspace, error) {
+	if req.InPlace && !req.DryRun {
+		return openInPlace(ctx, req, log)
+	}
+	src := req.Repo
+	if info, err := os.Stat(src); err == nil && info.IsDir() && !req.DryRun && !req.NoPush {
+		if err := pushableDir(ctx, src, req.Branch, req.GitEnv); err != nil {
+			return nil, err
+		}
+	}
+	tmp, err := os.MkdirTemp("", "gitshift-")
+	if err != nil {
+		return nil, err
+	}
+	ws := &workspace{tmp: tmp, remote: "origin", noPush: req.NoPush}
+	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv})
+	if err != nil {
+		ws.close()
+		return nil, err
+	}
+	ws.repo.Logger = log
+	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil || ws.branch == "" {
+		ws.close()
+		return nil, inputf("%s: cannot tell which branch to shift (pass --branch): %v", gitrepo.Redact(src), err)
+	}
+	return ws, nil
+}
+
+// pushableDir refuses early when git would refuse to push into a local
+// working tree that has the branch checked out.
+func pushableDir(ctx context.Context, dir, branch string, env []string) error {
+	r := &gitrepo.Repo{Dir: dir, Env: env}
+	if r.IsBare(ctx) {
+		return nil
+	}
+	cur, err := r.CurrentBranch(ctx)
+	if err != nil || (branch != "" && cur != branch) {
+		return nil
+	}
+	switch r.Config(ctx, "receive.denyCurrentBranch") {
+	case "updateInstead", "ignore", "warn", "false":
+		return nil
+	}
+	return inputf("%s is a working tree with %s checked out, and git refuses pushes into it: use --in-place to commit there, --no-push, or pass its remote URL", dir, cur)
+}
+
+func openInPlace(ctx context.Context, req *Request, log *slog.Logger) (*workspace, error) {
+	r, err := gitrepo.Open(ctx, req.Repo)
+	if err != nil {
+		return nil, &InputError{Err: err}
+	}
+	r.Env, r.Logger = req.GitEnv, log
+	dirty, err := r.Dirty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(dirty) > 0 {
+		return nil, inputf("--in-place: %s has uncommitted changes (%s); commit or stash them first", r.Dir, strings.Join(dirty, "; "))
+	}
+	ws := &workspace{repo: r, noPush: req.NoPush}
+	if ws.branch, err = r.CurrentBranch(ctx); err != nil || ws.branch == "" {
+		return nil, inputf("--in-place: %s is not on a branch", r.Dir)
+	}
+	if req.Branch != "" && req.Branch != ws.branch {
+		return nil, inputf("--in-place: %s is on branch %s, not %s", r.Dir, ws.branch, req.Branch)
+	}
+	remote, upBranch, ok, err := r.Upstream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || ws.noPush {
+		ws.noPush = true
+		return ws, nil
+	}
+	ws.remote, ws.branch = remote, upBranch
+	up, err := r.Fetch(ctx, remote, upBranch)
+	if err != nil {
+		return nil, err
+	}
+	// A retry resets to the remote head; local commits not yet pushed would
+	// then leave the branch, so refuse instead of losing track of them.
+	if n, err := r.RevCount(ctx, up+"..HEAD"); err != nil || n > 0 {
+		return nil, inputf("--in-place: %s has %d commit(s) not pushed to %s/%s; push them first or use --no-push", r.Dir, n, remote, upBranch)
+	}
+	// Behind only: fast-forward (the tree is clean) so the shift starts from
+	// the remote's weights rather than conflicting with them.
+	if err := r.ResetHard(ctx, up); err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// exitClass sorts errors for callers that map them to exit codes.
+func IsConflict(err error) bool {
+	var c *gitrepo.ConflictError
+	var b *gitrepo.BusyError
+	return errors.As(err, &c) || errors.As(err, &b)
+}
