@@ -52,20 +52,14 @@ func (e *Engine) look(ctx context.Context, r *Run) (Outcome, bool) {
 	interval := e.p.Spec.Analysis.Interval.Duration
 	stay := Outcome{Next: r.Phase, After: interval}
 	now := e.d.Clock.Now()
-	canary, baseline, err := e.d.Counters.Counts(ctx, now)
+	// One growing window from the step's start (the live weights were
+	// verified then): differences between looks are exact increments.
+	canary, baseline, err := e.d.Counters.Counts(ctx, r.analysisStart, now)
 	if err != nil {
 		return e.noData(r, now, err)
 	}
-	if r.prevCanary == nil {
-		// The first sample opens the step's window: counts before it were
-		// (at least partly) at the previous weight.
-		r.prevCanary, r.prevBaseline = &canary, baseline
-		r.noDataSince, r.lastErr = time.Time{}, nil
-		stay.Note = "collecting the first window"
-		return stay, false
-	}
-	dc, db := delta(*r.prevCanary, canary), delta(r.prevBaseline, baseline)
-	r.prevCanary, r.prevBaseline = &canary, baseline
+	dc, db := delta(r.prevCanary, canary), delta(r.prevBaseline, baseline)
+	r.prevCanary, r.prevBaseline = canary, baseline
 	if dc.Requests == 0 && db.Requests == 0 {
 		return e.noData(r, now, ErrNoData)
 	}
@@ -117,8 +111,9 @@ func (e *Engine) noData(r *Run, now time.Time, err error) (Outcome, bool) {
 		Note: fmt.Sprintf("holding: %s (failure policy in %s)", what, (timeout - now.Sub(r.noDataSince)).Round(time.Second))}, false
 }
 
-// delta is the increase between two cumulative samples. A counter that went
-// down was reset (a pod restarted): then the new value is the increase.
+// delta is the increase between two readings of the step's window. They
+// only grow; should one shrink (a series vanished from Prometheus), the new
+// reading is taken as the increase rather than a negative count.
 func delta(prev, cur Counts) Counts {
 	reset := cur.Requests < prev.Requests || cur.Errors < prev.Errors || len(cur.Buckets) != len(prev.Buckets)
 	for i := 0; !reset && i < len(cur.Buckets); i++ {

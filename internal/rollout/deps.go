@@ -47,9 +47,8 @@ type LiveWeights interface {
 	Weights(ctx context.Context) (map[string]int32, error)
 }
 
-// Counts are cumulative integer counters for one subset, as Prometheus has
-// them at an instant: requests, errors (by the policy's codes) and latency
-// histogram buckets. The engine takes differences itself.
+// Counts are integer counters for one subset: requests, errors (by the
+// policy's codes) and cumulative latency histogram buckets.
 type Counts struct {
 	Requests int64    `json:"requests"`
 	Errors   int64    `json:"errors"`
@@ -63,11 +62,14 @@ type Bucket struct {
 	Count int64   `json:"count"`
 }
 
-// CounterSource reads the canary's and the baseline's cumulative counters at
-// an instant. It returns an error wrapping ErrUnavailable when Prometheus
-// cannot be reached, and ErrNoData when the series do not exist (yet).
+// CounterSource counts the canary's and the baseline's requests in the
+// window (since, at]: increases of the raw counters, resets handled, never
+// rate() extrapolations. The engine keeps since at the step's analysis start
+// and takes differences between looks, so every request is counted once.
+// It returns an error wrapping ErrUnavailable when Prometheus cannot be
+// reached, and one wrapping ErrNoData when the series do not exist (yet).
 type CounterSource interface {
-	Counts(ctx context.Context, at time.Time) (canary, baseline Counts, err error)
+	Counts(ctx context.Context, since, at time.Time) (canary, baseline Counts, err error)
 }
 
 // Querier evaluates a custom check's PromQL to one scalar.
@@ -79,7 +81,7 @@ type Querier interface {
 // weight changed); Observe takes the increase since the previous look, for
 // both arms, and returns the judgement over the step so far.
 type Judge interface {
-	BeginStep(weight int32, at time.Time)
+	BeginStep(at time.Time, weight int32) error
 	Observe(at time.Time, canary, baseline Counts) (Assessment, error)
 }
 

@@ -253,6 +253,7 @@ type fakeProm struct {
 	perTick              int64
 	canaryErr, baseErr   float64
 	canary, base         Counts
+	since                time.Time
 	calls                int
 	fail                 func(call int) error // error for this call, or nil
 	noTraffic            bool
@@ -260,8 +261,13 @@ type fakeProm struct {
 	canaryErrAfterWeight int32 // canaryErr applies only at or above this weight (0: always)
 }
 
-func (p *fakeProm) Counts(_ context.Context, _ time.Time) (Counts, Counts, error) {
+// Counts returns the increase since `since`: a new window start (a new
+// step) starts the counters from zero.
+func (p *fakeProm) Counts(_ context.Context, since, _ time.Time) (Counts, Counts, error) {
 	p.calls++
+	if !since.Equal(p.since) {
+		p.since, p.canary, p.base = since, Counts{}, Counts{}
+	}
 	if p.onCall != nil {
 		p.onCall(p.calls)
 	}
@@ -296,9 +302,10 @@ type fakeJudge struct {
 	forced *Assessment
 }
 
-func (j *fakeJudge) BeginStep(weight int32, _ time.Time) {
+func (j *fakeJudge) BeginStep(_ time.Time, weight int32) error {
 	j.c, j.b = Counts{}, Counts{}
 	j.steps = append(j.steps, weight)
+	return nil
 }
 
 func (j *fakeJudge) Observe(_ time.Time, c, b Counts) (Assessment, error) {

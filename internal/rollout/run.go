@@ -36,7 +36,7 @@ type Run struct {
 
 	// Per-step analysis, reset by BeginStep.
 	analysisStart time.Time
-	prevCanary    *Counts
+	prevCanary    Counts
 	prevBaseline  Counts
 	totalCanary   int64
 	noDataSince   time.Time
@@ -58,8 +58,7 @@ type Run struct {
 
 func (r *Run) resetAnalysis() {
 	r.analysisStart = time.Time{}
-	r.prevCanary = nil
-	r.prevBaseline = Counts{}
+	r.prevCanary, r.prevBaseline = Counts{}, Counts{}
 	r.totalCanary = 0
 	r.noDataSince = time.Time{}
 	r.lastErr = nil

@@ -50,8 +50,11 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 		}
 		r.resetAnalysis()
 		r.analysisStart = e.d.Clock.Now()
-		e.d.Judge.BeginStep(e.step(r.Step).Weight, r.analysisStart)
-		return Outcome{Next: Analysing, Note: "starting the analysis of step " + formatStep(r.Step, e.steps())}, nil
+		if err := e.d.Judge.BeginStep(r.analysisStart, e.step(r.Step).Weight); err != nil {
+			return Outcome{}, fmt.Errorf("starting the judge for step %d: %w", r.Step, err)
+		}
+		// The first look comes one interval later: a window needs traffic.
+		return Outcome{Next: Analysing, After: e.p.Spec.Analysis.Interval.Duration, Note: "analysing step " + formatStep(r.Step, e.steps())}, nil
 	}
 	r.liveTries++
 	if r.liveTries < e.o.LiveTries {
