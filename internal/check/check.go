@@ -58,7 +58,7 @@ type Diagnostic struct {
 	File     string   `json:"file"`
 	Line     int      `json:"line"`
 	Message  string   `json:"message"`
-	Hint     string   `json:"hint,omitempty"`
+	Hint     string   `json:"hint"`
 	App      string   `json:"app"`
 }
 

@@ -78,7 +78,11 @@ func (l *locator) docs(file string) []*yaml.Node {
 		return docs
 	}
 	var docs []*yaml.Node
-	data, err := os.ReadFile(filepath.Join(l.root, filepath.FromSlash(file)))
+	p := file
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(l.root, filepath.FromSlash(file))
+	}
+	data, err := os.ReadFile(p)
 	if err == nil {
 		docs = parseDocs(data)
 	}

@@ -2,17 +2,113 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/gitshift/gitshift/internal/check"
 )
 
-// STUB: replaced by the implementation of issue 2.
-func newRenderCommand(_ Streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "render",
-		Short: "NOT IMPLEMENTED YET (issue 2)",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("gitshift render is not implemented yet (issue 2)")
+type renderOptions struct {
+	appSelection
+	output string
+}
+
+func newRenderCommand(s Streams) *cobra.Command {
+	o := &renderOptions{}
+	cmd := &cobra.Command{
+		Use:   "render [DIR]",
+		Short: "Print the objects Argo CD would apply, as a YAML stream (offline)",
+		Long: `render prints exactly the objects Argo CD would apply for the Applications in
+DIR (default: the current directory), like 'argocd app manifests' but offline
+and with the same rendering code as 'gitshift check'. Namespaced objects
+without a namespace get the Application's destination namespace, as Argo CD's
+controller applies them. Each object is preceded by a comment naming its file
+and line.
+
+Exit status 1 when a source fails to render (the error names file:line).`,
+		Example: `  gitshift render examples/bookinfo-gitops
+  gitshift render --name bookinfo examples/bookinfo-helm
+  gitshift render --app ../platform/apps/bookinfo.yaml . | kubectl diff -f -`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRender(cmd, s, o, args)
 		},
 	}
+	o.addFlags(cmd.Flags())
+	addOutputFlag(cmd, &o.output, outputYAML, outputJSON)
+	return cmd
+}
+
+func runRender(cmd *cobra.Command, s Streams, o *renderOptions, args []string) error {
+	format, err := parseOutput(o.output, outputYAML, outputJSON)
+	if err != nil {
+		return err
+	}
+	dir := "."
+	if len(args) == 1 {
+		dir = args[0]
+	}
+	l, err := loadTargets(cmd.Context(), dir, o.appSelection)
+	if err != nil {
+		return err
+	}
+	reportSkipped(s, l)
+	var errs []error
+	for _, t := range l.targets {
+		for _, src := range t.Sources {
+			if src.Err != nil {
+				errs = append(errs, fmt.Errorf("application %s: %w", t.App.Name, src.Err))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return withCode(ExitFailed, errors.Join(errs...))
+	}
+	if format == outputJSON {
+		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{}}
+		for _, t := range l.targets {
+			for _, obj := range applied(t) {
+				list["items"] = append(list["items"].([]any), obj.Object)
+			}
+		}
+		return writeData(s.Out, outputJSON, list)
+	}
+	return writeStream(s.Out, l)
+}
+
+// applied returns t's objects as Argo CD applies them (namespace defaulted).
+func applied(t *check.Target) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range t.Objects() {
+		u := o.DeepCopy()
+		if ns := o.EffectiveNamespace(t.DestinationNamespace()); ns != "" {
+			u.SetNamespace(ns)
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func writeStream(w io.Writer, l *loaded) error {
+	ew := &errWriter{w: w}
+	first := true
+	for _, t := range l.targets {
+		objs := t.Objects()
+		for i, u := range applied(t) {
+			b, err := yaml.Marshal(u.Object)
+			if err != nil {
+				return fmt.Errorf("encoding %s %s: %w", u.GetKind(), u.GetName(), err)
+			}
+			if !first {
+				ew.printf("---\n")
+			}
+			first = false
+			ew.printf("# Application: %s, source: %s\n%s", t.App.Name, objs[i].Source, b)
+		}
+	}
+	return ew.err
 }

@@ -1,0 +1,347 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const (
+	gitopsExample = "../../examples/bookinfo-gitops"
+	helmExample   = "../../examples/bookinfo-helm"
+)
+
+// run executes gitshift in-process and returns exit code, stdout, stderr.
+func runGitshift(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+// copyDir copies an example into a temporary directory (no git remote).
+func copyExample(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func replaceInFile(t *testing.T, path, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s does not contain %q", path, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// trafficRow matches a row of the traffic table: subset, weight, traffic.
+func trafficRow(subset, weight, pct string) *regexp.Regexp {
+	return regexp.MustCompile(`(?m)\s` + subset + `\s+` + weight + `\s+` + pct + `%$`)
+}
+
+func TestCheckGitopsExample(t *testing.T) {
+	code, out, errOut := runGitshift(t, "check", gitopsExample)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`traffic: VirtualService bookinfo/reviews \(canary/reviews-traffic-90-10.yaml:3\)`),
+		regexp.MustCompile(`http\[0\]\s+reviews\.bookinfo\.svc\.cluster\.local\s+v1\s+90\s+90%`),
+		trafficRow("v3", "10", "10"),
+		regexp.MustCompile(`source: Directory`),
+		regexp.MustCompile(`argocd/application.yaml\s+excluded`),
+		regexp.MustCompile(`result: 0 errors, 0 warnings`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestCheckRecurseOff(t *testing.T) {
+	dir := copyExample(t, gitopsExample)
+	replaceInFile(t, filepath.Join(dir, "argocd/application.yaml"), "recurse: true", "recurse: false")
+	code, out, _ := runGitshift(t, "check", dir)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitFailed, out)
+	}
+	for _, f := range []string{"base/destination-rule.yaml", "canary/reviews-traffic-90-10.yaml"} {
+		listed := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(f) + `\s+recurse-off`)
+		diag := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(f) + `:\d+: error GS1001 not applied: in a subdirectory`)
+		if !listed.MatchString(out) || !diag.MatchString(out) {
+			t.Errorf("%s not reported as skipped because recurse is off:\n%s", f, out)
+		}
+	}
+	if !strings.Contains(out, "hint: set spec.source.directory.recurse: true") {
+		t.Errorf("no recurse hint:\n%s", out)
+	}
+}
+
+func TestCheckHelmExample(t *testing.T) {
+	code, out, errOut := runGitshift(t, "check", helmExample)
+	if code != ExitOK || !strings.Contains(out, "source: Helm") || !strings.Contains(out, "result: 0 errors, 0 warnings") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if !trafficRow("v1", "90", "90").MatchString(out) || !trafficRow("v3", "10", "10").MatchString(out) {
+		t.Errorf("no 90/10 table:\n%s", out)
+	}
+	code, out, errOut = runGitshift(t, "render", helmExample)
+	if code != ExitOK {
+		t.Fatalf("render exit %d: %s", code, errOut)
+	}
+	if n := strings.Count(out, "\n---\n") + 1; n != 22 {
+		t.Errorf("render printed %d objects, want 22", n)
+	}
+	for _, want := range []string{"kind: VirtualService", "weight: 90", "weight: 10", "namespace: bookinfo", "istio-injection: enabled"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("render output lacks %q", want)
+		}
+	}
+}
+
+func TestCheckJSONShape(t *testing.T) {
+	code, out, errOut := runGitshift(t, "check", "-o", "json", gitopsExample)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	assertJSONKeys(t, "top", doc, "applications")
+	apps := doc["applications"].([]any)
+	if len(apps) != 1 {
+		t.Fatalf("%d applications", len(apps))
+	}
+	app := apps[0].(map[string]any)
+	assertJSONKeys(t, "application", app, "name", "sourceType", "objects", "ignored", "diagnostics")
+	if app["name"] != "bookinfo" || app["sourceType"] != "Directory" {
+		t.Errorf("app = %v %v", app["name"], app["sourceType"])
+	}
+	objs := app["objects"].([]any)
+	if len(objs) != 22 {
+		t.Errorf("%d objects, want 22", len(objs))
+	}
+	vs := map[string]any{}
+	for _, o := range objs {
+		m := o.(map[string]any)
+		assertJSONKeys(t, "object", m, "apiVersion", "kind", "namespace", "name", "file", "line")
+		if m["kind"] == "VirtualService" && m["name"] == "reviews" {
+			vs = m
+		}
+	}
+	if vs["file"] != "canary/reviews-traffic-90-10.yaml" || vs["line"] != 3.0 || vs["namespace"] != "bookinfo" {
+		t.Errorf("reviews VirtualService = %v", vs)
+	}
+	ignored := app["ignored"].([]any)
+	if len(ignored) != 1 {
+		t.Fatalf("ignored = %v", ignored)
+	}
+	assertJSONKeys(t, "ignored", ignored[0].(map[string]any), "file", "reason")
+	if len(app["diagnostics"].([]any)) != 0 {
+		t.Errorf("diagnostics = %v", app["diagnostics"])
+	}
+
+	dir := copyExample(t, gitopsExample)
+	replaceInFile(t, filepath.Join(dir, "argocd/application.yaml"), "recurse: true", "recurse: false")
+	code, out, _ = runGitshift(t, "check", "-o", "yaml", dir)
+	if code != ExitFailed || !strings.Contains(out, "code: GS1001") || !strings.Contains(out, "reason: recurse-off") {
+		t.Errorf("yaml: exit %d\n%s", code, out)
+	}
+	code, out, _ = runGitshift(t, "check", "-o", "json", dir)
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitFailed {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	diag := doc["applications"].([]any)[0].(map[string]any)["diagnostics"].([]any)[0].(map[string]any)
+	assertJSONKeys(t, "diagnostic", diag, "code", "severity", "file", "line", "message", "hint", "app")
+}
+
+func assertJSONKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	var got []string
+	for k := range m {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	sort.Strings(keys)
+	if strings.Join(got, ",") != strings.Join(keys, ",") {
+		t.Errorf("%s keys = %v, want %v", what, got, keys)
+	}
+}
+
+func TestCheckSARIF(t *testing.T) {
+	dir := copyExample(t, gitopsExample)
+	replaceInFile(t, filepath.Join(dir, "argocd/application.yaml"), "recurse: true", "recurse: false")
+	code, out, _ := runGitshift(t, "check", "-o", "sarif", dir)
+	if code != ExitFailed {
+		t.Errorf("exit %d", code)
+	}
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Results []struct {
+				RuleID string `json:"ruleId"`
+				Level  string `json:"level"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) != 4 {
+		t.Fatalf("sarif = %+v", log)
+	}
+	if r := log.Runs[0].Results[0]; r.RuleID != "GS1001" {
+		t.Errorf("result 0 = %+v", r)
+	}
+}
+
+func TestCheckFailOn(t *testing.T) {
+	dir := copyExample(t, gitopsExample)
+	replaceInFile(t, filepath.Join(dir, "argocd/application.yaml"), "selfHeal: true", "selfHeal: false")
+	if code, out, _ := runGitshift(t, "check", dir); code != ExitOK || !strings.Contains(out, "warning GS1009") {
+		t.Errorf("default --fail-on error: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runGitshift(t, "check", "--fail-on", "warning", dir); code != ExitFailed {
+		t.Errorf("--fail-on warning: exit %d", code)
+	}
+	if code, _, _ := runGitshift(t, "check", "--fail-on", "fatal", dir); code != ExitUsage {
+		t.Errorf("--fail-on fatal: exit %d", code)
+	}
+	if code, _, _ := runGitshift(t, "check", "-o", "xml", dir); code != ExitUsage {
+		t.Errorf("-o xml: exit %d", code)
+	}
+}
+
+func TestCheckAppFlag(t *testing.T) {
+	dir := copyExample(t, gitopsExample)
+	appFile := filepath.Join(dir, "argocd", "application.yaml")
+	elsewhere := filepath.Join(t.TempDir(), "bookinfo.yaml")
+	if err := os.Rename(appFile, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runGitshift(t, "check", dir); code != ExitFailed || !strings.Contains(errOut, "no Argo CD Application found") {
+		t.Errorf("without --app: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runGitshift(t, "check", "--app", elsewhere, dir)
+	if code != ExitOK || !trafficRow("v3", "10", "10").MatchString(out) {
+		t.Errorf("--app: exit %d\n%s%s", code, out, errOut)
+	}
+	replaceInFile(t, elsewhere, "selfHeal: true", "selfHeal: false")
+	_, out, _ = runGitshift(t, "check", "--app", elsewhere, dir)
+	if !strings.Contains(out, elsewhere+":25: warning GS1009") {
+		t.Errorf("diagnostic on the --app file not located:\n%s", out)
+	}
+}
+
+func TestCheckRepoURLMapping(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := copyExample(t, gitopsExample)
+	git := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("remote", "add", "origin", "git@github.com:someone/else.git")
+	code, out, _ := runGitshift(t, "check", dir)
+	if code != ExitOK || !strings.Contains(out, "Skipped (not in this checkout)") || !strings.Contains(out, "is not this checkout") {
+		t.Errorf("other origin: exit %d\n%s", code, out)
+	}
+	code, out, _ = runGitshift(t, "check", "--repo-url", "https://github.com/gitshift/bookinfo-gitops", dir)
+	if code != ExitOK || !trafficRow("v3", "10", "10").MatchString(out) {
+		t.Errorf("--repo-url: exit %d\n%s", code, out)
+	}
+	git("remote", "set-url", "origin", "ssh://git@GitHub.com/gitshift/bookinfo-gitops.git/")
+	code, out, _ = runGitshift(t, "check", dir)
+	if code != ExitOK || strings.Contains(out, "Skipped") || !trafficRow("v3", "10", "10").MatchString(out) {
+		t.Errorf("matching origin: exit %d\n%s", code, out)
+	}
+}
+
+func TestNormalizeRepoURL(t *testing.T) {
+	want := "github.com/gitshift/bookinfo-gitops"
+	for _, u := range []string{
+		"https://github.com/gitshift/bookinfo-gitops.git",
+		"https://github.com/gitshift/bookinfo-gitops",
+		"https://user:token@github.com/gitshift/bookinfo-gitops.git/",
+		"git@github.com:gitshift/bookinfo-gitops.git",
+		"ssh://git@github.com/gitshift/bookinfo-gitops",
+		"HTTPS://GitHub.com/gitshift/Bookinfo-GitOps.git",
+	} {
+		if got := normalizeRepoURL(u); got != want {
+			t.Errorf("normalizeRepoURL(%q) = %q", u, got)
+		}
+	}
+	if got := normalizeRepoURL("http://gitea.local:3000/lab/bookinfo.git"); got != "gitea.local:3000/lab/bookinfo" {
+		t.Errorf("with port: %q", got)
+	}
+}
+
+func TestRender(t *testing.T) {
+	code, out, errOut := runGitshift(t, "render", gitopsExample)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if n := strings.Count(out, "# Application: bookinfo, source: "); n != 22 {
+		t.Errorf("%d objects, want 22", n)
+	}
+	if !strings.Contains(out, "# Application: bookinfo, source: canary/reviews-traffic-90-10.yaml:3\napiVersion: networking.istio.io/v1\nkind: VirtualService") {
+		t.Errorf("no VirtualService with provenance:\n%s", out)
+	}
+	code, out, _ = runGitshift(t, "render", "-o", "json", gitopsExample)
+	var list struct {
+		Kind  string           `json:"kind"`
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); code != ExitOK || err != nil || list.Kind != "List" || len(list.Items) != 22 {
+		t.Errorf("json: exit %d, %v, %d items", code, err, len(list.Items))
+	}
+	if code, _, errOut := runGitshift(t, "render", "--name", "nope", gitopsExample); code != ExitFailed || !strings.Contains(errOut, `no Application named "nope"`) {
+		t.Errorf("--name nope: exit %d: %s", code, errOut)
+	}
+	dir := copyExample(t, gitopsExample)
+	if err := os.WriteFile(filepath.Join(dir, "base", "broken.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nmetadata: {name: b}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runGitshift(t, "render", dir); code != ExitFailed || !strings.Contains(errOut, "base/broken.yaml:5") {
+		t.Errorf("broken manifest: exit %d: %s", code, errOut)
+	}
+	if code, out, _ := runGitshift(t, "check", dir); code != ExitFailed || !strings.Contains(out, "base/broken.yaml:5: error GS1010") {
+		t.Errorf("check broken manifest: exit %d\n%s", code, out)
+	}
+}
