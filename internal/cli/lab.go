@@ -41,6 +41,8 @@ $GITSHIFT_LAB_CACHE (default ~/.cache/gitshift/lab); later starts take seconds.
 		newLabDownCommand(s, f),
 		newLabStatusCommand(s, f),
 		newLabEnvCommand(s, f),
+		newLabDemoCommand(s, f),
+		newLabProvisionCommand(s),
 		newLabSuperviseCommand(s, f),
 		newLabInjectorCommand(s),
 	)

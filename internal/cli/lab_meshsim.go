@@ -1,11 +1,43 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"os"
+	"os/signal"
+	"syscall"
 
-// meshsimAvailable reports whether this build has the mesh simulator
-// (internal/meshsim); `lab up` runs it only then.
-const meshsimAvailable = false
+	"github.com/spf13/cobra"
 
-// labMeshsimCommands returns the hidden `lab meshsim` command once
-// internal/meshsim exists.
-func labMeshsimCommands(_ Streams) []*cobra.Command { return nil }
+	"github.com/gitshift/gitshift/internal/meshsim"
+)
+
+// meshsimAvailable reports whether this build has the mesh simulator; `lab
+// up` runs it then.
+const meshsimAvailable = true
+
+// labMeshsimCommands returns the hidden `lab meshsim` command: the simulated
+// Istio data plane as a lab component.
+func labMeshsimCommands(_ Streams) []*cobra.Command {
+	var cfg meshsim.Config
+	cmd := &cobra.Command{
+		Use:    "meshsim",
+		Short:  "internal: run the simulated Istio data plane (started by `gitshift lab up`)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return meshsim.Run(ctx, cfg)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to simulate")
+	fl.StringVar(&cfg.Context, "context", "", "kubeconfig context")
+	fl.StringVar(&cfg.ListenAddr, "listen", meshsim.DefaultListenAddr, "address serving /metrics, /healthz and /debug/routes")
+	fl.StringSliceVar(&cfg.Namespaces, "namespace", nil, "namespaces to simulate (default all)")
+	fl.Float64Var(&cfg.RPS, "rps", meshsim.DefaultRPS, "mean request rate of each flow")
+	fl.StringVar(&cfg.FaultsConfigMap, "faults-configmap", meshsim.DefaultFaultsConfigMap, "name of the per-namespace fault ConfigMap")
+	fl.Int64Var(&cfg.Seed, "seed", 0, "random seed (0: from the clock)")
+	fl.DurationVar(&cfg.Tick, "tick", meshsim.DefaultTick, "simulation step")
+	fl.BoolVar(&cfg.IgnoreSidecars, "ignore-sidecars", false, "treat every pod as injected")
+	return []*cobra.Command{cmd}
+}

@@ -98,3 +98,16 @@ func copyTree(src, dst string) error {
 		return nil
 	})
 }
+
+// RemoteHead returns the SHA of branch at the Git URL (git ls-remote).
+func RemoteHead(ctx context.Context, gitURL, branch string) (string, error) {
+	out, err := gitOut(ctx, "", "ls-remote", gitURL, "refs/heads/"+branch)
+	if err != nil {
+		return "", err
+	}
+	f := strings.Fields(out)
+	if len(f) == 0 {
+		return "", fmt.Errorf("%s has no branch %s", gitURL, branch)
+	}
+	return f[0], nil
+}

@@ -93,4 +93,3 @@ func (f fakeListener) Close() error              { return nil }
 func (f fakeListener) Addr() net.Addr            { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: f.port} }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-

@@ -66,6 +66,30 @@ func (p *Provisioner) Dir(t Tool) string {
 // Path is the cached binary of t.
 func (p *Provisioner) Path(t Tool) string { return filepath.Join(p.Dir(t), t.Name) }
 
+// Provision builds or finds every binary and asset the lab needs: the Go
+// tools (cached), the Debian packages, the upstream data files. It returns
+// binary paths and asset paths by name.
+func Provision(ctx context.Context, repoRoot, cacheDir string, progress io.Writer) (bins, assets map[string]string, err error) {
+	if cacheDir == "" {
+		cacheDir = DefaultCacheDir()
+	}
+	prov := &Provisioner{RepoRoot: repoRoot, CacheDir: cacheDir, Progress: progress}
+	if bins, err = prov.EnsureAll(ctx); err != nil {
+		return nil, nil, err
+	}
+	sys, err := EnsureSystemBinaries(ctx, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range sys {
+		bins[k] = v
+	}
+	if assets, err = prov.EnsureAssets(ctx); err != nil {
+		return nil, nil, err
+	}
+	return bins, assets, nil
+}
+
 // ToolByName returns the tool called name.
 func ToolByName(name string) (Tool, bool) {
 	for _, t := range Tools {

@@ -91,7 +91,7 @@ func (p *Plan) Probes() map[string]Probe {
 		"git-daemon":                    tcpProbe(addr(pt.Git)),
 		"argocd-repo-server":            tcpProbe(addr(pt.RepoServer)),
 		"argocd-application-controller": httpProbe("http://"+addr(pt.ControllerMetrics)+"/metrics", ""),
-		"meshsim":                       httpProbe("http://"+addr(pt.Meshsim)+"/metrics", ""),
+		"meshsim":                       httpProbe("http://"+addr(pt.Meshsim)+"/healthz", ""),
 		"prometheus":                    httpProbe(p.PrometheusURL()+"/-/ready", ""),
 	}
 }

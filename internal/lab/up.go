@@ -100,26 +100,12 @@ func checkNotRunning(st *State) error {
 
 // prepare provisions binaries and writes everything the supervisor needs.
 func prepare(ctx context.Context, o Options) (*Plan, error) {
-	prov := &Provisioner{RepoRoot: o.RepoRoot, CacheDir: o.CacheDir, Progress: o.Progress}
-	if prov.CacheDir == "" {
-		prov.CacheDir = DefaultCacheDir()
-	}
-	bins, err := prov.EnsureAll(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sys, err := EnsureSystemBinaries(ctx, o.Progress)
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range sys {
-		bins[k] = v
-	}
-	assets, err := prov.EnsureAssets(ctx)
-	if err != nil {
-		return nil, err
-	}
+	// Ports first: a busy port fails in a second, not after a tool build.
 	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, o.Meshsim)
+	if err != nil {
+		return nil, err
+	}
+	bins, assets, err := Provision(ctx, o.RepoRoot, o.CacheDir, o.Progress)
 	if err != nil {
 		return nil, err
 	}

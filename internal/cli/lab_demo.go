@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/stats"
+)
+
+type labDemoOptions struct {
+	*labFlags
+	namespace, vs, service string
+	minRequests            int64
+	timeout, window        time.Duration
+}
+
+func newLabDemoCommand(s Streams, f *labFlags) *cobra.Command {
+	o := &labDemoOptions{labFlags: f}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Show the lab's canary: Argo CD at the Git SHA, the live weights, the split measured in Prometheus",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runLabDemo(cmd.Context(), s, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.namespace, "namespace", "bookinfo", "namespace of the canary")
+	fl.StringVar(&o.vs, "virtualservice", "reviews", "the canary's VirtualService")
+	fl.StringVar(&o.service, "service", "reviews", "the canary's service (destination_service_name)")
+	fl.Int64Var(&o.minRequests, "min-requests", 1000, "requests to observe before reporting the split")
+	fl.DurationVar(&o.window, "window", 2*time.Minute, "Prometheus window of the measured split")
+	fl.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for Argo CD and for traffic")
+	return cmd
+}
+
+func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
+	dir, err := o.resolveDir()
+	if err != nil {
+		return err
+	}
+	st, err := lab.LoadState(dir)
+	if err != nil {
+		return labExitCode(err)
+	}
+	if st.Phase != lab.PhaseReady {
+		return withCode(ExitUnavailable, fmt.Errorf("lab in %s is %s, not ready; run `gitshift lab up`", dir, st.Phase))
+	}
+	c, err := lab.NewCluster(st.Endpoints.Kubeconfig)
+	if err != nil {
+		return withCode(ExitUnavailable, err)
+	}
+	sha, err := lab.RemoteHead(ctx, st.Endpoints.GitURL, "main")
+	if err != nil {
+		return withCode(ExitUnavailable, err)
+	}
+	app := st.Endpoints.Application
+	fmt.Fprintf(s.ErrOut, "demo: waiting for Argo CD Application %s to be Synced+Healthy at %s ...\n", app, sha[:12])
+	start := time.Now()
+	as, err := c.WaitApp(ctx, st.Endpoints.ArgoCDNS, app, sha, o.timeout)
+	if err != nil {
+		return withCode(ExitFailed, err)
+	}
+	fmt.Fprintf(s.Out, "Argo CD   %s/%s: %s, %s at %s (Git HEAD of %s) [%s]\n",
+		st.Endpoints.ArgoCDNS, app, as.Sync, as.Health, sha[:12], st.Endpoints.GitURL, time.Since(start).Round(100*time.Millisecond))
+
+	var routes []lab.Route
+	if err := waitFor(ctx, o.timeout, func() error {
+		routes, err = c.VirtualServiceRoutes(ctx, o.namespace, o.vs)
+		return err
+	}); err != nil {
+		return withCode(ExitFailed, err)
+	}
+	fmt.Fprintf(s.Out, "Live      VirtualService %s/%s:\n", o.namespace, o.vs)
+	weights := map[string]int64{}
+	for _, r := range routes {
+		fmt.Fprintf(s.Out, "            %-10s subset %-4s weight %3d\n", r.Host, r.Subset, r.Weight)
+		weights[r.Subset] = r.Weight
+	}
+
+	fmt.Fprintf(s.ErrOut, "demo: waiting for %d requests to %s in Prometheus ...\n", o.minRequests, o.service)
+	var split []lab.VersionCount
+	var query string
+	var total int64
+	if err := waitFor(ctx, o.timeout, func() error {
+		split, query, err = lab.QueryVersionSplit(ctx, st.Endpoints.PrometheusURL, o.namespace, o.service, o.window)
+		if err != nil {
+			return err
+		}
+		total = 0
+		for _, v := range split {
+			total += v.Count
+		}
+		if total < o.minRequests {
+			return fmt.Errorf("only %d requests to %s observed so far", total, o.service)
+		}
+		return nil
+	}); err != nil {
+		return withCode(ExitFailed, err)
+	}
+	fmt.Fprintf(s.Out, "Measured  %s\n", query)
+	consistent := true
+	for _, v := range split {
+		lo, hi := stats.Wilson(v.Count, total, 1.96)
+		share := float64(v.Count) / float64(total)
+		verdict := ""
+		if w, ok := weights[v.Version]; ok {
+			want := float64(w) / 100
+			if want >= lo && want <= hi {
+				verdict = fmt.Sprintf("contains weight %d%%", w)
+			} else {
+				verdict, consistent = fmt.Sprintf("EXCLUDES weight %d%%", w), false
+			}
+		}
+		fmt.Fprintf(s.Out, "            %-4s %7d requests  %5.1f%%  95%% Wilson [%4.1f%%, %4.1f%%]  %s\n",
+			v.Version, v.Count, 100*share, 100*lo, 100*hi, verdict)
+	}
+	if !consistent {
+		return withCode(ExitFailed, fmt.Errorf("the measured split contradicts the live weights"))
+	}
+	fmt.Fprintf(s.Out, "Git, Argo CD, the live VirtualService and the measured traffic agree.\n")
+	return nil
+}
+
+// waitFor retries fn every second until it succeeds or timeout.
+func waitFor(ctx context.Context, timeout time.Duration, fn func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}

@@ -1,0 +1,282 @@
+//go:build e2e
+
+package lab_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/stats"
+)
+
+// The e2e tests start the real lab (kube-apiserver, Argo CD 2.14, Prometheus,
+// the mesh simulator ...) in a temporary directory on free ports, reproduce
+// the reference story, and stop it again. Run them with `make e2e`.
+
+var (
+	repoRoot = filepath.Join("..", "..")
+	gitshift string // built once by TestMain
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gitshift-e2e-bin-")
+	if err != nil {
+		panic(err)
+	}
+	gitshift = filepath.Join(dir, "gitshift")
+	build := exec.Command("go", "build", "-o", gitshift, "./cmd/gitshift")
+	build.Dir = repoRoot
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		panic("building gitshift: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(gitshift, args...)
+	cmd.Dir = repoRoot
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running gitshift %v: %v", args, err)
+	}
+	return r
+}
+
+func TestE2EBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	dir := t.TempDir()
+	r := run(t, "lab", "up", "--dir", dir, "--api-port", strconv.Itoa(port))
+	if r.code != 3 {
+		t.Fatalf("lab up on a busy port: exit %d, want 3 (conflict)\nstderr: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{strconv.Itoa(port), "kube-apiserver", "already in use"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("error should mention %q:\n%s", want, r.stderr)
+		}
+	}
+	if left := lab.ProcessesUsing(dir); len(left) > 0 {
+		t.Errorf("a failed up left processes: %v", left)
+	}
+}
+
+// TestE2EReferenceStory: the Application without recurse is Synced and
+// Healthy while no VirtualService is live; with recurse the VirtualService is
+// live at 90/10 and the simulated traffic measured in Prometheus agrees.
+func TestE2EReferenceStory(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "lab")
+	start := time.Now()
+	r := run(t, "lab", "up", "--dir", dir, "--app", "none")
+	t.Cleanup(func() { labDown(t, dir) })
+	if r.code != 0 {
+		t.Fatalf("lab up: exit %d\n%s\nstatus:\n%s", r.code, r.stderr, run(t, "lab", "status", "--dir", dir).stdout)
+	}
+	t.Logf("lab up took %s", time.Since(start).Round(time.Second))
+
+	if r2 := run(t, "lab", "up", "--dir", dir); r2.code != 3 || !strings.Contains(r2.stderr, "already up") {
+		t.Errorf("second lab up: exit %d, want 3 with 'already up':\n%s", r2.code, r2.stderr)
+	}
+	env := run(t, "lab", "env", "--dir", dir)
+	for _, want := range []string{"export KUBECONFIG=", "export GITSHIFT_PROMETHEUS_URL=http://127.0.0.1:", "export GITSHIFT_GIT_URL=git://127.0.0.1:"} {
+		if !strings.Contains(env.stdout, want) {
+			t.Errorf("lab env lacks %q:\n%s", want, env.stdout)
+		}
+	}
+	st, err := lab.LoadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := lab.NewCluster(st.Endpoints.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha, err := lab.RemoteHead(ctx, st.Endpoints.GitURL, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := lab.LabApplication(filepath.Join(repoRoot, "examples", "bookinfo-gitops", "argocd", "application.yaml"),
+		st.Endpoints.GitURL, st.Endpoints.APIServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// 1. Without recurse: Synced and Healthy at the SHA, and nothing of base/ or canary/ live.
+	if err := unstructured.SetNestedField(app.Object, false, "spec", "source", "directory", "recurse"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	as, err := c.WaitApp(ctx, "argocd", app.GetName(), sha, 3*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("without recurse: %+v", as)
+	vsGVR := schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
+	_, err = c.Dynamic.Resource(vsGVR).Namespace("bookinfo").Get(ctx, "reviews", metav1.GetOptions{})
+	if !apierrors.IsNotFound(err) {
+		t.Fatalf("without recurse the VirtualService must not be live; Get = %v", err)
+	}
+
+	// 2. With recurse: the VirtualService is live at 90/10.
+	if err := unstructured.SetNestedField(app.Object, true, "spec", "source", "directory", "recurse"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitApp(ctx, "argocd", app.GetName(), sha, 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	routes, err := c.VirtualServiceRoutes(ctx, "bookinfo", "reviews")
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights := map[string]int64{}
+	for _, rt := range routes {
+		weights[rt.Subset] = rt.Weight
+	}
+	if weights["v1"] != 90 || weights["v3"] != 10 {
+		t.Fatalf("live weights %v, want v1=90 v3=10", weights)
+	}
+	checkInjected(ctx, t, c)
+
+	// 3. The traffic: v3's share has a 95% Wilson interval containing 10%.
+	var v3, total int64
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		split, _, err := lab.QueryVersionSplit(ctx, st.Endpoints.PrometheusURL, "bookinfo", "reviews", 10*time.Minute)
+		if err == nil {
+			v3, total = 0, 0
+			for _, v := range split {
+				total += v.Count
+				if v.Version == "v3" {
+					v3 = v.Count
+				}
+			}
+			if total >= 2000 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests to reviews in Prometheus after 3 min (err %v)", total, err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	lo, hi := stats.Wilson(v3, total, 1.96)
+	t.Logf("v3: %d of %d requests = %.2f%%, 95%% Wilson [%.2f%%, %.2f%%]", v3, total, 100*float64(v3)/float64(total), 100*lo, 100*hi)
+	if lo > 0.10 || hi < 0.10 {
+		t.Fatalf("v3 share interval [%.3f, %.3f] excludes the 10%% weight", lo, hi)
+	}
+
+	// 4. status reports every component running.
+	sr := run(t, "lab", "status", "--dir", dir, "-o", "json")
+	var status lab.Status
+	if err := json.Unmarshal([]byte(sr.stdout), &status); err != nil {
+		t.Fatalf("status -o json: %v\n%s", err, sr.stdout)
+	}
+	if !status.Healthy || sr.code != 0 {
+		t.Fatalf("status not healthy (exit %d): %s", sr.code, sr.stdout)
+	}
+}
+
+// checkInjected: every bookinfo pod carries the istio-proxy sidecar and is
+// ready with all its containers (2/2), as kwok fakes it.
+func checkInjected(ctx context.Context, t *testing.T, c *lab.Cluster) {
+	t.Helper()
+	pods := schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		list, err := c.Dynamic.Resource(pods).Namespace("bookinfo").List(ctx, metav1.ListOptions{})
+		problem := ""
+		if err != nil {
+			problem = err.Error()
+		} else if len(list.Items) == 0 {
+			problem = "no pods"
+		}
+		for _, p := range list.Items {
+			cs, _, _ := unstructured.NestedSlice(p.Object, "spec", "containers")
+			st, _, _ := unstructured.NestedSlice(p.Object, "status", "containerStatuses")
+			hasProxy := false
+			for _, ci := range cs {
+				if m, _ := ci.(map[string]any); m["name"] == "istio-proxy" {
+					hasProxy = true
+				}
+			}
+			ready := 0
+			for _, si := range st {
+				if m, _ := si.(map[string]any); m["ready"] == true {
+					ready++
+				}
+			}
+			if !hasProxy || ready != len(cs) || len(cs) < 2 {
+				problem = p.GetName() + ": " + strconv.Itoa(ready) + "/" + strconv.Itoa(len(cs)) + " ready, istio-proxy " + strconv.FormatBool(hasProxy)
+			}
+		}
+		if problem == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bookinfo pods not injected and 2/2 ready: %s", problem)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// labDown stops the lab and checks that no process of it is left.
+func labDown(t *testing.T, dir string) {
+	st, _ := lab.LoadState(dir)
+	r := run(t, "lab", "down", "--dir", dir)
+	if r.code != 0 {
+		t.Errorf("lab down: exit %d\n%s", r.code, r.stderr)
+	}
+	if st != nil {
+		for _, c := range st.Components {
+			if c.Proc.Alive() {
+				t.Errorf("%s (pid %d) still runs after down", c.Name, c.Proc.PID)
+			}
+		}
+		if st.Supervisor.Alive() {
+			t.Errorf("supervisor (pid %d) still runs after down", st.Supervisor.PID)
+		}
+	}
+	if left := lab.ProcessesUsing(dir); len(left) > 0 {
+		t.Errorf("processes still using %s after down: %v", dir, left)
+	}
+}
