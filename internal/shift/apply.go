@@ -19,6 +19,10 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
+// testHookEdited runs after the files are written on each attempt, so tests
+// can race a foreign push against the shift deterministically.
+var testHookEdited func(attempt int)
+
 // mutation is the edit the CAS loop re-applies to every new head.
 type mutation struct {
 	req  *Request
@@ -82,6 +86,9 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 		for _, c := range w.changes {
 			m.changes = append(m.changes, FileChange{File: w.file, Change: c})
 		}
+	}
+	if testHookEdited != nil {
+		testHookEdited(attempt)
 	}
 	after, err := m.verify(ctx, before, want)
 	if err != nil {
