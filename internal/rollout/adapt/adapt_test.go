@@ -46,9 +46,12 @@ func TestJudge(t *testing.T) {
 				t.Fatal(err)
 			}
 			var a rollout.Assessment
-			for i := 1; i <= 60 && a.Verdict != rollout.VerdictFail; i++ {
-				c := rollout.Counts{Requests: 50, Errors: int64(math.Round(50 * tc.canaryErr * float64(i%2*2)))}
-				b := rollout.Counts{Requests: 950, Errors: int64(math.Round(950 * 0.005))}
+			// Windows of 50 canary and 950 baseline requests whose errors
+			// add up to exactly the rates over time.
+			errsUpTo := func(n int64, rate float64) int64 { return int64(float64(n) * rate) }
+			for i := int64(1); i <= 60 && a.Verdict != rollout.VerdictFail; i++ {
+				c := rollout.Counts{Requests: 50, Errors: errsUpTo(50*i, tc.canaryErr) - errsUpTo(50*(i-1), tc.canaryErr)}
+				b := rollout.Counts{Requests: 950, Errors: errsUpTo(950*i, 0.005) - errsUpTo(950*(i-1), 0.005)}
 				if a, err = j.Observe(t0.Add(time.Duration(i)*10*time.Second), c, b); err != nil {
 					t.Fatal(err)
 				}
