@@ -1,0 +1,215 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/source"
+)
+
+func checkVirtualServices(ctx context.Context, s *State) Result {
+	if r, ok := s.needs("git"); !ok {
+		return r
+	}
+	s.gitModel = mesh.Build(s.Objects, s.DestNS)
+	var vss []*mesh.VirtualService
+	for _, vs := range s.gitModel.VirtualServices {
+		if s.VirtualService == "" || vs.Name == s.VirtualService {
+			vss = append(vss, vs)
+		}
+	}
+	if len(vss) == 0 {
+		return s.noVirtualService()
+	}
+	r := Result{Status: Pass}
+	var summaries []string
+	s.weightsSince = map[string]time.Time{}
+	for _, vs := range vss {
+		u, err := s.Cluster.Get(ctx, kube.VirtualServiceKind, vs.Namespace, vs.Name)
+		if err != nil {
+			return errorResult("reading VirtualService "+vs.Ref(), err)
+		}
+		if u == nil {
+			r.Status = Fail
+			r.Details = append(r.Details, fmt.Sprintf("%s (%s): not live", vs.Ref(), vs.Source))
+			continue
+		}
+		live, err := mesh.ParseVirtualService(source.Object{Unstructured: u}, vs.Namespace)
+		if err != nil {
+			r.Status = Fail
+			r.Details = append(r.Details, fmt.Sprintf("%s: live object does not parse: %v", vs.Ref(), err))
+			continue
+		}
+		since := lastWrite(u)
+		gitW, liveW := weights(vs), weights(live)
+		for _, t := range targetsOf(vs, live) {
+			s.targets = append(s.targets, t)
+			s.weightsSince[t.Host] = since
+		}
+		if diff := diffWeights(gitW, liveW); len(diff) > 0 {
+			r.Status = Fail
+			for _, d := range diff {
+				r.Details = append(r.Details, vs.Ref()+" "+d)
+			}
+			continue
+		}
+		summaries = append(summaries, fmt.Sprintf("%s %s", vs.Ref(), formatWeights(gitW)))
+	}
+	r.Evidence = map[string]any{"virtualServices": summaries}
+	if r.Status == Pass {
+		r.Summary = "live == Git: " + strings.Join(summaries, "; ")
+		return r
+	}
+	r.Summary = "live VirtualService differs from Git"
+	switch {
+	case !s.Application.Automated():
+		r.Cause = "drift: the live weights are not Git's, and the Application uses manual sync"
+		r.Fix = "argocd app sync " + s.App + " to restore Git's weights (change weights only by commit: gitshift shift)"
+	case !s.Application.SelfHeal():
+		r.Cause = "drift: the live VirtualService was edited (kubectl edit/apply) and selfHeal is off, so Argo CD leaves the edit in place"
+		r.Fix = "argocd app sync " + s.App + " to restore Git's weights, and set syncPolicy.automated.selfHeal: true"
+	default:
+		r.Cause = "Argo CD has not applied Git's weights yet (stale sync) or something else writes the VirtualService (a controller fighting Argo CD)"
+		r.Fix = "run with --refresh; check managedFields of the live VirtualService for another writer"
+	}
+	return r
+}
+
+// noVirtualService explains a VirtualService that Git has but Argo CD does
+// not render, e.g. one in a skipped subdirectory.
+func (s *State) noVirtualService() Result {
+	for _, o := range s.Unapplied {
+		if o.Unstructured != nil && o.GetKind() == mesh.KindVirtualService && (s.VirtualService == "" || o.GetName() == s.VirtualService) {
+			return Result{Status: Fail,
+				Summary: fmt.Sprintf("VirtualService %s is in %s, which Argo CD does not apply", o.GetName(), o.Source),
+				Cause:   "the file is in a subdirectory and the directory source does not recurse",
+				Fix:     "set spec.source.directory.recurse: true in the Application"}
+		}
+	}
+	if s.VirtualService != "" {
+		return Result{Status: Fail, Summary: fmt.Sprintf("no VirtualService %s in what Argo CD renders from Git", s.VirtualService),
+			Fix: "check --virtualservice and the Application's source path"}
+	}
+	return skipped("Git renders no VirtualService")
+}
+
+// weights maps "route host/subset" to the written weight.
+func weights(vs *mesh.VirtualService) map[string]int32 {
+	out := map[string]int32{}
+	for _, row := range mesh.TrafficTable(vs) {
+		out[row.Route+" "+subsetKey(row.Host, row.Subset)] = row.Weight
+	}
+	return out
+}
+
+func subsetKey(host, subset string) string {
+	name, _, ok := mesh.ServiceName(host)
+	if !ok {
+		name = host
+	}
+	if subset == "" {
+		return name
+	}
+	return name + "/" + subset
+}
+
+func diffWeights(git, live map[string]int32) []string {
+	var out []string
+	for k, g := range git {
+		if l, ok := live[k]; !ok {
+			out = append(out, fmt.Sprintf("%s: Git %d, live has no such destination", k, g))
+		} else if l != g {
+			out = append(out, fmt.Sprintf("%s: Git %d, live %d", k, g, l))
+		}
+	}
+	for k, l := range live {
+		if _, ok := git[k]; !ok {
+			out = append(out, fmt.Sprintf("%s: live %d, not in Git", k, l))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func formatWeights(w map[string]int32) string {
+	keys := make([]string, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, w[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// targetsOf picks, per in-cluster host, the route whose split verify can
+// judge: the last HTTP route without match conditions (the catch-all that
+// carries ordinary traffic), else the first route to the host.
+func targetsOf(vs, live *mesh.VirtualService) []target {
+	byHost := map[string]*target{}
+	var order []string
+	for _, rt := range vs.Routes() {
+		if rt.Delegate != "" {
+			continue
+		}
+		catchAll := rt.Protocol == mesh.HTTP && len(vs.Spec.GetHttp()[rt.Index].GetMatch()) == 0
+		split := map[string]map[string]float64{}
+		for _, d := range rt.Destinations {
+			if _, _, ok := mesh.ServiceName(d.FQDN); !ok {
+				continue
+			}
+			if split[d.FQDN] == nil {
+				split[d.FQDN] = map[string]float64{}
+			}
+			split[d.FQDN][d.Subset] += d.Percent
+		}
+		for host, subsets := range split {
+			t, seen := byHost[host]
+			if seen {
+				t.OtherRoutes = true
+				if !catchAll {
+					continue
+				}
+			} else {
+				order = append(order, host)
+				t = &target{}
+				byHost[host] = t
+			}
+			t.VS, t.Live, t.Host, t.Route, t.Subsets = vs, live, host, rt.Label(), nil
+			for name, p := range subsets {
+				t.Subsets = append(t.Subsets, subsetWeight{Name: name, Percent: p})
+			}
+			sort.Slice(t.Subsets, func(i, j int) bool { return t.Subsets[i].Name < t.Subsets[j].Name })
+		}
+	}
+	sort.Strings(order)
+	out := make([]target, 0, len(order))
+	for _, h := range order {
+		out = append(out, *byHost[h])
+	}
+	return out
+}
+
+// lastWrite is when the live object was last written, from managedFields:
+// the moment the live weights took effect, whoever wrote them.
+func lastWrite(u *unstructured.Unstructured) time.Time {
+	var t time.Time
+	for _, mf := range u.GetManagedFields() {
+		if mf.Time != nil && mf.Time.After(t) {
+			t = mf.Time.Time
+		}
+	}
+	if t.IsZero() {
+		t = u.GetCreationTimestamp().Time
+	}
+	return t
+}

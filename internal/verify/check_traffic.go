@@ -1,0 +1,221 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/metrics"
+	"github.com/gitshift/gitshift/internal/stats"
+)
+
+func (s *State) selector(host string) metrics.Selector {
+	return metrics.Selector{DestinationService: host, Reporter: s.Reporter, ErrorCodes: s.ErrorCodes}
+}
+
+// window returns the traffic window for a host: the last Window, but never
+// starting before the live weights last changed, since traffic before that
+// was routed by other weights. With --wait it first waits for a full window
+// after the change.
+func (s *State) window(ctx context.Context, host string) (start, end time.Time, clipped bool) {
+	end = s.Now()
+	start = end.Add(-s.Window)
+	since := s.weightsSince[host]
+	if !since.After(start) {
+		return start, end, false
+	}
+	full := since.Add(s.Window)
+	if s.Wait > 0 && full.Sub(end) <= s.Wait {
+		s.Progress(fmt.Sprintf("traffic: weights of %s changed %s ago; waiting %s for a full %s window",
+			host, end.Sub(since).Round(time.Second), full.Sub(end).Round(time.Second), s.Window))
+		select {
+		case <-ctx.Done():
+		case <-time.After(full.Sub(end)):
+		}
+		end = s.Now()
+		return end.Add(-s.Window), end, false
+	}
+	return since, end, true
+}
+
+func checkSplit(ctx context.Context, s *State) Result {
+	if s.Metrics == nil {
+		return skipped("no Prometheus: pass --prometheus or set GITSHIFT_PROMETHEUS_URL")
+	}
+	if r, ok := s.needs("virtualservice"); !ok {
+		return r
+	}
+	if len(s.targets) == 0 {
+		return skipped("no weighted route to measure")
+	}
+	s.traffic = map[string]metrics.WindowCounts{}
+	r := Result{Status: Pass}
+	var lines []string
+	ev := map[string]any{}
+	for _, t := range s.targets {
+		start, end, clipped := s.window(ctx, t.Host)
+		wc, err := metrics.Window(ctx, s.Metrics, s.selector(t.Host), start, end)
+		if err != nil {
+			return errorResult("reading Istio metrics for "+t.Host, err)
+		}
+		s.traffic[t.Host] = wc
+		n := wc.Total()
+		span := end.Sub(start).Round(time.Second)
+		ev[t.Host] = map[string]any{"window": wc, "requests": n}
+		if n < s.MinRequests {
+			r.Status = worse(r.Status, Insufficient)
+			line := fmt.Sprintf("%s: only %d requests in %s (need %d to judge the split)", shortHost(t.Host), n, span, s.MinRequests)
+			if clipped {
+				line += fmt.Sprintf("; the weights changed %s ago", span)
+			}
+			r.Details = append(r.Details, line)
+			continue
+		}
+		line, ok := s.judgeSplit(t, wc)
+		lines = append(lines, fmt.Sprintf("n=%d in %s: %s", n, span, line))
+		if !ok {
+			r.Status = worse(r.Status, Fail)
+		}
+		if t.OtherRoutes {
+			r.Details = append(r.Details, shortHost(t.Host)+": other routes (e.g. header matches) also reach this host; their traffic is in the counts")
+		}
+	}
+	r.Evidence = ev
+	r.Summary = strings.Join(lines, "; ")
+	switch r.Status {
+	case Pass:
+		r.Summary += fmt.Sprintf(" (%.0f%% Wilson intervals contain Git's weights)", confidence(s.Z)*100)
+	case Insufficient:
+		if r.Summary == "" {
+			r.Summary = "too little traffic to judge the split"
+		}
+		r.Cause = "the canary needs traffic before its split can be measured"
+		r.Fix = "send traffic, widen --window, or run with --wait so verify waits for a full window after a weight change"
+	case Fail:
+		r.Cause = "the measured split contradicts the weights: the data plane does not route as Git says (stale proxy config, subset labels selecting other pods, session affinity / consistent hashing, or traffic bypassing the sidecar)"
+		r.Fix = "check the pods and destinationrule lines; istioctl proxy-config routes on a client pod; for consistent-hash load balancing the binomial test does not apply"
+	}
+	return r
+}
+
+// judgeSplit compares each subset's observed share with its weight.
+func (s *State) judgeSplit(t target, wc metrics.WindowCounts) (string, bool) {
+	n := wc.Total()
+	ok := true
+	seen := map[string]bool{}
+	var parts []string
+	for _, sub := range t.Subsets {
+		k := wc.ByVersion[sub.Version].Requests
+		seen[sub.Version] = true
+		lo, hi := stats.Wilson(k, n, s.Z)
+		w := sub.Percent / 100
+		mark := "ok"
+		if w < lo || w > hi {
+			ok, mark = false, "MISMATCH"
+		}
+		parts = append(parts, fmt.Sprintf("%s %.1f%% [%.1f, %.1f] vs Git %.0f%% %s",
+			orName(sub.Name, sub.Version), pct(k, n), lo*100, hi*100, sub.Percent, mark))
+	}
+	var extra []string
+	for v, c := range wc.ByVersion {
+		if !seen[v] && c.Requests > 0 {
+			extra = append(extra, fmt.Sprintf("%s %d", v, c.Requests))
+		}
+	}
+	sort.Strings(extra)
+	if len(extra) > 0 {
+		ok = false
+		parts = append(parts, "requests to versions Git does not route to: "+strings.Join(extra, ", "))
+	}
+	return strings.Join(parts, ", "), ok
+}
+
+func checkTrafficHealth(_ context.Context, s *State) Result {
+	if r, ok := s.needs("traffic-split"); !ok {
+		return r
+	}
+	if len(s.traffic) == 0 {
+		return skipped("no traffic measured")
+	}
+	r := Result{Status: Pass}
+	var parts []string
+	hosts := make([]string, 0, len(s.traffic))
+	for h := range s.traffic {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+	for _, h := range hosts {
+		wc := s.traffic[h]
+		vers := make([]string, 0, len(wc.ByVersion))
+		for v := range wc.ByVersion {
+			vers = append(vers, v)
+		}
+		sort.Strings(vers)
+		for _, v := range vers {
+			c := wc.ByVersion[v]
+			if c.Requests == 0 {
+				continue
+			}
+			line := fmt.Sprintf("%s %s: %.2f%% errors (%d/%d)", shortHost(h), v, c.ErrorRate()*100, c.Errors, c.Requests)
+			if p50, ok := metrics.Quantile(0.5, c.Buckets); ok {
+				p99, _ := metrics.Quantile(0.99, c.Buckets)
+				line += fmt.Sprintf(", p50 %s p99 %s", ms(p50), ms(p99))
+			}
+			parts = append(parts, line)
+			if lo, _ := stats.Wilson(c.Errors, c.Requests, s.Z); lo > s.MaxErrorRate {
+				r.Status = Fail
+				r.Details = append(r.Details, fmt.Sprintf("%s %s: error rate at least %.1f%% (%.0f%% confidence), limit %.1f%%",
+					shortHost(h), v, lo*100, confidence(s.Z)*100, s.MaxErrorRate*100))
+			}
+		}
+	}
+	r.Summary = strings.Join(parts, "; ")
+	r.Details = append(r.Details, "latency quantiles are interpolated inside histogram buckets: precise only to the bucket width")
+	if r.Status == Fail {
+		r.Cause = "a subset fails more requests than the error-rate limit allows"
+		r.Fix = "look at that version's logs and traces; shift its weight back (gitshift shift) if it is the canary"
+	}
+	return r
+}
+
+// worse keeps the more serious status.
+func worse(a, b Status) Status {
+	rank := map[Status]int{Pass: 0, Skip: 0, Insufficient: 1, Fail: 2, Error: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+func confidence(z float64) float64 { return math.Erf(z / math.Sqrt2) }
+
+func pct(k, n int64) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(k) * 100 / float64(n)
+}
+
+func ms(v float64) string {
+	if v >= 1000 {
+		return fmt.Sprintf("%.2fs", v/1000)
+	}
+	return fmt.Sprintf("%.0fms", v)
+}
+
+func shortHost(h string) string {
+	if name, ns, ok := meshServiceName(h); ok {
+		return name + "." + ns
+	}
+	return h
+}
+
+func orName(name, version string) string {
+	if name == "" {
+		return version
+	}
+	return name
+}
