@@ -71,9 +71,9 @@ func (o *shiftOptions) request() (shift.Request, error) {
 	}
 	req.Source.ArgoCDVersion = o.argocdVersion
 	var missing []string
-	for name, v := range map[string]string{"--repo": o.repo, "--app": o.app, "--virtualservice": o.vs} {
-		if v == "" {
-			missing = append(missing, name)
+	for _, f := range [][2]string{{"--repo", o.repo}, {"--app", o.app}, {"--virtualservice", o.vs}} {
+		if f[1] == "" {
+			missing = append(missing, f[0])
 		}
 	}
 	if len(missing) > 0 {

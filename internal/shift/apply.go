@@ -61,7 +61,7 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 	}
 	old, err := renderedWeights(before, m.req.Route)
 	if err != nil {
-		return nil, err
+		return nil, m.precise(before, err)
 	}
 	want, err := m.wantWeights(old, before)
 	if err != nil {
@@ -216,6 +216,27 @@ func renderedWeights(f *found, route string) (edit.Weights, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// precise replaces an error about the rendered object with the same error
+// on the manifest it came from, which has the real file:line.
+func (m *mutation) precise(f *found, err error) error {
+	p := f.obj.Source
+	if f.src.Result.Type != source.TypeDirectory {
+		return err
+	}
+	data, _, rerr := m.read(p.File)
+	if rerr != nil {
+		return err
+	}
+	ef, perr := edit.Parse(p.File, data)
+	if perr != nil {
+		return err
+	}
+	if _, verr := ef.VirtualServiceWeights(edit.Target{Doc: p.Doc, Item: p.Item, Name: f.obj.GetName(), Route: m.req.Route}); verr != nil {
+		return &InputError{Err: verr}
+	}
+	return err
 }
 
 // wantWeights resolves --canary/--weight against the current destinations.

@@ -1,0 +1,125 @@
+package shift
+
+import (
+	"context"
+	"errors"
+	"github.com/gitshift/gitshift/internal/edit"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
+)
+
+// TestShiftConflict: a foreign commit changes the same weights while the
+// shift runs: ConflictError, and the remote head stays the foreign commit.
+func TestShiftConflict(t *testing.T) {
+	srv := gittest.Start(t)
+	files := tree(t, "../../examples/bookinfo-gitops")
+	srv.Create(t, "repo", files)
+	w := srv.NewWriter(t, "repo")
+	const vsFile = "canary/reviews-traffic-90-10.yaml"
+	var theirs string
+	testHookEdited = func(attempt int) {
+		if attempt == 1 {
+			theirs = w.Commit(t, "manual shift", map[string]string{vsFile: strings.Replace(files[vsFile], "weight: 90", "weight: 80", 1)})
+			theirs = w.Commit(t, "manual shift 2", map[string]string{vsFile: strings.Replace(files[vsFile], "weight: 10", "weight: 20", 1)})
+		}
+	}
+	defer func() { testHookEdited = nil }()
+	res, err := Run(context.Background(), Request{Repo: srv.URL("repo"), App: "bookinfo", VirtualService: "reviews",
+		Weights: weights(t, "v1=75,v3=25"), GitEnv: gittest.Env, Backoff: time.Millisecond})
+	var ce *gitrepo.ConflictError
+	if !errors.As(err, &ce) || !IsConflict(err) {
+		t.Fatalf("err = %v, want ConflictError", err)
+	}
+	if ce.Was != "v1=90,v3=10" || ce.Now != "v1=90,v3=20" {
+		t.Errorf("conflict %+v", ce)
+	}
+	if head := srv.Head(t, "repo"); head != theirs || res.Pushed {
+		t.Errorf("remote head %s, want the foreign %s; result %+v", head, theirs, res)
+	}
+	t.Log(err)
+}
+
+// TestShiftBadInput: every user mistake is an error naming what and where,
+// and nothing reaches the remote.
+func TestShiftBadInput(t *testing.T) {
+	srv := gittest.Start(t)
+	files := tree(t, "../../examples/bookinfo-gitops")
+	const vsFile = "canary/reviews-traffic-90-10.yaml"
+	broken := map[string]string{}
+	for k, v := range files {
+		broken[k] = v
+	}
+	broken[vsFile] = strings.Replace(files[vsFile], "weight: 90", "weight: ninety", 1)
+	unparsable := map[string]string{}
+	for k, v := range files {
+		unparsable[k] = v
+	}
+	unparsable[vsFile] = files[vsFile] + "  bad: [unclosed\n"
+	base := srv.Create(t, "repo", files)
+	srv.Create(t, "broken", broken)
+	srv.Create(t, "unparsable", unparsable)
+	tests := []struct {
+		name    string
+		repo    string
+		req     Request
+		want    string
+		inputEr bool
+		remote  bool
+	}{
+		{name: "unknown virtualservice", req: Request{VirtualService: "nope", Weights: mustW("v1=100")}, want: "renders no VirtualService nope", inputEr: true},
+		{name: "unknown app", req: Request{App: "nope", VirtualService: "reviews", Weights: mustW("v1=100")}, want: "no Application nope in the repository (found: bookinfo)", inputEr: true},
+		{name: "sum not 100", req: Request{VirtualService: "reviews", Weights: mustW("v1=60,v3=50")}, want: "sum to 110", inputEr: true},
+		{name: "negative", req: Request{VirtualService: "reviews", Weights: mustW("v1=110,v3=-10")}, want: "between 0 and 100", inputEr: true},
+		{name: "unknown subset fails check", req: Request{VirtualService: "reviews", Weights: mustW("v1=50,v9=50")}, want: `subset "v9"`},
+		{name: "canary stable ambiguous", req: Request{VirtualService: "reviews", Canary: "v2", CanaryWeight: 5}, want: "pass --stable", inputEr: true},
+		{name: "non-numeric weight in file", repo: "broken", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
+			want: vsFile + `:16: weight of v1 is "ninety"`, inputEr: true},
+		{name: "unparsable file", repo: "unparsable", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
+			want: vsFile, inputEr: true},
+		{name: "unreachable remote with credentials", repo: "http://bob:s3cret@127.0.0.1:1/x.git", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
+			want: "http://***@127.0.0.1:1/x.git", remote: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := tt.req
+			if req.App == "" {
+				req.App = "bookinfo"
+			}
+			req.Repo, req.GitEnv = srv.URL("repo"), gittest.Env
+			if tt.repo != "" {
+				req.Repo = srv.URL(tt.repo)
+				if strings.Contains(tt.repo, "://") {
+					req.Repo = tt.repo
+				}
+			}
+			_, err := Run(context.Background(), req)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+			var ie *InputError
+			var re *gitrepo.RemoteError
+			if tt.inputEr && !errors.As(err, &ie) || tt.remote && !errors.As(err, &re) {
+				t.Errorf("error type %T: %v", err, err)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("password leaked: %v", err)
+			}
+			if srv.Head(t, "repo") != base {
+				t.Errorf("remote changed")
+			}
+			t.Log(err)
+		})
+	}
+}
+
+func mustW(s string) edit.Weights {
+	w, err := edit.ParseWeights(s)
+	if err != nil {
+		panic(err)
+	}
+	return w
+}
