@@ -151,20 +151,18 @@ func (w *dirWalk) checkSymlinkTarget(path string) error {
 
 func (w *dirWalk) read(path string) error {
 	rel := w.rel(path)
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", rel, err)
-	}
-	w.total += fi.Size()
-	if w.total > w.maxSize {
-		return &ManifestError{File: rel, Msg: fmt.Sprintf("exceeded max combined manifest file size %d", w.maxSize)}
-	}
 	if strings.HasSuffix(path, ".jsonnet") {
 		return &UnsupportedError{Type: TypeDirectory, File: rel, What: "Jsonnet files cannot be rendered by gitshift"}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", rel, err)
+	}
+	// Argo CD sums sizes before reading; the outcome is the same and
+	// this saves a stat per file.
+	w.total += int64(len(data))
+	if w.total > w.maxSize {
+		return &ManifestError{File: rel, Msg: fmt.Sprintf("exceeded max combined manifest file size %d", w.maxSize)}
 	}
 	if w.skipMarker && bytes.Contains(data, []byte(skipMarker)) {
 		w.ignore(path, IgnoredSkipMarker, skipMarker)
