@@ -53,6 +53,9 @@ type CommitOptions struct {
 	// Sign passes -S: git signs with the user's own gpg or ssh setup
 	// (gpg.format, user.signingkey). Signing may also be on by config.
 	Sign bool
+	// AllowEmpty commits with no paths (control commits that carry only
+	// trailers, e.g. a rollout's pause or resume).
+	AllowEmpty bool
 }
 
 // FormatMessage joins message and trailers the way git parses trailers: a
@@ -71,11 +74,13 @@ func FormatMessage(msg string, trailers []Trailer) string {
 
 // Commit stages paths and commits them (only them), returning the new SHA.
 func (r *Repo) Commit(ctx context.Context, paths []string, o CommitOptions) (string, error) {
-	if len(paths) == 0 {
+	switch {
+	case len(paths) == 0 && !o.AllowEmpty:
 		return "", fmt.Errorf("commit: no paths")
-	}
-	if _, err := r.run(ctx, nil, append([]string{"add", "--"}, paths...)...); err != nil {
-		return "", err
+	case len(paths) > 0:
+		if _, err := r.run(ctx, nil, append([]string{"add", "--"}, paths...)...); err != nil {
+			return "", err
+		}
 	}
 	author, committer := o.Author, o.Committer
 	if author == nil {
@@ -97,8 +102,12 @@ func (r *Repo) Commit(ctx context.Context, paths []string, o CommitOptions) (str
 	if o.Sign {
 		args = append(args, "-S")
 	}
-	args = append(args, "--")
-	args = append(args, paths...)
+	if len(paths) == 0 {
+		args = append(args, "--allow-empty")
+	} else {
+		args = append(args, "--")
+		args = append(args, paths...)
+	}
 	rr := *r
 	rr.Env = append(append([]string(nil), r.Env...), env...)
 	if _, err := rr.run(ctx, strings.NewReader(FormatMessage(o.Message, o.Trailers)), args...); err != nil {

@@ -31,6 +31,9 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
+	if e.Base == e.Head {
+		return fmt.Sprintf("conflict: %s has %s where %s was expected; nothing pushed", e.Branch, e.Now, e.Was)
+	}
 	return fmt.Sprintf("conflict: %s moved from %.12s to %.12s and changed the same thing (was %s, now %s); nothing pushed — re-run to shift from the new state",
 		e.Branch, e.Base, e.Head, e.Was, e.Now)
 }
@@ -75,6 +78,7 @@ type Change struct {
 	// the same thing: ConflictError.
 	Guard    string
 	Paths    []string // repo-relative paths written; empty means nothing to do
+	Empty    bool     // commit even with no paths (a control commit of trailers only)
 	Message  string
 	Trailers []Trailer
 }
@@ -143,11 +147,11 @@ func (r *Repo) CommitAndPush(ctx context.Context, o PushOptions, mutate Mutation
 			return res, &ConflictError{Branch: o.Branch, Base: res.Base, Head: base, Was: guard, Now: ch.Guard}
 		}
 		res.Change = ch
-		if len(ch.Paths) == 0 {
+		if len(ch.Paths) == 0 && !ch.Empty {
 			return res, nil // already as asked
 		}
 		co := o.Commit
-		co.Message, co.Trailers = ch.Message, ch.Trailers
+		co.Message, co.Trailers, co.AllowEmpty = ch.Message, ch.Trailers, ch.Empty
 		if res.Commit, err = r.Commit(ctx, ch.Paths, co); err != nil {
 			return res, fmt.Errorf("committing: %w", err)
 		}

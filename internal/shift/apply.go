@@ -63,6 +63,9 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 	if err != nil {
 		return nil, m.precise(before, err)
 	}
+	if m.req.Expect != nil && !old.Equal(m.req.Expect) {
+		return nil, &gitrepo.ConflictError{Branch: m.req.Branch, Was: m.req.Expect.String(), Now: old.String()}
+	}
 	want, err := m.wantWeights(old, before)
 	if err != nil {
 		return nil, err

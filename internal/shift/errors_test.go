@@ -123,3 +123,41 @@ func mustW(s string) edit.Weights {
 	}
 	return w
 }
+
+// TestShiftExpectAndSignal: the rollout engine's two calls. A shift whose
+// Expect differs from Git is a conflict; a signal is an empty commit with
+// trailers on top of the remote head.
+func TestShiftExpectAndSignal(t *testing.T) {
+	srv := gittest.Start(t)
+	base := srv.Create(t, "repo", tree(t, "../../examples/bookinfo-gitops"))
+	_, err := Run(context.Background(), Request{Repo: srv.URL("repo"), App: "bookinfo", VirtualService: "reviews",
+		Weights: mustW("v1=75,v3=25"), Expect: mustW("v1=95,v3=5"), GitEnv: gittest.Env})
+	if !IsConflict(err) || srv.Head(t, "repo") != base {
+		t.Fatalf("err = %v, want a conflict and no push", err)
+	}
+	res, err := Run(context.Background(), Request{Repo: srv.URL("repo"), App: "bookinfo", VirtualService: "reviews",
+		Weights: mustW("v1=75,v3=25"), Expect: mustW("v3=10,v1=90"), GitEnv: gittest.Env,
+		Trailers: []gitrepo.Trailer{{Key: "Gitshift-Rollout", Value: "r1"}, {Key: "Gitshift-Step", Value: "1"}}})
+	if err != nil || !res.Pushed {
+		t.Fatalf("%+v %v", res, err)
+	}
+	sig, err := Signal(context.Background(), SignalRequest{Repo: srv.URL("repo"), Message: "rollout r1: pause", GitEnv: gittest.Env,
+		Trailers: []gitrepo.Trailer{{Key: "Gitshift-Action", Value: "pause"}, {Key: "Gitshift-Rollout", Value: "r1"}}})
+	if err != nil || !sig.Pushed || srv.Head(t, "repo") != sig.Commit {
+		t.Fatalf("signal %+v %v", sig, err)
+	}
+	bare := &gitrepo.Repo{Dir: srv.Path("repo"), Env: gittest.Env}
+	log, err := bare.Log(context.Background(), "main", 3)
+	if err != nil || len(log) != 3 {
+		t.Fatalf("log %v %v", log, err)
+	}
+	if a, _ := log[0].Trailer("Gitshift-Action"); a != "pause" || log[0].Parents[0] != res.Commit {
+		t.Errorf("signal commit %+v", log[0])
+	}
+	if s, _ := log[1].Trailer("Gitshift-Step"); s != "1" {
+		t.Errorf("shift commit %+v", log[1])
+	}
+	if files := gittest.Git(t, srv.Path("repo"), "show", "--format=", "--name-only", sig.Commit); files != "" {
+		t.Errorf("signal changed files: %s", files)
+	}
+}

@@ -35,6 +35,10 @@ type Request struct {
 	Canary       string
 	CanaryWeight int
 	Stable       string
+	// Expect, when set, are the weights the caller believes Git has (the
+	// rollout engine's last step). Finding others is a ConflictError: a
+	// person changed them, and a shift must not overwrite that.
+	Expect edit.Weights
 	// ValuesKey is the Helm values key whose children are the subsets'
 	// weights, e.g. "reviews.canary.weights". Default for Helm sources:
 	// "<virtualservice name>.canary.weights".
