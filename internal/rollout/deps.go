@@ -19,7 +19,11 @@ type Shifter interface {
 
 // ShiftRequest asks for one commit that sets Weights on the target route.
 type ShiftRequest struct {
-	Weights  map[string]int32
+	Weights map[string]int32
+	// Expect are the weights the rollout believes Git has (nil: no
+	// expectation, the first step). A Shifter that finds others must fail
+	// with ErrConflict instead of overwriting a person's change.
+	Expect   map[string]int32
 	Message  string // subject line
 	Trailers []Trailer
 }

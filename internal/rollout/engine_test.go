@@ -192,6 +192,17 @@ func TestEngine(t *testing.T) {
 			},
 		},
 		{
+			name: "a foreign weight change just before the next step's push: abort", want: Aborted, cause: isErr[*ForeignChangeError],
+			setup: func(w *world) {
+				w.onEvent = func(w *world, ev Event) {
+					if ev.Type == EventDecision && ev.Decision == DecisionAdvance {
+						w.git.foreign("manual: 10% please", map[string]int32{"v1": 90, "v3": 10})
+					}
+				}
+			},
+			commits: []string{"rollout-step 1/4"},
+		},
+		{
 			name: "foreign unrelated commits are kept and ignored", want: Promoted, cause: noCause, commits: healthy,
 			setup: func(w *world) {
 				w.prom.onCall = func(call int) {

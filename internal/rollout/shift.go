@@ -12,14 +12,19 @@ import (
 // instead of making a duplicate.
 func (e *Engine) shiftStep(ctx context.Context, r *Run) (Outcome, error) {
 	final := r.Target == e.steps()
-	if st, ok, err := e.alreadyPushed(ctx, r, func(st State) bool {
+	st, ok, err := e.alreadyPushed(ctx, r, func(st State) bool {
 		return st.Action != ActionRollback && st.Step == r.Target
-	}); err != nil {
+	})
+	if err != nil {
 		return Outcome{}, err
-	} else if ok {
+	}
+	if ok {
 		r.Step, r.StepSHA, r.Expected = r.Target, st.StepSHA, st.Weights
 		r.PushedAt, r.syncFrom = st.StepTime, e.d.Clock.Now()
 		return Outcome{Next: WaitingSync, Reason: fmt.Sprintf("step %d/%d is already in Git as %s", r.Target, e.steps(), short(st.StepSHA))}, nil
+	}
+	if o, stop := e.foreignChange(ctx, r, st); stop {
+		return o, nil
 	}
 	if err := e.hook(ctx, r, HookBeforeStep, r.Target); err != nil {
 		return e.failurePolicy(r, err), nil
@@ -46,11 +51,16 @@ func (e *Engine) shiftStep(ctx context.Context, r *Run) (Outcome, error) {
 // rollback (RollingBack) commits stable 100 with the reason, with the same
 // push safety as a step. The rollback commit is idempotent like a step.
 func (e *Engine) rollback(ctx context.Context, r *Run) (Outcome, error) {
-	if st, ok, err := e.alreadyPushed(ctx, r, func(st State) bool { return st.Action == ActionRollback }); err != nil {
+	st, ok, err := e.alreadyPushed(ctx, r, func(st State) bool { return st.Action == ActionRollback })
+	if err != nil {
 		return Outcome{}, err
-	} else if ok {
+	}
+	if ok {
 		r.StepSHA, r.Expected, r.PushedAt, r.syncFrom = st.StepSHA, st.Weights, st.StepTime, e.d.Clock.Now()
 		return Outcome{Next: VerifyingRollback, Reason: "rollback is already in Git as " + short(st.StepSHA)}, nil
+	}
+	if o, stop := e.foreignChange(ctx, r, st); stop {
+		return o, nil
 	}
 	decision := r.Decision
 	if decision != DecisionAbort {
@@ -96,7 +106,7 @@ func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w ma
 	if reason != "" {
 		trailers = append(trailers, Trailer{TrailerReason, oneLine(reason)})
 	}
-	res, err := e.d.Shifter.Shift(ctx, ShiftRequest{Weights: w, Message: msg, Trailers: trailers})
+	res, err := e.d.Shifter.Shift(ctx, ShiftRequest{Weights: w, Expect: r.Expected, Message: msg, Trailers: trailers})
 	if err != nil {
 		if ctx.Err() != nil {
 			return Outcome{}, ctx.Err()
