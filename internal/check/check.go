@@ -157,21 +157,25 @@ func Run(ctx context.Context, targets []*Target, opts Options) ([]Diagnostic, er
 		enabled[c] = true
 	}
 	world := &mesh.Model{}
-	for _, t := range targets {
+	own := make([]*mesh.Model, len(targets))
+	for i, t := range targets {
+		own[i] = &mesh.Model{}
 		for _, o := range t.Objects() {
-			world.Add(o, t.DestinationNamespace(), t.App.Name)
+			own[i].Add(o, t.DestinationNamespace(), t.App.Name)
 		}
+		world.Merge(own[i])
 	}
 	files, err := newFileIndex(targets)
 	if err != nil {
 		return nil, err
 	}
 	var all []Diagnostic
-	for _, t := range targets {
+	for i, t := range targets {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p := &Pass{Target: t, World: world, Files: files, lines: newLocator(t.RepoRoot)}
+		p := &Pass{Target: t, World: world, Files: files, own: own[i], lines: newLocator(t.RepoRoot)}
+		p.markPlain()
 		for _, r := range Rules() {
 			if len(enabled) > 0 && !enabled[r.Code] {
 				continue

@@ -32,8 +32,8 @@ func runDuplicateHost(p *Pass) {
 	for _, a := range p.Own().VirtualServices {
 		for i, host := range a.Hosts() {
 			for _, ctx := range a.Gateways() {
-				for _, b := range p.World.VirtualServices {
-					if sameObject(a, b) || !hasHost(b, host) || !inContext(b, ctx) {
+				for _, b := range p.World.VirtualServicesFor(host) {
+					if sameObject(a, b) || !inContext(b, ctx) {
 						continue
 					}
 					sev, why := SeverityError, "sidecars use only one of them (which one is undefined)"
@@ -47,15 +47,6 @@ func runDuplicateHost(p *Pass) {
 			}
 		}
 	}
-}
-
-func hasHost(vs *mesh.VirtualService, host string) bool {
-	for _, h := range vs.Hosts() {
-		if h == host {
-			return true
-		}
-	}
-	return false
 }
 
 func inContext(vs *mesh.VirtualService, ctx mesh.GatewayRef) bool {
@@ -99,12 +90,7 @@ func runNamespaceInjection(p *Pass) {
 		if ns == nil || injectionLabel(ns.Labels) != "" {
 			continue
 		}
-		n := 0
-		for _, w := range p.World.Workloads {
-			if w.Namespace == name {
-				n++
-			}
-		}
+		n := len(p.World.WorkloadsIn(name))
 		if n == 0 {
 			continue // only Istio config or Services there: no pods to inject
 		}

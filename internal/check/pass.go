@@ -23,7 +23,7 @@ type Pass struct {
 
 // Own is the routing model of the objects this Application renders.
 func (p *Pass) Own() *mesh.Model {
-	if p.own == nil {
+	if p.own == nil { // a Pass built outside Run
 		p.own = &mesh.Model{}
 		for _, o := range p.Target.Objects() {
 			p.own.Add(o, p.Target.DestinationNamespace(), p.Target.App.Name)

@@ -20,6 +20,8 @@ type Model struct {
 	Namespaces       []*Namespace
 	// Errors are Istio objects whose spec does not fit Istio's schema.
 	Errors []*ParseError
+
+	index *index
 }
 
 // Build returns the model of objs; namespace-less objects get defaultNS.
@@ -38,6 +40,7 @@ func (m *Model) Add(obj source.Object, defaultNS, owner string) {
 	if obj.Unstructured == nil {
 		return
 	}
+	m.index = nil
 	if kind, ok := istioKind(obj.Unstructured); ok {
 		m.addIstio(kind, obj, defaultNS, owner)
 		return
@@ -86,12 +89,7 @@ func (m *Model) Service(fqdn string) *Service {
 	if !ok {
 		return nil
 	}
-	for _, s := range m.Services {
-		if s.Name == name && s.Namespace == ns {
-			return s
-		}
-	}
-	return nil
+	return m.idx().services[[2]string{ns, name}]
 }
 
 // ServiceEntryFor returns a ServiceEntry declaring host (wildcards allowed).
@@ -110,8 +108,9 @@ func (m *Model) ServiceEntryFor(fqdn string) *ServiceEntry {
 // the most specific first (exact host, then the longest wildcard), as Istio
 // picks the most specific rule.
 func (m *Model) DestinationRulesFor(fqdn string) []*DestinationRule {
-	var out []*DestinationRule
-	for _, dr := range m.DestinationRules {
+	x := m.idx()
+	out := append([]*DestinationRule(nil), x.drExact[fqdn]...)
+	for _, dr := range x.drWildcard {
 		if HostMatches(dr.Host(), fqdn) {
 			out = append(out, dr)
 		}
@@ -131,20 +130,10 @@ func specificity(h string) int {
 
 // Gateway returns the Gateway namespace/name, or nil.
 func (m *Model) Gateway(namespace, name string) *Gateway {
-	for _, g := range m.Gateways {
-		if g.Name == name && g.Namespace == namespace {
-			return g
-		}
-	}
-	return nil
+	return m.idx().gateways[[2]string{namespace, name}]
 }
 
 // Namespace returns the rendered Namespace object name, or nil.
 func (m *Model) Namespace(name string) *Namespace {
-	for _, n := range m.Namespaces {
-		if n.Name == name {
-			return n
-		}
-	}
-	return nil
+	return m.idx().namespaces[name]
 }

@@ -90,6 +90,9 @@ func Selects(selector, labels map[string]string) bool {
 	return true
 }
 
+// WorkloadsIn returns the workloads in namespace.
+func (m *Model) WorkloadsIn(namespace string) []*Workload { return m.idx().workloads[namespace] }
+
 // WorkloadsFor returns the workloads in namespace whose pod labels carry
 // every label of the union of the given selectors.
 func (m *Model) WorkloadsFor(namespace string, selectors ...map[string]string) []*Workload {
@@ -99,9 +102,21 @@ func (m *Model) WorkloadsFor(namespace string, selectors ...map[string]string) [
 			want[k] = v
 		}
 	}
+	if len(want) == 0 {
+		return nil
+	}
+	// Start from the rarest label pair, then check the whole selector.
+	var candidates []*Workload
+	first := true
+	for k, v := range want {
+		ws := m.idx().byLabel[namespace][k+"="+v]
+		if first || len(ws) < len(candidates) {
+			candidates, first = ws, false
+		}
+	}
 	var out []*Workload
-	for _, w := range m.Workloads {
-		if w.Namespace == namespace && Selects(want, w.PodLabels) {
+	for _, w := range candidates {
+		if Selects(want, w.PodLabels) {
 			out = append(out, w)
 		}
 	}
