@@ -177,3 +177,34 @@ spec:
 		})
 	}
 }
+
+// TestAnchorsAndTagsKept: anchors, aliases and explicit tags around the
+// edited scalars stay byte-identical.
+func TestAnchorsAndTagsKept(t *testing.T) {
+	src := `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: &meta
+  name: reviews
+spec:
+  http:
+  - route:
+    - destination: &d1 {host: reviews, subset: v1}
+      weight: &w !!int 90 # stable
+    - destination: {host: reviews, subset: v3}
+      weight: !!int "10"
+---
+copy: *meta
+`
+	f, err := Parse("a.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.SetVirtualServiceWeights(Target{Doc: -1, Item: -1, Name: "reviews"}, Weights{{Subset: "v1", Weight: 33}, {Subset: "v3", Weight: 67}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.NewReplacer("&w !!int 90 #", "&w !!int 33 #", `!!int "10"`, `!!int "67"`).Replace(src)
+	if string(res.Data) != want {
+		t.Errorf("got\n%s\nwant\n%s", res.Data, want)
+	}
+}
