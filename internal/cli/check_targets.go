@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/gitshift/gitshift/internal/check"
@@ -123,7 +124,11 @@ func loadTargets(ctx context.Context, dirArg string, sel appSelection) (*loaded,
 			l.uriPrefix = filepath.ToSlash(rel)
 		}
 	}
-	opts := source.Options{ArgoCDVersion: sel.argocdVersion}
+	version, err := argocdVersion(sel.argocdVersion)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	opts := source.Options{ArgoCDVersion: version}
 	for i := range apps {
 		app := &apps[i]
 		root, local, reason := mapSources(co, app, sel)
@@ -135,6 +140,23 @@ func loadTargets(ctx context.Context, dirArg string, sel appSelection) (*loaded,
 		l.targets = append(l.targets, check.Render(ctx, root, app, local, opts))
 	}
 	return l, nil
+}
+
+var versionRE = regexp.MustCompile(`^v?\d+(\.(\d+|x))?(\.\d+)?$`)
+
+// argocdVersion validates --argocd-version; "3.x" (or empty) means the
+// newest behaviour.
+func argocdVersion(v string) (string, error) {
+	if v == "" || v == "3.x" || v == "3" {
+		return "", nil
+	}
+	if !versionRE.MatchString(v) {
+		return "", fmt.Errorf("--argocd-version %q: want e.g. 2.14, 3.1 or 3.x", v)
+	}
+	if v == "2.x" || v == "2" {
+		return "2.14", nil
+	}
+	return strings.TrimSuffix(v, ".x"), nil
 }
 
 func findApps(dir, appFile string) ([]source.Application, error) {

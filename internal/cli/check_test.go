@@ -239,6 +239,12 @@ func TestCheckFailOn(t *testing.T) {
 	if code, _, _ := runGitshift(t, "check", "--fail-on", "fatal", dir); code != ExitUsage {
 		t.Errorf("--fail-on fatal: exit %d", code)
 	}
+	if code, _, _ := runGitshift(t, "check", "--argocd-version", "latest", dir); code != ExitUsage {
+		t.Errorf("--argocd-version latest: exit %d", code)
+	}
+	if code, _, _ := runGitshift(t, "check", "--argocd-version", "2.14", dir); code != ExitOK {
+		t.Errorf("--argocd-version 2.14: exit %d", code)
+	}
 	if code, _, _ := runGitshift(t, "check", "-o", "xml", dir); code != ExitUsage {
 		t.Errorf("-o xml: exit %d", code)
 	}
