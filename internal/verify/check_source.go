@@ -41,6 +41,9 @@ func checkApplication(ctx context.Context, s *State) Result {
 	}
 	s.Application = app
 	s.DestNS = app.DestinationNamespace()
+	if s.DestNS == "" {
+		s.DestNS = s.DefaultNamespace
+	}
 	b, _ := json.Marshal(app.Spec)
 	var spec struct {
 		Project     string             `json:"project"`

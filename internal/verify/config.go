@@ -17,6 +17,9 @@ type Config struct {
 	// Repo is a Git URL or a local directory; default the Application's
 	// repoURL. Revision defaults to the Application's targetRevision.
 	Repo, Revision string
+	// DefaultNamespace places namespace-less objects when the Application
+	// names no destination namespace (kubectl's -n).
+	DefaultNamespace string
 	// ArgoCDVersion selects version-dependent rendering rules ("2.14").
 	ArgoCDVersion string
 

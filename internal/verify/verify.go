@@ -16,6 +16,8 @@ import (
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
+	// Helm sources render with the Helm library engine.
+	_ "github.com/gitshift/gitshift/internal/source/helmengine"
 )
 
 // Status is a check's outcome.
