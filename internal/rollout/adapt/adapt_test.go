@@ -2,13 +2,19 @@ package adapt
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/model"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/metrics"
@@ -146,5 +152,55 @@ spec:
 	}
 	if _, err := RouteWeights(obj, "nope"); err == nil {
 		t.Error("unknown route accepted")
+	}
+}
+
+func TestWebhooks(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p HookPayload
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		got = append(got, string(p.Hook)+":"+p.Event.Rollout)
+		if r.URL.Path == "/fail" {
+			http.Error(w, "nope", http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	h := Webhooks{URLs: map[rollout.HookPoint]string{rollout.HookBeforeStep: srv.URL + "/ok", rollout.HookAfterStep: srv.URL + "/fail"}}
+	ctx := context.Background()
+	if err := h.Call(ctx, rollout.HookBeforeStep, rollout.Event{Rollout: "r1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Call(ctx, rollout.HookAfterStep, rollout.Event{Rollout: "r1"}); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("want 503 error, got %v", err)
+	}
+	if err := h.Call(ctx, rollout.HookOnRollback, rollout.Event{}); err != nil {
+		t.Fatal("unset hook must be a no-op")
+	}
+	if strings.Join(got, ",") != "beforeStep:r1,afterStep:r1" {
+		t.Errorf("calls %v", got)
+	}
+}
+
+func TestAppEvents(t *testing.T) {
+	cs := k8sfake.NewSimpleClientset()
+	a := AppEvents{Core: cs, Namespace: "argocd", App: "bookinfo", Host: "me"}
+	ctx := context.Background()
+	a.Emit(ctx, rollout.Event{Type: rollout.EventAnalysis, Rollout: "r1"})
+	a.Emit(ctx, rollout.Event{Type: rollout.EventDecision, Decision: rollout.DecisionRollback, Rollout: "r1", Step: 2, Steps: 4, Reason: "error rate"})
+	a.Emit(ctx, rollout.Event{Type: rollout.EventDone, Phase: rollout.Promoted, Rollout: "r1"})
+	evs, err := cs.CoreV1().Events("argocd").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs.Items) != 2 {
+		t.Fatalf("%d events, want 2 (analysis looks are not events)", len(evs.Items))
+	}
+	e := evs.Items[0]
+	if e.Reason != "RolloutRollback" || e.Type != "Warning" || e.InvolvedObject.Kind != "Application" || e.InvolvedObject.Name != "bookinfo" {
+		t.Errorf("event %+v", e)
+	}
+	if evs.Items[1].Reason != "RolloutPromoted" || evs.Items[1].Type != "Normal" {
+		t.Errorf("event %+v", evs.Items[1])
 	}
 }
