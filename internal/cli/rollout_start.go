@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/rollout"
+)
+
+func newRolloutStartCommand(s Streams, o *rolloutOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run (or resume) the rollout until it is promoted, rolled back or stopped",
+		Example: `  gitshift rollout start --policy canary/policy.yaml --prometheus http://localhost:9090
+  gitshift rollout start --app bookinfo --virtualservice bookinfo/reviews --stable v1 --canary v3 \
+      --steps 5,25,50,100 --min-duration 1m -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRolloutStart(cmd.Context(), s, o) },
+	}
+	addOutputFlag(cmd, &o.output, outputText, outputJSON)
+	cmd.Flags().StringVar(&o.report, "report", "", "also write the markdown report to this file")
+	return cmd
+}
+
+func runRolloutStart(ctx context.Context, s Streams, o *rolloutOptions) error {
+	format, err := parseOutput(o.output, outputText, outputJSON)
+	if err != nil {
+		return err
+	}
+	env, err := o.env(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	var view rollout.EventSink
+	if format == outputJSON {
+		view = newJSONEvents(s.Out)
+	} else {
+		view = newLiveView(s.ErrOut, s.Interactive, env.pol)
+	}
+	deps, err := o.deps(ctx, env, view)
+	if err != nil {
+		return err
+	}
+	eng, err := rollout.New(env.pol, deps, rollout.Options{ID: o.id, Logger: slog.Default()})
+	if err != nil {
+		return err
+	}
+	res, runErr := eng.Run(ctx)
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		return runErr
+	}
+	if err := writeRolloutReport(s, o, format, env, res); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return withCode(ExitFailed, fmt.Errorf("interrupted in %s: the rollout's state is in Git; `gitshift rollout start` resumes it", res.Phase))
+	}
+	return rolloutExit(res)
+}
+
+// writeRolloutReport prints the markdown report on stdout in text mode (the
+// live view went to stderr) and to --report when given.
+func writeRolloutReport(s Streams, o *rolloutOptions, format outputFormat, env *rolloutEnv, res *rollout.Result) error {
+	if format == outputText {
+		if err := rollout.WriteReport(s.Out, env.pol, res); err != nil {
+			return err
+		}
+	}
+	if o.report == "" {
+		return nil
+	}
+	f, err := os.Create(o.report)
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	defer f.Close()
+	return rollout.WriteReport(f, env.pol, res)
+}
