@@ -63,23 +63,33 @@ func (g *Git) request() shift.Request {
 // has them (a person shifted by hand, or a resumed step), it still makes an
 // empty commit with the trailers: the commit is the rollout's durable record.
 func (g *Git) Shift(ctx context.Context, req rollout.ShiftRequest) (rollout.ShiftResult, error) {
-	if req.Expect != nil {
-		got, err := g.Weights(ctx, "")
-		if err != nil {
-			return rollout.ShiftResult{}, err
-		}
-		if !sameWeights(got, req.Expect) {
-			return rollout.ShiftResult{}, fmt.Errorf("%w: Git has %s, the rollout expected %s", rollout.ErrConflict, rollout.FormatWeights(got), rollout.FormatWeights(req.Expect))
-		}
-	}
 	sr := g.request()
 	sr.Weights, sr.Message, sr.Trailers = toEdit(req.Weights), req.Message, toGit(req.Trailers)
+	if req.Expect != nil {
+		// Checked inside shift's compare-and-swap loop, on every attempt's
+		// fresh head: a person's change is never overwritten.
+		sr.Expect = toEdit(req.Expect)
+	}
 	res, err := shift.Run(ctx, sr)
 	if err != nil {
 		return rollout.ShiftResult{}, classifyPush(err)
 	}
 	if res.Unchanged || res.Commit == "" {
 		return g.Signal(ctx, req.Message, req.Trailers)
+	}
+	return rollout.ShiftResult{SHA: res.Commit, PushedAt: time.Now()}, nil
+}
+
+// Signal pushes an empty commit carrying trailers (pause, resume, promote,
+// abort, or a step whose weights Git already had), with shift's push safety.
+func (g *Git) Signal(ctx context.Context, message string, trailers []rollout.Trailer) (rollout.ShiftResult, error) {
+	res, err := shift.Signal(ctx, shift.SignalRequest{Repo: g.Repo, Branch: g.Branch, Message: message, Trailers: toGit(trailers),
+		Author: g.Author, Sign: g.Sign, MaxAttempts: g.MaxAttempts, GitEnv: g.GitEnv, Logger: g.Logger})
+	if err != nil {
+		return rollout.ShiftResult{}, classifyPush(err)
+	}
+	if !res.Pushed {
+		return rollout.ShiftResult{}, fmt.Errorf("%w: signal commit not pushed", rollout.ErrPushExhausted)
 	}
 	return rollout.ShiftResult{SHA: res.Commit, PushedAt: time.Now()}, nil
 }
@@ -213,18 +223,4 @@ func toGit(tr []rollout.Trailer) []gitrepo.Trailer {
 		out[i] = gitrepo.Trailer{Key: t.Key, Value: t.Value}
 	}
 	return out
-}
-
-func sameWeights(a, b map[string]int32) bool {
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	for k, v := range b {
-		if a[k] != v {
-			return false
-		}
-	}
-	return true
 }
