@@ -50,12 +50,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("mesh simulator listening on %s: %w", cfg.ListenAddr, err)
 	}
-	return run(ctx, cfg, ln, kube, istio)
+	wait := func(ctx context.Context) error { return waitForIstioAPI(ctx, kube.Discovery(), cfg.Log) }
+	return run(ctx, cfg, ln, kube, istio, wait)
 }
 
 // run is Run with the listener and clients supplied, so tests can use an
-// ephemeral port and fake clients. It closes ln.
-func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Interface, istio istioclient.Interface) error {
+// ephemeral port and fake clients. It closes ln. waitAPI, when set, blocks
+// until the watched APIs are served; /healthz answers 503 meanwhile.
+func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Interface, istio istioclient.Interface,
+	waitAPI func(context.Context) error) error {
 	defer ln.Close()
 	log := cfg.Log
 	w, err := newWatcher(kube, istio, cfg.Namespaces, cfg.FaultsConfigMap, log)
@@ -82,6 +85,11 @@ func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Inter
 	log.Info("mesh simulator serving metrics", "addr", ln.Addr().String(),
 		"flows", len(cfg.Flows), "rps", cfg.RPS, "namespaces", cfg.Namespaces, "faultsConfigMap", cfg.FaultsConfigMap)
 
+	if waitAPI != nil {
+		if err := waitAPI(ctx); err != nil {
+			return nil // only a cancellation ends the wait
+		}
+	}
 	if !w.start(ctx) {
 		return nil // cancelled before the caches filled
 	}

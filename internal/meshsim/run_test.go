@@ -99,7 +99,7 @@ func TestRunWatchesLiveState(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, ln, kube, istio) }()
+	go func() { done <- run(ctx, cfg, ln, kube, istio, nil) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -170,5 +170,34 @@ func TestConfigValidation(t *testing.T) {
 		if _, err := c.withDefaults(); err == nil {
 			t.Errorf("config %+v accepted", c)
 		}
+	}
+}
+
+func TestWaitForIstioAPI(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tests := []struct {
+		name      string
+		resources []*metav1.APIResourceList
+		wantErr   bool
+	}{
+		{name: "served", resources: []*metav1.APIResourceList{{
+			GroupVersion: istioGroupVersion,
+			APIResources: []metav1.APIResource{{Name: "virtualservices"}, {Name: "destinationrules"}},
+		}}},
+		{name: "CRDs missing: waits until cancelled", wantErr: true},
+		{name: "only one CRD", wantErr: true, resources: []*metav1.APIResourceList{{
+			GroupVersion: istioGroupVersion, APIResources: []metav1.APIResource{{Name: "virtualservices"}},
+		}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kube := kubefake.NewClientset()
+			kube.Resources = tt.resources
+			ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+			defer cancel()
+			if err := waitForIstioAPI(ctx, kube.Discovery(), log); (err != nil) != tt.wantErr {
+				t.Errorf("waitForIstioAPI = %v, wantErr %v", err, tt.wantErr)
+			}
+		})
 	}
 }

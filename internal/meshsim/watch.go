@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -145,4 +147,48 @@ func each[T any](infs []cache.SharedIndexInformer, f func(T)) {
 			}
 		}
 	}
+}
+
+// istioGroupVersion is the API the informers use; the lab applies Istio's
+// CRDs from istio.io/api, which serve it.
+const istioGroupVersion = "networking.istio.io/v1"
+
+// waitForIstioAPI polls discovery until VirtualServices and
+// DestinationRules are served. Starting informers earlier would make their
+// reflectors back off for up to half a minute after the CRDs appear, which
+// would delay the first traffic of a fresh lab by as much.
+func waitForIstioAPI(ctx context.Context, disc discovery.DiscoveryInterface, log *slog.Logger) error {
+	const every = 500 * time.Millisecond
+	logged := false
+	for {
+		res, err := disc.ServerResourcesForGroupVersion(istioGroupVersion)
+		if err == nil && served(res, "virtualservices", "destinationrules") {
+			return nil
+		}
+		if !logged {
+			log.Info("waiting for the Istio networking API (CRDs not applied yet?)", "groupVersion", istioGroupVersion, "err", err)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(every):
+		}
+	}
+}
+
+func served(res *metav1.APIResourceList, names ...string) bool {
+	if res == nil {
+		return false
+	}
+	have := map[string]bool{}
+	for _, r := range res.APIResources {
+		have[r.Name] = true
+	}
+	for _, n := range names {
+		if !have[n] {
+			return false
+		}
+	}
+	return true
 }
