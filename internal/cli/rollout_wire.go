@@ -105,7 +105,7 @@ func (o *rolloutOptions) deps(ctx context.Context, e *rolloutEnv, sink rollout.E
 		adapt.AppEvents{Core: e.kc.Core, Namespace: t.ArgoCDNamespace, App: t.Application, Host: identity, Log: slog.Default()},
 		adapt.Notifier{URL: p.Spec.NotificationURL, Log: slog.Default()}}
 	return rollout.Deps{
-		Shifter: e.git, Signaler: e.git, History: e.git,
+		Shifter: withFailpoint(e.git), Signaler: e.git, History: e.git,
 		Sync: adapt.Sync{Reader: e.app, Namespace: t.ArgoCDNamespace, App: t.Application, Log: slog.Default()},
 		Live: adapt.Live{Client: e.kc, Namespace: vs.Namespace, Name: vs.Name, Route: t.Route},
 		Counters: adapt.Counters{Q: prom, CanaryVersion: target.Versions[p.Spec.CanarySubset], StableVersion: target.Versions[p.Spec.StableSubset],

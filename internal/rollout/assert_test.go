@@ -42,3 +42,13 @@ func assertEventsConsistent(t *testing.T, w *world, res *Result) {
 		t.Errorf("last phase event %s, result %s, %d done events", prev, res.Phase, done)
 	}
 }
+
+func TestPhaseText(t *testing.T) {
+	for p := Idle; p <= Failed; p++ {
+		b, _ := p.MarshalText()
+		var q Phase
+		if err := q.UnmarshalText(b); err != nil || q != p {
+			t.Errorf("%s: %v %s", p, err, q)
+		}
+	}
+}

@@ -12,6 +12,8 @@
 // packages by the CLI.
 package rollout
 
+import "fmt"
+
 // Phase is where a rollout is. The zero value is Idle.
 type Phase int
 
@@ -69,4 +71,15 @@ func (p Phase) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 // Terminal reports whether the engine stops in p.
 func (p Phase) Terminal() bool {
 	return p == Promoted || p == RolledBack || p == Aborted || p == Failed
+}
+
+// UnmarshalText reads a phase name, so JSON event streams decode back.
+func (p *Phase) UnmarshalText(b []byte) error {
+	for i, n := range phaseNames {
+		if n == string(b) {
+			*p = Phase(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown phase %q", b)
 }

@@ -1,0 +1,173 @@
+//go:build e2e
+
+package e2e_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gitshift/gitshift/internal/rollout"
+)
+
+var promotedSteps = []string{"rollout-step 1/4", "rollout-step 2/4", "rollout-step 3/4", "promote 4/4"}
+
+// TestE2ERollout runs the acceptance scenarios of `gitshift rollout` in one
+// lab: a healthy canary promoted step by step, a faulty one rolled back, and
+// a runner killed with SIGKILL at three crash points that a rerun resumes
+// without a duplicate commit.
+func TestE2ERollout(t *testing.T) {
+	l := startLab(t)
+
+	t.Run("healthy canary promoted 5-25-50-100", func(t *testing.T) {
+		l.reset(t)
+		began := time.Now()
+		code, evs, stderr := l.start(t, nil, "--id", "e2e-healthy", "--report", l.workdir+"/healthy.md")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		id := rolloutID(evs)
+		if got := l.history(t, id); !slices.Equal(got, promotedSteps) {
+			t.Fatalf("history %v, want %v", got, promotedSteps)
+		}
+		t.Logf("promoted in %s; push→live per step: %v", time.Since(began).Round(time.Second), pushToLive(evs))
+		report, _ := os.ReadFile(l.workdir + "/healthy.md")
+		t.Logf("report:\n%s", report)
+	})
+
+	t.Run("faulty canary rolled back", func(t *testing.T) {
+		l.reset(t)
+		setFaults(t, l, map[string]string{
+			"reviews.v3": `{"errorRate":0.05,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
+			"reviews.v1": `{"errorRate":0.005,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
+		})
+		defer setFaults(t, l, nil)
+		code, evs, stderr := l.start(t, nil, "--id", "e2e-faulty")
+		if code != 1 {
+			t.Fatalf("exit %d, want 1 (rolled back)\n%s", code, stderr)
+		}
+		last := evs[len(evs)-1]
+		if last.Type != rollout.EventDone || last.Phase != rollout.RolledBack {
+			t.Fatalf("ended %+v", last)
+		}
+		got := l.history(t, rolloutID(evs))
+		if len(got) < 2 || !strings.HasPrefix(got[len(got)-1], "rollback ") {
+			t.Fatalf("history %v: want step commit(s) then a rollback", got)
+		}
+		// From the push of the bad step to the rollback commit.
+		var badPush, rollbackAt time.Time
+		var canary int64
+		for _, ev := range evs {
+			if ev.Type == rollout.EventCommit && ev.Weights["v1"] != 100 {
+				badPush = ev.Time
+			}
+			if ev.Type == rollout.EventAnalysis {
+				canary = ev.Analysis.CanaryRequests
+			}
+			if ev.Type == rollout.EventCommit && ev.Weights["v1"] == 100 {
+				rollbackAt = ev.Time
+			}
+		}
+		t.Logf("rolled back %s after the bad step's push, with %d canary requests in the step; reason: %s",
+			rollbackAt.Sub(badPush).Round(100*time.Millisecond), canary, last.Reason)
+	})
+
+	for i, crash := range []struct {
+		name  string
+		env   []string
+		until func(ev rollout.Event, seen int) bool // kill when true
+	}{
+		{name: "after commit before push", env: []string{"GITSHIFT_FAILPOINT=before-push:2"}},
+		{name: "after push before sync", until: func(ev rollout.Event, _ int) bool {
+			return ev.Type == rollout.EventCommit && ev.Step == 2
+		}},
+		{name: "mid-analysis", until: func(ev rollout.Event, seen int) bool {
+			return ev.Type == rollout.EventAnalysis && ev.Step == 2 && seen >= 2
+		}},
+	} {
+		t.Run("SIGKILL "+crash.name, func(t *testing.T) {
+			l.reset(t)
+			// Explicit ids: a reset that changes nothing (after a rollback)
+			// makes no commit, and a plain start would then resume the
+			// finished rollout instead of beginning a new one.
+			want := "e2e-crash-" + string(rune('a'+i))
+			id := l.startAndKill(t, crash.env, crash.until, "--id", want)
+			code, evs, stderr := l.start(t, nil, "--id", want)
+			if code != 0 {
+				t.Fatalf("resumed run: exit %d\n%s", code, stderr)
+			}
+			if rolloutID(evs) != id {
+				t.Fatalf("resumed %q, killed %q", rolloutID(evs), id)
+			}
+			if got := l.history(t, id); !slices.Equal(got, promotedSteps) {
+				t.Fatalf("history %v, want %v (one commit per step, no duplicate)", got, promotedSteps)
+			}
+		})
+	}
+}
+
+// startAndKill starts a runner and SIGKILLs it when until says so (or lets
+// a failpoint kill it). It returns the rollout id.
+func (l *labEnv) startAndKill(t *testing.T, env []string, until func(rollout.Event, int) bool, extra ...string) string {
+	t.Helper()
+	args := append(append([]string{"rollout", "start", "-o", "json", "--identity", "e2e-runner"}, l.flags...), extra...)
+	cmd := exec.Command(gitshift, args...)
+	cmd.Dir = repoRoot
+	cmd.Env = append(append(os.Environ(), l.env...), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	id, seen := "", 0
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var ev rollout.Event
+		if json.Unmarshal(sc.Bytes(), &ev) != nil {
+			continue
+		}
+		if id == "" {
+			id = ev.Rollout
+		}
+		if ev.Type == rollout.EventAnalysis && ev.Step == 2 {
+			seen++
+		}
+		if until != nil && until(ev, seen) {
+			_ = cmd.Process.Kill() // SIGKILL: no deferred cleanup runs
+			break
+		}
+	}
+	st, _ := cmd.Process.Wait()
+	if st != nil && st.Success() {
+		t.Fatalf("the runner finished instead of being killed")
+	}
+	if id == "" {
+		t.Fatal("no rollout id seen before the kill")
+	}
+	return id
+}
+
+// setFaults writes the simulator's fault ConfigMap in bookinfo (nil: none).
+func setFaults(t *testing.T, l *labEnv, data map[string]string) {
+	t.Helper()
+	cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Name: "mesh-faults", Namespace: "bookinfo"}, Data: data}
+	if data == nil {
+		cm.Data = map[string]string{}
+	}
+	if err := l.c.ApplyTyped(context.Background(), cm); err != nil {
+		t.Fatal(err)
+	}
+}
