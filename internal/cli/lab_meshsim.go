@@ -18,6 +18,7 @@ const meshsimAvailable = true
 // Istio data plane as a lab component.
 func labMeshsimCommands(_ Streams) []*cobra.Command {
 	var cfg meshsim.Config
+	var flows []string
 	cmd := &cobra.Command{
 		Use:    "meshsim",
 		Short:  "internal: run the simulated Istio data plane (started by `gitshift lab up`)",
@@ -26,6 +27,13 @@ func labMeshsimCommands(_ Streams) []*cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			for _, f := range flows {
+				fl, err := meshsim.ParseFlow(f)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				cfg.Flows = append(cfg.Flows, fl)
+			}
 			return meshsim.Run(ctx, cfg)
 		},
 	}
@@ -38,6 +46,7 @@ func labMeshsimCommands(_ Streams) []*cobra.Command {
 	fl.StringVar(&cfg.FaultsConfigMap, "faults-configmap", meshsim.DefaultFaultsConfigMap, "name of the per-namespace fault ConfigMap")
 	fl.Int64Var(&cfg.Seed, "seed", 0, "random seed (0: from the clock)")
 	fl.DurationVar(&cfg.Tick, "tick", meshsim.DefaultTick, "simulation step")
+	fl.StringArrayVar(&flows, "flow", nil, "a request flow FROM->TO[=RPS], repeatable (default Bookinfo's call graph)")
 	fl.BoolVar(&cfg.IgnoreSidecars, "ignore-sidecars", false, "treat every pod as injected")
 	return []*cobra.Command{cmd}
 }

@@ -52,7 +52,7 @@ func printLabStatus(s Streams, st *lab.Status) {
 		fmt.Fprintf(s.Out, "error: %s\n", st.Error)
 	}
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMPONENT\tSTATE\tPID\tLOG")
+	fmt.Fprintln(tw, "COMPONENT\tSTATE\tPID\tRSS\tLOG")
 	for _, c := range st.Components {
 		state := c.State
 		if c.ExitCode != nil {
@@ -62,9 +62,16 @@ func printLabStatus(s Streams, st *lab.Status) {
 		if c.PID != 0 {
 			pid = fmt.Sprint(c.PID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, state, pid, c.Log)
+		rss := "-"
+		if c.RSSBytes > 0 {
+			rss = fmt.Sprintf("%d MiB", c.RSSBytes>>20)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, state, pid, rss, c.Log)
 	}
 	tw.Flush()
+	if st.RSSBytes > 0 {
+		fmt.Fprintf(s.Out, "total resident memory of the lab's components: %d MiB\n", st.RSSBytes>>20)
+	}
 	for _, c := range st.Components {
 		if c.LogTail != "" {
 			fmt.Fprintf(s.Out, "\n--- %s: last lines of %s\n%s\n", c.Name, c.Log, indent(c.LogTail))

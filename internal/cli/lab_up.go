@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ type labUpOptions struct {
 	promPort         int
 	foreground       bool
 	noMeshsim        bool
+	meshsimRPS       float64
 	timeout          time.Duration
 }
 
@@ -42,6 +44,7 @@ func newLabUpCommand(s Streams, f *labFlags) *cobra.Command {
 	fl.IntVar(&o.promPort, "prometheus-port", 0, "Prometheus port (default: any free port)")
 	fl.BoolVar(&o.foreground, "foreground", false, "supervise in this process; Ctrl-C stops the lab")
 	fl.BoolVar(&o.noMeshsim, "no-meshsim", false, "do not run the mesh simulator")
+	fl.Float64Var(&o.meshsimRPS, "meshsim-rps", 50, "simulated requests per second of each Bookinfo flow")
 	fl.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the lab to become ready (tool builds not included)")
 	return cmd
 }
@@ -81,7 +84,8 @@ func runLabUp(ctx context.Context, s Streams, o *labUpOptions) error {
 	start := time.Now()
 	st, err := lab.Up(ctx, lab.Options{
 		Dir: dir, RepoRoot: root, Self: self, Example: example, AppFile: app,
-		Meshsim: meshsimAvailable && !o.noMeshsim, Foreground: o.foreground, Timeout: o.timeout,
+		Meshsim: meshsimAvailable && !o.noMeshsim, MeshsimArgs: []string{"--rps=" + strconv.FormatFloat(o.meshsimRPS, 'g', -1, 64)},
+		Foreground: o.foreground, Timeout: o.timeout,
 		Fixed:    lab.Ports{APIServer: o.apiPort, Git: o.gitPort, Prometheus: o.promPort},
 		Progress: s.ErrOut,
 	})

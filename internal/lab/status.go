@@ -1,7 +1,10 @@
 package lab
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // ComponentStatus is one line of `gitshift lab status`.
@@ -13,6 +16,7 @@ type ComponentStatus struct {
 	Log      string         `json:"log"`
 	LogTail  string         `json:"logTail,omitempty"`
 	Ports    map[string]int `json:"ports,omitempty"`
+	RSSBytes int64          `json:"rssBytes,omitempty"` // resident memory of the process group
 }
 
 // Status is the lab as `gitshift lab status` reports it.
@@ -24,6 +28,7 @@ type Status struct {
 	Supervisor string            `json:"supervisor"`
 	Endpoints  Endpoints         `json:"endpoints"`
 	Components []ComponentStatus `json:"components"`
+	RSSBytes   int64             `json:"rssBytes"` // sum over the running components
 }
 
 // GetStatus inspects the processes named in dir's state file.
@@ -40,6 +45,7 @@ func GetStatus(dir string) (*Status, error) {
 	supAlive := st.Supervisor.Alive()
 	if supAlive {
 		out.Supervisor = "running"
+		out.RSSBytes += groupRSS(st.Supervisor.PID)
 	}
 	if !supAlive && (st.Phase == PhaseReady || st.Phase == PhaseStarting) {
 		out.Supervisor = "exited (crashed or killed; components are unsupervised)"
@@ -50,6 +56,8 @@ func GetStatus(dir string) (*Status, error) {
 		switch {
 		case c.Proc.Alive():
 			cs.State, cs.PID = "running", c.Proc.PID
+			cs.RSSBytes = groupRSS(c.Proc.PID)
+			out.RSSBytes += cs.RSSBytes
 		case c.ExitCode != nil && st.Phase != PhaseDown:
 			cs.State, cs.ExitCode = "exited", c.ExitCode
 			cs.LogTail = tailFile(c.Log, 5)
@@ -68,4 +76,52 @@ func GetStatus(dir string) (*Status, error) {
 	}
 	out.Healthy = healthy
 	return out, nil
+}
+
+// groupRSS sums VmRSS over the processes of process group pgid.
+func groupRSS(pgid int) int64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total int64
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		// f[2] is field 5, the process group id.
+		if len(f) < 3 || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		total += vmRSS(filepath.Join("/proc", e.Name(), "status"))
+	}
+	return total
+}
+
+// vmRSS reads the VmRSS line of a /proc/<pid>/status file, in bytes.
+func vmRSS(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
