@@ -64,6 +64,17 @@ func (a *PortAllocator) Port(owner string, want int) (int, error) {
 	return 0, fmt.Errorf("finding a free port for %s: no distinct port after 50 tries", owner)
 }
 
+// Prefer returns want if it is free, else any free port. A restarted lab
+// keeps its previous ports this way, so kubeconfigs and URLs stay valid.
+func (a *PortAllocator) Prefer(owner string, want int) (int, error) {
+	if want != 0 && !a.taken[want] {
+		if p, err := a.Port(owner, want); err == nil {
+			return p, nil
+		}
+	}
+	return a.Port(owner, 0)
+}
+
 // CheckPortFree returns a *PortInUseError if 127.0.0.1:port is taken.
 func CheckPortFree(owner string, port int) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))

@@ -93,3 +93,41 @@ func (f fakeListener) Close() error              { return nil }
 func (f fakeListener) Addr() net.Addr            { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: f.port} }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestAllocatePortsPrefersPreviousAndFixed(t *testing.T) {
+	busy := map[int]bool{5002: true}
+	next := 40000
+	a := &PortAllocator{taken: map[int]bool{}, listen: func(port int) (net.Listener, error) {
+		if busy[port] {
+			return nil, &net.OpError{Op: "listen", Err: syscall.EADDRINUSE}
+		}
+		if port == 0 {
+			next++
+			port = next
+		}
+		return fakeListener{port: port}, nil
+	}}
+	fixed := Ports{Prometheus: 9090}
+	prev := Ports{APIServer: 5001, Git: 5002, Prometheus: 5003, Etcd: 9090}
+	got, err := allocatePorts(a, fixed, prev, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		got, want int
+	}{
+		{"previous free port kept", got.APIServer, 5001},
+		{"previous busy port replaced", got.Git, 40001},
+		{"fixed port wins over previous", got.Prometheus, 9090},
+		{"previous port taken by a fixed one replaced", got.Etcd, 40002},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %d, want %d", tt.name, tt.got, tt.want)
+		}
+	}
+	if got.Meshsim == 0 {
+		t.Error("meshsim port not allocated")
+	}
+}

@@ -101,7 +101,7 @@ func checkNotRunning(st *State) error {
 // prepare provisions binaries and writes everything the supervisor needs.
 func prepare(ctx context.Context, o Options) (*Plan, error) {
 	// Ports first: a busy port fails in a second, not after a tool build.
-	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, o.Meshsim)
+	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, previousPorts(o.Dir), o.Meshsim)
 	if err != nil {
 		return nil, err
 	}
@@ -139,32 +139,65 @@ func prepare(ctx context.Context, o Options) (*Plan, error) {
 }
 
 // allocatePorts checks the fixed ports and picks free ones for the rest.
-func allocatePorts(a *PortAllocator, fixed Ports, meshsim bool) (Ports, error) {
+func allocatePorts(a *PortAllocator, fixed, previous Ports, meshsim bool) (Ports, error) {
 	p := fixed
+	prev := previous
 	slots := []struct {
 		name string
 		v    *int
+		prev int
 	}{
-		{"kube-apiserver", &p.APIServer}, {"git-daemon", &p.Git}, {"prometheus", &p.Prometheus},
-		{"etcd", &p.Etcd}, {"etcd (peer)", &p.EtcdPeer}, {"kube-controller-manager", &p.ControllerManager},
-		{"kube-scheduler", &p.Scheduler}, {"kwok", &p.Kwok}, {"redis", &p.Redis},
-		{"argocd-repo-server", &p.RepoServer}, {"argocd-repo-server (metrics)", &p.RepoServerMetrics},
-		{"argocd-application-controller (metrics)", &p.ControllerMetrics}, {"injector", &p.Injector},
+		{"kube-apiserver", &p.APIServer, prev.APIServer}, {"git-daemon", &p.Git, prev.Git},
+		{"prometheus", &p.Prometheus, prev.Prometheus}, {"etcd", &p.Etcd, prev.Etcd},
+		{"etcd (peer)", &p.EtcdPeer, prev.EtcdPeer}, {"kube-controller-manager", &p.ControllerManager, prev.ControllerManager},
+		{"kube-scheduler", &p.Scheduler, prev.Scheduler}, {"kwok", &p.Kwok, prev.Kwok}, {"redis", &p.Redis, prev.Redis},
+		{"argocd-repo-server", &p.RepoServer, prev.RepoServer},
+		{"argocd-repo-server (metrics)", &p.RepoServerMetrics, prev.RepoServerMetrics},
+		{"argocd-application-controller (metrics)", &p.ControllerMetrics, prev.ControllerMetrics},
+		{"injector", &p.Injector, prev.Injector},
 	}
 	if meshsim {
 		slots = append(slots, struct {
 			name string
 			v    *int
-		}{"meshsim", &p.Meshsim})
+			prev int
+		}{"meshsim", &p.Meshsim, prev.Meshsim})
 	}
+	// Fixed ports first, so that a preferred port never steals one.
 	for _, s := range slots {
+		if *s.v == 0 {
+			continue
+		}
 		v, err := a.Port(s.name, *s.v)
 		if err != nil {
 			return Ports{}, err
 		}
 		*s.v = v
 	}
+	for _, s := range slots {
+		if *s.v != 0 {
+			continue
+		}
+		v, err := a.Prefer(s.name, s.prev)
+		if err != nil {
+			return Ports{}, err
+		}
+		*s.v = v
+	}
 	return p, nil
+}
+
+// previousPorts returns the ports of the lab's last plan in dir (zero if none).
+func previousPorts(dir string) Ports {
+	b, err := os.ReadFile(filepath.Join(dir, PlanFile))
+	if err != nil {
+		return Ports{}
+	}
+	var p Plan
+	if json.Unmarshal(b, &p) != nil {
+		return Ports{}
+	}
+	return p.Ports
 }
 
 // waitSupervisor starts `gitshift lab supervise` detached (own session, so
