@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -54,6 +55,8 @@ type Plan struct {
 	// Example is the directory seeded into the lab Git repo; AppFile the
 	// Application (inside it) applied with the lab's repoURL and destination.
 	Example, AppFile, RepoName string
+	// Skip names components not to run (debugging a partial lab).
+	Skip []string `json:",omitempty"`
 }
 
 // APIServerURL is the lab API server's address.
@@ -97,7 +100,7 @@ func (p *Plan) Specs() []ProcSpec {
 			"--token-auth-file=" + p.PKI.TokenAuthFile, "--authorization-mode=RBAC",
 			"--service-cluster-ip-range=10.0.0.0/24", "--endpoint-reconciler-type=none",
 			"--enable-priority-and-fairness=false", "--watch-cache=true", "--v=0"}},
-		{Name: "injector", Args: []string{p.Self, "lab", "injector",
+		{Name: "injector", Args: []string{p.Self, "lab", "injector", "-v",
 			"--listen=" + addr(pt.Injector), "--cert-dir=" + l.InjectorCertDir()}},
 		{Name: "kube-controller-manager", Args: []string{p.bin("kube-controller-manager"),
 			"--kubeconfig=" + kc, "--authentication-kubeconfig=" + kc, "--authorization-kubeconfig=" + kc,
@@ -119,7 +122,7 @@ func (p *Plan) Specs() []ProcSpec {
 			"--dir", l.Path("redis"), "--protected-mode", "no"}},
 		{Name: "git-daemon", Args: []string{p.bin("git"), "daemon",
 			"--base-path=" + l.GitBase(), "--export-all", "--enable=receive-pack", "--reuseaddr",
-			"--listen=127.0.0.1", "--port=" + strconv.Itoa(pt.Git), l.GitBase()}},
+			"--listen=127.0.0.1", "--port=" + strconv.Itoa(pt.Git)}},
 		{Name: "argocd-repo-server", Args: []string{p.bin("argocd-repo-server"),
 			"--redis=" + addr(pt.Redis), "--port=" + strconv.Itoa(pt.RepoServer), "--disable-tls",
 			"--metrics-port=" + strconv.Itoa(pt.RepoServerMetrics), "--loglevel=info"},
@@ -132,14 +135,23 @@ func (p *Plan) Specs() []ProcSpec {
 			Env: p.argoEnv()},
 	}
 	if p.Meshsim {
-		specs = append(specs, ProcSpec{Name: "meshsim", Args: append([]string{p.Self, "lab", "meshsim",
+		specs = append(specs, ProcSpec{Name: "meshsim", Args: append([]string{p.Self, "lab", "meshsim", "-v",
 			"--kubeconfig=" + kc, "--listen=" + addr(pt.Meshsim)}, p.MeshsimArgs...)})
 	}
 	specs = append(specs, ProcSpec{Name: "prometheus", Args: []string{p.bin("prometheus"),
 		"--config.file=" + l.PrometheusConfig(), "--storage.tsdb.path=" + l.Path("prometheus", "data"),
 		"--storage.tsdb.retention.time=1d", "--web.listen-address=" + addr(pt.Prometheus),
 		"--web.enable-lifecycle", "--log.level=warn"}})
-	return specs
+	if len(p.Skip) == 0 {
+		return specs
+	}
+	kept := specs[:0]
+	for _, s := range specs {
+		if !slices.Contains(p.Skip, s.Name) {
+			kept = append(kept, s)
+		}
+	}
+	return kept
 }
 
 // argoEnv is the environment of Argo CD's processes: no GPG, config paths in
