@@ -182,12 +182,21 @@ func TestUnavailable(t *testing.T) {
 		_, _ = w.Write([]byte(`{"status":"error","errorType":"bad_data","error":"parse error"}`))
 	}))
 	defer badQuery.Close()
+	hung := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}))
+	defer hung.Close()
 	tests := []struct {
 		url             string
 		wantUnavailable bool
-	}{{down, true}, {overloaded.URL, true}, {badQuery.URL, false}}
+	}{{down, true}, {overloaded.URL, true}, {badQuery.URL, false}, {hung.URL, true}}
 	for _, tt := range tests {
-		_, err := Window(context.Background(), newProm(t, tt.url), sel, start, end)
+		p := newProm(t, tt.url)
+		p.Timeout = 200 * time.Millisecond
+		_, err := Window(context.Background(), p, sel, start, end)
 		if err == nil || IsUnavailable(err) != tt.wantUnavailable {
 			t.Errorf("%s: err = %v, unavailable want %v", tt.url, err, tt.wantUnavailable)
 		}

@@ -47,6 +47,9 @@ func IsUnavailable(err error) bool {
 type Prometheus struct {
 	url string
 	api promv1.API
+	// Timeout bounds each query, so that a hung Prometheus (accepting
+	// connections, never answering) is reported as unavailable.
+	Timeout time.Duration
 }
 
 var _ Querier = (*Prometheus)(nil)
@@ -62,11 +65,16 @@ func NewPrometheus(rawURL string) (*Prometheus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client: %w", err)
 	}
-	return &Prometheus{url: redact(u), api: promv1.NewAPI(c)}, nil
+	return &Prometheus{url: redact(u), api: promv1.NewAPI(c), Timeout: 30 * time.Second}, nil
 }
 
 // Query runs promql at time at.
 func (p *Prometheus) Query(ctx context.Context, promql string, at time.Time) (model.Value, error) {
+	if p.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.Timeout)
+		defer cancel()
+	}
 	v, _, _, err := p.api.Query(ctx, promql, at)
 	if err != nil {
 		if unavailable(err) {
@@ -80,6 +88,9 @@ func (p *Prometheus) Query(ctx context.Context, promql string, at time.Time) (mo
 // unavailable separates "Prometheus did not answer" from "Prometheus
 // rejected the query": only the first is a reason to retry later.
 func unavailable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
 	if errors.Is(err, context.Canceled) {
 		return false
 	}
