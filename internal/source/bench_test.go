@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -106,6 +109,53 @@ func BenchmarkPlainYAMLParse10k(b *testing.B) {
 			b.Fatalf("got %d docs", n)
 		}
 	}
+}
+
+// BenchmarkPlainYAMLParse10kParallel is the same plain parse spread over
+// GOMAXPROCS goroutines: Render reads in parallel, so this is the fair
+// baseline for its wall time (the sequential one is what a naive tool does).
+func BenchmarkPlainYAMLParse10kParallel(b *testing.B) {
+	_, paths := genRepo(b, 10000)
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for i := 0; i < b.N; i++ {
+		if n := parseParallel(b, paths); n != 10000 {
+			b.Fatalf("got %d docs", n)
+		}
+	}
+}
+
+// parseParallel decodes every file into map[string]any with yaml.v3 on
+// GOMAXPROCS goroutines and returns the number of documents.
+func parseParallel(b *testing.B, paths []string) int64 {
+	var next, docs atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(paths)); i = next.Add(1) - 1 {
+				data, err := os.ReadFile(paths[i])
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				dec := yaml.NewDecoder(bytes.NewReader(data))
+				for {
+					var v map[string]any
+					if err := dec.Decode(&v); errors.Is(err, io.EOF) {
+						break
+					} else if err != nil {
+						b.Error(err)
+						return
+					}
+					docs.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return docs.Load()
 }
 
 // reportCPU adds cpu-ns/op (user+system CPU of the process): on a shared,

@@ -79,13 +79,18 @@ func decodeDoc(n *yaml.Node) (map[string]any, int, error) {
 	if len(root.Content) > 0 {
 		line = root.Content[0].Line
 	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return nil, line, err
-	}
-	norm, err := normalize(v)
-	if err != nil {
-		return nil, line, err
+	norm, ok := convertNode(n)
+	if !ok {
+		// Anything convertNode does not vouch for is decoded by yaml.v3
+		// itself, so values and error messages stay exactly its own.
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, line, err
+		}
+		var err error
+		if norm, err = normalize(v); err != nil {
+			return nil, line, err
+		}
 	}
 	obj, _ := norm.(map[string]any)
 	if err := checkTypeMeta(obj); err != nil {

@@ -117,9 +117,11 @@ func FindApplications(repoRoot string) ([]Application, error) {
 	if err != nil {
 		return nil, err
 	}
-	var apps []Application
-	var errs []error
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	// The walk only lists the files; reading them (every YAML file in the
+	// repo) is done in parallel and the results are taken in walk order,
+	// so the outcome is that of reading them one by one.
+	var paths []string
+	walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -130,25 +132,44 @@ func FindApplications(repoRoot string) ([]Application, error) {
 			return nil
 		}
 		ext := filepath.Ext(p)
-		if !d.Type().IsRegular() || (ext != ".yaml" && ext != ".yml") {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", relSlash(root, p), err)
-		}
-		if !bytes.Contains(data, []byte("Application")) {
-			return nil
-		}
-		found, perr := ParseApplications(data, relSlash(root, p))
-		apps = append(apps, found...)
-		if perr != nil && bytes.Contains(data, []byte("kind: Application")) {
-			errs = append(errs, perr)
+		if d.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
+			paths = append(paths, p)
 		}
 		return nil
 	})
-	if err != nil {
-		return apps, err
+	type found struct {
+		apps       []Application
+		readErr    error
+		parseErr   error
+		mentionApp bool
+	}
+	results := make([]found, len(paths))
+	inParallel(len(paths), func(i int) bool {
+		r := &results[i]
+		data, err := os.ReadFile(paths[i])
+		if err != nil {
+			r.readErr = fmt.Errorf("reading %s: %w", relSlash(root, paths[i]), err)
+			return false
+		}
+		if bytes.Contains(data, []byte("Application")) {
+			r.apps, r.parseErr = ParseApplications(data, relSlash(root, paths[i]))
+			r.mentionApp = bytes.Contains(data, []byte("kind: Application"))
+		}
+		return true
+	})
+	var apps []Application
+	var errs []error
+	for _, r := range results {
+		if r.readErr != nil {
+			return apps, r.readErr
+		}
+		apps = append(apps, r.apps...)
+		if r.parseErr != nil && r.mentionApp {
+			errs = append(errs, r.parseErr)
+		}
+	}
+	if walkErr != nil {
+		return apps, walkErr
 	}
 	return apps, errors.Join(errs...)
 }

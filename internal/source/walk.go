@@ -1,7 +1,6 @@
 package source
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -34,6 +33,7 @@ type dirWalk struct {
 	total             int64
 	res               *Result
 	objs              []Object
+	steps             []walkStep // the walk's decisions in walk order
 }
 
 func newDirWalk(repoRoot, appPath string, d *DirectorySource, v version, maxSize int64, res *Result) (*dirWalk, error) {
@@ -63,8 +63,10 @@ func (w *dirWalk) rel(path string) string {
 	return filepath.ToSlash(r)
 }
 
+// ignore records an ignored file as a step, so that it keeps its place in
+// walk order among the files apply ignores after reading them.
 func (w *dirWalk) ignore(path string, reason IgnoreReason, detail string) {
-	w.res.Ignored = append(w.res.Ignored, Ignored{File: w.rel(path), Reason: reason, Detail: detail})
+	w.steps = append(w.steps, walkStep{ig: Ignored{File: w.rel(path), Reason: reason, Detail: detail}})
 }
 
 // filtered applies exclude then include to the app-relative path.
@@ -79,7 +81,12 @@ func (w *dirWalk) filtered(path string) (IgnoreReason, bool) {
 	return "", false
 }
 
+// run walks the app path, then reads and decodes the files it chose.
 func (w *dirWalk) run(ctx context.Context) error {
+	return w.apply(ctx, w.walk(ctx))
+}
+
+func (w *dirWalk) walk(ctx context.Context) error {
 	return filepath.WalkDir(w.appPath, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -149,37 +156,12 @@ func (w *dirWalk) checkSymlinkTarget(path string) error {
 	return nil
 }
 
+// read queues a manifest file; apply reads and decodes it.
 func (w *dirWalk) read(path string) error {
-	rel := w.rel(path)
 	if strings.HasSuffix(path, ".jsonnet") {
-		return &UnsupportedError{Type: TypeDirectory, File: rel, What: "Jsonnet files cannot be rendered by gitshift"}
+		return &UnsupportedError{Type: TypeDirectory, File: w.rel(path), What: "Jsonnet files cannot be rendered by gitshift"}
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", rel, err)
-	}
-	// Argo CD sums sizes before reading; the outcome is the same and
-	// this saves a stat per file.
-	w.total += int64(len(data))
-	if w.total > w.maxSize {
-		return &ManifestError{File: rel, Msg: fmt.Sprintf("exceeded max combined manifest file size %d", w.maxSize)}
-	}
-	if w.skipMarker && bytes.Contains(data, []byte(skipMarker)) {
-		w.ignore(path, IgnoredSkipMarker, skipMarker)
-		return nil
-	}
-	objs, warns, ignored, err := decodeManifestFile(rel, data)
-	if err != nil {
-		return err
-	}
-	if ignored {
-		w.ignore(path, IgnoredNotK8s, "first document is not a Kubernetes object")
-		return nil
-	}
-	w.objs = append(w.objs, objs...)
-	w.res.Warnings = append(w.res.Warnings, warns...)
-	w.res.Files = append(w.res.Files, rel)
-	w.res.ReadFiles = append(w.res.ReadFiles, rel)
+	w.queue(path)
 	return nil
 }
 
