@@ -118,7 +118,7 @@ func checkFilesApplied(ctx context.Context, s *State) Result {
 	if len(s.Unapplied) == 0 {
 		sum := "every manifest under the source path is applied"
 		if len(notApplied) > 0 {
-			sum = fmt.Sprintf("no manifest skipped by recursion; %d files excluded on purpose by include/exclude", len(notApplied))
+			sum = fmt.Sprintf("no manifest skipped by recursion; %s excluded on purpose by include/exclude", plural(len(notApplied), "file"))
 		}
 		return Result{Status: Pass, Summary: sum, Details: notApplied}
 	}
@@ -153,7 +153,11 @@ func checkFilesApplied(ctx context.Context, s *State) Result {
 	if s.Assessment.Sync == argocd.SyncSynced {
 		synced = "Synced but never applied: "
 	}
-	r.Summary = fmt.Sprintf("%s%d files in subdirectories of %s are in Git but not applied: %s", synced, len(names), path, strings.Join(names, ", "))
+	verb := "are"
+	if len(names) == 1 {
+		verb = "is"
+	}
+	r.Summary = fmt.Sprintf("%s%s in subdirectories of %s %s in Git but not applied: %s", synced, plural(len(names), "file"), path, verb, strings.Join(names, ", "))
 	r.Cause = fmt.Sprintf("the Application's directory source (path %s) has recurse: false, and Argo CD skips subdirectories silently", path)
 	if len(withObjects) > 0 && len(missing) == 0 {
 		r.Cause += "; their objects exist live, but were applied by something else and Argo CD will never update them from Git"
@@ -162,4 +166,11 @@ func checkFilesApplied(ctx context.Context, s *State) Result {
 	}
 	r.Fix = "set spec.source.directory.recurse: true in the Application (or point path/include at these files)"
 	return r
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -100,13 +100,19 @@ func (s *State) noVirtualService() Result {
 	return skipped("Git renders no VirtualService")
 }
 
-// weights maps "route host/subset" to the written weight.
-func weights(vs *mesh.VirtualService) map[string]int32 {
-	out := map[string]int32{}
+// weights maps "route host/subset" to the written weight and the share of
+// the route's traffic it means.
+func weights(vs *mesh.VirtualService) map[string]weight {
+	out := map[string]weight{}
 	for _, row := range mesh.TrafficTable(vs) {
-		out[row.Route+" "+subsetKey(row.Host, row.Subset)] = row.Weight
+		out[row.Route+" "+subsetKey(row.Host, row.Subset)] = weight{row.Weight, row.Percent}
 	}
 	return out
+}
+
+type weight struct {
+	Written int32
+	Percent float64
 }
 
 func subsetKey(host, subset string) string {
@@ -120,25 +126,26 @@ func subsetKey(host, subset string) string {
 	return name + "/" + subset
 }
 
-func diffWeights(git, live map[string]int32) []string {
+func diffWeights(git, live map[string]weight) []string {
 	var out []string
 	for k, g := range git {
 		if l, ok := live[k]; !ok {
-			out = append(out, fmt.Sprintf("%s: Git %d, live has no such destination", k, g))
-		} else if l != g {
-			out = append(out, fmt.Sprintf("%s: Git %d, live %d", k, g, l))
+			out = append(out, fmt.Sprintf("%s: Git %d, live has no such destination", k, g.Written))
+		} else if l.Written != g.Written {
+			out = append(out, fmt.Sprintf("%s: Git %d, live %d", k, g.Written, l.Written))
 		}
 	}
 	for k, l := range live {
 		if _, ok := git[k]; !ok {
-			out = append(out, fmt.Sprintf("%s: live %d, not in Git", k, l))
+			out = append(out, fmt.Sprintf("%s: live %d, not in Git", k, l.Written))
 		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-func formatWeights(w map[string]int32) string {
+// formatWeights shows each destination's share ("http[0] reviews/v3 10%").
+func formatWeights(w map[string]weight) string {
 	keys := make([]string, 0, len(w))
 	for k := range w {
 		keys = append(keys, k)
@@ -146,9 +153,9 @@ func formatWeights(w map[string]int32) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, w[k])
+		parts[i] = fmt.Sprintf("%s %g%%", k, w[k].Percent)
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, ", ")
 }
 
 // targetsOf picks, per in-cluster host, the route whose split verify can
