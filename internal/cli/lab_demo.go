@@ -33,7 +33,7 @@ func newLabDemoCommand(s Streams, f *labFlags) *cobra.Command {
 	fl.StringVar(&o.vs, "virtualservice", "reviews", "the canary's VirtualService")
 	fl.StringVar(&o.service, "service", "reviews", "the canary's service (destination_service_name)")
 	fl.Int64Var(&o.minRequests, "min-requests", 1000, "requests to observe before reporting the split")
-	fl.DurationVar(&o.window, "window", 2*time.Minute, "Prometheus window of the measured split")
+	fl.DurationVar(&o.window, "window", 2*time.Minute, "longest window of the measured split (it starts at the last sync at the latest)")
 	fl.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for Argo CD and for traffic")
 	return cmd
 }
@@ -82,12 +82,24 @@ func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
 		weights[r.Subset] = r.Weight
 	}
 
+	// Count only traffic under the live weights: since the last sync, at most
+	// one window back.
+	from := time.Now().Add(-o.window)
+	// A few scrapes after the sync, so that requests from before it (e.g. to
+	// pods ready before the VirtualService) are in the baseline sample.
+	if synced := as.SyncedAt.Add(3 * time.Second); synced.After(from) {
+		from = synced
+	}
+	if wait := time.Until(from); wait > 0 {
+		time.Sleep(wait)
+	}
 	fmt.Fprintf(s.ErrOut, "demo: waiting for %d requests to %s in Prometheus ...\n", o.minRequests, o.service)
 	var split []lab.VersionCount
-	var query string
 	var total int64
+	var to time.Time
 	if err := waitFor(ctx, o.timeout, func() error {
-		split, query, err = lab.QueryVersionSplit(ctx, st.Endpoints.PrometheusURL, o.namespace, o.service, o.window)
+		to = time.Now()
+		split, err = lab.MeasureSplit(ctx, st.Endpoints.PrometheusURL, o.namespace, o.service, from, to)
 		if err != nil {
 			return err
 		}
@@ -102,7 +114,8 @@ func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
 	}); err != nil {
 		return withCode(ExitFailed, err)
 	}
-	fmt.Fprintf(s.Out, "Measured  %s\n", query)
+	fmt.Fprintf(s.Out, "Measured  in Prometheus, istio_requests_total{reporter=\"source\"} to %s.%s, %s .. %s:\n",
+		o.service, o.namespace, from.Format(time.TimeOnly), to.Format(time.TimeOnly))
 	consistent := true
 	for _, v := range split {
 		lo, hi := stats.Wilson(v.Count, total, 1.96)

@@ -2,18 +2,16 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"sort"
-	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/gitshift/gitshift/internal/metrics"
 )
 
 // GVRs the lab reads.
@@ -25,6 +23,8 @@ var (
 // AppState is the part of an Application's status the lab waits on.
 type AppState struct {
 	Sync, Health, Revision, Operation string
+	// SyncedAt is when the last sync operation finished (zero if none).
+	SyncedAt time.Time
 }
 
 // ReadApp returns the Application's sync, health, revision and operation phase.
@@ -38,6 +38,9 @@ func (c *Cluster) ReadApp(ctx context.Context, ns, name string) (AppState, error
 	s.Revision, _, _ = unstructured.NestedString(u.Object, "status", "sync", "revision")
 	s.Health, _, _ = unstructured.NestedString(u.Object, "status", "health", "status")
 	s.Operation, _, _ = unstructured.NestedString(u.Object, "status", "operationState", "phase")
+	if f, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "finishedAt"); f != "" {
+		s.SyncedAt, _ = time.Parse(time.RFC3339, f)
+	}
 	if _, running, _ := unstructured.NestedMap(u.Object, "operation"); running {
 		s.Operation = "Pending"
 	}
@@ -112,47 +115,23 @@ type VersionCount struct {
 	Count   int64
 }
 
-// QueryVersionSplit returns, from Prometheus, the requests to service in ns
-// by destination_version over the last window, as the calling proxies
-// (reporter="source") saw them.
-func QueryVersionSplit(ctx context.Context, promURL, ns, service string, window time.Duration) ([]VersionCount, string, error) {
-	q := fmt.Sprintf(`round(sum by (destination_version) (increase(istio_requests_total{reporter="source",destination_service_namespace=%q,destination_service_name=%q}[%ds])))`,
-		ns, service, int(window.Seconds()))
-	u := promURL + "/api/v1/query?query=" + url.QueryEscape(q)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// MeasureSplit counts, from the raw counters in Prometheus, the requests to
+// service in ns per destination_version in [start, end], as the calling
+// proxies (reporter="source") saw them.
+func MeasureSplit(ctx context.Context, promURL, ns, service string, start, end time.Time) ([]VersionCount, error) {
+	prom, err := metrics.NewPrometheus(promURL)
 	if err != nil {
-		return nil, q, err
+		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	sel := metrics.Selector{DestinationService: service, Namespace: ns, Reporter: "source"}
+	wc, err := metrics.Window(ctx, prom, sel, start, end)
 	if err != nil {
-		return nil, q, fmt.Errorf("querying Prometheus at %s: %w", promURL, err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, q, fmt.Errorf("decoding Prometheus answer: %w", err)
-	}
-	if body.Status != "success" {
-		return nil, q, fmt.Errorf("prometheus query failed: %s", body.Error)
+		return nil, fmt.Errorf("counting requests to %s.%s in Prometheus: %w", service, ns, err)
 	}
 	var out []VersionCount
-	for _, r := range body.Data.Result {
-		s, _ := r.Value[1].(string)
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			continue
-		}
-		out = append(out, VersionCount{Version: r.Metric["destination_version"], Count: int64(f)})
+	for v, c := range wc.ByVersion {
+		out = append(out, VersionCount{Version: v, Count: c.Requests})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	return out, q, nil
+	return out, nil
 }

@@ -80,8 +80,9 @@ func Down(ctx context.Context, o DownOptions) error {
 	return nil
 }
 
-// ProcessesUsing lists the pids (other than this process) whose command line
-// mentions dir: every lab component passes a path inside it.
+// ProcessesUsing lists the pids (other than this process) that belong to the
+// lab in dir: their environment carries ComponentEnv=dir, or their command
+// line names a path inside dir.
 func ProcessesUsing(dir string) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -101,12 +102,34 @@ func ProcessesUsing(dir string) []int {
 		if !(Proc{PID: pid}).Alive() {
 			continue
 		}
-		for _, arg := range strings.Split(string(b), "\x00") {
-			if arg == dir || strings.Contains(arg, dir+"/") || strings.HasSuffix(arg, "="+dir) {
-				pids = append(pids, pid)
-				break
-			}
+		if mentionsDir(string(b), dir) || hasEnv(filepath.Join("/proc", e.Name(), "environ"), ComponentEnv+"="+dir) {
+			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// mentionsDir reports whether a NUL-separated command line names dir or a
+// path inside it.
+func mentionsDir(cmdline, dir string) bool {
+	for _, arg := range strings.Split(cmdline, "\x00") {
+		if arg == dir || strings.Contains(arg, dir+"/") || strings.HasSuffix(arg, "="+dir) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasEnv reports whether the NUL-separated environ file holds entry.
+func hasEnv(path, entry string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, kv := range strings.Split(string(b), "\x00") {
+		if kv == entry {
+			return true
+		}
+	}
+	return false
 }

@@ -178,10 +178,11 @@ func TestE2EReferenceStory(t *testing.T) {
 	checkInjected(ctx, t, c)
 
 	// 3. The traffic: v3's share has a 95% Wilson interval containing 10%.
+	from := time.Now()
 	var v3, total int64
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		split, _, err := lab.QueryVersionSplit(ctx, st.Endpoints.PrometheusURL, "bookinfo", "reviews", 10*time.Minute)
+		split, err := lab.MeasureSplit(ctx, st.Endpoints.PrometheusURL, "bookinfo", "reviews", from, time.Now())
 		if err == nil {
 			v3, total = 0, 0
 			for _, v := range split {

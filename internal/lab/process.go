@@ -20,6 +20,11 @@ type ProcSpec struct {
 	Dir  string   // working directory; the lab dir when empty
 }
 
+// ComponentEnv marks every lab component's environment with its lab
+// directory, so that ProcessesUsing finds even a component whose command
+// line names no path in the lab (argocd-repo-server).
+const ComponentEnv = "GITSHIFT_LAB_COMPONENT"
+
 // startProc starts spec in its own process group with stdout and stderr
 // appended to log, and writes pidFile. The caller must Wait on the result.
 func startProc(spec ProcSpec, labDir, log, pidFile string) (*exec.Cmd, Proc, error) {
@@ -30,7 +35,7 @@ func startProc(spec ProcSpec, labDir, log, pidFile string) (*exec.Cmd, Proc, err
 	defer lf.Close()
 	fmt.Fprintf(lf, "=== %s gitshift lab: starting %s\n", time.Now().Format(time.RFC3339), strings.Join(spec.Args, " "))
 	cmd := exec.Command(spec.Args[0], spec.Args[1:]...)
-	cmd.Env = append(os.Environ(), spec.Env...)
+	cmd.Env = append(append(os.Environ(), spec.Env...), ComponentEnv+"="+labDir)
 	cmd.Dir = spec.Dir
 	if cmd.Dir == "" {
 		cmd.Dir = labDir

@@ -91,3 +91,21 @@ func TestProcAliveSelfAndGone(t *testing.T) {
 		t.Fatal("pid 0 is never alive")
 	}
 }
+
+func TestMentionsDir(t *testing.T) {
+	tests := []struct {
+		cmdline string
+		want    bool
+	}{
+		{"etcd\x00--data-dir=/x/.lab/etcd", true},
+		{"redis-server\x00--dir\x00/x/.lab/redis", true},
+		{"git\x00daemon\x00--base-path=/x/.lab", true},
+		{"vim\x00/x/.lab2/file", false},
+		{"bash", false},
+	}
+	for _, tt := range tests {
+		if got := mentionsDir(tt.cmdline, "/x/.lab"); got != tt.want {
+			t.Errorf("mentionsDir(%q) = %v, want %v", tt.cmdline, got, tt.want)
+		}
+	}
+}
