@@ -71,7 +71,7 @@ func (a Assessment) Summary() string {
 	if len(a.Revisions) > 0 {
 		rev = strings.Join(shortAll(a.Revisions), ",")
 	}
-	s := fmt.Sprintf("%s/%s at %s", a.Sync, a.Health, rev)
+	s := fmt.Sprintf("%s/%s at %s", orNone(a.Sync), orNone(a.Health), rev)
 	if a.Phase != "" {
 		s += ", last operation " + a.Phase
 	}

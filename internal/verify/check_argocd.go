@@ -58,7 +58,10 @@ func checkArgoCD(ctx context.Context, s *State) Result {
 	if a.Live {
 		return Result{Status: Pass, Summary: summary + " (head " + short(want) + ")" + reconciled(a), Evidence: ev}
 	}
-	r := Result{Status: Fail, Summary: summary + ", want " + short(want) + reconciled(a), Evidence: ev}
+	if a.Has(argocd.ReasonRevisionMismatch) {
+		summary += ", want " + short(want)
+	}
+	r := Result{Status: Fail, Summary: summary + reconciled(a), Evidence: ev}
 	for _, f := range a.Findings {
 		r.Details = append(r.Details, f.Message)
 	}

@@ -85,13 +85,17 @@ func checkVirtualServices(ctx context.Context, s *State) Result {
 // noVirtualService explains a VirtualService that Git has but Argo CD does
 // not render, e.g. one in a skipped subdirectory.
 func (s *State) noVirtualService() Result {
+	var found []string
 	for _, o := range s.Unapplied {
 		if o.Unstructured != nil && o.GetKind() == mesh.KindVirtualService && (s.VirtualService == "" || o.GetName() == s.VirtualService) {
-			return Result{Status: Fail,
-				Summary: fmt.Sprintf("VirtualService %s is in %s, which Argo CD does not apply", o.GetName(), o.Source),
-				Cause:   "the file is in a subdirectory and the directory source does not recurse",
-				Fix:     "set spec.source.directory.recurse: true in the Application"}
+			found = append(found, fmt.Sprintf("%s (%s)", o.GetName(), o.Source))
 		}
+	}
+	if len(found) > 0 {
+		return Result{Status: Fail,
+			Summary: fmt.Sprintf("VirtualService %s: in Git, but in files Argo CD does not apply", strings.Join(found, ", ")),
+			Cause:   "the files are in subdirectories and the directory source does not recurse",
+			Fix:     "set spec.source.directory.recurse: true in the Application"}
 	}
 	if s.VirtualService != "" {
 		return Result{Status: Fail, Summary: fmt.Sprintf("no VirtualService %s in what Argo CD renders from Git", s.VirtualService),

@@ -56,6 +56,7 @@ func checkSplit(ctx context.Context, s *State) Result {
 	var lines []string
 	ev := map[string]any{}
 	var single []string
+	followsLive := false
 	for _, t := range s.targets {
 		if len(t.Subsets) < 2 && s.VirtualService == "" {
 			// Not a split: nothing to compare a share with, and a route
@@ -85,6 +86,9 @@ func checkSplit(ctx context.Context, s *State) Result {
 		lines = append(lines, fmt.Sprintf("n=%d in %s: %s", n, span, line))
 		if !ok {
 			r.Status = worse(r.Status, Fail)
+			if s.followsLive(t, wc) {
+				followsLive = true
+			}
 		}
 		if t.OtherRoutes {
 			r.Details = append(r.Details, shortHost(t.Host)+": other routes (e.g. header matches) also reach this host; their traffic is in the counts")
@@ -106,8 +110,16 @@ func checkSplit(ctx context.Context, s *State) Result {
 			r.Summary = "too little traffic to judge the split"
 		}
 		r.Cause = "the canary needs traffic before its split can be measured"
+		if s.status("pods") == Fail {
+			r.Cause += "; pods without a sidecar report no Istio metrics (see the pods check)"
+		}
 		r.Fix = "send traffic, widen --window, or run with --wait so verify waits for a full window after a weight change"
 	case Fail:
+		if followsLive {
+			r.Cause = "traffic follows the live VirtualService, whose weights differ from Git's (see the virtualservice check)"
+			r.Fix = "restore Git's weights: argocd app sync " + s.App
+			break
+		}
 		r.Cause = "the measured split contradicts the weights: the data plane does not route as Git says (stale proxy config, subset labels selecting other pods, session affinity / consistent hashing, or traffic bypassing the sidecar)"
 		r.Fix = "check the pods and destinationrule lines; istioctl proxy-config routes on a client pod; for consistent-hash load balancing the binomial test does not apply"
 	}
@@ -144,6 +156,27 @@ func (s *State) judgeSplit(t target, wc metrics.WindowCounts) (string, bool) {
 		parts = append(parts, "requests to versions Git does not route to: "+strings.Join(extra, ", "))
 	}
 	return strings.Join(parts, ", "), ok
+}
+
+// followsLive reports whether the observed split is consistent with the
+// live VirtualService's weights (which then differ from Git's).
+func (s *State) followsLive(t target, wc metrics.WindowCounts) bool {
+	if t.Live == nil {
+		return false
+	}
+	live := weights(t.Live)
+	n := wc.Total()
+	for _, sub := range t.Subsets {
+		w, ok := live[t.Route+" "+subsetKey(t.Host, sub.Name)]
+		if !ok {
+			return false
+		}
+		lo, hi := stats.Wilson(wc.ByVersion[sub.Version].Requests, n, s.Z)
+		if p := w.Percent / 100; p < lo || p > hi {
+			return false
+		}
+	}
+	return true
 }
 
 func checkTrafficHealth(_ context.Context, s *State) Result {
@@ -184,6 +217,9 @@ func checkTrafficHealth(_ context.Context, s *State) Result {
 					shortHost(h), v, lo*100, confidence(s.Z)*100, s.MaxErrorRate*100))
 			}
 		}
+	}
+	if len(parts) == 0 {
+		return skipped("no requests in the window")
 	}
 	r.Summary = strings.Join(parts, "; ")
 	r.Details = append(r.Details, "latency quantiles are interpolated inside histogram buckets: precise only to the bucket width")

@@ -95,10 +95,12 @@ func TestChecklistScenarios(t *testing.T) {
 			dests[1].(map[string]any)["weight"] = int64(0)
 			_ = unstructured.SetNestedSlice(vs.Object, route, "spec", "http")
 			sc.apps.app.Status.Sync.Status = argocd.SyncOutOfSync
+			sc.prom.ok, sc.prom.bad = map[string]int64{"v1": 2000}, nil
 		},
-		want:    map[string]Status{"argocd": Fail, "virtualservice": Fail},
+		want:    map[string]Status{"argocd": Fail, "virtualservice": Fail, "traffic-split": Fail},
 		outcome: OutcomeFailed,
-		text:    map[string]string{"virtualservice": "http[0] reviews/v1: Git 90, live 100", "argocd": "selfHeal is off"},
+		text: map[string]string{"virtualservice": "http[0] reviews/v1: Git 90, live 100", "argocd": "selfHeal is off",
+			"traffic-split": "traffic follows the live VirtualService"},
 	}, {
 		name: "namespace without injection: missing sidecars",
 		setup: func(sc *scenario) {
