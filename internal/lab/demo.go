@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"time"
 
@@ -25,6 +26,9 @@ type AppState struct {
 	Sync, Health, Revision, Operation string
 	// SyncedAt is when the last sync operation finished (zero if none).
 	SyncedAt time.Time
+	// Stale is true while status.sync.comparedTo differs from the spec: the
+	// status still describes an older spec.
+	Stale bool
 }
 
 // ReadApp returns the Application's sync, health, revision and operation phase.
@@ -40,6 +44,13 @@ func (c *Cluster) ReadApp(ctx context.Context, ns, name string) (AppState, error
 	s.Operation, _, _ = unstructured.NestedString(u.Object, "status", "operationState", "phase")
 	if f, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "finishedAt"); f != "" {
 		s.SyncedAt, _ = time.Parse(time.RFC3339, f)
+	}
+	for _, f := range []string{"source", "sources", "destination"} {
+		spec, _, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", f)
+		cmp, _, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "sync", "comparedTo", f)
+		if !reflect.DeepEqual(pruneEmpty(spec), pruneEmpty(cmp)) {
+			s.Stale = true
+		}
 	}
 	if _, running, _ := unstructured.NestedMap(u.Object, "operation"); running {
 		s.Operation = "Pending"
@@ -68,14 +79,58 @@ func (c *Cluster) WaitApp(ctx context.Context, ns, name, sha string, timeout tim
 			return false, nil
 		}
 		last = s
-		return s.Sync == "Synced" && s.Health == "Healthy" && s.Revision == sha &&
+		return !s.Stale && s.Sync == "Synced" && s.Health == "Healthy" && s.Revision == sha &&
 			s.Operation != "Running" && s.Operation != "Pending", nil
 	})
 	if err != nil {
-		return last, fmt.Errorf("Application %s/%s not Synced+Healthy at %s after %s (sync %q, health %q, revision %q, operation %q): %w",
-			ns, name, short(sha), timeout, last.Sync, last.Health, short(last.Revision), last.Operation, err)
+		return last, fmt.Errorf("Application %s/%s not Synced+Healthy at %s after %s (sync %q, health %q, revision %q, operation %q, status for an older spec %v): %w",
+			ns, name, short(sha), timeout, last.Sync, last.Health, short(last.Revision), last.Operation, last.Stale, err)
 	}
 	return last, nil
+}
+
+// pruneEmpty drops false, zero, empty and nil values from JSON-like data, so
+// that a spec and Argo CD's copy of it (which omits defaults) compare equal.
+func pruneEmpty(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range t {
+			if p := pruneEmpty(e); p != nil {
+				out[k] = p
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case []any:
+		var out []any
+		for _, e := range t {
+			out = append(out, pruneEmpty(e))
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case bool:
+		if !t {
+			return nil
+		}
+	case string:
+		if t == "" {
+			return nil
+		}
+	case int64:
+		if t == 0 {
+			return nil
+		}
+	case float64:
+		if t == 0 {
+			return nil
+		}
+	}
+	return v
 }
 
 // Route is one weighted destination of a VirtualService's HTTP route.
