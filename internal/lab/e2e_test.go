@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -214,6 +215,26 @@ func TestE2EReferenceStory(t *testing.T) {
 	}
 	if !status.Healthy || sr.code != 0 {
 		t.Fatalf("status not healthy (exit %d): %s", sr.code, sr.stdout)
+	}
+
+	// 5. A crashed component is reported with its exit code and log.
+	redis := st.Component("redis")
+	if err := syscall.Kill(redis.Proc.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		sr = run(t, "lab", "status", "--dir", dir)
+		if strings.Contains(sr.stdout, "exited (code 137)") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status does not report the killed redis (exit %d):\n%s", sr.code, sr.stdout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if sr.code != 1 || !strings.Contains(sr.stdout, "--- redis: last lines of") {
+		t.Errorf("status with a crashed component: exit %d, want 1 and the log tail:\n%s", sr.code, sr.stdout)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -166,9 +167,14 @@ func (s *Supervisor) start(spec ProcSpec) error {
 	return nil
 }
 
+// exitCodeOf returns the child's exit code, or 128+signal when a signal
+// ended it (as shells report it: 137 = SIGKILL, 143 = SIGTERM).
 func exitCodeOf(cmd *exec.Cmd, err error) int {
-	if cmd.ProcessState != nil {
-		return cmd.ProcessState.ExitCode() // -1 when killed by a signal
+	if ps := cmd.ProcessState; ps != nil {
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ps.ExitCode()
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
