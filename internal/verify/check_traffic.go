@@ -186,7 +186,8 @@ func checkTrafficHealth(_ context.Context, s *State) Result {
 	if len(s.traffic) == 0 {
 		return skipped("no traffic measured")
 	}
-	r := Result{Status: Pass}
+	ev := map[string]any{}
+	r := Result{Status: Pass, Evidence: ev}
 	var parts []string
 	hosts := make([]string, 0, len(s.traffic))
 	for h := range s.traffic {
@@ -206,10 +207,13 @@ func checkTrafficHealth(_ context.Context, s *State) Result {
 				continue
 			}
 			line := fmt.Sprintf("%s %s: %.2f%% errors (%d/%d)", shortHost(h), v, c.ErrorRate()*100, c.Errors, c.Requests)
+			e := map[string]any{"requests": c.Requests, "errors": c.Errors, "errorRate": c.ErrorRate()}
 			if p50, ok := metrics.Quantile(0.5, c.Buckets); ok {
 				p99, _ := metrics.Quantile(0.99, c.Buckets)
 				line += fmt.Sprintf(", p50 %s p99 %s", ms(p50), ms(p99))
+				e["p50Ms"], e["p99Ms"] = p50, p99
 			}
+			ev[shortHost(h)+"/"+v] = e
 			parts = append(parts, line)
 			if lo, _ := stats.Wilson(c.Errors, c.Requests, s.Z); lo > s.MaxErrorRate {
 				r.Status = Fail
