@@ -14,6 +14,7 @@ import (
 type labDemoOptions struct {
 	*labFlags
 	namespace, vs, service string
+	app                    string
 	minRequests            int64
 	timeout, window        time.Duration
 }
@@ -29,6 +30,7 @@ func newLabDemoCommand(s Streams, f *labFlags) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&o.app, "app", "", "Argo CD Application (default: the one `lab up` applied)")
 	fl.StringVar(&o.namespace, "namespace", "bookinfo", "namespace of the canary")
 	fl.StringVar(&o.vs, "virtualservice", "reviews", "the canary's VirtualService")
 	fl.StringVar(&o.service, "service", "reviews", "the canary's service (destination_service_name)")
@@ -58,7 +60,13 @@ func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
 	if err != nil {
 		return withCode(ExitUnavailable, err)
 	}
-	app := st.Endpoints.Application
+	app := o.app
+	if app == "" {
+		app = st.Endpoints.Application
+	}
+	if app == "" {
+		return withCode(ExitUsage, fmt.Errorf("lab up applied no Application (--app none); name one with --app"))
+	}
 	fmt.Fprintf(s.ErrOut, "demo: waiting for Argo CD Application %s to be Synced+Healthy at %s ...\n", app, sha[:12])
 	start := time.Now()
 	as, err := c.WaitApp(ctx, st.Endpoints.ArgoCDNS, app, sha, o.timeout)

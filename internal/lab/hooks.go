@@ -63,6 +63,9 @@ var afterReady = map[string]hook{
 		return nil
 	},
 	"injector": func(ctx context.Context, s *Supervisor) error {
+		if s.cluster == nil {
+			return fmt.Errorf("registering the sidecar injector: the API server is not part of this lab")
+		}
 		url := "https://" + addr(s.Plan.Ports.Injector) + sidecar.InjectPath
 		if err := s.cluster.ApplyTyped(ctx, sidecar.WebhookConfiguration(url, s.injectorCA)); err != nil {
 			return fmt.Errorf("registering the sidecar injector: %w", err)
@@ -74,7 +77,7 @@ var afterReady = map[string]hook{
 
 // applyApplication applies the lab's copy of the example Application.
 func (s *Supervisor) applyApplication(ctx context.Context) error {
-	if s.Plan.AppFile == "" {
+	if s.Plan.AppFile == "" || s.cluster == nil {
 		return nil
 	}
 	app, err := LabApplication(s.Plan.AppFile, s.Plan.GitURL(s.Plan.RepoName+".git"), s.Plan.APIServerURL())

@@ -41,7 +41,7 @@ func startProc(spec ProcSpec, labDir, log, pidFile string) (*exec.Cmd, Proc, err
 		cmd.Dir = labDir
 	}
 	cmd.Stdout, cmd.Stderr = lf, lf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: 0}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, Proc{}, fmt.Errorf("starting %s (%s): %w", spec.Name, spec.Args[0], err)
 	}
