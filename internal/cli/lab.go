@@ -107,7 +107,12 @@ func labExitCode(err error) error {
 	return err
 }
 
+// shellQuote quotes s for a POSIX shell when it holds anything beyond a
+// plain path or URL.
 func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/.-_:", r)) {
 			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
