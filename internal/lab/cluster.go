@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -124,6 +125,20 @@ func (c *Cluster) resource(o *unstructured.Unstructured) (dynamic.ResourceInterf
 		return c.Dynamic.Resource(m.Resource).Namespace(ns), nil
 	}
 	return c.Dynamic.Resource(m.Resource), nil
+}
+
+var admissionGVR = schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations"}
+
+// Delete deletes one object; a missing object is not an error.
+func (c *Cluster) Delete(ctx context.Context, gvr schema.GroupVersionResource, ns, name string) error {
+	var ri dynamic.ResourceInterface = c.Dynamic.Resource(gvr)
+	if ns != "" {
+		ri = c.Dynamic.Resource(gvr).Namespace(ns)
+	}
+	if err := ri.Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting %s %s: %w", gvr.Resource, name, err)
+	}
+	return nil
 }
 
 // WaitCRDsEstablished waits until every CRD in objs reports Established.

@@ -75,6 +75,18 @@ var afterReady = map[string]hook{
 	},
 }
 
+// beforeStop undoes registrations while the API server still runs (the
+// components stop in reverse order, so the controllers that create pods are
+// gone already).
+var beforeStop = map[string]hook{
+	"injector": func(ctx context.Context, s *Supervisor) error {
+		if s.cluster == nil {
+			return nil
+		}
+		return s.cluster.Delete(ctx, admissionGVR, "", sidecar.WebhookConfigurationName)
+	},
+}
+
 // applyApplication applies the lab's copy of the example Application.
 func (s *Supervisor) applyApplication(ctx context.Context) error {
 	if s.Plan.AppFile == "" || s.cluster == nil {

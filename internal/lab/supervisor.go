@@ -243,6 +243,13 @@ func (s *Supervisor) stopAll() {
 		if done == nil {
 			continue
 		}
+		if h := beforeStop[c.Name]; h != nil {
+			hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := h(hctx, s); err != nil {
+				s.progressf("before stopping %s: %v", c.Name, err)
+			}
+			cancel()
+		}
 		if err := c.Proc.Stop(context.Background(), StopGrace); err != nil {
 			s.progressf("stopping %s: %v", c.Name, err)
 		}
