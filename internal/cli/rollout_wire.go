@@ -113,7 +113,7 @@ func (o *rolloutOptions) deps(ctx context.Context, e *rolloutEnv, sink rollout.E
 		Querier: adapt.Querier{Q: prom},
 		Judge:   j,
 		Lease: &lease.Lease{Client: e.kc.Core.CoordinationV1(), Namespace: vs.Namespace, Name: lease.Name(vs.Name), Identity: identity,
-			Annotations: map[string]string{"gitshift.dev/virtualservice": vs.String()}},
+			Annotations: map[string]string{"gitshift.dev/virtualservice": vs.String()}, AutoRenew: true},
 		Hooks: adapt.Webhooks{URLs: map[rollout.HookPoint]string{rollout.HookBeforeStep: p.Spec.Webhooks.BeforeStep,
 			rollout.HookAfterStep: p.Spec.Webhooks.AfterStep, rollout.HookOnRollback: p.Spec.Webhooks.OnRollback}},
 		Events: sinks,

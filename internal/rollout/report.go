@@ -87,6 +87,9 @@ func stepRows(events []Event, canary string, end time.Time, final Phase) []strin
 		case ev.Type == EventAnalysis:
 			last = ev.Analysis
 		case ev.Type == EventDecision && ev.Decision != DecisionHold && ev.Decision != DecisionStart:
+			if live.IsZero() && (ev.Phase == Promoted || ev.Phase == RolledBack) {
+				live = ev.Time // the end: verified live in the same step as the decision
+			}
 			flush(string(ev.Decision), ev.Time)
 		}
 	}

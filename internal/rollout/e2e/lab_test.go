@@ -99,8 +99,8 @@ func startLab(t *testing.T) *labEnv {
 	return l
 }
 
-// policyYAML: short steps so the lab's traffic (50 rps per flow) decides
-// each in well under a minute.
+// policyYAML: short steps so the lab's traffic (about 45 rps to reviews)
+// decides each in about a minute.
 const policyYAML = `apiVersion: gitshift.dev/v1alpha1
 kind: CanaryPolicy
 metadata: {name: reviews, namespace: bookinfo}
@@ -111,7 +111,9 @@ spec:
   stableSubset: v1
   canarySubset: v3
   stepDefaults: {minDuration: 20s, minCanaryRequests: 100, maxDuration: 4m}
-  steps: [{weight: 5}, {weight: 25}, {weight: 50}, {weight: 100}]
+  # Step 1 asks for more canary requests: at 5% a bad canary should be
+  # caught before it gets 25% (the sequential tests need ~15 canary errors).
+  steps: [{weight: 5, minCanaryRequests: 300}, {weight: 25}, {weight: 50}, {weight: 100}]
   analysis:
     interval: 5s
     noDataTimeout: 90s

@@ -51,7 +51,7 @@ func TestE2ERollout(t *testing.T) {
 			"reviews.v1": `{"errorRate":0.005,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
 		})
 		defer setFaults(t, l, nil)
-		code, evs, stderr := l.start(t, nil, "--id", "e2e-faulty")
+		code, evs, stderr := l.start(t, nil, "--id", "e2e-faulty", "--report", l.workdir+"/faulty.md")
 		if code != 1 {
 			t.Fatalf("exit %d, want 1 (rolled back)\n%s", code, stderr)
 		}
@@ -63,22 +63,27 @@ func TestE2ERollout(t *testing.T) {
 		if len(got) < 2 || !strings.HasPrefix(got[len(got)-1], "rollback ") {
 			t.Fatalf("history %v: want step commit(s) then a rollback", got)
 		}
-		// From the push of the bad step to the rollback commit.
-		var badPush, rollbackAt time.Time
-		var canary int64
+		// From the first push that gave the bad canary traffic, and from the
+		// push of the step that failed, to the rollback commit.
+		var firstPush, badPush, rollbackAt time.Time
+		var inStep, total int64
 		for _, ev := range evs {
-			if ev.Type == rollout.EventCommit && ev.Weights["v1"] != 100 {
-				badPush = ev.Time
-			}
-			if ev.Type == rollout.EventAnalysis {
-				canary = ev.Analysis.CanaryRequests
-			}
-			if ev.Type == rollout.EventCommit && ev.Weights["v1"] == 100 {
+			switch {
+			case ev.Type == rollout.EventCommit && ev.Weights["v1"] != 100:
+				if firstPush.IsZero() {
+					firstPush = ev.Time
+				}
+				badPush, total, inStep = ev.Time, total+inStep, 0
+			case ev.Type == rollout.EventAnalysis:
+				inStep = ev.Analysis.CanaryRequests
+			case ev.Type == rollout.EventCommit && ev.Weights["v1"] == 100:
 				rollbackAt = ev.Time
 			}
 		}
-		t.Logf("rolled back %s after the bad step's push, with %d canary requests in the step; reason: %s",
-			rollbackAt.Sub(badPush).Round(100*time.Millisecond), canary, last.Reason)
+		t.Logf("rolled back %s after the first canary push (%d canary requests in all), %s after the push of the failing step (%d canary requests in it); reason: %s",
+			rollbackAt.Sub(firstPush).Round(100*time.Millisecond), total+inStep, rollbackAt.Sub(badPush).Round(100*time.Millisecond), inStep, last.Reason)
+		report, _ := os.ReadFile(l.workdir + "/faulty.md")
+		t.Logf("report:\n%s", report)
 	})
 
 	for i, crash := range []struct {

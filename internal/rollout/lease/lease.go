@@ -9,7 +9,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	coordv1 "k8s.io/api/coordination/v1"
@@ -35,9 +37,17 @@ type Lease struct {
 	// Annotations are written on the Lease (e.g. the rollout id).
 	Annotations map[string]string
 	Now         func() time.Time
+	// AutoRenew renews in the background between Acquire and Release, so a
+	// step that blocks longer than the lease (waiting minutes for Argo CD)
+	// does not let it expire. Renew then reports whether it is still held.
+	AutoRenew bool
 
+	mu        sync.Mutex
 	held      *coordv1.Lease
 	lastRenew time.Time
+	lost      error
+	stop      context.CancelFunc
+	done      chan struct{}
 }
 
 var _ rollout.Lease = (*Lease)(nil)
@@ -73,6 +83,39 @@ func (l *Lease) ref() string { return l.Namespace + "/" + l.Name }
 // leaseDuration in the past). A takeover is an update with the read
 // resourceVersion, so two runners racing for a stale lease cannot both win.
 func (l *Lease) Acquire(ctx context.Context) error {
+	l.mu.Lock()
+	err := l.acquire(ctx)
+	l.mu.Unlock()
+	if err == nil && l.AutoRenew && l.stop == nil {
+		bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		l.stop, l.done = cancel, make(chan struct{})
+		go l.keepAlive(bg)
+	}
+	return err
+}
+
+// keepAlive renews every third of the duration until Release.
+func (l *Lease) keepAlive(ctx context.Context) {
+	defer close(l.done)
+	t := time.NewTicker(l.duration() / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			l.mu.Lock()
+			if l.lost == nil {
+				if err := l.renew(ctx); errors.Is(err, rollout.ErrLeaseLost) {
+					l.lost = err
+				}
+			}
+			l.mu.Unlock()
+		}
+	}
+}
+
+func (l *Lease) acquire(ctx context.Context) error {
 	leases := l.Client.Leases(l.Namespace)
 	for attempt := 0; attempt < 3; attempt++ {
 		cur, err := leases.Get(ctx, l.Name, metav1.GetOptions{})
@@ -105,7 +148,7 @@ func (l *Lease) Acquire(ctx context.Context) error {
 			next.Spec.AcquireTime = &now
 		}
 		next.Spec.HolderIdentity = &l.Identity
-		secs := int32(l.duration() / time.Second)
+		secs := max(1, int32(l.duration()/time.Second))
 		next.Spec.LeaseDurationSeconds = &secs
 		next.Spec.RenewTime = &now
 		l.annotate(next)
@@ -143,6 +186,15 @@ func (l *Lease) heldByOther(cur *coordv1.Lease) error {
 // (the engine calls it on every phase). If another runner took the lease
 // over, it returns an error wrapping rollout.ErrLeaseLost: the engine stops.
 func (l *Lease) Renew(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost != nil {
+		return l.lost
+	}
+	return l.renew(ctx)
+}
+
+func (l *Lease) renew(ctx context.Context) error {
 	if l.held == nil {
 		return fmt.Errorf("lease %s: renew before acquire: %w", l.ref(), rollout.ErrLeaseLost)
 	}
@@ -163,7 +215,7 @@ func (l *Lease) Renew(ctx context.Context) error {
 			return fmt.Errorf("lease %s now held by %q: %w", l.ref(), holder(cur), rollout.ErrLeaseLost)
 		}
 		l.held = cur
-		return l.Renew(ctx)
+		return l.renew(ctx)
 	}
 	if apierrors.IsNotFound(err) {
 		l.held = nil
@@ -184,6 +236,13 @@ func (l *Lease) Renew(ctx context.Context) error {
 // Release gives the lease up (clears the holder) so the next runner need
 // not wait for it to expire. Releasing a lease someone else took is a no-op.
 func (l *Lease) Release(ctx context.Context) error {
+	if l.stop != nil {
+		l.stop()
+		<-l.done
+		l.stop = nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.held == nil {
 		return nil
 	}
@@ -200,7 +259,7 @@ func (l *Lease) Release(ctx context.Context) error {
 
 func (l *Lease) fresh() *coordv1.Lease {
 	now := metav1.NewMicroTime(l.now())
-	secs := int32(l.duration() / time.Second)
+	secs := max(1, int32(l.duration()/time.Second))
 	zero := int32(0)
 	le := &coordv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Name: l.Name, Namespace: l.Namespace,

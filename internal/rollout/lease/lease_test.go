@@ -172,3 +172,24 @@ func TestName(t *testing.T) {
 		t.Errorf("%q", long)
 	}
 }
+
+func TestAutoRenew(t *testing.T) {
+	cs := fake.NewSimpleClientset()
+	l := &Lease{Client: cs.CoordinationV1(), Namespace: "bookinfo", Name: "gitshift-reviews", Identity: "me",
+		Duration: 300 * time.Millisecond, AutoRenew: true}
+	ctx := context.Background()
+	if err := l.Acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := get(t, cs).Spec.RenewTime.Time
+	time.Sleep(350 * time.Millisecond) // a blocking step longer than the lease
+	if renewed := get(t, cs).Spec.RenewTime.Time; !renewed.After(first) {
+		t.Fatalf("not renewed in the background: %v → %v", first, renewed)
+	}
+	if err := l.Renew(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Release(ctx); err != nil || *get(t, cs).Spec.HolderIdentity != "" {
+		t.Fatalf("release: %v", err)
+	}
+}
