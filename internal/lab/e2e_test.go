@@ -179,32 +179,25 @@ func TestE2EReferenceStory(t *testing.T) {
 	checkInjected(ctx, t, c)
 
 	// 3. The traffic: v3's share has a 95% Wilson interval containing 10%.
-	from := time.Now()
-	var v3, total int64
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		split, err := lab.MeasureSplit(ctx, st.Endpoints.PrometheusURL, "bookinfo", "reviews", from, time.Now())
-		if err == nil {
-			v3, total = 0, 0
-			for _, v := range split {
-				total += v.Count
-				if v.Version == "v3" {
-					v3 = v.Count
-				}
-			}
-			if total >= 2000 {
-				break
-			}
+	// The window starts a few scrapes after the weights went live, so that
+	// requests routed before the VirtualService existed are in its baseline.
+	// A correct lab misses 10% in 5% of windows by construction; one fresh,
+	// disjoint window is measured before failing, which keeps CI's false
+	// alarms at 0.25% while a wrong split (e.g. 33/33/33 without the
+	// VirtualService) still fails both.
+	time.Sleep(3 * time.Second)
+	var lo, hi float64
+	for attempt := 1; ; attempt++ {
+		v3, total, split := measureReviews(ctx, t, st.Endpoints.PrometheusURL, 2000)
+		lo, hi = stats.Wilson(v3, total, 1.96)
+		t.Logf("window %d: %v; v3 %d of %d = %.2f%%, 95%% Wilson [%.2f%%, %.2f%%]",
+			attempt, split, v3, total, 100*float64(v3)/float64(total), 100*lo, 100*hi)
+		if lo <= 0.10 && hi >= 0.10 {
+			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d requests to reviews in Prometheus after 3 min (err %v)", total, err)
+		if attempt == 2 {
+			t.Fatalf("v3 share interval [%.3f, %.3f] excludes the 10%% weight in two windows", lo, hi)
 		}
-		time.Sleep(2 * time.Second)
-	}
-	lo, hi := stats.Wilson(v3, total, 1.96)
-	t.Logf("v3: %d of %d requests = %.2f%%, 95%% Wilson [%.2f%%, %.2f%%]", v3, total, 100*float64(v3)/float64(total), 100*lo, 100*hi)
-	if lo > 0.10 || hi < 0.10 {
-		t.Fatalf("v3 share interval [%.3f, %.3f] excludes the 10%% weight", lo, hi)
 	}
 
 	// 4. status reports every component running.
@@ -222,7 +215,7 @@ func TestE2EReferenceStory(t *testing.T) {
 	if err := syscall.Kill(redis.Proc.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		sr = run(t, "lab", "status", "--dir", dir)
 		if strings.Contains(sr.stdout, "exited (code 137)") {
@@ -235,6 +228,34 @@ func TestE2EReferenceStory(t *testing.T) {
 	}
 	if sr.code != 1 || !strings.Contains(sr.stdout, "--- redis: last lines of") {
 		t.Errorf("status with a crashed component: exit %d, want 1 and the log tail:\n%s", sr.code, sr.stdout)
+	}
+}
+
+// measureReviews waits until at least n requests to reviews have been
+// counted since the call and returns v3's count, the total and the split.
+func measureReviews(ctx context.Context, t *testing.T, promURL string, n int64) (v3, total int64, split []lab.VersionCount) {
+	t.Helper()
+	from := time.Now()
+	deadline := from.Add(3 * time.Minute)
+	for {
+		var err error
+		split, err = lab.MeasureSplit(ctx, promURL, "bookinfo", "reviews", from, time.Now())
+		if err == nil {
+			v3, total = 0, 0
+			for _, v := range split {
+				total += v.Count
+				if v.Version == "v3" {
+					v3 = v.Count
+				}
+			}
+			if total >= n {
+				return v3, total, split
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests to reviews in Prometheus after 3 min (err %v)", total, err)
+		}
+		time.Sleep(2 * time.Second)
 	}
 }
 
