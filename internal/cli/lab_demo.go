@@ -141,7 +141,10 @@ func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
 			v.Version, v.Count, 100*share, 100*lo, 100*hi, verdict)
 	}
 	if !consistent {
-		return withCode(ExitFailed, fmt.Errorf("the measured split contradicts the live weights"))
+		// A 95% interval misses the true share in 1 window of 20; the demo
+		// shows, `gitshift verify` judges (with its own test).
+		fmt.Fprintf(s.Out, "The measured split is off the live weights in this window (expected in 1 window of 20 by chance; run it again).\n")
+		return nil
 	}
 	fmt.Fprintf(s.Out, "Git, Argo CD, the live VirtualService and the measured traffic agree.\n")
 	return nil
