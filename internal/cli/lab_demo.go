@@ -126,6 +126,9 @@ func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
 		o.service, o.namespace, from.Format(time.TimeOnly), to.Format(time.TimeOnly))
 	consistent := true
 	for _, v := range split {
+		if _, routed := weights[v.Version]; !routed && v.Count == 0 {
+			continue // e.g. v2: not in the route, no traffic
+		}
 		lo, hi := stats.Wilson(v.Count, total, 1.96)
 		share := float64(v.Count) / float64(total)
 		verdict := ""
