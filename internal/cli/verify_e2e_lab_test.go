@@ -33,15 +33,20 @@ type e2eLab struct {
 }
 
 // needLab skips the test unless a lab is up: $GITSHIFT_LAB_DIR, else .lab
-// in this clone, in phase ready.
+// in this clone, in phase ready. With GITSHIFT_E2E_REQUIRE_LAB set (make
+// e2e, CI) a missing lab fails the test instead: CI must not pass by skipping.
 func needLab(t *testing.T) *e2eLab {
 	t.Helper()
+	skip := t.Skipf
+	if os.Getenv("GITSHIFT_E2E_REQUIRE_LAB") != "" {
+		skip = t.Fatalf
+	}
 	if testing.Short() {
-		t.Skip("e2e: needs the lab")
+		skip("e2e: needs the lab")
 	}
 	root, err := findRepoRoot()
 	if err != nil {
-		t.Skip(err)
+		skip("e2e: %v", err)
 	}
 	dir := os.Getenv("GITSHIFT_LAB_DIR")
 	if dir == "" {
@@ -49,14 +54,14 @@ func needLab(t *testing.T) *e2eLab {
 	}
 	st, err := lab.LoadState(dir)
 	if err != nil || st.Phase != lab.PhaseReady {
-		t.Skipf("e2e: no ready lab in %s (gitshift lab up): %v", dir, err)
+		skip("e2e: no ready lab in %s (gitshift lab up): %v", dir, err)
 	}
 	kc, err := kube.New(kube.Options{Kubeconfig: st.Endpoints.Kubeconfig})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := kc.Ping(context.Background()); err != nil {
-		t.Skipf("e2e: lab API server: %v", err)
+		skip("e2e: lab API server: %v", err)
 	}
 	return &e2eLab{st: st, kc: kc, root: root}
 }
