@@ -103,12 +103,12 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 	if ch.Message == "" {
 		ch.Message = fmt.Sprintf("shift %s: %s", m.vsRef, after)
 	}
-	ch.Trailers = append([]gitrepo.Trailer{
+	ch.Trailers = mergeTrailers([]gitrepo.Trailer{
 		{Key: gitrepo.TrailerAction, Value: "shift"},
 		{Key: "Gitshift-App", Value: m.req.App},
 		{Key: gitrepo.TrailerVirtualService, Value: m.vsRef},
 		{Key: gitrepo.TrailerWeights, Value: after.String()},
-	}, m.req.Trailers...)
+	}, m.req.Trailers)
 	m.log.Info("edited", "attempt", attempt, "files", m.files, "old", old, "new", after)
 	return ch, nil
 }
@@ -305,4 +305,28 @@ func newCheckErrors(ctx context.Context, before, after *check.Target) error {
 		return &CheckError{Diagnostics: added}
 	}
 	return nil
+}
+
+// mergeTrailers returns defaults with each key the caller also sets replaced
+// in place by the caller's value, then the caller's other trailers. Git keys
+// compare case-insensitively; a key given twice would make readers of the
+// history (rollout status, resume) pick one arbitrarily.
+func mergeTrailers(defaults, extra []gitrepo.Trailer) []gitrepo.Trailer {
+	out := make([]gitrepo.Trailer, 0, len(defaults)+len(extra))
+	used := make([]bool, len(extra))
+	for _, d := range defaults {
+		for i, e := range extra {
+			if !used[i] && strings.EqualFold(d.Key, e.Key) {
+				d, used[i] = e, true
+				break
+			}
+		}
+		out = append(out, d)
+	}
+	for i, e := range extra {
+		if !used[i] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
