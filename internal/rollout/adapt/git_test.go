@@ -97,6 +97,12 @@ func TestGitShiftLogSignal(t *testing.T) {
 	if log[1].Trailers[rollout.TrailerSignal] != "pause" || log[2].Trailers[rollout.TrailerWeights] != "v1=95,v3=5" {
 		t.Errorf("trailers %v / %v", log[1].Trailers, log[2].Trailers)
 	}
+	for _, key := range []string{rollout.TrailerAction, rollout.TrailerWeights, rollout.TrailerVirtualService} {
+		vals := gittest.Git(t, srv.Path("repo"), "log", "-1", "--format=%(trailers:key="+key+",valueonly)", res.SHA)
+		if n := len(strings.Fields(vals)); n != 1 {
+			t.Errorf("step commit carries %s %d times: %q", key, n, vals)
+		}
+	}
 	st, err := rollout.Derive(log, "bookinfo/reviews", "")
 	if err != nil || st.ID != "r1" || st.Step != 1 || st.Paused {
 		t.Errorf("derive %+v %v", st, err)
