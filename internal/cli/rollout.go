@@ -55,6 +55,10 @@ override its fields, or describe a whole policy without a file.
 Exit codes: 0 promoted (or signal recorded), 1 rolled back / failed / invalid
 input, 2 a system was unreachable, 3 conflict (a person changed the weights,
 or another runner holds the lease), 4 usage.`,
+		Example: `  gitshift rollout start --policy examples/bookinfo-gitops/argocd/canary-policy.yaml
+  gitshift rollout status --policy examples/bookinfo-gitops/argocd/canary-policy.yaml
+  gitshift rollout pause --policy examples/bookinfo-gitops/argocd/canary-policy.yaml --reason "checking dashboards"
+  gitshift rollout abort --app bookinfo --virtualservice bookinfo/reviews --reason "bad p99"`,
 	}
 	f := cmd.PersistentFlags()
 	f.StringVar(&o.policyFile, "policy", "", "CanaryPolicy file (flags override its fields)")

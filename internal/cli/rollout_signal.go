@@ -28,6 +28,8 @@ Gitshift-Action: control, Gitshift-Rollout, Gitshift-VirtualService and
 Gitshift-Signal. It is durable (a runner started later obeys it), reviewable
 and ordered with the rollout's steps. A running runner sees it within one
 analysis interval.`,
+		Example: "  gitshift rollout " + sig + " --policy canary-policy.yaml --reason \"...\"\n" +
+			"  gitshift rollout " + sig + " --app bookinfo --virtualservice bookinfo/reviews",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRolloutSignal(cmd.Context(), s, o, rollout.Signal(sig), reason)

@@ -29,8 +29,10 @@ func newRolloutStatusCommand(s Streams, o *rolloutOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the VirtualService's rollout as Git history and the cluster tell it",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runRolloutStatus(cmd.Context(), s, o) },
+		Example: `  gitshift rollout status --policy canary-policy.yaml
+  gitshift rollout status --app bookinfo --virtualservice bookinfo/reviews -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRolloutStatus(cmd.Context(), s, o) },
 	}
 	addOutputFlag(cmd, &o.output, outputText, outputJSON, outputYAML)
 	return cmd

@@ -34,7 +34,20 @@ wins), edits only those scalars (comments, quoting and layout stay), renders
 again to prove the result, refuses a change that adds a check error, commits
 with Gitshift-* trailers and pushes. A lost push race is retried on the new
 head; if someone changed the same weights meanwhile, shift stops (exit 3).
-A destination not named in --set is kept at weight 0 rather than removed.`,
+A destination not named in --set is kept at weight 0 rather than removed.
+
+Exit codes: 0 shifted (or nothing to change), 1 invalid input or the change
+would add a check error, 2 the remote is unreachable, 3 conflict, 4 usage.`,
+		Example: `  # 75/25 between the two subsets, committed and pushed to the default branch
+  gitshift shift --repo https://git.example.com/bookinfo.git --app bookinfo \
+      --virtualservice bookinfo/reviews --set v1=75,v3=25
+
+  # the canary gets 25, the stable subset the rest; show the diff only
+  gitshift shift --repo . --app bookinfo --virtualservice reviews --canary v3 --weight 25 --dry-run
+
+  # Helm source: the weights live under a values key
+  gitshift shift --repo ../bookinfo-helm --app bookinfo --virtualservice bookinfo/reviews \
+      --values-key reviews.canary.weights --set v1=50,v3=50 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runShift(cmd, s, o) },
 	}

@@ -30,7 +30,17 @@ func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) 
 	if o.Depth > 0 && isURL(url) {
 		args = append(args, "--depth", strconv.Itoa(o.Depth))
 	}
-	args = append(args, "--", url, dir)
+	src := url
+	// git runs in dir's parent: a relative local path must not be read
+	// from there.
+	if !isURL(url) && !filepath.IsAbs(url) {
+		if _, err := os.Stat(url); err == nil {
+			if abs, err := filepath.Abs(url); err == nil {
+				src = abs
+			}
+		}
+	}
+	args = append(args, "--", src, dir)
 	if _, err := parent.run(ctx, nil, args...); err != nil {
 		return nil, &RemoteError{URL: Redact(url), Err: err}
 	}

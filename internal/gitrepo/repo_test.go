@@ -3,6 +3,7 @@ package gitrepo_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -87,5 +88,30 @@ func TestLogTrailersAndSign(t *testing.T) {
 		if !strings.Contains(raw, "-----BEGIN SSH SIGNATURE-----") {
 			t.Errorf("commit is not signed:\n%s", raw)
 		}
+	}
+}
+
+// TestCloneRelativePath: `--repo .` names the caller's directory, not the
+// directory git happens to run in.
+func TestCloneRelativePath(t *testing.T) {
+	src := t.TempDir()
+	for _, args := range [][]string{
+		{"init", "--quiet", "-b", "main"},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty", "-m", "first"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = src, append(os.Environ(), gittest.Env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	t.Chdir(src)
+	r, err := gitrepo.Clone(context.Background(), ".", filepath.Join(t.TempDir(), "c"), gitrepo.CloneOptions{Env: gittest.Env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := r.Log(context.Background(), "HEAD", 1)
+	if err != nil || len(log) != 1 || log[0].Subject != "first" {
+		t.Fatalf("clone of . has %+v, %v", log, err)
 	}
 }
