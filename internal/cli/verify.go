@@ -21,7 +21,7 @@ type verifyOptions struct {
 	kubeconfig, kubeContext, ns      string
 	argoVersion                      string
 	refresh, hardRefresh             bool
-	wait, window                     time.Duration
+	wait, window, settle             time.Duration
 	minRequests                      int64
 	maxErrorRate                     float64
 	output                           string
@@ -72,6 +72,7 @@ judge), 2 could not check (API server, Git or Prometheus unreachable).`,
 	f.BoolVar(&o.hardRefresh, "hard-refresh", false, "like --refresh, but a hard refresh (regenerates manifests)")
 	f.DurationVar(&o.wait, "wait", 0, "wait up to this long for the head SHA to be live and for a full traffic window (default with --refresh: 3m)")
 	f.DurationVar(&o.window, "window", 60*time.Second, "traffic window")
+	f.DurationVar(&o.settle, "settle", verify.DefaultSettle, "after a weight change, traffic this long still counts as routed by the old weights (proxy config propagation)")
 	f.Int64Var(&o.minRequests, "min-requests", 100, "fewest requests to judge the split")
 	f.Float64Var(&o.maxErrorRate, "max-error-rate", 0.05, "fail a subset whose error rate exceeds this with 95% confidence")
 	f.StringVar(&o.reporter, "reporter", "destination", `Istio reporter to count: "destination" or "source"`)
@@ -96,7 +97,7 @@ func runVerify(ctx context.Context, s Streams, o *verifyOptions) error {
 	}
 	cfg := verify.Config{
 		App: o.app, AppNamespace: o.argoNS, VirtualService: o.vs, Repo: o.repo, Revision: o.revision,
-		ArgoCDVersion: o.argoVersion, Refresh: o.refresh || o.hardRefresh, Wait: o.wait, Window: o.window,
+		ArgoCDVersion: o.argoVersion, Refresh: o.refresh || o.hardRefresh, Wait: o.wait, Window: o.window, Settle: o.settle,
 		MinRequests: o.minRequests, MaxErrorRate: o.maxErrorRate, Reporter: o.reporter, ErrorCodes: o.errorCodes,
 		ArgoCDURL: o.argoURL, KialiURL: o.kialiURL, JaegerURL: o.jaegerURL, PrometheusURL: o.prometheus,
 		DefaultNamespace: o.ns,

@@ -17,20 +17,23 @@ func (s *State) selector(host string) metrics.Selector {
 }
 
 // window returns the traffic window for a host: the last Window, but never
-// starting before the live weights last changed, since traffic before that
-// was routed by other weights. With --wait it first waits for a full window
-// after the change.
+// starting before the live weights last changed (plus Settle), since traffic
+// before that was routed by other weights. With --wait it first waits for a
+// full window after the change.
 func (s *State) window(ctx context.Context, host string) (start, end time.Time, clipped bool) {
 	end = s.Now()
 	start = end.Add(-s.Window)
 	since := s.weightsSince[host]
+	if !since.IsZero() && s.Settle > 0 {
+		since = since.Add(s.Settle)
+	}
 	if !since.After(start) {
 		return start, end, false
 	}
 	full := since.Add(s.Window)
 	if s.Wait > 0 && full.Sub(end) <= s.Wait {
-		s.Progress(fmt.Sprintf("traffic: weights of %s changed %s ago; waiting %s for a full %s window",
-			host, end.Sub(since).Round(time.Second), full.Sub(end).Round(time.Second), s.Window))
+		s.Progress(fmt.Sprintf("traffic: weights of %s changed %s ago (counted %s later, to settle); waiting %s for a full %s window",
+			host, end.Sub(since.Add(-s.Settle)).Round(time.Second), s.Settle, full.Sub(end).Round(time.Second), s.Window))
 		select {
 		case <-ctx.Done():
 		case <-time.After(full.Sub(end)):

@@ -33,6 +33,11 @@ type Config struct {
 
 	// Window is the traffic window (default 60s).
 	Window time.Duration
+	// Settle is how long after the live weights last changed traffic still
+	// counts as routed by the old ones (default 5s): proxies take a moment to
+	// receive new routes, the API server records the change to the second,
+	// and a counter sample at the window's start may predate it by a scrape.
+	Settle time.Duration
 	// Z is the normal quantile of the split's confidence interval (1.96: 95%).
 	Z float64
 	// MinRequests is the fewest requests per host to judge a split.
@@ -58,6 +63,9 @@ type Config struct {
 // longer.
 const DefaultRefreshWait = 3 * time.Minute
 
+// DefaultSettle is Config.Settle's default.
+const DefaultSettle = 5 * time.Second
+
 func (c Config) withDefaults() Config {
 	if c.AppNamespace == "" {
 		c.AppNamespace = "argocd"
@@ -70,6 +78,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Window == 0 {
 		c.Window = 60 * time.Second
+	}
+	if c.Settle == 0 {
+		c.Settle = DefaultSettle
 	}
 	if c.Z == 0 {
 		c.Z = 1.96
