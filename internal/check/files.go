@@ -160,9 +160,9 @@ func commonDirs(file, dir string) int {
 
 // fileContent summarises the objects in a file nothing applies.
 type fileContent struct {
-	Objects []fileObject // Kubernetes objects (Argo CD and kustomize config excluded)
+	Objects []fileObject // Kubernetes objects (tool config excluded, see isConfigKind)
 	Istio   []fileObject // the networking.istio.io ones among Objects
-	Config  bool         // holds Argo CD Applications/AppProjects or kustomize config
+	Config  bool         // holds Argo CD Applications/AppProjects, kustomize config or a CanaryPolicy
 }
 
 type fileObject struct {
@@ -220,6 +220,10 @@ func isConfigKind(apiVersion, kind string) bool {
 		return kind == "Application" || kind == "ApplicationSet" || kind == "AppProject"
 	case "kustomize.config.k8s.io", "config.kubernetes.io":
 		return true
+	case "gitshift.dev":
+		// A CanaryPolicy kept next to the manifests is read by gitshift from
+		// the file; it needs applying only where its CRD is installed.
+		return kind == "CanaryPolicy"
 	}
 	return false
 }

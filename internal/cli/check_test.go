@@ -164,11 +164,18 @@ func TestCheckJSONShape(t *testing.T) {
 	if vs["file"] != "canary/reviews-traffic-90-10.yaml" || vs["line"] != 3.0 || vs["namespace"] != "bookinfo" {
 		t.Errorf("reviews VirtualService = %v", vs)
 	}
+	// argocd/ (the Application, the canary policies) is excluded.
 	ignored := app["ignored"].([]any)
-	if len(ignored) != 1 {
-		t.Fatalf("ignored = %v", ignored)
+	if len(ignored) == 0 {
+		t.Fatal("nothing ignored, want argocd/*")
 	}
-	assertJSONKeys(t, "ignored", ignored[0].(map[string]any), "file", "reason")
+	for _, ig := range ignored {
+		m := ig.(map[string]any)
+		assertJSONKeys(t, "ignored", m, "file", "reason")
+		if f, _ := m["file"].(string); !strings.HasPrefix(f, "argocd/") || m["reason"] != "excluded" {
+			t.Errorf("ignored %v, want only argocd/* excluded", m)
+		}
+	}
 	if len(app["diagnostics"].([]any)) != 0 {
 		t.Errorf("diagnostics = %v", app["diagnostics"])
 	}

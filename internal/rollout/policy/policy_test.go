@@ -16,6 +16,9 @@ func TestLoadValid(t *testing.T) {
 		"testdata/valid-multidoc.yaml",
 		"../../../config/samples/canarypolicy-bookinfo.yaml",
 		"../../../config/samples/canarypolicy-bookinfo-helm.yaml",
+		"../../../examples/bookinfo-gitops/argocd/canary-policy.yaml",
+		"../../../examples/bookinfo-gitops/argocd/canary-policy-demo.yaml",
+		"../../../examples/bookinfo-helm/argocd/canary-policy.yaml",
 	} {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			p, err := LoadFile(f, "")
