@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,8 @@ $GITSHIFT_LAB_CACHE (default ~/.cache/gitshift/lab); later starts take seconds.
   gitshift lab up          start it (idempotent: refuses while one is running)
   eval "$(gitshift lab env)"
   gitshift lab status      every component, running or exited with its log
+  gitshift lab demo        the canary story: split, rollout promoted, rollout rolled back
+  gitshift lab faults      make a version fail or slow down (see its --help)
   gitshift lab down        stop exactly what up started`,
 	}
 	cmd.PersistentFlags().StringVar(&f.dir, "dir", "", "lab directory (default $GITSHIFT_LAB_DIR, else .lab in the gitshift clone)")
@@ -42,6 +45,7 @@ $GITSHIFT_LAB_CACHE (default ~/.cache/gitshift/lab); later starts take seconds.
 		newLabStatusCommand(s, f),
 		newLabEnvCommand(s, f),
 		newLabDemoCommand(s, f),
+		newLabFaultsCommand(s, f),
 		newLabProvisionCommand(s),
 		newLabSuperviseCommand(s, f),
 		newLabInjectorCommand(s),
@@ -89,6 +93,26 @@ func findRepoRoot() (string, error) {
 		}
 	}
 	return "", withCode(ExitUsage, errors.New("gitshift lab needs the gitshift source tree (lab/tools/*): run it inside a clone, or pass --dir for an existing lab"))
+}
+
+// labCluster connects to the running lab of the lab directory.
+func (f *labFlags) labCluster() (*lab.State, *lab.Cluster, error) {
+	dir, err := f.resolveDir()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := lab.LoadState(dir)
+	if err != nil {
+		return nil, nil, labExitCode(err)
+	}
+	if st.Phase != lab.PhaseReady {
+		return nil, nil, withCode(ExitUnavailable, fmt.Errorf("lab in %s is %s, not ready; run `gitshift lab up`", dir, st.Phase))
+	}
+	c, err := lab.NewCluster(st.Endpoints.Kubeconfig)
+	if err != nil {
+		return nil, nil, withCode(ExitUnavailable, err)
+	}
+	return st, c, nil
 }
 
 func labExitCode(err error) error {
