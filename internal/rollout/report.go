@@ -44,56 +44,98 @@ func WriteReport(w io.Writer, p *policy.CanaryPolicy, res *Result) error {
 	return err
 }
 
-// stepRows summarises each step from the event stream: the push, the moment
-// the live weights were verified, and the last analysis before the decision.
-func stepRows(events []Event, canary string, end time.Time, final Phase) []string {
-	var rows []string
-	var pushed, live time.Time
-	var weight int32
-	var step int
-	var last *Report
+// StepSummary is one step of a finished (or stopped) rollout as its events
+// tell it: the push, the moment the live weights were verified, and the last
+// analysis before the decision.
+type StepSummary struct {
+	Step   int
+	Weight int32 // the canary's weight; 0 for the rollback commit
+	SHA    string
+	Pushed time.Time
+	// Live is when the engine verified the pushed weights live (zero if it
+	// never did).
+	Live time.Time
+	// Analysed is how long the step was judged before the decision (zero for
+	// 0 and 100 % steps, which are not analysed).
+	Analysed time.Duration
+	// Last is the last analysis of the step, nil without one.
+	Last     *Report
+	Decision string
+}
+
+// Rollback reports the rollback commit's row.
+func (s StepSummary) Rollback() bool { return s.Weight == 0 }
+
+// PushToLive is the time from the push to the weights verified live, zero
+// if they never were.
+func (s StepSummary) PushToLive() time.Duration {
+	if s.Live.IsZero() {
+		return 0
+	}
+	return s.Live.Sub(s.Pushed)
+}
+
+// StepSummaries summarises each step from the event stream, in order; end
+// and final close the last step when no decision did.
+func StepSummaries(events []Event, canary string, end time.Time, final Phase) []StepSummary {
+	var out []StepSummary
+	var cur *StepSummary
 	flush := func(decision string, at time.Time) {
-		if pushed.IsZero() {
+		if cur == nil {
 			return
 		}
-		pl, analysed := "–", "–"
-		if !live.IsZero() {
-			pl = live.Sub(pushed).Round(100 * time.Millisecond).String()
-			if at.After(live) && weight > 0 && weight < 100 {
-				analysed = at.Sub(live).Round(time.Second).String()
-			}
+		if !cur.Live.IsZero() && at.After(cur.Live) && cur.Weight > 0 && cur.Weight < 100 {
+			cur.Analysed = at.Sub(cur.Live)
 		}
-		label := fmt.Sprint(step)
-		if weight == 0 {
-			label = "rollback"
-		}
-		cr, ce, be, split := "–", "–", "–", "–"
-		if last != nil {
-			cr = fmt.Sprint(last.CanaryRequests)
-			ce = fmt.Sprintf("%.2f%%", 100*last.CanaryErrorRate)
-			be = fmt.Sprintf("%.2f%%", 100*last.BaselineErrorRate)
-			split = fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*last.ObservedSplit, 100*last.SplitLow, 100*last.SplitHigh)
-		}
-		rows = append(rows, fmt.Sprintf("| %s | %d%% | %s | %s | %s | %s | %s | %s | %s |\n", label, weight, pl, analysed, cr, ce, be, split, decision))
-		pushed, live, last = time.Time{}, time.Time{}, nil
+		cur.Decision = decision
+		out = append(out, *cur)
+		cur = nil
 	}
 	for _, ev := range events {
 		switch {
 		case ev.Type == EventCommit && ev.Weights != nil:
 			flush("", ev.Time) // a commit without a decision in between (resume)
-			pushed, step, weight = ev.Time, ev.Step, ev.Weights[canary]
-		case ev.Type == EventPhase && (ev.Phase == Analysing || ev.Phase == Promoted || ev.Phase == RolledBack) && live.IsZero():
-			live = ev.Time
+			cur = &StepSummary{Step: ev.Step, Weight: ev.Weights[canary], SHA: ev.SHA, Pushed: ev.Time}
+		case cur == nil:
+		case ev.Type == EventPhase && (ev.Phase == Analysing || ev.Phase == Promoted || ev.Phase == RolledBack) && cur.Live.IsZero():
+			cur.Live = ev.Time
 		case ev.Type == EventAnalysis:
-			last = ev.Analysis
+			cur.Last = ev.Analysis
 		case ev.Type == EventDecision && ev.Decision != DecisionHold && ev.Decision != DecisionStart:
-			if live.IsZero() && (ev.Phase == Promoted || ev.Phase == RolledBack) {
-				live = ev.Time // the end: verified live in the same step as the decision
+			if cur.Live.IsZero() && (ev.Phase == Promoted || ev.Phase == RolledBack) {
+				cur.Live = ev.Time // the end: verified live in the same step as the decision
 			}
 			flush(string(ev.Decision), ev.Time)
 		}
 	}
 	flush(final.String(), end)
+	return out
+}
+
+// stepRows renders StepSummaries as markdown table rows.
+func stepRows(events []Event, canary string, end time.Time, final Phase) []string {
+	var rows []string
+	for _, s := range StepSummaries(events, canary, end, final) {
+		pl, analysed := "–", "–"
+		if !s.Live.IsZero() {
+			pl = s.PushToLive().Round(100 * time.Millisecond).String()
+		}
+		if s.Analysed > 0 {
+			analysed = s.Analysed.Round(time.Second).String()
+		}
+		label := fmt.Sprint(s.Step)
+		if s.Rollback() {
+			label = "rollback"
+		}
+		cr, ce, be, split := "–", "–", "–", "–"
+		if r := s.Last; r != nil {
+			cr = fmt.Sprint(r.CanaryRequests)
+			ce = fmt.Sprintf("%.2f%%", 100*r.CanaryErrorRate)
+			be = fmt.Sprintf("%.2f%%", 100*r.BaselineErrorRate)
+			split = fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*r.ObservedSplit, 100*r.SplitLow, 100*r.SplitHigh)
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %d%% | %s | %s | %s | %s | %s | %s | %s |\n", label, s.Weight, pl, analysed, cr, ce, be, split, s.Decision))
+	}
 	return rows
 }
 

@@ -3,6 +3,7 @@ package rollout
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWriteReport(t *testing.T) {
@@ -35,5 +36,35 @@ func TestWriteReport(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestStepSummariesResumed(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	rep := &Report{CanaryRequests: 120}
+	// A runner resumed in step 2's analysis: no commit for step 2 in its
+	// events. Step 3 must not inherit step 2's live time or evidence.
+	events := []Event{
+		{Time: at(0), Type: EventPhase, Phase: Analysing, Step: 2},
+		{Time: at(5), Type: EventAnalysis, Phase: Analysing, Step: 2, Analysis: &Report{CanaryRequests: 999}},
+		{Time: at(10), Type: EventDecision, Phase: Advancing, Step: 2, Decision: DecisionAdvance},
+		{Time: at(11), Type: EventCommit, Phase: WaitingSync, Step: 3, SHA: "c3", Weights: map[string]int32{"v1": 50, "v3": 50}},
+		{Time: at(19), Type: EventPhase, Phase: Analysing, Step: 3},
+		{Time: at(30), Type: EventAnalysis, Phase: Analysing, Step: 3, Analysis: rep},
+		{Time: at(49), Type: EventDecision, Phase: Advancing, Step: 3, Decision: DecisionAdvance},
+		{Time: at(50), Type: EventCommit, Phase: WaitingSync, Step: 4, SHA: "c4", Weights: map[string]int32{"v1": 0, "v3": 100}},
+		{Time: at(58), Type: EventDecision, Phase: Promoted, Step: 4, Decision: DecisionPromote},
+	}
+	got := StepSummaries(events, "v3", at(60), Promoted)
+	if len(got) != 2 {
+		t.Fatalf("%d steps, want 2: %+v", len(got), got)
+	}
+	s3, s4 := got[0], got[1]
+	if s3.Step != 3 || s3.SHA != "c3" || s3.PushToLive() != 8*time.Second || s3.Analysed != 30*time.Second || s3.Last != rep || s3.Decision != "advance" {
+		t.Errorf("step 3 %+v", s3)
+	}
+	if s4.Weight != 100 || s4.PushToLive() != 8*time.Second || s4.Analysed != 0 || s4.Last != nil || s4.Decision != "promote" {
+		t.Errorf("step 4 %+v", s4)
 	}
 }
