@@ -2,172 +2,194 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/lab"
-	"github.com/gitshift/gitshift/internal/stats"
+	"github.com/gitshift/gitshift/internal/rollout"
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
 type labDemoOptions struct {
 	*labFlags
+	story                  string
+	policy                 string
 	namespace, vs, service string
 	app                    string
 	minRequests            int64
 	timeout, window        time.Duration
 }
 
+// Demo stories.
+const (
+	storyFull  = "full"
+	storySplit = "split"
+)
+
 func newLabDemoCommand(s Streams, f *labFlags) *cobra.Command {
 	o := &labDemoOptions{labFlags: f}
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Show the lab's canary: Argo CD at the Git SHA, the live weights, the split measured in Prometheus",
-		Args:  cobra.NoArgs,
+		Short: "The canary story in the lab: Git = Argo CD = live = traffic, a healthy v3 promoted, a faulty v3 rolled back",
+		Long: `demo tells gitshift's story against the running lab (what make demo runs),
+in three parts and a summary; the full story takes about 6 minutes.
+
+  1. The example's start, 90/10: Argo CD Synced and Healthy at the Git HEAD,
+     the live VirtualService weights, and the split measured in Prometheus.
+  2. A healthy v3 rolled out 5 -> 25 -> 50 -> 100 by gitshift rollout start:
+     every step is a commit Argo CD applies, judged against v1 before the next.
+  3. A faulty v3 (the mesh simulator makes it answer 5% errors, v1 0.5%):
+     the same rollout, rolled back automatically by a commit.
+
+Before parts 1, 2 and 3 a plain gitshift shift commit puts the weights back
+to a known start (90/10, then v1=100,v3=0), so the demo can run again and
+again against the same lab. It ends with each rollout's commits, push->live
+times and evidence, and exits 0 when the healthy canary was promoted and the
+faulty one rolled back, 1 otherwise.
+
+The rollouts use a fast policy (--policy, default
+examples/bookinfo-gitops/argocd/canary-policy-demo.yaml); progress goes to
+stderr (a live view on a terminal), the story to stdout.`,
+		Example: `  make demo                       # lab up (unless running) + this
+  gitshift lab demo                # the full story against the running lab
+  gitshift lab demo --story split  # part 1 only, on whatever Git has now (read-only)`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runLabDemo(cmd.Context(), s, o)
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&o.story, "story", storyFull, "full (split, healthy rollout, faulty rollout) or split (part 1 only, changes nothing)")
+	fl.StringVar(&o.policy, "policy", "", "CanaryPolicy of the rollouts (default examples/bookinfo-gitops/argocd/canary-policy-demo.yaml)")
 	fl.StringVar(&o.app, "app", "", "Argo CD Application (default: the one `lab up` applied)")
 	fl.StringVar(&o.namespace, "namespace", "bookinfo", "namespace of the canary")
 	fl.StringVar(&o.vs, "virtualservice", "reviews", "the canary's VirtualService")
-	fl.StringVar(&o.service, "service", "reviews", "the canary's service (destination_service_name)")
+	fl.StringVar(&o.service, "service", "reviews", "the canary's service (destination_service_name and the app label)")
 	fl.Int64Var(&o.minRequests, "min-requests", 1000, "requests to observe before reporting the split")
 	fl.DurationVar(&o.window, "window", 2*time.Minute, "longest window of the measured split (it starts at the last sync at the latest)")
 	fl.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for Argo CD and for traffic")
 	return cmd
 }
 
+// demoLab is what every part of the demo talks to.
+type demoLab struct {
+	s       Streams
+	o       *labDemoOptions
+	st      *lab.State
+	c       *lab.Cluster
+	app     string
+	policy  string // the rollouts' CanaryPolicy file
+	pol     *policy.CanaryPolicy
+	started time.Time
+}
+
 func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
-	dir, err := o.resolveDir()
+	if o.story != storyFull && o.story != storySplit {
+		return withCode(ExitUsage, fmt.Errorf("--story %q: want %s or %s", o.story, storyFull, storySplit))
+	}
+	st, c, err := o.labCluster()
 	if err != nil {
 		return err
 	}
-	st, err := lab.LoadState(dir)
-	if err != nil {
-		return labExitCode(err)
+	d := &demoLab{s: s, o: o, st: st, c: c, app: o.app, started: time.Now()}
+	if d.app == "" {
+		d.app = st.Endpoints.Application
 	}
-	if st.Phase != lab.PhaseReady {
-		return withCode(ExitUnavailable, fmt.Errorf("lab in %s is %s, not ready; run `gitshift lab up`", dir, st.Phase))
-	}
-	c, err := lab.NewCluster(st.Endpoints.Kubeconfig)
-	if err != nil {
-		return withCode(ExitUnavailable, err)
-	}
-	sha, err := lab.RemoteHead(ctx, st.Endpoints.GitURL, "main")
-	if err != nil {
-		return withCode(ExitUnavailable, err)
-	}
-	app := o.app
-	if app == "" {
-		app = st.Endpoints.Application
-	}
-	if app == "" {
+	if d.app == "" {
 		return withCode(ExitUsage, fmt.Errorf("lab up applied no Application (--app none); name one with --app"))
 	}
-	fmt.Fprintf(s.ErrOut, "demo: waiting for Argo CD Application %s to be Synced+Healthy at %s ...\n", app, sha[:12])
-	start := time.Now()
-	as, err := c.WaitApp(ctx, st.Endpoints.ArgoCDNS, app, sha, o.timeout)
-	if err != nil {
-		return withCode(ExitFailed, err)
+	if o.story == storySplit {
+		return demoSplit(ctx, d)
 	}
-	fmt.Fprintf(s.Out, "Argo CD   %s/%s: %s, %s at %s (Git HEAD of %s) [%s]\n",
-		st.Endpoints.ArgoCDNS, app, as.Sync, as.Health, sha[:12], st.Endpoints.GitURL, time.Since(start).Round(100*time.Millisecond))
-
-	var routes []lab.Route
-	if err := waitFor(ctx, o.timeout, func() error {
-		routes, err = c.VirtualServiceRoutes(ctx, o.namespace, o.vs)
+	if d.policy, err = o.policyFile(); err != nil {
 		return err
-	}); err != nil {
-		return withCode(ExitFailed, err)
 	}
-	fmt.Fprintf(s.Out, "Live      VirtualService %s/%s:\n", o.namespace, o.vs)
-	weights := map[string]int64{}
-	for _, r := range routes {
-		fmt.Fprintf(s.Out, "            %-10s subset %-4s weight %3d\n", r.Host, r.Subset, r.Weight)
-		weights[r.Subset] = r.Weight
+	// Read (and check) the policy before changing anything.
+	if d.pol, err = d.rolloutOptions("").policy(); err != nil {
+		return err
+	}
+	return d.full(ctx)
+}
+
+// policyFile returns --policy or the example's demo policy in the clone.
+func (o *labDemoOptions) policyFile() (string, error) {
+	if o.policy != "" {
+		return filepath.Abs(o.policy)
+	}
+	root, err := findRepoRoot()
+	if err != nil {
+		return "", withCode(ExitUsage, fmt.Errorf("the full story needs a CanaryPolicy: pass --policy (%w)", err))
+	}
+	return filepath.Join(root, "examples", "bookinfo-gitops", "argocd", "canary-policy-demo.yaml"), nil
+}
+
+// full runs the three parts and the summary. A rollout that ends
+// differently than the story expects does not stop the next part (its
+// evidence is worth seeing); a system that fails does.
+func (d *demoLab) full(ctx context.Context) error {
+	out := d.s.Out
+	fmt.Fprintf(out, "gitshift lab demo: the canary story in 3 parts, about 6 minutes (lab %s)\n", d.st.Dir)
+	fmt.Fprintf(out, "  Git %s   Prometheus %s\n", d.st.Endpoints.GitURL, d.st.Endpoints.PrometheusURL)
+
+	// Leftovers of an interrupted run would turn the healthy canary faulty.
+	keys := d.faultKeys()
+	if err := d.c.UpdateFaults(ctx, d.o.namespace, nil, keys, false); err != nil {
+		return withCode(ExitUnavailable, err)
+	}
+	defer d.clearFaults(ctx, keys)
+	d.noteOtherFaults(ctx)
+
+	section(out, "1/3", "Git, Argo CD, the live mesh and the measured traffic agree")
+	stable, canary := d.pol.Spec.StableSubset, d.pol.Spec.CanarySubset
+	fmt.Fprintf(out, "The example routes %s 90%% to %s and 10%% to the canary %s.\n", d.o.vs, stable, canary)
+	if _, err := d.reset(ctx, fmt.Sprintf("%s=90,%s=10", stable, canary), "the example's start"); err != nil {
+		return err
+	}
+	if err := demoSplit(ctx, d); err != nil {
+		return err
 	}
 
-	// Count only traffic under the live weights: since the last sync, at most
-	// one window back.
-	from := time.Now().Add(-o.window)
-	// A few scrapes after the sync, so that requests from before it (e.g. to
-	// pods ready before the VirtualService) are in the baseline sample.
-	if synced := as.SyncedAt.Add(3 * time.Second); synced.After(from) {
-		from = synced
+	healthy := &demoRun{name: "healthy v3", want: rollout.Promoted}
+	section(out, "2/3", "A healthy v3, promoted 5 → 25 → 50 → 100 by commits")
+	fmt.Fprintf(out, "Each step is a commit; Argo CD applies it; gitshift waits until the live weights match,\n"+
+		"then compares v3 with v1 in Prometheus (errors, latency, observed split) before the next step.\n")
+	if err := d.runStory(ctx, healthy); err != nil {
+		return err
 	}
-	if wait := time.Until(from); wait > 0 {
-		time.Sleep(wait)
+
+	faulty := &demoRun{name: "faulty v3", want: rollout.RolledBack}
+	section(out, "3/3", "A faulty v3 (5% errors, v1 0.5%), rolled back by a commit")
+	if err := d.setFaults(ctx); err != nil {
+		return err
 	}
-	fmt.Fprintf(s.ErrOut, "demo: waiting for %d requests to %s in Prometheus ...\n", o.minRequests, o.service)
-	var split []lab.VersionCount
-	var total int64
-	var to time.Time
-	if err := waitFor(ctx, o.timeout, func() error {
-		to = time.Now()
-		split, err = lab.MeasureSplit(ctx, st.Endpoints.PrometheusURL, o.namespace, o.service, from, to)
-		if err != nil {
-			return err
-		}
-		total = 0
-		for _, v := range split {
-			total += v.Count
-		}
-		if total < o.minRequests {
-			return fmt.Errorf("only %d requests to %s observed so far", total, o.service)
-		}
-		return nil
-	}); err != nil {
-		return withCode(ExitFailed, err)
+	err := d.runStory(ctx, faulty)
+	d.clearFaults(ctx, keys)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(s.Out, "Measured  in Prometheus, istio_requests_total{reporter=\"source\"} to %s.%s, %s .. %s:\n",
-		o.service, o.namespace, from.Format(time.TimeOnly), to.Format(time.TimeOnly))
-	consistent := true
-	for _, v := range split {
-		if _, routed := weights[v.Version]; !routed && v.Count == 0 {
-			continue // e.g. v2: not in the route, no traffic
-		}
-		lo, hi := stats.Wilson(v.Count, total, 1.96)
-		share := float64(v.Count) / float64(total)
-		verdict := ""
-		if w, ok := weights[v.Version]; ok {
-			want := float64(w) / 100
-			if want >= lo && want <= hi {
-				verdict = fmt.Sprintf("contains weight %d%%", w)
-			} else {
-				verdict, consistent = fmt.Sprintf("EXCLUDES weight %d%%", w), false
-			}
-		}
-		fmt.Fprintf(s.Out, "            %-4s %7d requests  %5.1f%%  95%% Wilson [%4.1f%%, %4.1f%%]  %s\n",
-			v.Version, v.Count, 100*share, 100*lo, 100*hi, verdict)
+
+	section(out, "", "Summary")
+	ok := printDemoSummary(out, d.st.Endpoints.GitURL, time.Since(d.started), healthy, faulty)
+	if !ok {
+		return withCode(ExitFailed, errors.New("the story did not go as expected (see the summary): rerun `make demo`, or look at `gitshift rollout status` and the lab's logs"))
 	}
-	if !consistent {
-		// A 95% interval misses the true share in 1 window of 20; the demo
-		// shows, `gitshift verify` judges (with its own test).
-		fmt.Fprintf(s.Out, "The measured split is off the live weights in this window (expected in 1 window of 20 by chance; run it again).\n")
-		return nil
-	}
-	fmt.Fprintf(s.Out, "Git, Argo CD, the live VirtualService and the measured traffic agree.\n")
 	return nil
 }
 
-// waitFor retries fn every second until it succeeds or timeout.
-func waitFor(ctx context.Context, timeout time.Duration, fn func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
+// section prints a part's heading.
+func section(w io.Writer, n, title string) {
+	head := "── " + title + " "
+	if n != "" {
+		head = "── " + n + "  " + title + " "
 	}
+	if pad := 78 - len([]rune(head)); pad > 0 {
+		head += strings.Repeat("─", pad)
+	}
+	fmt.Fprintf(w, "\n%s\n", head)
 }
