@@ -12,6 +12,11 @@ type index struct {
 	namespaces map[string]*Namespace
 }
 
+// Prepare builds the lookup index now rather than at the first lookup, so
+// that the indexes of several models can be built concurrently. Lookups
+// are then safe from several goroutines until the model changes.
+func (m *Model) Prepare() { m.idx() }
+
 func (m *Model) idx() *index {
 	if m.index != nil {
 		return m.index

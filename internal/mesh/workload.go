@@ -39,19 +39,23 @@ var podLabelPaths = map[string][]string{
 
 func (m *Model) addKube(obj source.Object, defaultNS, owner string) {
 	u := obj.Unstructured
+	// Each getter walks the object's maps, and Add runs for every object
+	// of a repository: look kind up once, meta only for kept objects.
+	kind := u.GetKind()
+	path, workload := podLabelPaths[kind]
+	core := (kind == "Namespace" || kind == "Service") && u.GetAPIVersion() == "v1"
+	if !core && !workload {
+		return
+	}
 	meta := metaOf(obj, defaultNS)
 	meta.Owner = owner
 	switch {
-	case u.GetKind() == "Namespace" && u.GetAPIVersion() == "v1":
+	case core && kind == "Namespace":
 		meta.Namespace = ""
 		m.Namespaces = append(m.Namespaces, &Namespace{Meta: meta, Labels: u.GetLabels()})
-	case u.GetKind() == "Service" && u.GetAPIVersion() == "v1":
+	case core:
 		m.Services = append(m.Services, serviceOf(meta, u))
 	default:
-		path, ok := podLabelPaths[u.GetKind()]
-		if !ok {
-			return
-		}
 		labels, _, _ := unstructured.NestedStringMap(u.Object, path...)
 		m.Workloads = append(m.Workloads, &Workload{Meta: meta, PodLabels: labels})
 	}
