@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/source"
@@ -156,18 +157,19 @@ func Run(ctx context.Context, targets []*Target, opts Options) ([]Diagnostic, er
 	for _, c := range opts.Rules {
 		enabled[c] = true
 	}
-	world := &mesh.Model{}
-	own := make([]*mesh.Model, len(targets))
-	for i, t := range targets {
-		own[i] = &mesh.Model{}
-		for _, o := range t.Objects() {
-			own[i].Add(o, t.DestinationNamespace(), t.App.Name)
-		}
-		world.Merge(own[i])
-	}
-	files, err := newFileIndex(targets)
-	if err != nil {
-		return nil, err
+	// The file index walks the checkout while the models parse objects:
+	// neither needs the other, so build them side by side.
+	var files *fileIndex
+	var filesErr error
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		files, filesErr = newFileIndex(targets)
+	}()
+	own, world := models(targets)
+	<-indexed
+	if filesErr != nil {
+		return nil, filesErr
 	}
 	var all []Diagnostic
 	for i, t := range targets {
@@ -188,6 +190,34 @@ func Run(ctx context.Context, targets []*Target, opts Options) ([]Diagnostic, er
 		all = append(all, p.diags...)
 	}
 	return all, nil
+}
+
+// models builds each target's routing model and the world model of all of
+// them, with their lookup indexes built side by side (every route lookup
+// needs them).
+func models(targets []*Target) (own []*mesh.Model, world *mesh.Model) {
+	own = make([]*mesh.Model, len(targets))
+	for i, t := range targets {
+		own[i] = &mesh.Model{}
+		own[i].AddAll(t.Objects(), t.DestinationNamespace(), t.App.Name)
+	}
+	all := own
+	if len(own) == 1 {
+		// One Application's world is its own model: share it, and its index.
+		world = own[0]
+	} else {
+		world = &mesh.Model{}
+		for _, m := range own {
+			world.Merge(m)
+		}
+		all = append(append([]*mesh.Model{}, own...), world)
+	}
+	var wg sync.WaitGroup
+	for _, m := range all {
+		wg.Go(m.Prepare)
+	}
+	wg.Wait()
+	return own, world
 }
 
 func sortDiagnostics(ds []Diagnostic) {

@@ -25,9 +25,7 @@ type Pass struct {
 func (p *Pass) Own() *mesh.Model {
 	if p.own == nil { // a Pass built outside Run
 		p.own = &mesh.Model{}
-		for _, o := range p.Target.Objects() {
-			p.own.Add(o, p.Target.DestinationNamespace(), p.Target.App.Name)
-		}
+		p.own.AddAll(p.Target.Objects(), p.Target.DestinationNamespace(), p.Target.App.Name)
 		p.markPlain()
 	}
 	return p.own
