@@ -26,7 +26,7 @@ func ManifestCandidates(repoRoot string) ([]string, error) {
 			}
 			return nil
 		}
-		if manifestFileRE.MatchString(d.Name()) {
+		if isManifestName(d.Name()) {
 			out = append(out, relSlash(root, p))
 		}
 		return nil

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"regexp"
 	"testing"
 )
 
@@ -56,6 +57,23 @@ func FuzzGlobMatch(f *testing.F) {
 		}
 		if MatchGlob(pattern, text) != got {
 			t.Fatalf("MatchGlob disagrees for %q %q", pattern, text)
+		}
+	})
+}
+
+// FuzzIsManifestName: the extension filter must agree with Argo CD's
+// regexp, which it replaces for speed.
+func FuzzIsManifestName(f *testing.F) {
+	argo := regexp.MustCompile(`^.*\.(yaml|yml|json|jsonnet)$`)
+	for _, s := range []string{
+		"a.yaml", "a.yml", "a.json", "a.jsonnet", ".yaml", "yaml", "a.YAML", "a.Yml", "a.yaml~",
+		"a.yaml.bak", "a.jsonnet.txt", "a\n.yaml", "a.yaml\n", "\n", "", "\xff.json", "a.ya ml", "a..yml",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if got, want := isManifestName(name), argo.MatchString(name); got != want {
+			t.Fatalf("isManifestName(%q) = %v, Argo CD's regexp says %v", name, got, want)
 		}
 	})
 }

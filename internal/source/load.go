@@ -146,14 +146,15 @@ func FindApplications(repoRoot string) ([]Application, error) {
 	results := make([]found, len(paths))
 	inParallel(len(paths), func(i int) bool {
 		r := &results[i]
-		data, err := os.ReadFile(paths[i])
+		err := withFile(paths[i], func(data []byte) {
+			if bytes.Contains(data, []byte("Application")) {
+				r.apps, r.parseErr = ParseApplications(data, relSlash(root, paths[i]))
+				r.mentionApp = bytes.Contains(data, []byte("kind: Application"))
+			}
+		})
 		if err != nil {
 			r.readErr = fmt.Errorf("reading %s: %w", relSlash(root, paths[i]), err)
 			return false
-		}
-		if bytes.Contains(data, []byte("Application")) {
-			r.apps, r.parseErr = ParseApplications(data, relSlash(root, paths[i]))
-			r.mentionApp = bytes.Contains(data, []byte("kind: Application"))
 		}
 		return true
 	})

@@ -44,7 +44,8 @@ func (o Object) EffectiveNamespace(destNS string) string {
 // Key identifies an object the way Argo CD does when it looks for repeated
 // resources: group/kind/namespace/name.
 func (o Object) Key(destNS string) string {
-	return fmt.Sprintf("%s/%s/%s/%s", o.GroupVersionKind().Group, o.GetKind(), o.EffectiveNamespace(destNS), o.GetName())
+	// Concatenation, not Sprintf: dedupe builds a key for every object.
+	return o.GroupVersionKind().Group + "/" + o.GetKind() + "/" + o.EffectiveNamespace(destNS) + "/" + o.GetName()
 }
 
 // dedupe keeps the last of repeated objects (Argo CD applies the last one)

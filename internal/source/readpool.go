@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -43,17 +42,17 @@ type fileJob struct {
 // load reads and decodes the file as the sequential walk did.
 func (j *fileJob) load(skipMarkerOn bool) {
 	j.done = true
-	data, err := os.ReadFile(j.path)
+	err := withFile(j.path, func(data []byte) {
+		j.size = int64(len(data))
+		if skipMarkerOn && bytes.Contains(data, []byte(skipMarker)) {
+			j.skip = true
+			return
+		}
+		j.objs, j.warns, j.notK8s, j.err = decodeManifestFile(j.rel, data)
+	})
 	if err != nil {
 		j.readErr = fmt.Errorf("reading %s: %w", j.rel, err)
-		return
 	}
-	j.size = int64(len(data))
-	if skipMarkerOn && bytes.Contains(data, []byte(skipMarker)) {
-		j.skip = true
-		return
-	}
-	j.objs, j.warns, j.notK8s, j.err = decodeManifestFile(j.rel, data)
 }
 
 func (j *fileJob) failed() bool { return j.readErr != nil || j.err != nil }
