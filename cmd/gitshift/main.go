@@ -11,6 +11,7 @@ import (
 )
 
 func main() {
+	tuneGC(os.Args[1:], os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], cli.StdStreams())
 	stop()
