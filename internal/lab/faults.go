@@ -96,6 +96,9 @@ func (c *Cluster) UpdateFaults(ctx context.Context, ns string, set map[string]st
 		if err != nil && !create {
 			return err
 		}
+		if create && len(set) == 0 {
+			return nil // nothing to remove; the namespace may not even exist yet
+		}
 		if create {
 			u = &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
 				"metadata": map[string]any{"name": name, "namespace": ns}}}

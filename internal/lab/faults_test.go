@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -54,6 +55,13 @@ func fakeCluster(objs ...runtime.Object) *Cluster {
 func TestUpdateFaults(t *testing.T) {
 	ctx := context.Background()
 	c := fakeCluster()
+	// Clearing before Argo CD created the namespace: nothing to do, no error.
+	if err := c.UpdateFaults(ctx, "bookinfo", nil, []string{"reviews.v3"}, true); err != nil {
+		t.Fatalf("clearing without a ConfigMap: %v", err)
+	}
+	if _, err := c.Dynamic.Resource(ConfigMapGVR).Namespace("bookinfo").Get(ctx, "mesh-faults", metav1.GetOptions{}); err == nil {
+		t.Fatal("clearing created the ConfigMap")
+	}
 	v3, _ := FaultValue("reviews.v3", meshsim.Profile{ErrorRate: 0.05, ErrorCode: 500, LatencyMs: meshsim.Latency{P50: 10, P99: 50}})
 	v1, _ := FaultValue("reviews.v1", meshsim.Profile{ErrorRate: 0.005, ErrorCode: 500, LatencyMs: meshsim.Latency{P50: 10, P99: 50}})
 	steps := []struct {
