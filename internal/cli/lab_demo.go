@@ -51,12 +51,13 @@ Before parts 1, 2 and 3 a plain gitshift shift commit puts the weights back
 to a known start (90/10, then v1=100,v3=0), so the demo can run again and
 again against the same lab. It ends with each rollout's commits, push->live
 times and evidence, and exits 0 when the healthy canary was promoted and the
-faulty one rolled back, 1 otherwise.
+faulty one rolled back; 1 when a rollout ended otherwise, 2 when the lab is
+unreachable.
 
 The rollouts use a fast policy (--policy, default
 examples/bookinfo-gitops/argocd/canary-policy-demo.yaml); progress goes to
 stderr (a live view on a terminal), the story to stdout.`,
-		Example: `  make demo                       # lab up (unless running) + this
+		Example: `  make demo                        # lab up (unless running) + this
   gitshift lab demo                # the full story against the running lab
   gitshift lab demo --story split  # part 1 only, on whatever Git has now (read-only)`,
 		Args: cobra.NoArgs,
@@ -67,7 +68,7 @@ stderr (a live view on a terminal), the story to stdout.`,
 	fl := cmd.Flags()
 	fl.StringVar(&o.story, "story", storyFull, "full (split, healthy rollout, faulty rollout) or split (part 1 only, changes nothing)")
 	fl.StringVar(&o.policy, "policy", "", "CanaryPolicy of the rollouts (default examples/bookinfo-gitops/argocd/canary-policy-demo.yaml)")
-	fl.StringVar(&o.app, "app", "", "Argo CD Application (default: the one `lab up` applied)")
+	fl.StringVar(&o.app, "app", "", "Argo CD Application (default: the one lab up applied)")
 	fl.StringVar(&o.namespace, "namespace", "bookinfo", "namespace of the canary")
 	fl.StringVar(&o.vs, "virtualservice", "reviews", "the canary's VirtualService")
 	fl.StringVar(&o.service, "service", "reviews", "the canary's service (destination_service_name and the app label)")
@@ -155,16 +156,17 @@ func (d *demoLab) full(ctx context.Context) error {
 		return err
 	}
 
-	healthy := &demoRun{name: "healthy v3", want: rollout.Promoted}
-	section(out, "2/3", "A healthy v3, promoted 5 → 25 → 50 → 100 by commits")
+	healthy := &demoRun{name: "healthy " + canary, want: rollout.Promoted}
+	section(out, "2/3", fmt.Sprintf("A healthy %s, promoted %s by commits", canary, stepList(d.pol)))
 	fmt.Fprintf(out, "Each step is a commit; Argo CD applies it; gitshift waits until the live weights match,\n"+
-		"then compares v3 with v1 in Prometheus (errors, latency, observed split) before the next step.\n")
+		"then compares %s with %s in Prometheus (errors, latency, observed split) before the next step.\n", canary, stable)
 	if err := d.runStory(ctx, healthy); err != nil {
 		return err
 	}
 
-	faulty := &demoRun{name: "faulty v3", want: rollout.RolledBack}
-	section(out, "3/3", "A faulty v3 (5% errors, v1 0.5%), rolled back by a commit")
+	faulty := &demoRun{name: "faulty " + canary, want: rollout.RolledBack}
+	section(out, "3/3", fmt.Sprintf("A faulty %s (%g%% errors, %s %g%%), rolled back by a commit",
+		canary, 100*demoCanaryErrorRate, stable, 100*demoStableErrorRate))
 	if err := d.setFaults(ctx); err != nil {
 		return err
 	}
@@ -180,6 +182,15 @@ func (d *demoLab) full(ctx context.Context) error {
 		return withCode(ExitFailed, errors.New("the story did not go as expected (see the summary): rerun `make demo`, or look at `gitshift rollout status` and the lab's logs"))
 	}
 	return nil
+}
+
+// stepList renders the policy's canary weights as "5 → 25 → 50 → 100".
+func stepList(p *policy.CanaryPolicy) string {
+	var w []string
+	for _, st := range p.Spec.Steps {
+		w = append(w, fmt.Sprint(st.Weight))
+	}
+	return strings.Join(w, " → ")
 }
 
 // section prints a part's heading.

@@ -183,7 +183,7 @@ func (d *demoLab) clearFaults(ctx context.Context, keys []string) {
 		fmt.Fprintf(d.s.ErrOut, "demo: warning: %v; clear them with `gitshift lab faults clear`\n", err)
 		return
 	}
-	fmt.Fprintf(d.s.Out, "fault   gitshift lab faults clear %s   (v3 and v1 answer normally again)\n", strings.Join(present, " "))
+	fmt.Fprintf(d.s.Out, "fault   gitshift lab faults clear %s   (both answer normally again)\n", strings.Join(present, " "))
 }
 
 // noteOtherFaults warns about faults left after the demo cleared its own:
