@@ -95,6 +95,8 @@ spec:
 // every rule) over 10,000 manifest files; BenchmarkParse10k is a plain,
 // sequential yaml.v3 decode of the same files into map[string]any, for
 // comparison. Run with -benchmem; cpu-ns/op is CPU time (user+system).
+// The gitshift command runs check with GOGC=300 (cmd/gitshift/gc.go): set
+// GOGC=300 to measure that configuration (the baselines get it too).
 func BenchmarkCheck10k(b *testing.B) {
 	root, _ := benchRepo(b, benchFiles)
 	ctx := context.Background()
