@@ -54,7 +54,7 @@ lab-status: build
 	$(BIN) lab status
 
 # The README's main command: start the lab (or reuse a running one) and tell the
-# story (gitshift lab demo, ~4 minutes): Argo CD Synced/Healthy at the Git SHA, the
+# story (gitshift lab demo, 4–5 minutes): Argo CD Synced/Healthy at the Git SHA, the
 # live 90/10 VirtualService and the split measured in Prometheus; a healthy v3
 # promoted 5 → 25 → 50 → 100 by commits; a faulty v3 rolled back by a commit; a
 # summary. Exits non-zero when the story does not go as expected. Runs again

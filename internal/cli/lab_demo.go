@@ -38,7 +38,7 @@ func newLabDemoCommand(s Streams, f *labFlags) *cobra.Command {
 		Use:   "demo",
 		Short: "The canary story in the lab: Git = Argo CD = live = traffic, a healthy v3 promoted, a faulty v3 rolled back",
 		Long: `demo tells gitshift's story against the running lab (what make demo runs),
-in three parts and a summary; the full story takes about 4 minutes.
+in three parts and a summary; the full story takes 4–5 minutes.
 
   1. The example's start, 90/10: Argo CD Synced and Healthy at the Git HEAD,
      the live VirtualService weights, and the split measured in Prometheus.
@@ -135,7 +135,7 @@ func (o *labDemoOptions) policyFile() (string, error) {
 // evidence is worth seeing); a system that fails does.
 func (d *demoLab) full(ctx context.Context) error {
 	out := d.s.Out
-	fmt.Fprintf(out, "gitshift lab demo: the canary story in 3 parts, about 4 minutes (lab %s)\n", d.st.Dir)
+	fmt.Fprintf(out, "gitshift lab demo: the canary story in 3 parts, 4–5 minutes (lab %s)\n", d.st.Dir)
 	fmt.Fprintf(out, "  Git %s   Prometheus %s\n", d.st.Endpoints.GitURL, d.st.Endpoints.PrometheusURL)
 
 	// Leftovers of an interrupted run would turn the healthy canary faulty.
