@@ -171,9 +171,7 @@ func writeSourceText(ew *errWriter, t *check.Target, r *source.Result) {
 
 func writeTrafficText(ew *errWriter, t *check.Target) {
 	m := &mesh.Model{}
-	for _, o := range t.Objects() {
-		m.Add(o, t.DestinationNamespace(), t.App.Name)
-	}
+	m.AddAll(t.Objects(), t.DestinationNamespace(), t.App.Name)
 	for _, vs := range m.VirtualServices {
 		rows := mesh.TrafficTable(vs)
 		if len(rows) == 0 {

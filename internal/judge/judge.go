@@ -24,6 +24,7 @@ type Judge struct {
 	errEv      stats.Evidence
 	latEv      stats.Evidence
 	splitEv    stats.Evidence
+	guardEv    stats.Evidence
 	failed     *Decision
 }
 
@@ -54,6 +55,7 @@ func (j *Judge) StartStep(now time.Time, weight float64) error {
 	j.errEv.NextStep()
 	j.latEv.NextStep()
 	j.splitEv.NextStep()
+	j.guardEv.NextStep()
 	j.step++
 	j.weight = weight
 	j.stepStart, j.lastCanary = now, now
@@ -150,7 +152,7 @@ func (j *Judge) evaluate(now time.Time) (Report, Decision) {
 
 	r.PromoteReady = r.InStep >= p.MinDuration && c.Requests >= p.MinRequests &&
 		(j.weight == 1 || b.Requests >= p.MinRequests)
-	guard := p.MaxErrorRate > 0 && c.Requests >= p.MinRequests && r.Canary.ErrorRate > p.MaxErrorRate
+	j.guard(&r)
 	noData := p.NoDataTimeout > 0 && now.Sub(j.lastCanary) >= p.NoDataTimeout
 
 	d := Decision{Verdict: Continue, Detail: "collecting evidence"}
@@ -158,9 +160,9 @@ func (j *Judge) evaluate(now time.Time) (Report, Decision) {
 	case r.Split.Test.Rejected:
 		d = failure(ReasonSplitMismatch, "observed canary share %.2f%% [%.2f%%, %.2f%%] contradicts weight %.2f%% (BF %.3g ≥ %.3g)",
 			100*r.Split.Observed, 100*lo, 100*hi, 100*j.weight, r.Split.Test.BF(), 1/p.SplitAlpha)
-	case guard:
-		d = failure(ReasonAbsoluteGuard, "canary error rate %.2f%% above the %.2f%% guard over %d requests",
-			100*r.Canary.ErrorRate, 100*p.MaxErrorRate, c.Requests)
+	case r.Guard.Rejected:
+		d = failure(ReasonAbsoluteGuard, "canary error rate %.2f%% (%d of %d) above the %.2f%% guard (BF %.3g ≥ %.3g)",
+			100*r.Canary.ErrorRate, c.Errors, c.Requests, 100*p.MaxErrorRate, r.Guard.BF(), 1/p.GuardAlpha)
 	case r.ErrorRate.Rejected:
 		d = failure(ReasonErrorRate, "canary error rate %.2f%% vs baseline %.2f%% (BF %.3g ≥ %.3g)",
 			100*r.Canary.ErrorRate, 100*r.Baseline.ErrorRate, r.ErrorRate.BF(), 1/r.ErrorRate.Alpha)
@@ -176,6 +178,27 @@ func (j *Judge) evaluate(now time.Time) (Report, Decision) {
 		d.Detail = fmt.Sprintf("waiting for canary requests: %d of %d", c.Requests, p.MinRequests)
 	}
 	return r, d
+}
+
+// guard tests H0: canary error rate ≤ MaxErrorRate with the one-sided
+// mixture over rates above it. For any true rate at or below the guard each
+// request's likelihood ratio has mean ≤ 1, so the BF is a test
+// supermartingale under the whole composite null, step after step.
+func (j *Judge) guard(r *Report) {
+	p, c := j.pol, j.canary
+	if !(p.MaxErrorRate > 0 && p.MaxErrorRate < 1) {
+		return // 0 disables; a rate cannot exceed 1
+	}
+	if c.Requests > 0 {
+		l, err := stats.OneSidedLogBF(c.Errors, c.Requests-c.Errors, p.MaxErrorRate, p.PriorK)
+		if err != nil {
+			l = stats.MixtureLogBF(c.Errors, c.Requests-c.Errors, p.MaxErrorRate, p.PriorK)
+			r.Notes = append(r.Notes, "guard: two-sided fallback ("+err.Error()+")")
+		}
+		j.guardEv.Update(l)
+	}
+	r.Guard = test(&j.guardEv, p.GuardAlpha)
+	r.Guard.Rejected = r.Guard.Rejected && r.Canary.ErrorRate > p.MaxErrorRate
 }
 
 func (j *Judge) latency(r *Report) {

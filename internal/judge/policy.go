@@ -24,13 +24,19 @@ type Policy struct {
 	SplitAlpha float64
 	// SplitPriorK is the concentration of the sample-ratio test's prior.
 	SplitPriorK float64
-	// MaxErrorRate is the absolute guard: with at least MinRequests canary
-	// requests in the step, a canary error rate above it fails the step even
-	// without a baseline to compare with. 0 disables.
+	// MaxErrorRate is the absolute guard: the canary fails, even without a
+	// baseline to compare with, once a sequential test shows its error rate
+	// above MaxErrorRate at GuardAlpha. A point estimate over the threshold
+	// is not enough: looked at every few seconds, a canary at 4% against a
+	// 5% guard would cross it by chance sooner or later. 0 disables.
 	MaxErrorRate float64
+	// GuardAlpha bounds the probability that the guard ever fails a canary
+	// whose true error rate is at most MaxErrorRate (Ville's inequality,
+	// over the whole rollout). A separate budget from Alpha.
+	GuardAlpha float64
 	// MinRequests is the minimum number of canary requests in a step before
-	// the guard applies and before promotion; the baseline needs as many
-	// (while it gets traffic) because the comparative tests need both arms.
+	// promotion; the baseline needs as many (while it gets traffic) because
+	// the comparative tests need both arms.
 	MinRequests int64
 	// MinDuration is the minimum time in a step before promotion.
 	MinDuration time.Duration
@@ -50,6 +56,7 @@ func DefaultPolicy() Policy {
 		SplitAlpha:    0.01,
 		SplitPriorK:   stats.DefaultPriorK,
 		MaxErrorRate:  0.05,
+		GuardAlpha:    0.01,
 		MinRequests:   100,
 		MinDuration:   2 * time.Minute,
 		NoDataTimeout: 2 * time.Minute,
@@ -74,6 +81,9 @@ func (p Policy) Validate() error {
 	}
 	if !(p.MaxErrorRate >= 0 && p.MaxErrorRate <= 1) {
 		errs = append(errs, fmt.Errorf("maxErrorRate %v: must be in [0,1]", p.MaxErrorRate))
+	}
+	if p.MaxErrorRate > 0 && !(p.GuardAlpha > 0 && p.GuardAlpha < 1) {
+		errs = append(errs, fmt.Errorf("guardAlpha %v: must be in (0,1) when maxErrorRate is set", p.GuardAlpha))
 	}
 	if p.MinRequests < 1 {
 		// No data, no promotion: a zero minimum would promote on nothing.

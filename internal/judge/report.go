@@ -31,6 +31,8 @@ type Report struct {
 	// ErrorRate and Latency compare canary with baseline.
 	ErrorRate Test `json:"errorRate"`
 	Latency   Test `json:"latency"`
+	// Guard tests the canary's error rate against Policy.MaxErrorRate.
+	Guard Test `json:"guard"`
 	// LatencyShift is P(canary request slower than baseline request), ties
 	// half (0.5 = no shift); only with histograms.
 	LatencyShift float64 `json:"latencyShift,omitempty"`

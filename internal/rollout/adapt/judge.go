@@ -25,7 +25,7 @@ var _ rollout.Judge = (*Judge)(nil)
 func NewJudge(a policy.Analysis) (*Judge, error) {
 	p := judge.DefaultPolicy()
 	p.Alpha, p.PriorK = a.Alpha, a.PriorK
-	p.MaxErrorRate = a.Guards.MaxErrorRate
+	p.MaxErrorRate, p.GuardAlpha = a.Guards.MaxErrorRate, a.Guards.Alpha
 	p.MinRequests = max(1, a.Guards.MinRequests)
 	p.MinDuration, p.NoDataTimeout = 0, 0
 	p.Latency = policy.On(a.Latency.Enabled)
@@ -84,7 +84,7 @@ func report(r judge.Report) rollout.Report {
 	for _, t := range []struct {
 		name string
 		t    judge.Test
-	}{{"split", r.Split.Test}, {"error-rate", r.ErrorRate}, {"latency", r.Latency}} {
+	}{{"split", r.Split.Test}, {"error-rate", r.ErrorRate}, {"latency", r.Latency}, {"guard", r.Guard}} {
 		if t.t.Enabled {
 			out.Tests = append(out.Tests, rollout.TestResult{Name: t.name, Statistic: t.t.LogBF, Bound: t.t.LogThreshold, Rejected: t.t.Rejected})
 		}

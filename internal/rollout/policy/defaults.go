@@ -17,6 +17,7 @@ var (
 	DefaultNoDataTimeout     = 5 * time.Minute
 	DefaultErrorCodes        = "5.."
 	DefaultMaxErrorRate      = 0.05
+	DefaultGuardAlpha        = 0.01
 	DefaultGuardMinRequests  = int64(100)
 	DefaultSyncTimeout       = 5 * time.Minute
 	DefaultFailurePolicy     = FailureRollback
@@ -91,6 +92,9 @@ func WithDefaults(p CanaryPolicy) CanaryPolicy {
 	}
 	if a.Guards.MaxErrorRate == 0 {
 		a.Guards.MaxErrorRate = DefaultMaxErrorRate
+	}
+	if a.Guards.Alpha == 0 {
+		a.Guards.Alpha = DefaultGuardAlpha
 	}
 	if a.Guards.MinRequests == 0 {
 		a.Guards.MinRequests = DefaultGuardMinRequests

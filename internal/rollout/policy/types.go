@@ -150,8 +150,14 @@ type LatencyTest struct {
 // Guards are absolute limits that fail the canary without a baseline
 // comparison (e.g. when the baseline sees no traffic).
 type Guards struct {
+	// MaxErrorRate fails the canary once a sequential test shows its error
+	// rate above this value (not merely a point estimate above it).
 	MaxErrorRate float64 `json:"maxErrorRate,omitempty" yaml:"maxErrorRate,omitempty"`
-	// MinRequests the canary must have seen before a guard may fail it.
+	// Alpha bounds the probability that the guard ever fails a canary whose
+	// error rate is at most MaxErrorRate.
+	Alpha float64 `json:"alpha,omitempty" yaml:"alpha,omitempty"`
+	// MinRequests each arm must have seen in a step before the judge may
+	// promote it.
 	MinRequests int64 `json:"minRequests,omitempty" yaml:"minRequests,omitempty"`
 }
 

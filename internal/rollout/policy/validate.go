@@ -131,6 +131,9 @@ func validateAnalysis(c *errs, a *Analysis) {
 	if a.Guards.MaxErrorRate <= 0 || a.Guards.MaxErrorRate > 1 {
 		c.addf("spec.analysis.guards.maxErrorRate", "must be in (0, 1], got %g", a.Guards.MaxErrorRate)
 	}
+	if a.Guards.Alpha <= 0 || a.Guards.Alpha >= 0.5 {
+		c.addf("spec.analysis.guards.alpha", "must be in (0, 0.5), got %g", a.Guards.Alpha)
+	}
 	if a.Guards.MinRequests < 0 {
 		c.addf("spec.analysis.guards.minRequests", "must not be negative")
 	}
