@@ -72,5 +72,23 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 		newLabCommand(s),
 		newVersionCommand(s),
 	)
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes every positional-argument error exit with ExitUsage, like
+// flag errors: cobra's validators return plain errors, which would exit 1
+// and read as "a check failed" to a script.
+func usageArgs(c *cobra.Command) {
+	if validate := c.Args; validate != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := validate(cmd, args); err != nil {
+				return withCode(ExitUsage, err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
