@@ -26,8 +26,12 @@ var SystemBinaries = []SystemBinary{
 // EnsureSystemBinaries returns the paths of SystemBinaries, installing the
 // missing packages with apt-get (as root) first.
 func EnsureSystemBinaries(ctx context.Context, progress io.Writer) (map[string]string, error) {
+	return ensureBinaries(ctx, progress, SystemBinaries)
+}
+
+func ensureBinaries(ctx context.Context, progress io.Writer, bins []SystemBinary) (map[string]string, error) {
 	var missing []string
-	for _, b := range SystemBinaries {
+	for _, b := range bins {
 		if _, err := exec.LookPath(b.Name); err != nil {
 			missing = append(missing, b.Package)
 		}
@@ -38,7 +42,7 @@ func EnsureSystemBinaries(ctx context.Context, progress io.Writer) (map[string]s
 		}
 	}
 	paths := map[string]string{}
-	for _, b := range SystemBinaries {
+	for _, b := range bins {
 		p, err := exec.LookPath(b.Name)
 		if err != nil {
 			return nil, fmt.Errorf("%s is still not on PATH after installing package %s", b.Name, b.Package)
