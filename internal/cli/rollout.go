@@ -25,6 +25,7 @@ type rolloutOptions struct {
 	alpha                                      float64
 	prometheus, reporter                       string
 	kubeconfig, kubeContext                    string
+	destContext                                string
 	id, author, identity, argocdVersion        string
 	sign                                       bool
 	output, report                             string
@@ -84,7 +85,8 @@ or another runner holds the lease), 4 usage.`,
 	f.StringVar(&o.prometheus, "prometheus", os.Getenv("GITSHIFT_PROMETHEUS_URL"), "Prometheus URL ($GITSHIFT_PROMETHEUS_URL)")
 	f.StringVar(&o.reporter, "reporter", "destination", `Istio reporter to count: "destination" or "source"`)
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file")
-	f.StringVar(&o.kubeContext, "context", "", "kubeconfig context")
+	f.StringVar(&o.kubeContext, "context", "", "kubeconfig context of the cluster Argo CD runs in")
+	f.StringVar(&o.destContext, "destination-context", "", "kubeconfig context of the Application's destination cluster, when it is not the --context cluster")
 	f.StringVar(&o.id, "id", "", "rollout id (default: the VirtualService's active rollout, or a new one)")
 	f.StringVar(&o.author, "author", "", `commit author as "Name <email>"`)
 	f.BoolVar(&o.sign, "sign", false, "sign commits with git's own gpg/ssh setup")

@@ -14,14 +14,19 @@ import (
 	"github.com/gitshift/gitshift/internal/rollout/adapt"
 	"github.com/gitshift/gitshift/internal/rollout/lease"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/source"
+	"github.com/gitshift/gitshift/internal/verify"
 )
 
 // rolloutEnv is what the rollout commands talk to.
 type rolloutEnv struct {
 	pol *policy.CanaryPolicy
 	kc  *kube.Client // nil when the cluster was not needed and not reachable
-	app argocd.Reader
-	git *adapt.Git
+	// dest holds the app namespace: the live VirtualService, its pods and
+	// the Lease. It is kc unless the Application deploys to another cluster.
+	dest *kube.Client
+	app  argocd.Reader
+	git  *adapt.Git
 }
 
 func (e *rolloutEnv) close() { e.git.Close() }
@@ -44,13 +49,16 @@ func (o *rolloutOptions) env(ctx context.Context, needCluster bool) (*rolloutEnv
 		e.kc, e.app = kc, argocd.Reader{Client: kc.Dynamic, Classify: kc.Classify}
 	}
 	repo, branch := o.repo, o.branch
-	if e.kc != nil && (repo == "" || branch == "") {
+	if e.kc != nil && (needCluster || repo == "" || branch == "") {
 		app, err := e.app.Get(ctx, t.ArgoCDNamespace, t.Application)
 		if err != nil {
 			if argocd.IsNotFound(err) {
 				return nil, fmt.Errorf("Application %s/%s not found (set spec.target.application / --app)", t.ArgoCDNamespace, t.Application)
 			}
 			return nil, withCode(ExitUnavailable, err)
+		}
+		if e.dest, err = o.destination(app, e.kc); err != nil {
+			return nil, err
 		}
 		src := app.Spec.Source
 		if src == nil && len(app.Spec.Sources) > 0 {
@@ -81,6 +89,24 @@ func (o *rolloutOptions) env(ctx context.Context, needCluster bool) (*rolloutEnv
 	return e, nil
 }
 
+// destination is the client for the Application's destination cluster.
+func (o *rolloutOptions) destination(app argocd.AppStatus, kc *kube.Client) (*kube.Client, error) {
+	server, _ := app.Spec.Destination["server"].(string)
+	name, _ := app.Spec.Destination["name"].(string)
+	kctx, err := verify.ResolveDestination(source.Destination{Server: server, Name: name}, kc.Host(), o.destContext)
+	if err != nil {
+		return nil, withCode(ExitUnavailable, fmt.Errorf("%w; pass --destination-context with a kubeconfig context for it", err))
+	}
+	if kctx == "" {
+		return kc, nil
+	}
+	dc, err := kube.New(kube.Options{Kubeconfig: o.kubeconfig, Context: kctx})
+	if err != nil {
+		return nil, withCode(ExitUnavailable, fmt.Errorf("destination context %q: %w", kctx, err))
+	}
+	return dc, nil
+}
+
 // deps wires the engine to the real systems.
 func (o *rolloutOptions) deps(ctx context.Context, e *rolloutEnv, sink rollout.EventSink) (rollout.Deps, error) {
 	p, t := e.pol, e.pol.Spec.Target
@@ -92,7 +118,7 @@ func (o *rolloutOptions) deps(ctx context.Context, e *rolloutEnv, sink rollout.E
 		return rollout.Deps{}, withCode(ExitUsage, err)
 	}
 	vs := t.VirtualService
-	target, err := adapt.ResolveTarget(ctx, e.kc, vs.Namespace, vs.Name, t.Route, p.Spec.StableSubset, p.Spec.CanarySubset)
+	target, err := adapt.ResolveTarget(ctx, e.dest, vs.Namespace, vs.Name, t.Route, p.Spec.StableSubset, p.Spec.CanarySubset)
 	if err != nil {
 		return rollout.Deps{}, withCode(ExitUnavailable, err)
 	}
@@ -107,12 +133,12 @@ func (o *rolloutOptions) deps(ctx context.Context, e *rolloutEnv, sink rollout.E
 	return rollout.Deps{
 		Shifter: withFailpoint(e.git), Signaler: e.git, History: e.git,
 		Sync: adapt.Sync{Reader: e.app, Namespace: t.ArgoCDNamespace, App: t.Application, Log: slog.Default()},
-		Live: adapt.Live{Client: e.kc, Namespace: vs.Namespace, Name: vs.Name, Route: t.Route},
+		Live: adapt.Live{Client: e.dest, Namespace: vs.Namespace, Name: vs.Name, Route: t.Route},
 		Counters: adapt.Counters{Q: prom, CanaryVersion: target.Versions[p.Spec.CanarySubset], StableVersion: target.Versions[p.Spec.StableSubset],
 			Sel: metrics.Selector{DestinationService: target.Host, Namespace: vs.Namespace, Reporter: o.reporter, ErrorCodes: p.Spec.Analysis.ErrorRate.Codes}},
 		Querier: adapt.Querier{Q: prom},
 		Judge:   j,
-		Lease: &lease.Lease{Client: e.kc.Core.CoordinationV1(), Namespace: vs.Namespace, Name: lease.Name(vs.Name), Identity: identity,
+		Lease: &lease.Lease{Client: e.dest.Core.CoordinationV1(), Namespace: vs.Namespace, Name: lease.Name(vs.Name), Identity: identity,
 			Annotations: map[string]string{"gitshift.dev/virtualservice": vs.String()}, AutoRenew: true},
 		Hooks: adapt.Webhooks{URLs: map[rollout.HookPoint]string{rollout.HookBeforeStep: p.Spec.Webhooks.BeforeStep,
 			rollout.HookAfterStep: p.Spec.Webhooks.AfterStep, rollout.HookOnRollback: p.Spec.Webhooks.OnRollback}},

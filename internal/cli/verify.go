@@ -19,6 +19,7 @@ type verifyOptions struct {
 	app, argoNS, vs, repo, revision  string
 	prometheus, reporter, errorCodes string
 	kubeconfig, kubeContext, ns      string
+	destContext                      string
 	argoVersion                      string
 	refresh, hardRefresh             bool
 	wait, window, settle             time.Duration
@@ -51,9 +52,15 @@ makes) and waits until the Application has reconciled the head SHA, which turns
 Argo CD's 2-3 minute polling into about a second.
 
 Exit codes: 0 every check passed, 1 a check failed (or too little traffic to
-judge), 2 could not check (API server, Git or Prometheus unreachable).`,
+judge), 2 could not check (API server, Git or Prometheus unreachable).
+
+The Application is read from the --context cluster. Its objects are checked
+there when it deploys in-cluster (https://kubernetes.default.svc) or to that
+cluster's address; for another destination cluster pass
+--destination-context, or the cluster checks say "could not check".`,
 		Example: `  gitshift verify --app bookinfo --refresh
-  gitshift verify --app bookinfo --virtualservice reviews --window 2m -o json`,
+  gitshift verify --app bookinfo --virtualservice reviews --window 2m -o json
+  gitshift verify --app payments --context hub --destination-context prod-eu`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runVerify(cmd.Context(), s, o) },
 	}
@@ -65,7 +72,8 @@ judge), 2 could not check (API server, Git or Prometheus unreachable).`,
 	f.StringVar(&o.revision, "revision", "", "branch, tag or SHA (default: the Application's targetRevision)")
 	f.StringVar(&o.prometheus, "prometheus", os.Getenv("GITSHIFT_PROMETHEUS_URL"), "Prometheus URL ($GITSHIFT_PROMETHEUS_URL); without it the traffic checks are skipped")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, then ~/.kube/config)")
-	f.StringVar(&o.kubeContext, "context", "", "kubeconfig context")
+	f.StringVar(&o.kubeContext, "context", "", "kubeconfig context of the cluster Argo CD runs in")
+	f.StringVar(&o.destContext, "destination-context", "", "kubeconfig context of the Application's destination cluster, when it is not the --context cluster")
 	f.StringVarP(&o.ns, "namespace", "n", "", "namespace for objects when the Application names no destination namespace")
 	f.StringVar(&o.argoVersion, "argocd-version", "", "Argo CD version whose rendering rules apply, e.g. 2.14 (default: newest)")
 	f.BoolVar(&o.refresh, "refresh", false, "set the refresh annotation and wait until Argo CD has reconciled the head SHA")
@@ -112,7 +120,11 @@ func runVerify(ctx context.Context, s Streams, o *verifyOptions) error {
 	}
 	git := &verify.GitCLI{}
 	defer git.Close()
-	deps := verify.Deps{Apps: argocd.Reader{Client: kc.Dynamic, Classify: kc.Classify}, Cluster: kc, Git: git}
+	deps := verify.Deps{Apps: argocd.Reader{Client: kc.Dynamic, Classify: kc.Classify}, Cluster: kc, Git: git,
+		Destinations: &verify.Destinations{Host: kc.Host(), Context: o.destContext,
+			Open: func(name string) (verify.Cluster, error) {
+				return kube.New(kube.Options{Kubeconfig: o.kubeconfig, Context: name, Namespace: o.ns})
+			}}}
 	if o.prometheus != "" {
 		p, err := metrics.NewPrometheus(o.prometheus)
 		if err != nil {

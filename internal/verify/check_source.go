@@ -60,6 +60,7 @@ func checkApplication(ctx context.Context, s *State) Result {
 	if spec.Source != nil && len(spec.Sources) == 0 {
 		s.SourceApp.Sources = []source.AppSource{*spec.Source}
 	}
+	s.resolveDestination()
 	var srcs []string
 	for _, src := range s.SourceApp.Sources {
 		srcs = append(srcs, describeSource(src))

@@ -99,10 +99,15 @@ type Checkout struct {
 // Deps are the systems verify talks to. Metrics may be nil: the traffic
 // checks are then skipped.
 type Deps struct {
-	Apps    Apps
+	Apps Apps
+	// Cluster is the kube context's cluster, where the Application is read.
+	// It is also the destination unless Destinations picks another.
 	Cluster Cluster
-	Metrics metrics.Querier
-	Git     Git
+	// Destinations, when set, checks that the Application's destination is
+	// Cluster or opens the one the user named; nil trusts Cluster.
+	Destinations *Destinations
+	Metrics      metrics.Querier
+	Git          Git
 }
 
 // Outcome summarizes a report for the exit code.
@@ -178,8 +183,12 @@ func errorResult(what string, err error) Result {
 		r.Unreachable = true
 	}
 	var ce *kube.ConfigError
-	if errors.As(err, &ce) {
+	switch {
+	case errors.As(err, &ce):
 		r.Fix = "pass --kubeconfig/--context, or set KUBECONFIG"
+	case isDestinationError(err):
+		r.Unreachable = true
+		r.Fix = "pass --destination-context with a kubeconfig context for the destination cluster"
 	}
 	return r
 }

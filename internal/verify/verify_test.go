@@ -25,6 +25,7 @@ type scenario struct {
 	prom    *fakeProm
 	noProm  bool
 	cluster Cluster
+	dests   *Destinations
 }
 
 func healthy(t *testing.T) *scenario {
@@ -39,7 +40,7 @@ func healthy(t *testing.T) *scenario {
 
 func (sc *scenario) run(t *testing.T) Report {
 	t.Helper()
-	deps := Deps{Apps: sc.apps, Git: fakeGit{dir: "testdata/repo"}}
+	deps := Deps{Apps: sc.apps, Git: fakeGit{dir: "testdata/repo"}, Destinations: sc.dests}
 	deps.Cluster = sc.cluster
 	if deps.Cluster == nil {
 		deps.Cluster = fakeCluster(t, sc.live, sc.pods)
@@ -48,6 +49,13 @@ func (sc *scenario) run(t *testing.T) Report {
 		deps.Metrics = sc.prom
 	}
 	return Run(context.Background(), sc.cfg, deps)
+}
+
+// setDestination points the Application (spec and comparedTo) at a cluster.
+func (sc *scenario) setDestination(server string) {
+	for _, d := range []map[string]any{sc.apps.app.Spec.Destination, sc.apps.app.Status.Sync.ComparedTo.Destination} {
+		d["server"] = server
+	}
 }
 
 func (sc *scenario) liveObject(kind string) *unstructured.Unstructured {
@@ -164,6 +172,40 @@ func TestChecklistScenarios(t *testing.T) {
 			sc.cfg.Refresh, sc.cfg.Wait = true, time.Second
 		},
 		want:    map[string]Status{"argocd": Pass},
+		outcome: OutcomePassed,
+	}, {
+		name: "destination is another cluster: could not check, never a guess",
+		setup: func(sc *scenario) {
+			sc.setDestination("https://prod.example.com:6443")
+			sc.dests = &Destinations{Host: "https://127.0.0.1:6443"}
+		},
+		want:    map[string]Status{"application": Pass, "argocd": Pass, "objects-live": Error, "virtualservice": Error},
+		outcome: OutcomeUnavailable,
+		text: map[string]string{"objects-live": "deploys to https://prod.example.com:6443, not to https://127.0.0.1:6443",
+			"virtualservice": "--destination-context"},
+	}, {
+		name: "destination is the kube context's own address",
+		setup: func(sc *scenario) {
+			sc.setDestination("https://127.0.0.1:6443/")
+			sc.dests = &Destinations{Host: "https://127.0.0.1:6443"}
+		},
+		want:    map[string]Status{"objects-live": Pass, "virtualservice": Pass, "pods": Pass, "traffic-split": Pass},
+		outcome: OutcomePassed,
+	}, {
+		name: "--destination-context opens the named cluster",
+		setup: func(sc *scenario) {
+			sc.setDestination("https://prod.example.com:6443")
+			dest := fakeCluster(t, sc.live, sc.pods)
+			sc.cluster = fakeCluster(t, nil, nil) // Argo CD's cluster holds none of the app's objects
+			sc.dests = &Destinations{Host: "https://127.0.0.1:6443", Context: "prod",
+				Open: func(name string) (Cluster, error) {
+					if name != "prod" {
+						return nil, fmt.Errorf("context %q", name)
+					}
+					return dest, nil
+				}}
+		},
+		want:    map[string]Status{"objects-live": Pass, "virtualservice": Pass, "pods": Pass},
 		outcome: OutcomePassed,
 	}, {
 		name:    "Application not found",
