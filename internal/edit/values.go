@@ -56,6 +56,9 @@ func (f *File) SetMapValues(doc int, path []string, vals []KeyValue) (*Edits, er
 		what := strings.Join(append(append([]string(nil), path...), kv.Key), ".")
 		v := mapGet(m, kv.Key)
 		if v == nil {
+			if err := f.shared(m, strings.Join(path, ".")); err != nil {
+				return nil, err
+			}
 			s, err := f.keyInsertion(m, kv.Key, kv.Value)
 			if err != nil {
 				return nil, err
@@ -81,6 +84,9 @@ func (f *File) setScalar(e *Edits, n *yaml.Node, what, value string) error {
 	}
 	if n.Value == value {
 		return nil
+	}
+	if err := f.shared(n, what); err != nil {
+		return err
 	}
 	s, err := f.scalarSpan(n)
 	if err != nil {
@@ -117,6 +123,9 @@ func (f *File) SetParameters(doc int, path []string, vals []KeyValue) (*Edits, e
 			if name == nil || value == nil || name.Kind != yaml.ScalarNode || value.Kind != yaml.ScalarNode {
 				return nil, f.errorf(tmpl, "cannot copy parameter entry: it lacks name or value")
 			}
+			if err := f.shared(seq, strings.Join(path, ".")); err != nil {
+				return nil, err
+			}
 			s, err := f.cloneItem(seq, tmpl, map[*yaml.Node]string{
 				name: stringLike(name, kv.Key), value: stringLike(value, kv.Value),
 			}, nil)
@@ -132,6 +141,9 @@ func (f *File) SetParameters(doc int, path []string, vals []KeyValue) (*Edits, e
 			return nil, f.errorf(item, "%s has no value key", what)
 		}
 		if v.Kind == yaml.ScalarNode && v.Value != kv.Value {
+			if err := f.shared(v, what); err != nil {
+				return nil, err
+			}
 			s, err := f.scalarSpan(v)
 			if err != nil {
 				return nil, err
@@ -182,6 +194,11 @@ func (f *File) SetBlockValues(doc int, blockPath, path []string, vals []KeyValue
 	ie, err := inner.SetMapValues(0, path, vals)
 	if err != nil {
 		return nil, err
+	}
+	if len(ie.Splices) > 0 {
+		if err := f.shared(n, where); err != nil {
+			return nil, err
+		}
 	}
 	e := &Edits{File: f}
 	pad := strings.Repeat(" ", max(indent, 0))

@@ -106,8 +106,14 @@ func (f *File) findRoute(vs *yaml.Node, t Target) (*route, error) {
 		}
 	}
 	r := http.Content[idx]
+	if r.Kind == yaml.AliasNode {
+		return nil, f.errorf(r, "http route index %d of VirtualService %s is an alias (*%s): editing its anchor would change both routes; edit the file by hand", idx, t, r.Value)
+	}
 	rt := &route{label: routeLabel(r, idx)}
 	rt.list = mapGet(r, "route")
+	if rt.list != nil && rt.list.Kind == yaml.AliasNode {
+		return nil, f.errorf(rt.list, "route of http route %s of VirtualService %s is an alias (*%s): editing its anchor would change both routes; edit the file by hand", rt.label, t, rt.list.Value)
+	}
 	if rt.list == nil || rt.list.Kind != yaml.SequenceNode || len(rt.list.Content) == 0 {
 		return nil, f.errorf(r, "http route %s of VirtualService %s has no route destinations", rt.label, t)
 	}
@@ -135,6 +141,9 @@ func (f *File) findRoute(vs *yaml.Node, t Target) (*route, error) {
 		}
 		seen[d.key] = true
 		if d.weight != nil {
+			if d.weight.Kind == yaml.AliasNode {
+				return nil, f.errorf(d.weight, "weight of %s is an alias (*%s): edit the file by hand", d.key, d.weight.Value)
+			}
 			if d.weight.Kind != yaml.ScalarNode {
 				return nil, f.errorf(d.weight, "weight of %s is not a scalar", d.key)
 			}

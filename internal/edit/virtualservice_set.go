@@ -88,6 +88,9 @@ func (f *File) setDestWeight(e *Edits, d destination, nw, final int) error {
 		if nw == impliedWeight(final) {
 			return nil
 		}
+		if err := f.shared(d.item, "destination "+d.key); err != nil {
+			return err
+		}
 		s, err := f.keyInsertion(d.item, "weight", text)
 		if err != nil {
 			return err
@@ -98,6 +101,9 @@ func (f *File) setDestWeight(e *Edits, d destination, nw, final int) error {
 	}
 	if d.value == nw {
 		return nil
+	}
+	if err := f.shared(d.weight, "weight of "+d.key); err != nil {
+		return err
 	}
 	sp, err := f.scalarSpan(d.weight)
 	if err != nil {
@@ -113,6 +119,9 @@ func (f *File) addDestination(e *Edits, r *route, w Weight, t Target) error {
 	tmpl := r.dests[len(r.dests)-1]
 	if tmpl.subset == nil {
 		return f.errorf(tmpl.item, "route %s of %s has no destination %q and routes by host, not subset: add it by hand", r.label, t, w.Subset)
+	}
+	if err := f.shared(r.list, "route list of http route "+r.label); err != nil {
+		return err
 	}
 	text := strconv.Itoa(w.Weight)
 	subst := map[*yaml.Node]string{tmpl.subset: stringLike(tmpl.subset, w.Subset)}

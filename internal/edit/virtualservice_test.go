@@ -26,6 +26,29 @@ spec:
       weight: 10 # canary
 `
 
+// vsTwoRoutes is a VirtualService with a match-based route "canary" before
+// the default route "main"; w1 and w2 are their v1 weight lines.
+func vsTwoRoutes(w1, w2 string) string {
+	return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  http:
+  - name: canary
+    match: [{headers: {x-canary: {exact: "1"}}}]
+    route:
+    - destination: {host: reviews, subset: v1}
+` + w1 + `    - destination: {host: reviews, subset: v3}
+      weight: 10
+  - name: main
+    route:
+    - destination: {host: reviews, subset: v1}
+` + w2 + `    - destination: {host: reviews, subset: v3}
+      weight: 10
+`
+}
+
 func TestSetVirtualServiceWeights(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -127,6 +150,20 @@ spec:
 		{name: "namespace mismatch", src: vsBlock, target: Target{Name: "reviews", Namespace: "x"}, set: "v1=100", wantErr: "no VirtualService x/reviews"},
 		{name: "non-integer weight in file", src: strings.Replace(vsBlock, "weight: 90", "weight: ninety", 1), set: "v1=100", wantErr: ":15: weight of v1 is \"ninety\""},
 		{name: "two routes need --route", src: strings.Replace(vsBlock, "  http:\n", "  http:\n  - name: mirror\n    route:\n    - destination: {host: x}\n", 1), set: "v1=100", wantErr: "choose one with --route"},
+		// An anchor another route aliases: editing it would silently change
+		// that route too (here: the default route to v1=20,v3=10).
+		{name: "anchored weight used by another route", src: vsTwoRoutes("      weight: &w 90\n", "      weight: *w\n"),
+			target: Target{Route: "canary"}, set: "v1=20,v3=80", wantErr: ":11: weight of v1 is anchor &w, which the alias *w on line 17 also uses"},
+		{name: "aliased weight", src: vsTwoRoutes("      weight: &w 90\n", "      weight: *w\n"),
+			target: Target{Route: "main"}, set: "v1=20,v3=80", wantErr: ":17: weight of v1 is an alias (*w)"},
+		{name: "anchored route list used by another route", src: strings.Replace(vsBlock, "  http:\n  - route:", "  http:\n  - match: [{uri: {prefix: /x}}]\n    route: &r", 1) + "  - route: *r\n",
+			target: Target{Route: "0"}, set: "v1=20,v3=80", wantErr: "weight of v1 is inside anchor &r, which the alias *r on line 21 also uses"},
+		{name: "new destination in an anchored route list", src: strings.Replace(vsBlock, "  http:\n  - route:", "  http:\n  - match: [{uri: {prefix: /x}}]\n    route: &r", 1) + "  - route: *r\n",
+			target: Target{Route: "0"}, set: "v1=90,v3=10,v4=0", wantErr: "route list of http route index 0 is anchor &r"},
+		{name: "aliased route list", src: strings.Replace(vsBlock, "  http:\n  - route:", "  http:\n  - match: [{uri: {prefix: /x}}]\n    route: &r", 1) + "  - route: *r\n",
+			target: Target{Route: "1"}, set: "v1=20,v3=80", wantErr: ":21: route of http route index 1 of VirtualService reviews is an alias (*r)"},
+		{name: "unused anchor is fine", src: vsTwoRoutes("      weight: &w 90\n", "      weight: 90\n"),
+			target: Target{Route: "canary"}, set: "v1=20,v3=80", repl: [][2]string{{"&w 90", "&w 20"}, {"weight: 10", "weight: 80"}}},
 		{name: "route by name", src: strings.Replace(vsBlock, "  http:\n  - route:", "  http:\n  - name: mirror\n    route:\n    - destination: {host: x}\n  - name: main\n    route:", 1),
 			target: Target{Route: "main"}, set: "v1=70,v3=30", repl: [][2]string{{"weight: 90", "weight: 70"}, {"weight: 10", "weight: 30"}}},
 	}
