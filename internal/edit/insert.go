@@ -1,6 +1,7 @@
 package edit
 
 import (
+	"path"
 	"strconv"
 	"strings"
 
@@ -76,8 +77,15 @@ func (f *File) entryEnd(m *yaml.Node) (int, error) {
 // keyInsertion returns the splice that appends "key: value" to mapping m, in
 // m's own style: a new line at m's indentation for block mappings, ", key:
 // value" before the closing brace for flow mappings.
+//
+// Keys are double-quoted like the mapping's first key, so a JSON file stays
+// JSON; an empty flow mapping in a .json file is JSON too.
 func (f *File) keyInsertion(m *yaml.Node, key, value string) (Splice, error) {
 	if m.Style&yaml.FlowStyle != 0 {
+		if len(m.Content) > 0 && m.Content[0].Style&yaml.DoubleQuotedStyle != 0 ||
+			len(m.Content) == 0 && strings.EqualFold(path.Ext(f.Name), ".json") {
+			key = strconv.Quote(key)
+		}
 		if len(m.Content) == 0 {
 			off, err := f.nodeStart(m)
 			if err != nil {
