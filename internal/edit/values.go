@@ -52,6 +52,7 @@ func (f *File) SetMapValues(doc int, path []string, vals []KeyValue) (*Edits, er
 		return nil, f.errorf(m, "%s uses a merge key (<<); cannot edit it in place", strings.Join(path, "."))
 	}
 	e := &Edits{File: f}
+	added := 0
 	for _, kv := range vals {
 		what := strings.Join(append(append([]string(nil), path...), kv.Key), ".")
 		v := mapGet(m, kv.Key)
@@ -63,6 +64,12 @@ func (f *File) SetMapValues(doc int, path []string, vals []KeyValue) (*Edits, er
 			if err != nil {
 				return nil, err
 			}
+			// Every key added to an empty flow mapping lands right after
+			// its "{": all but the first need a separator.
+			if added > 0 && m.Style&yaml.FlowStyle != 0 && len(m.Content) == 0 {
+				s.Text = ", " + s.Text
+			}
+			added++
 			e.add(s.Start, s.End, s.Text)
 			e.Changes = append(e.Changes, Change{Line: m.Line, What: what, New: kv.Value})
 			continue
