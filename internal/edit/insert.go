@@ -1,6 +1,7 @@
 package edit
 
 import (
+	"bytes"
 	"path"
 	"strconv"
 	"strings"
@@ -98,6 +99,16 @@ func (f *File) keyInsertion(m *yaml.Node, key, value string) (Splice, error) {
 		if err != nil {
 			return Splice{}, err
 		}
+		// A flow mapping written one entry per line (pretty-printed JSON)
+		// gets the new entry on a line of its own, indented like the last.
+		last := m.Content[len(m.Content)-2]
+		if last.Line != m.Line {
+			if ks, err := f.nodeStart(last); err == nil {
+				if indent := string(f.Src[f.lineBegin(ks):ks]); strings.Trim(indent, " \t") == "" {
+					return Splice{Start: end, End: end, Text: "," + f.eol + indent + key + ": " + value}, nil
+				}
+			}
+		}
 		return Splice{Start: end, End: end, Text: ", " + key + ": " + value}, nil
 	}
 	if len(m.Content) == 0 {
@@ -161,14 +172,48 @@ func (f *File) cloneItem(seq, tmpl *yaml.Node, subst map[*yaml.Node]string, extr
 		return Splice{}, walkErr
 	}
 	if seq.Style&yaml.FlowStyle != 0 {
-		if strings.ContainsAny(string(f.Src[tmplStart:tmplEnd]), "\r\n") {
-			return Splice{}, f.errorf(tmpl, "cannot copy a multi-line item of a flow list; add it by hand")
+		// An item that starts its own line (pretty-printed JSON, one item
+		// per line) is copied onto new lines after the last item, indented
+		// like the original; the copy's other lines keep their own
+		// indentation, which is already right. Items sharing a line are
+		// copied onto that line.
+		indent := string(f.Src[f.lineBegin(tmplStart):tmplStart])
+		ownLine := tmpl.Line != seq.Line && strings.Trim(indent, " \t") == ""
+		if !ownLine {
+			if strings.ContainsAny(string(f.Src[tmplStart:tmplEnd]), "\r\n") {
+				return Splice{}, f.errorf(tmpl, "cannot copy a multi-line item of a flow list that shares its first line with other text; add it by hand")
+			}
+			text, err := relApply(f.Src, tmplStart, tmplEnd, append(splices, extra...))
+			if err != nil {
+				return Splice{}, err
+			}
+			return Splice{Start: lastEnd, End: lastEnd, Text: ", " + text}, nil
+		}
+		for _, c := range f.commentSpans(tmplStart, tmplEnd, quoted) {
+			splices = append(splices, Splice{Start: c.Start, End: c.End})
 		}
 		text, err := relApply(f.Src, tmplStart, tmplEnd, append(splices, extra...))
 		if err != nil {
 			return Splice{}, err
 		}
-		return Splice{Start: lastEnd, End: lastEnd, Text: ", " + text}, nil
+		copied := indent + strings.Join(nonBlankLines(text), f.eol)
+		// The copy goes on the line after the last item, so a comment
+		// after that item stays with it; a trailing comma is kept as the
+		// list's style.
+		rest := f.Src[lastEnd:f.lineEnd(lastEnd)]
+		after := bytes.TrimLeft(rest, " \t")
+		comma := len(after) > 0 && after[0] == ','
+		if comma {
+			after = bytes.TrimLeft(after[1:], " \t")
+		}
+		if len(after) > 0 && after[0] != '#' {
+			// Something else follows on the line (e.g. the closing "]").
+			return Splice{Start: lastEnd, End: lastEnd, Text: "," + f.eol + copied}, nil
+		}
+		if comma {
+			return Splice{Start: lastEnd, End: lastEnd + len(rest), Text: string(rest) + f.eol + copied + ","}, nil
+		}
+		return Splice{Start: lastEnd, End: lastEnd + len(rest), Text: "," + string(rest) + f.eol + copied}, nil
 	}
 	// Block list: copy whole lines, from the line of the item's dash.
 	dash := tmplStart - 1
@@ -187,15 +232,21 @@ func (f *File) cloneItem(seq, tmpl *yaml.Node, subst map[*yaml.Node]string, extr
 	if err != nil {
 		return Splice{}, err
 	}
-	// Drop lines left blank (full-line comments, blank lines) and normalise breaks.
+	at := f.lineEnd(lastEnd)
+	return Splice{Start: at, End: at, Text: f.eol + strings.Join(nonBlankLines(text), f.eol)}, nil
+}
+
+// nonBlankLines splits text into lines, dropping those left blank (full-line
+// comments removed, blank lines), so a copy can be joined with the file's
+// own line breaks.
+func nonBlankLines(text string) []string {
 	var lines []string
 	for _, l := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		if strings.TrimSpace(l) != "" {
 			lines = append(lines, l)
 		}
 	}
-	at := f.lineEnd(lastEnd)
-	return Splice{Start: at, End: at, Text: f.eol + strings.Join(lines, f.eol)}, nil
+	return lines
 }
 
 // relApply applies splices that fall inside src[from:to] to that range.

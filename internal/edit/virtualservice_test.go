@@ -147,6 +147,52 @@ spec:
 `, set: "v1=90,v3=10", want: `{"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "reviews"},
  "spec": {"http": [{"route": [{"destination": {"host": "reviews", "subset": "v1"}, "weight": 90}, {"destination": {"host": "reviews", "subset": "v3"}, "weight": 10}]}]}}
 `},
+		// Pretty-printed JSON: the new destination and weight go on lines of
+		// their own, indented like their neighbours.
+		{name: "insert destination pretty JSON", src: `{
+  "apiVersion": "networking.istio.io/v1",
+  "kind": "VirtualService",
+  "metadata": {"name": "reviews"},
+  "spec": {
+    "http": [
+      {
+        "route": [
+          {
+            "destination": {
+              "host": "reviews",
+              "subset": "v1"
+            }
+          }
+        ]
+      }
+    ]
+  }
+}
+`, set: "v1=90,v3=10", repl: [][2]string{{`              "subset": "v1"
+            }
+          }
+`, `              "subset": "v1"
+            },
+            "weight": 90
+          },
+          {
+            "destination": {
+              "host": "reviews",
+              "subset": "v3"
+            },
+            "weight": 10
+          }
+`}}},
+		{name: "insert destination flow list one item per line", src: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  http:
+  - route: [
+      {destination: {host: reviews, subset: v1}},  # stable
+    ]
+`, set: "v1=90,v3=10", repl: [][2]string{{"      {destination: {host: reviews, subset: v1}},  # stable\n",
+			"      {destination: {host: reviews, subset: v1}, weight: 90},  # stable\n      {destination: {host: reviews, subset: v3}, weight: 10},\n"}}},
 		{name: "multi-doc picks the right one", src: "kind: Service\napiVersion: v1\nmetadata: {name: reviews}\n---\n" + vsBlock + "---\n" + strings.ReplaceAll(vsBlock, "name: reviews ", "name: ratings "),
 			target: Target{Name: "ratings"}, set: "v1=60,v3=40",
 			want: "kind: Service\napiVersion: v1\nmetadata: {name: reviews}\n---\n" + vsBlock + "---\n" + strings.NewReplacer("name: reviews ", "name: ratings ", "weight: 90", "weight: 60", "weight: 10", "weight: 40").Replace(vsBlock)},
