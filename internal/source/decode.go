@@ -2,21 +2,28 @@ package source
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
-	yaml "go.yaml.in/yaml/v3"
+	xunicode "golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // rawDoc is one decoded manifest document before items flattening.
 type rawDoc struct {
 	obj  map[string]any
-	doc  int // 0-based document index in the file
-	line int // 1-based line of the document's first key
+	doc  int // 0-based document index in the file, as yaml.v3 counts them
+	line int // 1-based line of the document's first line of content
 }
 
 // docError is a decode failure inside one document.
@@ -28,100 +35,207 @@ type docError struct {
 func (e *docError) Error() string { return e.err.Error() }
 func (e *docError) Unwrap() error { return e.err }
 
-// splitYAML decodes a multi-document YAML stream the way Argo CD's
-// kube.SplitYAML does: empty and null documents are skipped, every other
-// document must be a mapping with a kind. It returns the documents decoded
-// before the first failure together with that failure. A syntax error
-// returns no documents at all, because Argo CD's splitter discards
-// everything when the stream itself cannot be split.
+// jsonSniffLen is how far apimachinery's YAMLOrJSONDecoder looks for a
+// leading `{` (Argo CD passes 4096).
+const jsonSniffLen = 4096
+
+// splitYAML decodes a manifest stream exactly as Argo CD 2.14 does, with
+// k8s.io/apimachinery's YAMLOrJSONDecoder (v0.31) into Unstructured objects
+// (reposerver splitYAMLOrJSON, gitops-engine kube.SplitYAML for Helm and
+// Kustomize output):
+//   - a stream whose first non-space byte is `{` is a stream of JSON
+//     values ({..}{..}), not YAML;
+//   - otherwise documents are split on lines starting with `---` (only
+//     spaces or a comment may follow it, anything else is an error) and
+//     each is decoded by sigs.k8s.io/yaml, i.e. go-yaml v2: YAML 1.1
+//     scalars (yes/no/on/off/y/n are booleans, also as keys), dates stay
+//     strings, a duplicate key keeps its last value, and only the first
+//     document of a chunk counts (a bare document after `...` is dropped);
+//   - empty and null documents are skipped, every other one must be a
+//     mapping with a kind.
+//
+// It returns the documents decoded before the first failure together with
+// that failure, as Argo CD does. A UTF-8 or UTF-16 byte order mark is
+// honoured as by utfutil.OpenFile(name, utfutil.UTF8).
 func splitYAML(data []byte) ([]rawDoc, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	data = decodeBOM(data)
+	if hasJSONPrefix(data) {
+		return splitJSONStream(data)
+	}
+	var docs []rawDoc
+	for _, c := range yamlChunks(data) {
+		if c.sepErr != "" {
+			return docs, &docError{doc: c.doc, line: c.start, err: fmt.Errorf("invalid Yaml document separator: %s", c.sepErr)}
+		}
+		u := &unstructured.Unstructured{}
+		if err := sigsyaml.Unmarshal(c.text, &u); err != nil {
+			line := c.firstLine
+			if n := yamlErrLine(err); n > 0 {
+				line = c.start + n - 1
+			}
+			return docs, &docError{doc: c.doc, line: line, err: err}
+		}
+		if u == nil {
+			continue
+		}
+		docs = append(docs, rawDoc{obj: u.Object, doc: c.doc, line: c.firstLine})
+	}
+	return docs, nil
+}
+
+// yamlChunk is one document as apimachinery's YAMLReader returns it.
+type yamlChunk struct {
+	text      []byte
+	start     int    // line of text's first line
+	firstLine int    // line of the first line that is not blank, a comment or `---`
+	doc       int    // the document index yaml.v3 gives the same content
+	sepErr    string // text after a `---` that makes the separator invalid
+}
+
+// yamlChunks splits data like apimachinery's YAMLReader (v0.31): lines
+// are read with their end ("\n" or "\r\n") replaced by "\n"; a line
+// starting with "---" ends the current chunk if it has any text, and is
+// otherwise kept as the chunk's first line. An invalid separator ends the
+// list with a chunk holding the error, and drops the text before it that
+// had not been returned yet.
+func yamlChunks(data []byte) []yamlChunk {
+	var (
+		out     []yamlChunk
+		buf     []byte
+		cur     yamlChunk
+		lineNo  int
+		seps    int  // `---` lines seen so far
+		content bool // a content line was seen before the first `---`
+	)
+	flush := func() {
+		if len(buf) > 0 {
+			cur.text = buf
+			out = append(out, cur)
+		}
+		buf, cur = nil, yamlChunk{}
+	}
+	for len(data) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		lineNo++
+		if bytes.HasPrefix(line, []byte("---")) {
+			if rest := strings.TrimSpace(string(line[3:])); rest != "" && rest[0] != '#' {
+				// YAMLReader fails at once: the document it was reading
+				// is lost with the rest of the stream.
+				return append(out, yamlChunk{start: lineNo, firstLine: lineNo, doc: docIndex(seps, content), sepErr: rest})
+			}
+			seps++
+			if len(buf) > 0 {
+				flush()
+				continue
+			}
+		}
+		if len(buf) == 0 {
+			cur.start = lineNo
+		}
+		if cur.firstLine == 0 && isContentLine(line) {
+			cur.firstLine = lineNo
+			cur.doc = docIndex(seps, content)
+			if seps == 0 {
+				content = true
+			}
+		}
+		buf = append(append(buf, line...), '\n')
+	}
+	flush()
+	for i := range out {
+		if out[i].firstLine == 0 {
+			out[i].firstLine = out[i].start
+		}
+	}
+	return out
+}
+
+// docIndex is the yaml.v3 document index of content that follows seps
+// `---` lines: a `---` before any content opens the first document
+// instead of a second one.
+func docIndex(seps int, contentBeforeFirstSep bool) int {
+	if seps > 0 && !contentBeforeFirstSep {
+		return seps - 1
+	}
+	return seps
+}
+
+func isContentLine(line []byte) bool {
+	t := bytes.TrimSpace(line)
+	return len(t) > 0 && t[0] != '#' && !bytes.HasPrefix(line, []byte("---")) && t[0] != '%'
+}
+
+// hasJSONPrefix reports whether the first non-space byte in the decoder's
+// sniff window is `{` (apimachinery GuessJSONStream).
+func hasJSONPrefix(data []byte) bool {
+	if len(data) > jsonSniffLen {
+		data = data[:jsonSniffLen]
+	}
+	return bytes.HasPrefix(bytes.TrimLeftFunc(data, unicode.IsSpace), []byte("{"))
+}
+
+// splitJSONStream decodes consecutive JSON values into Unstructured
+// objects, as YAMLOrJSONDecoder does once it has sniffed JSON.
+func splitJSONStream(data []byte) ([]rawDoc, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	var docs []rawDoc
 	for i := 0; ; i++ {
-		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
+		line := lineAt(data, skipSpace(data, int(dec.InputOffset())))
+		u := &unstructured.Unstructured{}
+		if err := dec.Decode(&u); err != nil {
 			if errors.Is(err, io.EOF) {
 				return docs, nil
 			}
-			return nil, &docError{doc: i, line: yamlErrLine(err), err: err}
-		}
-		obj, line, err := decodeDoc(&n)
-		if err != nil {
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				line = lineAt(data, int(se.Offset))
+				err = fmt.Errorf("json: offset %d: %w", se.Offset, err)
+			}
 			return docs, &docError{doc: i, line: line, err: err}
 		}
-		if obj == nil {
+		if u == nil {
 			continue
 		}
-		docs = append(docs, rawDoc{obj: obj, doc: i, line: line})
+		docs = append(docs, rawDoc{obj: u.Object, doc: i, line: line})
 	}
 }
 
-// decodeDoc turns one document node into an object; nil, nil for an empty
-// or null document.
-func decodeDoc(n *yaml.Node) (map[string]any, int, error) {
-	if n.Kind == yaml.DocumentNode {
-		if len(n.Content) == 0 {
-			return nil, 0, nil
-		}
-		n = n.Content[0]
+func skipSpace(data []byte, off int) int {
+	for off < len(data) && unicode.IsSpace(rune(data[off])) {
+		off++
 	}
-	line := n.Line
-	root := n
-	if root.Kind == yaml.AliasNode && root.Alias != nil {
-		root = root.Alias
-	}
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return nil, 0, nil
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, line, fmt.Errorf("cannot unmarshal %s into a Kubernetes object", nodeKind(root))
-	}
-	if len(root.Content) > 0 {
-		line = root.Content[0].Line
-	}
-	norm, ok := convertNode(n)
-	if !ok {
-		// Anything convertNode does not vouch for is decoded by yaml.v3
-		// itself, so values and error messages stay exactly its own.
-		var v any
-		if err := n.Decode(&v); err != nil {
-			return nil, line, err
-		}
-		var err error
-		if norm, err = normalize(v); err != nil {
-			return nil, line, err
-		}
-	}
-	obj, _ := norm.(map[string]any)
-	if err := checkTypeMeta(obj); err != nil {
-		return nil, line, err
-	}
-	return obj, line, nil
+	return off
 }
 
-// checkTypeMeta mirrors unstructured decoding: kind is required (apiVersion
-// is not), and both must be strings when present.
-func checkTypeMeta(obj map[string]any) error {
-	if av, ok := obj["apiVersion"]; ok && av != nil {
-		if _, ok := av.(string); !ok {
-			return errors.New("apiVersion is not a string")
-		}
+// lineAt is the 1-based line of byte offset off.
+func lineAt(data []byte, off int) int {
+	if off > len(data) {
+		off = len(data)
 	}
-	k, ok := obj["kind"].(string)
-	if !ok || k == "" {
-		return errors.New("Object 'Kind' is missing")
-	}
-	return nil
+	return 1 + bytes.Count(data[:off], []byte("\n"))
 }
 
-func nodeKind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "array"
-	case yaml.ScalarNode:
-		return "scalar " + n.Tag
+// decodeBOM reads data as utfutil.OpenFile(name, utfutil.UTF8) does, through
+// which Argo CD reads every directory manifest: a UTF-8 byte order mark is
+// dropped, UTF-16 with a byte order mark is transcoded to UTF-8 and
+// invalid UTF-8 becomes U+FFFD. Other data is returned unchanged.
+func decodeBOM(data []byte) []byte {
+	bom := bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}) ||
+		bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE})
+	if !bom && utf8.Valid(data) {
+		return data
 	}
-	return "node"
+	out, _, err := transform.Bytes(xunicode.BOMOverride(xunicode.UTF8.NewDecoder()), data)
+	if err != nil {
+		return data
+	}
+	return out
 }
 
 // normalize converts yaml.v3 values to the JSON-compatible types
@@ -195,7 +309,7 @@ func keyString(k any) string {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-// yamlErrLine extracts "line N" from a yaml.v3 error message, or 0.
+// yamlErrLine extracts "line N" from a go-yaml error message, or 0.
 func yamlErrLine(err error) int {
 	m := yamlLineRE.FindStringSubmatch(err.Error())
 	if m == nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -94,58 +93,21 @@ func newObject(m map[string]any, p Provenance) Object {
 	return Object{Unstructured: &unstructured.Unstructured{Object: m}, Source: p}
 }
 
-// decodeJSON reads exactly one JSON object, as json.Unmarshal into an
-// Unstructured does: arrays, scalars and trailing data are errors.
+// decodeJSON reads a .json manifest as Argo CD does: json.Decoder.Decode
+// into an Unstructured (so an array, a scalar or a missing kind is an
+// error), then decoder.More() rejects a second value. More() does not
+// look at a stray `]` or `}`, so such trailing text is accepted, as there.
 func decodeJSON(data []byte) (rawDoc, error) {
+	data = decodeBOM(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	var u unstructured.Unstructured
+	if err := dec.Decode(&u); err != nil {
 		return rawDoc{}, err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return rawDoc{}, errors.New("invalid data after top-level value")
+	if dec.More() {
+		return rawDoc{}, errors.New("found multiple objects; only single objects are allowed in JSON files")
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return rawDoc{}, fmt.Errorf("cannot unmarshal %s into a Kubernetes object", jsonKind(v))
-	}
-	fixNumbers(m)
-	if err := checkTypeMeta(m); err != nil {
-		return rawDoc{}, err
-	}
-	return rawDoc{obj: m, doc: 0, line: jsonFirstKeyLine(data)}, nil
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case []any:
-		return "array"
-	case nil:
-		return "null"
-	}
-	return "scalar"
-}
-
-// fixNumbers converts json.Number to int64 or float64 like Unstructured.
-func fixNumbers(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = fixNumbers(e)
-		}
-	case []any:
-		for i, e := range t {
-			t[i] = fixNumbers(e)
-		}
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		f, _ := t.Float64()
-		return f
-	}
-	return v
+	return rawDoc{obj: u.Object, doc: 0, line: jsonFirstKeyLine(data)}, nil
 }
 
 func jsonFirstKeyLine(data []byte) int {

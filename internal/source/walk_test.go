@@ -176,6 +176,58 @@ func TestDirectoryWalk(t *testing.T) {
 			maxSize: 60,
 			wantErr: "exceeded max combined manifest file size",
 		},
+		// Argo CD decodes with apimachinery's YAMLOrJSONDecoder and
+		// sigs.k8s.io/yaml (go-yaml v2, YAML 1.1), not with yaml.v3.
+		{
+			name:     "yaml-1.1-scalars-as-argo-cd",
+			files:    map[string]string{"app/m.yaml": obj("A", "a") + "  annotations: {x: yes, y: on, d: 2001-12-14}\n"},
+			wantObjs: []string{"A/a"},
+		},
+		{
+			name:     "duplicate-key-last-wins",
+			files:    map[string]string{"app/m.yaml": obj("A", "first") + "metadata: {name: second}\n"},
+			wantObjs: []string{"A/second"},
+		},
+		{
+			name:     "json-stream-in-yaml-file",
+			files:    map[string]string{"app/m.yaml": `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}}` + "\n" + `{"apiVersion":"v1","kind":"B","metadata":{"name":"b"}}`},
+			wantObjs: []string{"A/a", "B/b"},
+		},
+		{
+			name:    "json-stream-then-yaml-separator-is-error",
+			files:   map[string]string{"app/m.yaml": `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}}` + "\n---\n" + obj("B", "b")},
+			wantErr: "app/m.yaml:2: failed to unmarshal manifest",
+		},
+		{
+			name:     "bare-document-after-end-marker-dropped",
+			files:    map[string]string{"app/m.yaml": obj("A", "a") + "...\n" + obj("B", "b")},
+			wantObjs: []string{"A/a"},
+		},
+		{
+			name:    "text-after-separator-is-error",
+			files:   map[string]string{"app/m.yaml": obj("A", "a") + "--- !!map\n" + obj("B", "b")},
+			wantErr: "app/m.yaml:5: failed to unmarshal manifest: invalid Yaml document separator: !!map",
+		},
+		{
+			name:     "separator-with-comment-and-crlf",
+			files:    map[string]string{"app/m.yaml": strings.ReplaceAll("--- # one\n"+obj("A", "a")+"---   # two\n# nothing\n---\n"+obj("B", "b"), "\n", "\r\n")},
+			wantObjs: []string{"A/a", "B/b"},
+		},
+		{
+			name:     "byte-order-marks",
+			files:    map[string]string{"app/a.json": "\xef\xbb\xbf" + `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}}`, "app/b.yaml": "\xef\xbb\xbf" + obj("B", "b"), "app/c.json": utf16LE(`{"apiVersion":"v1","kind":"C","metadata":{"name":"c"}}`)},
+			wantObjs: []string{"A/a", "B/b", "C/c"},
+		},
+		{
+			name:     "json-file-stray-closing-bracket-accepted",
+			files:    map[string]string{"app/a.json": `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}}]`},
+			wantObjs: []string{"A/a"},
+		},
+		{
+			name:    "json-file-two-objects-is-error",
+			files:   map[string]string{"app/a.json": `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"}} {"kind":"B"}`},
+			wantErr: "only single objects are allowed",
+		},
 		{
 			name:     "duplicates-last-wins",
 			files:    map[string]string{"app/a.yaml": obj("A", "same"), "app/b.yaml": obj("A", "same")},
@@ -251,5 +303,34 @@ func TestManifestErrorIsTyped(t *testing.T) {
 	var me *ManifestError
 	if !errors.As(err, &me) || me.File != "app/bad.yaml" || me.Line != 6 {
 		t.Fatalf("err = %#v", err)
+	}
+}
+
+// utf16LE encodes ASCII s as UTF-16 little endian with a byte order mark.
+func utf16LE(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for i := 0; i < len(s); i++ {
+		b = append(b, s[i], 0)
+	}
+	return string(b)
+}
+
+func TestYAMLScalarsAsArgoCD(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"app/m.yaml": obj("A", "a") + "  annotations: {x: yes, n: off, d: 2001-12-14}\nspec: {y: 1, w: 90.0}\n",
+	})
+	res, err := render(t, root, dirApp("app", nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Objects[0].Object
+	want := map[string]any{
+		"apiVersion": "v1", "kind": "A",
+		"metadata": map[string]any{"name": "a",
+			"annotations": map[string]any{"x": true, "false": false, "d": "2001-12-14"}},
+		"spec": map[string]any{"true": int64(1), "w": int64(90)},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("object = %#v\nwant     %#v", got, want)
 	}
 }
