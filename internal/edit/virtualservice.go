@@ -148,6 +148,12 @@ func (f *File) findRoute(vs *yaml.Node, t Target) (*route, error) {
 				return nil, f.errorf(d.weight, "weight of %s is not a scalar", d.key)
 			}
 			v, err := strconv.Atoi(d.weight.Value)
+			if d.weight.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 && d.weight.Tag == "!!int" {
+				// A plain integer reads as YAML reads it, like the
+				// rendered object: 010 is 8 and 0x5A is 90, not 10 and
+				// an error.
+				err = d.weight.Decode(&v)
+			}
 			if err != nil {
 				return nil, f.errorf(d.weight, "weight of %s is %q, not an integer", d.key, d.weight.Value)
 			}

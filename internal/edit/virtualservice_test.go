@@ -200,6 +200,9 @@ spec:
 		{name: "negative", src: vsBlock, set: "v1=110,v3=-10", wantErr: "between 0 and 100"},
 		{name: "unknown vs", src: vsBlock, target: Target{Name: "nope"}, set: "v1=100", wantErr: "no VirtualService nope"},
 		{name: "namespace mismatch", src: vsBlock, target: Target{Name: "reviews", Namespace: "x"}, set: "v1=100", wantErr: "no VirtualService x/reviews"},
+		// Plain integers mean what YAML (and so the cluster) says: 010 is 8.
+		{name: "YAML integer forms", src: strings.NewReplacer("weight: 90", "weight: 0x5A", "weight: 10", "weight: 010").Replace(vsBlock), set: "v1=92,v3=8",
+			repl: [][2]string{{"0x5A", "92"}}},
 		{name: "non-integer weight in file", src: strings.Replace(vsBlock, "weight: 90", "weight: ninety", 1), set: "v1=100", wantErr: ":15: weight of v1 is \"ninety\""},
 		{name: "two routes need --route", src: strings.Replace(vsBlock, "  http:\n", "  http:\n  - name: mirror\n    route:\n    - destination: {host: x}\n", 1), set: "v1=100", wantErr: "choose one with --route"},
 		// An anchor another route aliases: editing it would silently change
