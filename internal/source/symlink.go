@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // CheckOutOfBoundsSymlinks fails, like Argo CD's repo-server (without
@@ -27,17 +28,22 @@ func CheckOutOfBoundsSymlinks(repoRoot string) error {
 		if err != nil {
 			return fmt.Errorf("reading symlink: %w", err)
 		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
+		rel, _ := filepath.Rel(repoRoot, path)
+		oob := &ManifestError{File: filepath.ToSlash(rel), Msg: "repository contains out-of-bounds symlinks"}
+		// Argo CD (util/app/path.CheckOutOfBoundsSymlinks) judges the link
+		// text, not where it resolves: every absolute target is refused,
+		// even one inside the repo, and a relative target fails as soon
+		// as one of its components steps above the root, even if later
+		// components come back (sub/../../repo/x).
+		if filepath.IsAbs(target) {
+			return oob
 		}
-		// Resolve chains when possible; a dangling link is judged by its
-		// text (Argo CD skips dangling links later, but not escaping ones).
-		if real, err := filepath.EvalSymlinks(path); err == nil {
-			target = real
-		}
-		if !inside(repoRoot, filepath.Clean(target)) {
-			rel, _ := filepath.Rel(repoRoot, path)
-			return &ManifestError{File: filepath.ToSlash(rel), Msg: "repository contains out-of-bounds symlinks"}
+		dir := filepath.Dir(path)
+		for _, part := range strings.Split(target, string(filepath.Separator)) {
+			dir = filepath.Join(dir, part)
+			if !inside(repoRoot, dir) {
+				return oob
+			}
 		}
 		return nil
 	})

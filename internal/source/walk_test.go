@@ -3,6 +3,8 @@ package source
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -332,5 +334,31 @@ func TestYAMLScalarsAsArgoCD(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("object = %#v\nwant     %#v", got, want)
+	}
+}
+
+// TestOutOfBoundsSymlinkByLinkText: Argo CD judges a symlink by its text
+// (util/app/path.CheckOutOfBoundsSymlinks), not by where it resolves.
+func TestOutOfBoundsSymlinkByLinkText(t *testing.T) {
+	tests := []struct {
+		name   string
+		target func(root string) string
+	}{
+		{"absolute-target-inside-repo", func(root string) string { return filepath.Join(root, "shared", "b.yaml") }},
+		{"relative-target-leaves-and-returns", func(root string) string {
+			return filepath.Join("..", "..", filepath.Base(root), "shared", "b.yaml")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeRepo(t, map[string]string{"app/a.yaml": obj("A", "a"), "shared/b.yaml": obj("B", "b")})
+			if err := os.Symlink(tt.target(root), filepath.Join(root, "app", "b.yaml")); err != nil {
+				t.Fatal(err)
+			}
+			_, err := render(t, root, dirApp("app", nil), Options{})
+			if err == nil || !strings.Contains(err.Error(), "out-of-bounds symlinks") {
+				t.Fatalf("err = %v, want out-of-bounds symlinks", err)
+			}
+		})
 	}
 }
