@@ -67,6 +67,12 @@ func splitYAML(data []byte) ([]rawDoc, error) {
 		if c.sepErr != "" {
 			return docs, &docError{doc: c.doc, line: c.start, err: fmt.Errorf("invalid Yaml document separator: %s", c.sepErr)}
 		}
+		if obj, ok := fastDecode(c.text); ok {
+			if obj != nil {
+				docs = append(docs, rawDoc{obj: obj, doc: c.doc, line: c.firstLine})
+			}
+			continue
+		}
 		u := &unstructured.Unstructured{}
 		if err := sigsyaml.Unmarshal(c.text, &u); err != nil {
 			line := c.firstLine

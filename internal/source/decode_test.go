@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -46,6 +48,9 @@ func TestSplitYAMLMatchesAPIMachinery(t *testing.T) {
 func FuzzSplitYAMLMatchesAPIMachinery(f *testing.F) {
 	for _, s := range splitSeeds {
 		f.Add([]byte(s))
+	}
+	for _, s := range scalars11 {
+		f.Add([]byte("kind: K\nm: {" + s + ": [" + s + "]}\n"))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkSplit(t, data)
@@ -110,6 +115,53 @@ func TestSplitYAMLDocIndex(t *testing.T) {
 		for _, d := range docs {
 			if i, found := byLine[d.line]; !found || i != d.doc {
 				t.Errorf("%q: doc at line %d has index %d, yaml.v3 says %d (found %v)", s, d.line, d.doc, i, found)
+			}
+		}
+	}
+}
+
+// scalars11 are plain scalars where YAML 1.1 (Argo CD's go-yaml v2) and
+// YAML 1.2 (yaml.v3, gitshift's fast path) may disagree.
+var scalars11 = []string{
+	"yes", "Yes", "YES", "no", "on", "On", "OFF", "off", "y", "Y", "n", "N", "true", "False", "TRUE",
+	"~", "null", "Null", "NULL", "''", `""`, "'yes'", `"on"`,
+	"0", "-1", "+1", "42", "010", "0o17", "0x1F", "0b101", "-0b11", "1_000", "9223372036854775807", "99999999999999999999",
+	"1.5", "1.", ".5", "1e3", "-1.5e-3", ".inf", "-.Inf", "+.INF", ".nan", "NaN", "Inf",
+	"2001-12-14", "2001-12-14T21:59:43.10-05:00", "12:30", "190:20:30",
+	"500m", "128Mi", "10.0.0.1", "1.21", "v1", "-foo", ".foo", "+foo", "foo bar", "<<", "=", "a: b",
+}
+
+// TestFastDecodeMatchesArgoCD puts each scalar in a value, a key and a list
+// and compares with apimachinery's decoder (checkSplit).
+func TestFastDecodeMatchesArgoCD(t *testing.T) {
+	for _, s := range scalars11 {
+		for _, doc := range []string{
+			"kind: K\nv: " + s + "\n",
+			"kind: K\nm:\n  " + s + ": v\n",
+			"kind: K\nl: [" + s + "]\n",
+			"kind: K\nl:\n- " + s + "\n",
+		} {
+			checkSplit(t, []byte(doc))
+		}
+	}
+}
+
+// TestFastDecodeTakesManifests: ordinary manifests take the fast path (the
+// exact one costs about three parses), so the differential tests above
+// exercise it.
+func TestFastDecodeTakesManifests(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/bookinfo-gitops/*/*.yaml")
+	if len(files) < 3 {
+		t.Fatalf("examples not found: %v", files)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range yamlChunks(data) {
+			if _, ok := fastDecode(c.text); !ok {
+				t.Errorf("%s:%d: not decoded by the fast path", f, c.firstLine)
 			}
 		}
 	}
