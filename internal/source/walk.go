@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -137,6 +138,10 @@ func (w *dirWalk) file(path string, d fs.DirEntry) error {
 			return nil
 		case !isManifestName(name):
 			return nil
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			// A loop, or a path through a file: Argo CD fails the whole
+			// source ("failed to evaluate symlink"), it does not skip it.
+			return &ManifestError{File: w.rel(path), Msg: fmt.Sprintf("failed to evaluate symlink: %v", err)}
 		case err != nil || !fi.Mode().IsRegular():
 			w.ignore(path, IgnoredSymlinkOther, "dangling or non-regular symlink")
 			return nil

@@ -362,3 +362,31 @@ func TestOutOfBoundsSymlinkByLinkText(t *testing.T) {
 		})
 	}
 }
+
+// TestSymlinkLoopFailsLikeArgoCD: Argo CD skips a symlink whose target is
+// missing but fails the source when the link cannot be evaluated (a loop).
+func TestSymlinkLoopFailsLikeArgoCD(t *testing.T) {
+	root := writeRepo(t, map[string]string{"app/a.yaml": obj("A", "a")})
+	for _, l := range [][2]string{{"c.yaml", "app/b.yaml"}, {"b.yaml", "app/c.yaml"}, {"missing.yaml", "app/d.yaml"}} {
+		if err := os.Symlink(l[0], filepath.Join(root, l[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := render(t, root, dirApp("app", nil), Options{})
+	if err == nil || !strings.Contains(err.Error(), "failed to evaluate symlink") {
+		t.Fatalf("err = %v, want failed to evaluate symlink", err)
+	}
+	if err := os.Remove(filepath.Join(root, "app", "b.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(root, "app", "c.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := render(t, root, dirApp("app", nil), Options{})
+	if err != nil {
+		t.Fatalf("a dangling symlink must be skipped, got %v", err)
+	}
+	if len(res.Objects) != 1 {
+		t.Errorf("objects %d, want 1", len(res.Objects))
+	}
+}
