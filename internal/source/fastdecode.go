@@ -56,10 +56,7 @@ func fastDecode(chunk []byte) (obj map[string]any, ok bool) {
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Style&yaml.TaggedStyle == 0 && root.Tag == "!!null" {
-		if _, isNull := fastNull(root.Value); isNull {
-			return nil, true
-		}
-		return nil, false
+		return nil, isNullWord(root.Value)
 	}
 	if root.Kind != yaml.MappingNode {
 		return nil, false
@@ -85,7 +82,7 @@ func fastDecode(chunk []byte) (obj map[string]any, ok bool) {
 // tags (a lone "!" yields a plain null) that go-yaml v2 honours.
 func mayHoldTag(b []byte) bool {
 	for i := bytes.IndexByte(b, '!'); i >= 0; {
-		if i == 0 || bytes.IndexByte([]byte(" \t\r\n[{,:-?"), b[i-1]) >= 0 {
+		if i == 0 || strings.IndexByte(" \t\r\n[{,:-?", b[i-1]) >= 0 {
 			return true
 		}
 		j := bytes.IndexByte(b[i+1:], '!')
@@ -158,7 +155,7 @@ func fastScalar(n *yaml.Node) (any, bool) {
 			return n.Value, true
 		}
 	case "!!null":
-		if _, isNull := fastNull(n.Value); isNull && !quoted {
+		if isNullWord(n.Value) && !quoted {
 			return nil, true
 		}
 	case "!!bool":
@@ -179,12 +176,13 @@ func fastScalar(n *yaml.Node) (any, bool) {
 	return nil, false
 }
 
-func fastNull(s string) (any, bool) {
+// isNullWord: the plain scalars both YAML versions read as null.
+func isNullWord(s string) bool {
 	switch s {
 	case "", "~", "null", "Null", "NULL":
-		return nil, true
+		return true
 	}
-	return nil, false
+	return false
 }
 
 // yaml11Bools are the plain scalars YAML 1.1 reads as booleans besides
