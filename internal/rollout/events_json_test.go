@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/judge"
 )
 
 // TestEventJSONPinned pins the field names of what `rollout start -o json`
@@ -47,11 +49,11 @@ func assertJSON(t *testing.T, v any, want string) {
 	}
 }
 
-func pinnedAnalysis() *Report {
-	return &Report{CanaryRequests: 300, CanaryErrors: 3, BaselineRequests: 900, BaselineErrors: 4, Weight: 25,
+func pinnedAnalysis() *Analysis {
+	return &Analysis{Report: judge.Report{CanaryRequests: 300, CanaryErrors: 3, BaselineRequests: 900, BaselineErrors: 4, Weight: 25,
 		ObservedSplit: 0.25, SplitLow: 0.2, SplitHigh: 0.3, CanaryErrorRate: 0.01, BaselineErrorRate: 0.0044,
 		CanaryP50: 0.05, CanaryP99: 0.4, BaselineP50: 0.04, BaselineP99: 0.3,
-		Tests:  []TestResult{{Name: "error-rate", Statistic: 1.5, Bound: 3.6}},
-		InStep: 90 * time.Second,
+		Tests:  []judge.TestResult{{Name: "error-rate", Statistic: 1.5, Bound: 3.6}},
+		InStep: 90 * time.Second},
 		Checks: []CheckResult{{Name: "p99", Value: 0.3, Op: "<", Threshold: 0.5, OK: true}}}
 }
