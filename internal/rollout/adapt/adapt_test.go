@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,9 +16,11 @@ import (
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 	"sigs.k8s.io/yaml"
 
+	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/metrics"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 func analysis(t *testing.T) policy.Analysis {
@@ -31,19 +32,24 @@ func analysis(t *testing.T) policy.Analysis {
 	return p.Spec.Analysis
 }
 
-// TestJudge drives the real judge: an equal canary is promoted, a canary
-// at 5% errors against 0.5% fails, at 5% weight.
+// TestJudge drives the real judge as NewJudge configures it: an equal
+// canary is promoted, a canary at 5% errors against 0.5% fails, at 5%
+// weight; with errorRate.enabled false errors are not judged.
 func TestJudge(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		canaryErr float64
-		want      rollout.Verdict
+		errorRate bool
+		want      judge.Verdict
 	}{
-		{"equal canary", 0.005, rollout.VerdictPromote},
-		{"5% vs 0.5% errors", 0.05, rollout.VerdictFail},
+		{"equal canary", 0.005, true, judge.Promote},
+		{"5% vs 0.5% errors", 0.05, true, judge.Fail},
+		{"5% vs 0.5% errors, errorRate disabled", 0.05, false, judge.Promote},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			j, err := NewJudge(analysis(t))
+			a := analysis(t)
+			a.ErrorRate.Enabled = &tc.errorRate
+			j, err := NewJudge(a)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,37 +57,24 @@ func TestJudge(t *testing.T) {
 			if err := j.BeginStep(t0, 5); err != nil {
 				t.Fatal(err)
 			}
-			var a rollout.Assessment
+			var d judge.Decision
 			// Windows of 50 canary and 950 baseline requests whose errors
 			// add up to exactly the rates over time.
 			errsUpTo := func(n int64, rate float64) int64 { return int64(float64(n) * rate) }
-			for i := int64(1); i <= 60 && a.Verdict != rollout.VerdictFail; i++ {
-				c := rollout.Counts{Requests: 50, Errors: errsUpTo(50*i, tc.canaryErr) - errsUpTo(50*(i-1), tc.canaryErr)}
-				b := rollout.Counts{Requests: 950, Errors: errsUpTo(950*i, 0.005) - errsUpTo(950*(i-1), 0.005)}
-				if a, err = j.Observe(t0.Add(time.Duration(i)*10*time.Second), c, b); err != nil {
+			for i := int64(1); i <= 60 && d.Verdict != judge.Fail; i++ {
+				c := stats.Counts{Requests: 50, Errors: errsUpTo(50*i, tc.canaryErr) - errsUpTo(50*(i-1), tc.canaryErr)}
+				b := stats.Counts{Requests: 950, Errors: errsUpTo(950*i, 0.005) - errsUpTo(950*(i-1), 0.005)}
+				if d, err = j.Observe(t0.Add(time.Duration(i)*10*time.Second), c, b); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if a.Verdict != tc.want {
-				t.Fatalf("verdict %s (%s), want %s; report %+v", a.Verdict, a.Reason, tc.want, a.Report)
+			if d.Verdict != tc.want {
+				t.Fatalf("verdict %s (%s), want %s; report %+v", d.Verdict, d, tc.want, d.Report)
 			}
-			if a.Report.Weight != 5 || a.Report.CanaryRequests == 0 || len(a.Report.Tests) == 0 {
-				t.Errorf("report %+v", a.Report)
+			if d.Report.Weight != 5 || d.Report.CanaryRequests == 0 || len(d.Report.Tests) == 0 {
+				t.Errorf("report %+v", d.Report)
 			}
 		})
-	}
-}
-
-func TestConvertBuckets(t *testing.T) {
-	c := convert(metrics.Counters{Requests: 10, Errors: 1, Buckets: map[float64]int64{math.Inf(1): 10, 250: 9, 50: 4}})
-	want := []rollout.Bucket{{LE: 0.05, Count: 4}, {LE: 0.25, Count: 9}, {LE: math.Inf(1), Count: 10}}
-	if len(c.Buckets) != 3 {
-		t.Fatalf("%+v", c.Buckets)
-	}
-	for i := range want {
-		if c.Buckets[i] != want[i] {
-			t.Errorf("bucket %d: %+v want %+v", i, c.Buckets[i], want[i])
-		}
 	}
 }
 
