@@ -154,8 +154,11 @@ func TestHasSidecar(t *testing.T) {
 		{"annotation", corev1.Pod{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{"sidecar.istio.io/status": "{}"}}}, true},
 	}
 	for _, tt := range tests {
-		if got := hasSidecar(&tt.pod); got != tt.want {
+		if got := HasSidecar(&tt.pod); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
+	}
+	if HasSidecar(nil) {
+		t.Error("nil pod: true, want false")
 	}
 }
