@@ -47,10 +47,7 @@ spec: {selector: {app: reviews}}`
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: reviews-v3, namespace: bookinfo}
-spec:
-  template:
-    metadata:
-      labels: {app: reviews, version: v3, track: canary}`
+spec: {template: {metadata: {labels: {app: reviews, version: v3, track: canary}}}}`
 	twoRoutesVS = `
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -58,16 +55,9 @@ metadata: {name: reviews, namespace: bookinfo}
 spec:
   hosts: [reviews]
   http:
-  - name: testers
-    match: [{headers: {x-canary: {exact: "1"}}}]
-    route:
-    - destination: {host: reviews, subset: canary}
+  - {name: testers, match: [{headers: {x-canary: {exact: "1"}}}], route: [{destination: {host: reviews, subset: canary}}]}
   - name: split
-    route:
-    - destination: {host: reviews, subset: stable}
-      weight: 80
-    - destination: {host: reviews, subset: canary}
-      weight: 20`
+    route: [{destination: {host: reviews, subset: stable}, weight: 80}, {destination: {host: reviews, subset: canary}, weight: 20}]`
 )
 
 func TestLiveModelResolvesSubsetVersion(t *testing.T) {
