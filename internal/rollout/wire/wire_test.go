@@ -53,12 +53,17 @@ func object(t *testing.T, y string) *unstructured.Unstructured {
 
 // fakeCluster is a kube.Client over client-go's fakes at host.
 func fakeCluster(host string, objs ...runtime.Object) *kube.Client {
-	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{istioV1})
+	core, apps := schema.GroupVersion{Version: "v1"}, schema.GroupVersion{Group: "apps", Version: "v1"}
+	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{istioV1, core, apps})
 	m.Add(istioV1.WithKind("VirtualService"), meta.RESTScopeNamespace)
 	m.Add(istioV1.WithKind("DestinationRule"), meta.RESTScopeNamespace)
+	// The subset → version rule reads Services and workloads (kube.LiveModel).
+	m.Add(core.WithKind("Service"), meta.RESTScopeNamespace)
+	m.Add(apps.WithKind("Deployment"), meta.RESTScopeNamespace)
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
 		argocd.GVR: "ApplicationList", istioV1.WithResource("virtualservices"): "VirtualServiceList",
 		istioV1.WithResource("destinationrules"): "DestinationRuleList",
+		core.WithResource("services"): "ServiceList", apps.WithResource("deployments"): "DeploymentList",
 	}, objs...)
 	return &kube.Client{Config: &rest.Config{Host: host}, Namespace: "default", Dynamic: dyn, Core: kubefake.NewClientset(), Mapper: resettable{m}}
 }
