@@ -63,7 +63,7 @@ func fakeCluster(host string, objs ...runtime.Object) *kube.Client {
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
 		argocd.GVR: "ApplicationList", istioV1.WithResource("virtualservices"): "VirtualServiceList",
 		istioV1.WithResource("destinationrules"): "DestinationRuleList",
-		core.WithResource("services"): "ServiceList", apps.WithResource("deployments"): "DeploymentList",
+		core.WithResource("services"):            "ServiceList", apps.WithResource("deployments"): "DeploymentList",
 	}, objs...)
 	return &kube.Client{Config: &rest.Config{Host: host}, Namespace: "default", Dynamic: dyn, Core: kubefake.NewClientset(), Mapper: resettable{m}}
 }
