@@ -21,6 +21,7 @@ var (
 	DefaultGuardMinRequests  = int64(100)
 	DefaultSyncTimeout       = 5 * time.Minute
 	DefaultFailurePolicy     = FailureRollback
+	DefaultTrigger           = TriggerWorkload
 )
 
 // WithDefaults returns a copy of p with every unset field filled. It never
@@ -105,6 +106,10 @@ func WithDefaults(p CanaryPolicy) CanaryPolicy {
 	if s.FailurePolicy == "" {
 		s.FailurePolicy = DefaultFailurePolicy
 	}
+	if s.Trigger == "" {
+		s.Trigger = DefaultTrigger
+	}
+	s.Notifications = append([]Notification(nil), s.Notifications...)
 	return p
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -49,7 +50,43 @@ func Validate(p *CanaryPolicy) error {
 			c.addf(u.path, "must be an http(s) URL, got %q", u.v)
 		}
 	}
+	validateController(c, s)
 	return c.err()
+}
+
+func validateController(c *errs, s *Spec) {
+	switch s.Trigger {
+	case TriggerWorkload, TriggerPolicy, TriggerManual:
+	default:
+		c.addf("spec.trigger", "must be %q, %q or %q, got %q", TriggerWorkload, TriggerPolicy, TriggerManual, s.Trigger)
+	}
+	if r := s.Git.SecretRef; r != nil && r.Name == "" {
+		c.addf("spec.git.secretRef.name", "required")
+	}
+	for i, n := range s.Notifications {
+		p := fmt.Sprintf("spec.notifications[%d]", i)
+		switch n.Type {
+		case NotifySlack, NotifyTeams, NotifyWebhook:
+		default:
+			c.addf(p+".type", "must be %q, %q or %q, got %q", NotifySlack, NotifyTeams, NotifyWebhook, n.Type)
+		}
+		switch {
+		case (n.URL == "") == (n.SecretRef == nil):
+			c.addf(p, "give exactly one of url and secretRef")
+		case n.SecretRef != nil && (n.SecretRef.Name == "" || n.SecretRef.Key == ""):
+			c.addf(p+".secretRef", "name and key are required")
+		case n.URL != "":
+			if pu, err := url.Parse(n.URL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				// The URL may carry a token: never echo it.
+				c.addf(p+".url", "must be an http(s) URL")
+			}
+		}
+		for j, on := range n.On {
+			if !slices.Contains(DecisionKinds, on) {
+				c.addf(fmt.Sprintf("%s.on[%d]", p, j), "unknown decision %q (one of %v)", on, DecisionKinds)
+			}
+		}
+	}
 }
 
 func validateTarget(c *errs, t *Target) {
