@@ -51,6 +51,9 @@ type Options struct {
 	MaxBlock time.Duration
 	// PollAfter is the delay before such a step is retried (default 2s).
 	PollAfter time.Duration
+	// Trigger says what started a new rollout; its first commit records it
+	// in Gitshift-Trigger. Empty for a person's `rollout start`.
+	Trigger string
 }
 
 // Engine runs one rollout of one policy.

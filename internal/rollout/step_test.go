@@ -212,3 +212,26 @@ func TestStepRebuildsFromGit(t *testing.T) {
 	}
 	assertNoDuplicateSteps(t, w)
 }
+
+// TestTriggerTrailer: the rollout's first commit says what started it, and
+// Derive reads it back (status after a failover shows it).
+func TestTriggerTrailer(t *testing.T) {
+	w := newWorld(t)
+	e := w.engine(Options{Trigger: "workload: Deployment bookinfo/reviews-v3 pod template 1a2b3c"})
+	r := e.Begin()
+	drive(t, w, e, r, 500)
+	var with []string
+	for _, c := range w.git.commits {
+		if c.Trailers[TrailerTrigger] != "" {
+			with = append(with, c.Trailers[TrailerStep])
+		}
+	}
+	if !slices.Equal(with, []string{"1/4"}) {
+		t.Fatalf("trigger trailer on steps %v, want only 1/4", with)
+	}
+	commits, _ := w.git.Log(context.Background(), 100)
+	st, err := Derive(commits, "bookinfo/reviews", "")
+	if err != nil || st.Timeline[0].Trigger != "workload: Deployment bookinfo/reviews-v3 pod template 1a2b3c" {
+		t.Fatalf("derived %+v %v", st.Timeline, err)
+	}
+}

@@ -191,7 +191,7 @@ func (g *Git) branch(ctx context.Context, repo *gitrepo.Repo) string {
 var knownKeys = func() map[string]string {
 	m := map[string]string{}
 	for _, k := range []string{rollout.TrailerAction, rollout.TrailerRollout, rollout.TrailerVirtualService, rollout.TrailerStep,
-		rollout.TrailerWeights, rollout.TrailerDecision, rollout.TrailerReason, rollout.TrailerSignal} {
+		rollout.TrailerWeights, rollout.TrailerDecision, rollout.TrailerReason, rollout.TrailerSignal, rollout.TrailerTrigger} {
 		m[strings.ToLower(k)] = k
 	}
 	return m

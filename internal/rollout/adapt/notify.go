@@ -157,6 +157,9 @@ var _ rollout.EventSink = (*Notifications)(nil)
 
 // Emit keeps analyses (the next decision's evidence) and sends decisions.
 func (n *Notifications) Emit(_ context.Context, ev rollout.Event) {
+	if n == nil {
+		return
+	}
 	n.mu.Lock()
 	switch ev.Type {
 	case rollout.EventAnalysis:
