@@ -71,6 +71,7 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 		newRolloutCommand(s),
 		newLabCommand(s),
 		newVersionCommand(s),
+		newControllerCommand(s),
 	)
 	usageArgs(root)
 	return root
