@@ -157,7 +157,9 @@ func TestFaultyCanaryRolledBackWithSlowReceivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.reconcile("reviews") // baseline
-	e.update("reviews", func(cp *api.CanaryPolicy) { cp.Annotations = map[string]string{api.StartAnnotation: "2026-05-01T12:00"} })
+	e.update("reviews", func(cp *api.CanaryPolicy) {
+		cp.Annotations = map[string]string{api.StartAnnotation: "2026-05-01T12:00"}
+	})
 	var decided time.Time
 	st := e.until("reviews", 500, func(st api.Status) bool {
 		if decided.IsZero() && st.LastDecision != nil && st.LastDecision.Decision == "rollback" {
