@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/events"
@@ -50,7 +51,7 @@ func (c *fakeClock) Add(d time.Duration) {
 func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error { c.Add(d); return nil }
 
 type fakeRepo struct {
-	clock     *fakeClock
+	clock     rollout.Clock
 	commits   []rollout.Commit // oldest first
 	weights   map[string]int32
 	live      map[string]int32
@@ -123,8 +124,8 @@ func (g *fakeRepo) ours() []string {
 }
 
 type fakeBackend struct {
-	clock    *fakeClock
-	leases   *k8sfake.Clientset
+	clock    rollout.Clock
+	leases   kubernetes.Interface
 	repos    map[string]*fakeRepo // by policy namespace/name
 	refs     []WorkloadRef
 	notify   *adapt.Dispatcher
@@ -243,7 +244,7 @@ func (e *env) policy(name string, trigger policy.Trigger, mutate ...func(*api.Ca
 	for _, m := range mutate {
 		m(cp)
 	}
-	e.backend.repos["bookinfo/"+name] = &fakeRepo{clock: e.clock, weights: map[string]int32{"v1": 100, "v3": 0},
+	e.backend.repos["bookinfo/"+name] = &fakeRepo{clock: e.backend.clock, weights: map[string]int32{"v1": 100, "v3": 0},
 		live: map[string]int32{"v1": 100, "v3": 0}, perLook: 2000, canaryErr: 0.005, canary: "v3"}
 	return cp
 }
