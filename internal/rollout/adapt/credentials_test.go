@@ -10,10 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +19,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
 )
 
 const secretToken = "s3cr3t-t0ken-Zq9" // what no file, log or error may contain
@@ -56,35 +54,13 @@ func TestCredentialsFromSecret(t *testing.T) {
 	}
 }
 
-// gitHTTPServer serves a bare repository with git http-backend behind an
+// gitHTTPServer serves a repository with one commit over HTTP behind an
 // authorization check, like a Git host with a token.
 func gitHTTPServer(t *testing.T, authorized func(r *http.Request) bool) (url string) {
 	t.Helper()
-	backend, err := exec.Command("git", "--exec-path").Output()
-	if err != nil {
-		t.Skip("git not available")
-	}
-	root := t.TempDir()
-	work := filepath.Join(root, "work")
-	for _, args := range [][]string{{"init", "-q", "--bare", filepath.Join(root, "repo.git")}, {"init", "-q", "-b", "main", work},
-		{"-C", work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "init"},
-		{"-C", work, "push", "-q", filepath.Join(root, "repo.git"), "main"}} {
-		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v %s", args, err, out)
-		}
-	}
-	h := &cgi.Handler{Path: filepath.Join(strings.TrimSpace(string(backend)), "git-http-backend"),
-		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !authorized(r) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/repo.git"
+	s := gittest.Start(t)
+	s.Create(t, "repo.git", map[string]string{"README": "x"})
+	return s.HTTP(t, authorized) + "/repo.git"
 }
 
 // captureLogs sends slog's default logger (gitrepo logs every git command
