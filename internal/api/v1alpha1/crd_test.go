@@ -3,16 +3,20 @@ package v1alpha1
 import (
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
 type oaSchema struct {
 	Type                 string              `json:"type"`
+	Required             []string            `json:"required"`
 	Properties           map[string]oaSchema `json:"properties"`
 	Items                *oaSchema           `json:"items"`
 	AdditionalProperties *oaSchema           `json:"additionalProperties"`
@@ -26,6 +30,7 @@ type column struct {
 }
 
 type crdVersion struct {
+	Name         string `json:"name"`
 	Subresources struct {
 		Status *struct{} `json:"status"`
 	} `json:"subresources"`
@@ -43,27 +48,34 @@ func readCRD(t *testing.T) crdVersion {
 	}
 	var crd struct {
 		Spec struct {
+			Group string `json:"group"`
+			Names struct {
+				Kind string `json:"kind"`
+			} `json:"names"`
 			Versions []crdVersion `json:"versions"`
 		} `json:"spec"`
 	}
 	if err := yaml.Unmarshal(b, &crd); err != nil {
 		t.Fatal(err)
 	}
-	if len(crd.Spec.Versions) != 1 {
-		t.Fatalf("%d versions", len(crd.Spec.Versions))
+	if crd.Spec.Group != policy.Group || crd.Spec.Names.Kind != policy.Kind || len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != policy.Version {
+		t.Fatalf("CRD group/kind/versions %s %s %d", crd.Spec.Group, crd.Spec.Names.Kind, len(crd.Spec.Versions))
 	}
 	return crd.Spec.Versions[0]
 }
 
-// TestCRDStatusMatchesTypes: the status schema and Status agree field by
-// field (the spec is policy's TestCRDMatchesTypes), and status is a
-// subresource (the controller writes only it).
-func TestCRDStatusMatchesTypes(t *testing.T) {
+// TestCRDMatchesTypes fails when the hand-written CRD and the Go types
+// (policy.Spec, Status) disagree on a field name, a type or a required
+// field, so the CRD cannot rot; and status must be a subresource (the
+// controller writes only it).
+func TestCRDMatchesTypes(t *testing.T) {
 	v := readCRD(t)
 	if v.Subresources.Status == nil {
 		t.Error("the CRD has no status subresource")
 	}
-	compare(t, "status", reflect.TypeOf(Status{}), v.Schema.OpenAPIV3Schema.Properties["status"])
+	root := v.Schema.OpenAPIV3Schema
+	compare(t, "spec", reflect.TypeOf(policy.Spec{}), root.Properties["spec"])
+	compare(t, "status", reflect.TypeOf(Status{}), root.Properties["status"])
 }
 
 // TestPrinterColumnsExist: every column's jsonPath names a field of the Go
@@ -118,8 +130,8 @@ func fieldAt(t reflect.Type, path []string) (reflect.Type, bool) {
 }
 
 var (
-	timeType      = reflect.TypeOf(metav1.Time{})
-	conditionType = reflect.TypeOf(metav1.Condition{})
+	timeType     = reflect.TypeOf(metav1.Time{})
+	durationType = reflect.TypeOf(policy.Duration{})
 )
 
 func compare(t *testing.T, path string, typ reflect.Type, s oaSchema) {
@@ -132,7 +144,7 @@ func compare(t *testing.T, path string, typ reflect.Type, s oaSchema) {
 		return
 	}
 	switch {
-	case typ == timeType:
+	case typ == timeType, typ == durationType:
 	case typ.Kind() == reflect.Map:
 		if s.AdditionalProperties == nil {
 			t.Errorf("%s: map without additionalProperties", path)
@@ -149,7 +161,7 @@ func compare(t *testing.T, path string, typ reflect.Type, s oaSchema) {
 		seen := map[string]bool{}
 		for i := 0; i < typ.NumField(); i++ {
 			f := typ.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if name == "-" || !f.IsExported() {
 				continue
 			}
@@ -160,6 +172,13 @@ func compare(t *testing.T, path string, typ reflect.Type, s oaSchema) {
 				continue
 			}
 			compare(t, path+"."+name, f.Type, ps)
+			omit, required := strings.Contains(opts, "omitempty"), slices.Contains(s.Required, name)
+			if !omit && f.Type.Kind() != reflect.Struct && !required {
+				t.Errorf("%s.%s: Go field has no omitempty but the CRD does not require it", path, name)
+			}
+			if omit && required {
+				t.Errorf("%s.%s: required in the CRD but omitempty in Go", path, name)
+			}
 		}
 		var extra []string
 		for name := range s.Properties {
@@ -178,7 +197,7 @@ func openAPIType(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == timeType {
+	if t == timeType || t == durationType {
 		return "string"
 	}
 	switch t.Kind() {
