@@ -236,6 +236,14 @@ func TestLeaseHeldByACLIRun(t *testing.T) {
 	if len(repo.commits) != 1 {
 		t.Fatalf("the controller committed while the CLI held the lease: %v", repo.ours())
 	}
+	if evs := e.events(); !hasEvent(evs, "LeaseHeld") {
+		t.Errorf("no LeaseHeld Event: %v", evs)
+	}
+	waited := e.clock.Now()
+	e.until("reviews", 500, func(st api.Status) bool { return st.Phase != api.PhaseWaiting })
+	if d := e.clock.Now().Sub(waited); d > 90*time.Second {
+		t.Errorf("resumed %s after the lease expired, want within its 60s plus one requeue", d)
+	}
 	st = e.until("reviews", 500, finished)
 	if st.Phase != "Promoted" || st.RolloutID != "r-cli" || !slices.Equal(repo.ours(), healthy) {
 		t.Fatalf("after the CLI died: %s %s %v", st.Phase, st.RolloutID, repo.ours())

@@ -269,13 +269,17 @@ func (r *Reconciler) stepError(ctx context.Context, key types.NamespacedName, p 
 	switch {
 	case errors.As(err, &held):
 		r.drop(ctx, key, a, false)
+		r.recheck(key)
+		if p.st.LeaseHolder != held.Holder {
+			r.event(p.cp, "Normal", "LeaseHeld", "Wait", "waiting: "+held.Error())
+		}
 		p.st.Phase, p.st.LeaseHolder = api.PhaseWaiting, held.Holder
 		p.st.Message = "waiting: " + held.Error()
-		r.event(p.cp, "Normal", "LeaseHeld", "Wait", p.st.Message)
 		wait := time.Until(held.Expires) + time.Second
 		return ctrl.Result{RequeueAfter: min(max(wait, 5*time.Second), 2*time.Minute)}
 	case errors.Is(err, rollout.ErrLeaseLost):
 		r.drop(ctx, key, a, false)
+		r.recheck(key)
 		p.st.Phase, p.st.Message = api.PhaseWaiting, "waiting: another runner took the VirtualService's lease over: "+err.Error()
 		r.event(p.cp, "Warning", "LeaseLost", "Wait", p.st.Message)
 		return ctrl.Result{RequeueAfter: 10 * time.Second}
@@ -298,6 +302,14 @@ func (r *Reconciler) drop(ctx context.Context, key types.NamespacedName, a *acti
 	if r.active[key] == a {
 		delete(r.active, key)
 	}
+	r.mu.Unlock()
+}
+
+// recheck makes the next reconcile read Git again: the other runner may
+// have finished (or abandoned) the rollout meanwhile.
+func (r *Reconciler) recheck(key types.NamespacedName) {
+	r.mu.Lock()
+	delete(r.checked, key)
 	r.mu.Unlock()
 }
 

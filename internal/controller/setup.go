@@ -121,6 +121,13 @@ func Setup(mgr manager.Manager, r *Reconciler, c Config) error {
 	if err := r.Metrics.Register(crmetrics.Registry); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
+	// Workload events look policies up by their VirtualService's namespace
+	// in the cache's index instead of copying every policy.
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &api.CanaryPolicy{}, vsNamespaceIndex, func(o client.Object) []string {
+		return []string{vsNamespace(o.(*api.CanaryPolicy))}
+	}); err != nil {
+		return fmt.Errorf("indexing CanaryPolicies: %w", err)
+	}
 	workloadChanges := predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool { return workloadChanged(e.ObjectOld, e.ObjectNew) }}
 	err := ctrl.NewControllerManagedBy(mgr).Named("canarypolicy").
 		For(&api.CanaryPolicy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
@@ -144,21 +151,27 @@ func Setup(mgr manager.Manager, r *Reconciler, c Config) error {
 // VirtualService is in its namespace (the subset rule then decides).
 func (r *Reconciler) policiesFor(ctx context.Context, o client.Object) []reconcile.Request {
 	var list api.CanaryPolicyList
-	if err := r.Client.List(ctx, &list); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{vsNamespaceIndex: o.GetNamespace()}); err != nil {
 		r.Logger.Warn("listing CanaryPolicies for a workload event", "err", err)
 		return nil
 	}
 	var out []reconcile.Request
 	for _, p := range list.Items {
-		ns := p.Spec.Target.VirtualService.Namespace
-		if ns == "" {
-			ns = p.Namespace
-		}
-		if ns == o.GetNamespace() && (p.Spec.Trigger == "" || p.Spec.Trigger == policy.TriggerWorkload) {
+		if vsNamespace(&p) == o.GetNamespace() && (p.Spec.Trigger == "" || p.Spec.Trigger == policy.TriggerWorkload) {
 			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&p)})
 		}
 	}
 	return out
+}
+
+const vsNamespaceIndex = "spec.target.virtualService.namespace"
+
+// vsNamespace is where the policy's VirtualService (and its workloads) live.
+func vsNamespace(p *api.CanaryPolicy) string {
+	if ns := p.Spec.Target.VirtualService.Namespace; ns != "" {
+		return ns
+	}
+	return p.Namespace
 }
 
 // workloadChanged: a new template (generation) or progress of its rollout.
