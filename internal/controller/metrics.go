@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,10 +41,17 @@ func NewMetrics() *Metrics {
 	}
 }
 
-// Register adds the series and the phase gauge to reg.
+// Register adds the series and the phase gauge to reg, replacing those of
+// an earlier Metrics (a second manager in one process, as in tests).
 func (m *Metrics) Register(reg prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{m.Decisions, m.PushToLive, m.StepSeconds, m.LogBF, m.Started, phaseCollector{m}} {
-		if err := reg.Register(c); err != nil {
+		err := reg.Register(c)
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			reg.Unregister(are.ExistingCollector)
+			err = reg.Register(c)
+		}
+		if err != nil {
 			return err
 		}
 	}
