@@ -141,7 +141,7 @@ func TestAgainstAPIServer(t *testing.T) {
 
 	cfg := Config{LeaderElection: true, LeaderElectionID: "gitshift-controller", LeaderElectionNamespace: "gitshift-system",
 		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
-		MetricsAddr: "0", ProbeAddr: "0", MaxConcurrentReconciles: 2, Reconcile: Options{MaxBlock: time.Second},
+		MetricsAddr: "0", ProbeAddr: "0", MaxConcurrentReconciles: 2, Name: "canarypolicy-apiserver-test", Reconcile: Options{MaxBlock: time.Second},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	mgr, err := NewManager(user, cfg)
 	if err != nil {

@@ -48,7 +48,10 @@ type Config struct {
 	MetricsAddr, ProbeAddr  string
 	MaxConcurrentReconciles int
 	Reconcile               Options
-	Logger                  *slog.Logger
+	// Name of the controller in metrics and logs ("canarypolicy");
+	// controller-runtime wants it unique per process.
+	Name   string
+	Logger *slog.Logger
 }
 
 // Scheme knows the core kinds and CanaryPolicy.
@@ -129,7 +132,11 @@ func Setup(mgr manager.Manager, r *Reconciler, c Config) error {
 		return fmt.Errorf("indexing CanaryPolicies: %w", err)
 	}
 	workloadChanges := predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool { return workloadChanged(e.ObjectOld, e.ObjectNew) }}
-	err := ctrl.NewControllerManagedBy(mgr).Named("canarypolicy").
+	name := c.Name
+	if name == "" {
+		name = "canarypolicy"
+	}
+	err := ctrl.NewControllerManagedBy(mgr).Named(name).
 		For(&api.CanaryPolicy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.policiesFor), builder.WithPredicates(workloadChanges)).
 		Watches(&appsv1.StatefulSet{}, handler.EnqueueRequestsFromMapFunc(r.policiesFor), builder.WithPredicates(workloadChanges)).
