@@ -51,9 +51,13 @@ type WireBackend struct {
 var _ Backend = (*WireBackend)(nil)
 
 func (b *WireBackend) config(p *policy.CanaryPolicy, sink rollout.EventSink) wire.Config {
+	log := b.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return wire.Config{Policy: p, Reporter: b.Reporter, Identity: b.Identity, Events: sink, Stepped: true, LeaseDuration: b.LeaseDuration,
 		Git:     wire.Git{Author: b.Author, ArgoCDVersion: b.ArgoCDVersion},
-		Logger:  b.Logger.With("canaryPolicy", p.Metadata.Namespace+"/"+p.Metadata.Name),
+		Logger:  log.With("canaryPolicy", p.Metadata.Namespace+"/"+p.Metadata.Name),
 		Clients: wire.Clients{Cluster: b.Cluster, Prometheus: b.Prometheus, HTTP: b.HTTP, Notify: b.Notify}}
 }
 
