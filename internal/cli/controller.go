@@ -136,6 +136,7 @@ func runController(ctx context.Context, s Streams, o *controllerOptions) error {
 	defer notify.Close(5 * time.Second)
 	backend := &controller.WireBackend{Cluster: kc, Prometheus: prom, HTTP: &http.Client{Timeout: 10 * time.Second}, Notify: notify,
 		Reporter: o.reporter, Identity: o.identity, LeaseDuration: o.rolloutLease, Author: o.author, ArgoCDVersion: o.argocdVersion, Logger: log}
+	defer backend.Close()
 	var rec events.EventRecorder = mgr.GetEventRecorder("gitshift-controller")
 	r := controller.NewReconciler(mgr.GetClient(), backend, rec, nil, cfg.Reconcile, log)
 	if err := controller.Setup(mgr, r, cfg); err != nil {

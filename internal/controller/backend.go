@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gitshift/gitshift/internal/kube"
@@ -46,6 +47,9 @@ type WireBackend struct {
 	Author        string
 	ArgoCDVersion string
 	Logger        *slog.Logger
+
+	once sync.Once
+	hist *histories
 }
 
 var _ Backend = (*WireBackend)(nil)
@@ -61,15 +65,20 @@ func (b *WireBackend) config(p *policy.CanaryPolicy, sink rollout.EventSink) wir
 		Clients: wire.Clients{Cluster: b.Cluster, Prometheus: b.Prometheus, HTTP: b.HTTP, Notify: b.Notify}}
 }
 
-// State opens the policy's repository, reads its history and removes the
-// clone again: an idle policy keeps no clone.
+// State reads the policy's history from the clone its repository shares
+// with the other idle policies (no clone per policy).
 func (b *WireBackend) State(ctx context.Context, p *policy.CanaryPolicy) (rollout.State, error) {
-	env, err := wire.Open(ctx, b.config(p, nil))
-	if err != nil {
-		return rollout.State{}, err
+	b.once.Do(func() {
+		b.hist = &histories{open: func(ctx context.Context, p *policy.CanaryPolicy) (*wire.Env, error) { return wire.Open(ctx, b.config(p, nil)) }}
+	})
+	return b.hist.state(ctx, p)
+}
+
+// Close removes the shared history clones.
+func (b *WireBackend) Close() {
+	if b.hist != nil {
+		b.hist.close()
 	}
-	defer env.Close()
-	return env.State(ctx, "")
 }
 
 // GitWeights renders the branch head as a shift would.
