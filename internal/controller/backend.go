@@ -69,7 +69,9 @@ func (b *WireBackend) config(p *policy.CanaryPolicy, sink rollout.EventSink) wir
 // with the other idle policies (no clone per policy).
 func (b *WireBackend) State(ctx context.Context, p *policy.CanaryPolicy) (rollout.State, error) {
 	b.once.Do(func() {
-		b.hist = &histories{open: func(ctx context.Context, p *policy.CanaryPolicy) (*wire.Env, error) { return wire.Open(ctx, b.config(p, nil)) }}
+		b.hist = &histories{open: func(ctx context.Context, p *policy.CanaryPolicy) (*wire.Env, error) {
+			return wire.Open(ctx, b.config(p, nil))
+		}}
 	})
 	return b.hist.state(ctx, p)
 }
