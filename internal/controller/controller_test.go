@@ -311,3 +311,38 @@ func TestInvalidSpec(t *testing.T) {
 		t.Errorf("observedGeneration %d builds %d", st.ObservedGeneration, e.backend.builds)
 	}
 }
+
+// TestUnresumableRolloutIsNotRetried: a rollout in Git whose steps no longer
+// match the policy fails once with the reason, and is not retried (with
+// the same Events and notifications) at every resync until Git moves.
+func TestUnresumableRolloutIsNotRetried(t *testing.T) {
+	e := newEnv(t)
+	cp := e.policy("reviews", policy.TriggerManual)
+	repo := e.backend.repos["bookinfo/reviews"]
+	repo.add("rollout r-old: step 1/3", []rollout.Trailer{{Key: rollout.TrailerAction, Value: rollout.ActionStep}, {Key: rollout.TrailerRollout, Value: "r-old"},
+		{Key: rollout.TrailerVirtualService, Value: "bookinfo/reviews"}, {Key: rollout.TrailerStep, Value: "1/3"},
+		{Key: rollout.TrailerWeights, Value: "v1=90,v3=10"}, {Key: rollout.TrailerDecision, Value: "start"}}, map[string]int32{"v1": 90, "v3": 10})
+	if err := e.client.Create(context.Background(), cp); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile("reviews")
+	st := e.status("reviews")
+	if st.Phase != "Failed" || !strings.Contains(st.Message, "does not match the policy's steps") {
+		t.Fatalf("phase %s message %q", st.Phase, st.Message)
+	}
+	for i := 0; i < 3; i++ {
+		e.reconcile("reviews") // each a resync later
+	}
+	if e.backend.builds != 1 || !strings.Contains(e.status("reviews").Message, "cannot be resumed") {
+		t.Fatalf("%d builds; message %q", e.backend.builds, e.status("reviews").Message)
+	}
+	// The policy gets its old steps back: tried again, and it goes on.
+	e.update("reviews", func(cp *api.CanaryPolicy) {
+		cp.Spec.Steps = []policy.Step{{Weight: 10}, {Weight: 50}, {Weight: 100}}
+		cp.Generation = 2
+	})
+	st = e.until("reviews", 200, finished)
+	if e.backend.builds != 2 || st.Phase != "Promoted" || st.RolloutID != "r-old" {
+		t.Errorf("after the policy changed: %d builds, %s %s", e.backend.builds, st.Phase, st.RolloutID)
+	}
+}

@@ -68,6 +68,10 @@ type Reconciler struct {
 	mu      sync.Mutex
 	active  map[types.NamespacedName]*activeRollout
 	checked map[types.NamespacedName]time.Time // last Git read of an idle policy
+	// stuck is the branch head and policy generation at which resuming a
+	// rollout failed on its history (steps changed mid-rollout): not
+	// retried until either changes.
+	stuck map[types.NamespacedName]string
 }
 
 // activeRollout is one running rollout.
@@ -77,6 +81,7 @@ type activeRollout struct {
 	tr     *tracker
 	done   func()
 	nextAt time.Time // not stepped before (the engine's Outcome.After)
+	head   string    // stuckKey of a resumed rollout ("" for a new one)
 }
 
 // NewReconciler fills defaults.
@@ -89,7 +94,7 @@ func NewReconciler(c client.Client, b Backend, rec events.EventRecorder, m *Metr
 		m = NewMetrics()
 	}
 	return &Reconciler{Client: c, Backend: b, Recorder: rec, Metrics: m, Options: o, Logger: log, Now: time.Now,
-		active: map[types.NamespacedName]*activeRollout{}, checked: map[types.NamespacedName]time.Time{}}
+		active: map[types.NamespacedName]*activeRollout{}, checked: map[types.NamespacedName]time.Time{}, stuck: map[types.NamespacedName]string{}}
 }
 
 // pass is one reconcile of one policy.
@@ -164,8 +169,15 @@ func (r *Reconciler) idle(ctx context.Context, key types.NamespacedName, p *pass
 		r.checked[key] = p.now
 		r.mu.Unlock()
 		verifyEnd := state.Finished && state.HeadSHA == state.StepSHA && running(p.st.Phase)
-		if state.Found && (!state.Finished || verifyEnd) {
-			return r.start(ctx, key, p, pol, "resume", "")
+		r.mu.Lock()
+		stuck := r.stuck[key] == stuckKey(state.HeadSHA, p.cp.Generation)
+		r.mu.Unlock()
+		switch {
+		case state.Found && !state.Finished && stuck:
+			p.st.Message = fmt.Sprintf("rollout %s in Git cannot be resumed with this policy (see lastDecision); retried when the policy or the branch changes", state.ID)
+			return ctrl.Result{RequeueAfter: r.Options.Resync}
+		case state.Found && (!state.Finished || verifyEnd):
+			return r.start(ctx, key, p, pol, "resume", "", stuckKey(state.HeadSHA, p.cp.Generation))
 		}
 		if state.Found && (p.st.RolloutID != state.ID || running(p.st.Phase)) {
 			fromState(p.st, state, pol.Spec.CanarySubset)
@@ -199,11 +211,12 @@ func (r *Reconciler) idle(ctx context.Context, key types.NamespacedName, p *pass
 		r.event(p.cp, "Normal", "TriggerIgnored", "Trigger", p.st.Message)
 		return ctrl.Result{RequeueAfter: r.Options.Resync}
 	}
-	return r.start(ctx, key, p, pol, string(in.Kind), dec.Why)
+	return r.start(ctx, key, p, pol, string(in.Kind), dec.Why, "")
 }
 
-// start wires an engine and takes the rollout's first step.
-func (r *Reconciler) start(ctx context.Context, key types.NamespacedName, p *pass, pol *policy.CanaryPolicy, kind, why string) ctrl.Result {
+// start wires an engine and takes the rollout's first step; head is the
+// stuckKey a resumed rollout was found at ("" for a new one).
+func (r *Reconciler) start(ctx context.Context, key types.NamespacedName, p *pass, pol *policy.CanaryPolicy, kind, why, head string) ctrl.Result {
 	tr := &tracker{ref: p.cp.DeepCopy(), policy: key.String(), canary: pol.Spec.CanarySubset, steps: len(pol.Spec.Steps),
 		rec: r.Recorder, m: r.Metrics, p2l: map[string]*float64{}}
 	eng, done, err := r.Backend.Build(ctx, pol, tr, rollout.Options{WaitForLease: true, MaxBlock: r.Options.MaxBlock, Trigger: why,
@@ -211,7 +224,7 @@ func (r *Reconciler) start(ctx context.Context, key types.NamespacedName, p *pas
 	if err != nil {
 		return r.unavailable(p, "wiring the rollout", err)
 	}
-	a := &activeRollout{eng: eng, run: eng.Begin(), tr: tr, done: done}
+	a := &activeRollout{eng: eng, run: eng.Begin(), tr: tr, done: done, head: head}
 	tr.run = a.run
 	r.mu.Lock()
 	r.active[key] = a
@@ -247,6 +260,12 @@ func (r *Reconciler) step(ctx context.Context, key types.NamespacedName, p *pass
 		a.tr.apply(p.st, now)
 		p.st.Message = ""
 		if done {
+			var herr *rollout.HistoryError
+			if a.run.Phase == rollout.Failed && errors.As(a.run.Cause, &herr) && a.head != "" {
+				r.mu.Lock()
+				r.stuck[key] = a.head
+				r.mu.Unlock()
+			}
 			p.cause = CauseReason(a.run.Cause)
 			if res := a.eng.Result(a.run); res.Reason != "" {
 				p.st.Message = trim(res.Reason, 1024)
@@ -368,3 +387,5 @@ func (r *Reconciler) event(cp *api.CanaryPolicy, typ, reason, action, note strin
 		r.Recorder.Eventf(cp, nil, typ, reason, action, "%s", trim(note, 1000))
 	}
 }
+
+func stuckKey(head string, generation int64) string { return head + "@" + fmtInt(generation) }
