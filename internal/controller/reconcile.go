@@ -174,7 +174,7 @@ func (r *Reconciler) idle(ctx context.Context, key types.NamespacedName, p *pass
 		r.mu.Unlock()
 		switch {
 		case state.Found && !state.Finished && stuck:
-			p.st.Message = fmt.Sprintf("rollout %s in Git cannot be resumed with this policy (see lastDecision); retried when the policy or the branch changes", state.ID)
+			p.st.Message = fmt.Sprintf("rollout %s in Git cannot be resumed with this policy (see lastDecision); retried when the policy or the branch changes (e.g. after `gitshift rollout abort`)", state.ID)
 			return ctrl.Result{RequeueAfter: r.Options.Resync}
 		case state.Found && (!state.Finished || verifyEnd):
 			return r.start(ctx, key, p, pol, "resume", "", stuckKey(state.HeadSHA, p.cp.Generation))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -233,5 +234,33 @@ func TestTriggerTrailer(t *testing.T) {
 	st, err := Derive(commits, "bookinfo/reviews", "")
 	if err != nil || st.Timeline[0].Trigger != "workload: Deployment bookinfo/reviews-v3 pod template 1a2b3c" {
 		t.Fatalf("derived %+v %v", st.Timeline, err)
+	}
+}
+
+// TestAbortARolloutWhoseStepsChanged: a rollout made with other steps than
+// the policy's cannot resume, and says to abort it; the abort signal then
+// rolls it back instead of failing on the same mismatch again.
+func TestAbortARolloutWhoseStepsChanged(t *testing.T) {
+	w := newWorld(t)
+	w.git.add("rollout r-old: step 3/3", "gitshift", []Trailer{{TrailerAction, ActionStep}, {TrailerRollout, "r-old"},
+		{TrailerVirtualService, "bookinfo/reviews"}, {TrailerStep, "3/3"}, {TrailerWeights, "v1=40,v3=60"}, {TrailerDecision, "advance"}},
+		map[string]int32{"v1": 40, "v3": 60})
+	w.argo.live = map[string]int32{"v1": 40, "v3": 60}
+	res, err := w.run(Options{})
+	if err != nil || res.Phase != Failed || !isErr[*HistoryError](res.Cause) || !strings.Contains(res.Reason, "gitshift rollout abort") {
+		t.Fatalf("before the abort: %s %v %v", res.Phase, res.Cause, err)
+	}
+	w.git.signal(SignalAbort)
+	res, err = w.run(Options{})
+	if err != nil || res.Phase != RolledBack || !isErr[*AbortedError](res.Cause) {
+		t.Fatalf("after the abort: %s %v %v", res.Phase, res.Cause, err)
+	}
+	last := w.git.commits[len(w.git.commits)-1]
+	if last.Trailers[TrailerAction] != ActionRollback || last.Trailers[TrailerWeights] != "v1=100,v3=0" || last.Trailers[TrailerStep] != "3/4" {
+		t.Errorf("rollback commit %v", last.Trailers)
+	}
+	commits, _ := w.git.Log(context.Background(), 100)
+	if _, err := Derive(commits, "bookinfo/reviews", "r-old"); err != nil {
+		t.Errorf("history after the rollback: %v", err)
 	}
 }
