@@ -16,6 +16,7 @@ func TestLoadValid(t *testing.T) {
 		"testdata/valid-multidoc.yaml",
 		"../../../config/samples/canarypolicy-bookinfo.yaml",
 		"../../../config/samples/canarypolicy-bookinfo-helm.yaml",
+		"../../../config/samples/canarypolicy-controller.yaml",
 		"../../../examples/bookinfo-gitops/argocd/canary-policy.yaml",
 		"../../../examples/bookinfo-gitops/argocd/canary-policy-demo.yaml",
 		"../../../examples/bookinfo-helm/argocd/canary-policy.yaml",
