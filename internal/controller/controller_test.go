@@ -212,9 +212,7 @@ func TestLeaseHeldByACLIRun(t *testing.T) {
 	e := newEnv(t)
 	cp := e.policy("reviews", policy.TriggerManual)
 	repo := e.backend.repos["bookinfo/reviews"]
-	repo.add("rollout r-cli: step 1/4", []rollout.Trailer{{Key: rollout.TrailerAction, Value: rollout.ActionStep}, {Key: rollout.TrailerRollout, Value: "r-cli"},
-		{Key: rollout.TrailerVirtualService, Value: "bookinfo/reviews"}, {Key: rollout.TrailerStep, Value: "1/4"},
-		{Key: rollout.TrailerWeights, Value: "v1=95,v3=5"}, {Key: rollout.TrailerDecision, Value: "start"}}, map[string]int32{"v1": 95, "v3": 5})
+	repo.startedBy("r-cli", "1/4", map[string]int32{"v1": 95, "v3": 5})
 	holder, secs, now := "alice@laptop:4242", int32(60), metav1.NewMicroTime(e.clock.Now())
 	_, err := e.backend.leases.CoordinationV1().Leases("bookinfo").Create(context.Background(), &coordv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Name: lease.Name("reviews"), Namespace: "bookinfo"},
@@ -319,9 +317,7 @@ func TestUnresumableRolloutIsNotRetried(t *testing.T) {
 	e := newEnv(t)
 	cp := e.policy("reviews", policy.TriggerManual)
 	repo := e.backend.repos["bookinfo/reviews"]
-	repo.add("rollout r-old: step 1/3", []rollout.Trailer{{Key: rollout.TrailerAction, Value: rollout.ActionStep}, {Key: rollout.TrailerRollout, Value: "r-old"},
-		{Key: rollout.TrailerVirtualService, Value: "bookinfo/reviews"}, {Key: rollout.TrailerStep, Value: "1/3"},
-		{Key: rollout.TrailerWeights, Value: "v1=90,v3=10"}, {Key: rollout.TrailerDecision, Value: "start"}}, map[string]int32{"v1": 90, "v3": 10})
+	repo.startedBy("r-old", "1/3", map[string]int32{"v1": 90, "v3": 10})
 	if err := e.client.Create(context.Background(), cp); err != nil {
 		t.Fatal(err)
 	}

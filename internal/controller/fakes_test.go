@@ -112,6 +112,14 @@ func (g *fakeRepo) Counts(_ context.Context, since, _ time.Time) (stats.Counts, 
 	return g.c, g.b, nil
 }
 
+// startedBy is the first step commit of rollout id made by another runner
+// (a CLI, an earlier controller) for bookinfo/reviews.
+func (g *fakeRepo) startedBy(id, step string, w map[string]int32) {
+	g.add("rollout "+id+": step "+step, []rollout.Trailer{{Key: rollout.TrailerAction, Value: rollout.ActionStep}, {Key: rollout.TrailerRollout, Value: id},
+		{Key: rollout.TrailerVirtualService, Value: "bookinfo/reviews"}, {Key: rollout.TrailerStep, Value: step},
+		{Key: rollout.TrailerWeights, Value: rollout.FormatWeights(w)}, {Key: rollout.TrailerDecision, Value: "start"}}, w)
+}
+
 // ours lists the rollout's commits as "action step".
 func (g *fakeRepo) ours() []string {
 	var out []string
