@@ -164,7 +164,7 @@ func Run(ctx context.Context, targets []*Target, opts Options) ([]Diagnostic, er
 	indexed := make(chan struct{})
 	go func() {
 		defer close(indexed)
-		files, filesErr = newFileIndex(targets)
+		files, filesErr = newFileIndex(ctx, targets)
 	}()
 	own, world := models(targets)
 	<-indexed

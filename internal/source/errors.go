@@ -12,10 +12,14 @@ type UnsupportedError struct {
 }
 
 func (e *UnsupportedError) Error() string {
-	if e.File != "" {
-		return fmt.Sprintf("%s: %s source: %s", e.File, e.Type, e.What)
+	what := e.What
+	if e.Type != "" {
+		what = fmt.Sprintf("%s source: %s", e.Type, e.What)
 	}
-	return fmt.Sprintf("%s source: %s", e.Type, e.What)
+	if e.File != "" {
+		return e.File + ": " + what
+	}
+	return what
 }
 
 // errPlugin is the UnsupportedError for config management plugins.

@@ -30,7 +30,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 	if err := CheckOutOfBoundsSymlinks(root); err != nil {
 		return nil, err
 	}
-	eff, used, err := mergeSourceOverrides(normalizeSource(src), appPath, root, app.Name)
+	eff, used, err := mergeSourceOverrides(normalizeSource(src), appPath, root, app.Name, opts.maxSize())
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 			return nil, err
 		}
 	case TypeKustomize:
-		if objs, err = renderKustomize(root, appPath, eff.Kustomize, res); err != nil {
+		if objs, err = renderKustomize(ctx, root, appPath, eff.Kustomize, opts.maxSize(), res); err != nil {
 			return nil, err
 		}
 	}

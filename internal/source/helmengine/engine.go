@@ -28,7 +28,7 @@ type Engine struct{}
 var _ source.HelmEngine = Engine{}
 
 // RenderChart loads req.ChartDir, resolves local dependencies and renders.
-func (Engine) RenderChart(ctx context.Context, req source.ChartRequest) ([]source.RenderedTemplate, error) {
+func (Engine) RenderChart(ctx context.Context, req source.ChartRequest) (*source.RenderedChart, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (Engine) RenderChart(ctx context.Context, req source.ChartRequest) ([]sourc
 		}
 		out = append(out, source.RenderedTemplate{Name: name, Content: content})
 	}
-	return out, nil
+	return &source.RenderedChart{Templates: out}, nil
 }
 
 func capabilities(req source.ChartRequest) (*chartutil.Capabilities, error) {

@@ -1,0 +1,102 @@
+package check
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const appInDir = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app, namespace: argocd}
+spec:
+  source: {repoURL: https://example.com/r.git, path: app}
+  destination: {server: https://kubernetes.default.svc, namespace: app}
+  syncPolicy: {automated: {prune: true, selfHeal: true}}
+`
+
+// writeFiles writes path -> content under root.
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for rel, c := range files {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fifo makes a named pipe; the cleanup releases a reader blocked on it.
+func fifo(t *testing.T, p string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	t.Cleanup(func() {
+		if fd, err := syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			syscall.Close(fd)
+		}
+	})
+}
+
+// TestSpecialAndHugeFiles: check never opens a named pipe (in an app path
+// it reports it, GS1016) and never loads a file over the size limit to see
+// what an unapplied manifest holds; it neither hangs nor balloons.
+func TestSpecialAndHugeFiles(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"argocd/app.yaml": appInDir,
+		"app/cm.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+	})
+	fifo(t, filepath.Join(root, "app", "pipe.yaml"))
+	fifo(t, filepath.Join(root, "stray", "pipe.yaml"))
+	if err := os.Symlink("pipe.yaml", filepath.Join(root, "stray", "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(root, "stray", "big.yaml")
+	writeFiles(t, root, map[string]string{"stray/big.yaml": "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"})
+	if err := os.Truncate(big, 256<<20); err != nil {
+		t.Fatal(err)
+	}
+	type out struct{ diags []Diagnostic }
+	done := make(chan out, 1)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	go func() {
+		_, diags := checkRepo(t, root)
+		done <- out{diags}
+	}()
+	var got []string
+	select {
+	case o := <-done:
+		for _, d := range o.diags {
+			got = append(got, short(d))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("check did not return: it opened a named pipe")
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+		t.Errorf("check allocated %d MiB: it loaded the 256 MiB file", n>>20)
+	}
+	want := map[string]bool{"GS1016 warning app/pipe.yaml:0": true}
+	found := false
+	for _, g := range got {
+		if want[g] {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("diagnostics = %q, want GS1016 for app/pipe.yaml", got)
+	}
+}
