@@ -101,6 +101,12 @@ func renderChart(t *testing.T, root string) (*source.Result, error) {
 	app := &source.Application{Name: "app", Destination: source.Destination{Namespace: "dest"}}
 	src := source.AppSource{RepoURL: "https://example.com/r.git", Path: "chart"}
 	app.Sources = []source.AppSource{src}
+	return renderApp(t, root, app, src)
+}
+
+// renderApp renders src, failing the test if that blocks.
+func renderApp(t *testing.T, root string, app *source.Application, src source.AppSource) (*source.Result, error) {
+	t.Helper()
 	type out struct {
 		res *source.Result
 		err error

@@ -53,6 +53,11 @@ func (Engine) RenderChart(ctx context.Context, req source.ChartRequest) (*source
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if !req.SkipSchemaValidation {
+		if err := checkSchemaRefs(req, chrt, deps); err != nil {
+			return nil, err
+		}
+	}
 	opts := chartutil.ReleaseOptions{Name: req.ReleaseName, Namespace: req.Namespace, Revision: 1, IsInstall: true}
 	vals, err := chartutil.ToRenderValuesWithSchemaValidation(chrt, req.Values, opts, caps, req.SkipSchemaValidation)
 	if err != nil {
