@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/check"
+	"github.com/gitshift/gitshift/internal/source"
 )
 
 type renderOptions struct {
@@ -29,7 +30,11 @@ without a namespace get the Application's destination namespace, as Argo CD's
 controller applies them. Each object is preceded by a comment naming its file
 and line.
 
-Exit status 1 when a source fails to render (the error names file:line).`,
+render never uses the network: a source that needs it (a remote resource,
+chart or value file) cannot be rendered.
+
+Exit status 1 when a source fails to render (the error names file:line), 2
+when a source could not be rendered offline.`,
 		Example: `  gitshift render examples/bookinfo-gitops
   gitshift render --name bookinfo examples/bookinfo-helm
   gitshift render --app ../platform/apps/bookinfo.yaml . | kubectl diff -f -`,
@@ -58,15 +63,20 @@ func runRender(cmd *cobra.Command, s Streams, o *renderOptions, args []string) e
 	}
 	reportSkipped(s, l)
 	var errs []error
+	code := ExitUnavailable // unless a source is invalid, not just out of reach
 	for _, t := range l.targets {
 		for _, src := range t.Sources {
 			if src.Err != nil {
 				errs = append(errs, fmt.Errorf("application %s: %w", t.App.Name, src.Err))
+				var ue *source.UnsupportedError
+				if !errors.As(src.Err, &ue) {
+					code = ExitFailed
+				}
 			}
 		}
 	}
 	if len(errs) > 0 {
-		return withCode(ExitFailed, errors.Join(errs...))
+		return withCode(code, errors.Join(errs...))
 	}
 	if format == outputJSON {
 		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{}}

@@ -33,7 +33,7 @@ func renderKustomize(ctx context.Context, root, appPath string, k *KustomizeSour
 	if kfile == "" {
 		return nil, &ManifestError{File: relSlash(root, appPath), Msg: "kustomize source without a kustomization file"}
 	}
-	fs := &overlayFS{FileSystem: filesys.MakeFsOnDisk(), ctx: ctx, root: root, kfile: kfile, edit: k, limit: limit}
+	fs := &overlayFS{FileSystem: filesys.MakeFsOnDisk(), ctx: ctx, root: root, kfile: kfile, edit: k, limit: limit, plugins: map[string]bool{}}
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOptionLegacy // kustomize build's default
 	// krusty has no context; its reads check ctx, and a build stuck
@@ -125,6 +125,7 @@ type overlayFS struct {
 	root, kfile    string
 	edit           *KustomizeSource
 	limit          int64
+	plugins        map[string]bool // plugin configuration files named so far
 	read           []string
 	injectedOrigin bool
 
@@ -157,6 +158,16 @@ func (f *overlayFS) ReadFile(path string) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	plugin := f.plugins[abs]
+	if plugin || isKustomization(filepath.Base(abs)) {
+		more, err := checkKustomizeRefs(f.root, abs, data, plugin)
+		if err != nil {
+			return nil, f.halt(err)
+		}
+		for _, p := range more {
+			f.plugins[p] = true
+		}
 	}
 	f.read = append(f.read, relSlash(f.root, abs))
 	if abs != f.kfile {
