@@ -159,6 +159,9 @@ func (f *overlayFS) ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAliasing(data); err != nil {
+		return nil, f.halt(&ManifestError{File: relSlash(f.root, abs), Msg: "refused", Err: err})
+	}
 	plugin := f.plugins[abs]
 	if plugin || isKustomization(filepath.Base(abs)) {
 		more, err := checkKustomizeRefs(f.root, abs, data, plugin)

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -178,5 +180,28 @@ func TestRemoteHelmInputsAreNotFetched(t *testing.T) {
 				t.Fatalf("err = %v, want an *UnsupportedError naming the URL", err)
 			}
 		})
+	}
+}
+
+// TestKustomizeRunsNoFunction: a KRM function (exec or container) named by
+// a transformer is not run: kustomize's default options, which Argo CD
+// uses too, disable plugins, and gitshift keeps them.
+func TestKustomizeRunsNoFunction(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"k/kustomization.yaml": "resources: [a.yaml]\ntransformers: [fn.yaml]\n",
+		"k/a.yaml":             obj("ConfigMap", "a"),
+		"k/fn.yaml": "apiVersion: example.com/v1\nkind: Marker\nmetadata:\n  name: m\n  annotations:\n" +
+			"    config.kubernetes.io/function: |\n      exec:\n        path: ./mark.sh\n",
+		"k/mark.sh": "#!/bin/sh\ntouch \"$(dirname \"$0\")/executed\"\ncat\n",
+	})
+	if err := os.Chmod(filepath.Join(root, "k", "mark.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := render(t, root, &Application{Name: "app", Sources: []AppSource{{Path: "k"}}}, Options{})
+	if _, serr := os.Stat(filepath.Join(root, "k", "executed")); serr == nil {
+		t.Fatal("the exec function ran")
+	}
+	if err == nil {
+		t.Fatal("render succeeded, want kustomize's error about disabled plugins")
 	}
 }

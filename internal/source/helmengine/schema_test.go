@@ -128,3 +128,27 @@ func TestHelmSchemaRefsStayOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestHelmResolvesNoHostName: getHostByName, the one template function
+// that reaches the network, answers "" as in `helm template` without
+// --enable-dns.
+func TestHelmResolvesNoHostName(t *testing.T) {
+	_, root := escapeLayout(t)
+	write(t, root, map[string]string{
+		"chart/Chart.yaml":        chartYAML(""),
+		"chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dns\ndata:\n  ip: {{ getHostByName \"localhost\" | quote }}\n",
+	})
+	res, err := renderChart(t, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Objects {
+		if o.GetName() == "dns" {
+			if ip := o.Object["data"].(map[string]any)["ip"]; ip != "" {
+				t.Errorf("getHostByName resolved localhost to %v", ip)
+			}
+			return
+		}
+	}
+	t.Fatal("no ConfigMap dns")
+}
