@@ -56,16 +56,32 @@ func newDirWalk(repoRoot, appPath string, d *DirectorySource, v version, maxSize
 		if len(d.Jsonnet) > 0 {
 			return nil, &UnsupportedError{Type: TypeDirectory, What: "directory.jsonnet (Jsonnet) cannot be rendered by gitshift"}
 		}
-		if d.Include != "" {
-			m, _ := compileMatcher(d.Include) // a bad pattern matches nothing, as in Argo CD
-			w.include = &m
+		var err error
+		if w.include, err = patternMatcher("include", d.Include); err != nil {
+			return nil, err
 		}
-		if d.Exclude != "" {
-			m, _ := compileMatcher(d.Exclude)
-			w.exclude = &m
+		if w.exclude, err = patternMatcher("exclude", d.Exclude); err != nil {
+			return nil, err
 		}
 	}
 	return w, nil
+}
+
+// patternMatcher compiles directory.include or .exclude; nil when unset.
+// A bad pattern matches nothing, as in Argo CD; one too complex to
+// evaluate safely leaves the source unchecked.
+func patternMatcher(field, pattern string) (*matcher, error) {
+	if pattern == "" {
+		return nil, nil
+	}
+	m, err := compileMatcher(pattern)
+	if errors.Is(err, errPatternTooComplex) {
+		return nil, &UnsupportedError{Type: TypeDirectory, What: fmt.Sprintf(
+			"directory.%s pattern (%d characters, %d '*'): %v; gitshift evaluates at most %d characters and %d '*' "+
+				"(Argo CD's matcher takes exponential time on such patterns)",
+			field, len(pattern), strings.Count(pattern, "*"), err, maxPatternLen, maxPatternStars)}
+	}
+	return &m, nil
 }
 
 func (w *dirWalk) rel(path string) string {
