@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/procgroup"
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 // proc is a process identity that survives pid reuse.
@@ -56,6 +57,7 @@ func TestCleanupStopsEveryProcess(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc: the server's processes cannot be listed")
 	}
+	testenv.NeedGit(t)
 	var (
 		base    string
 		pgid    int
