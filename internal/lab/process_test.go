@@ -21,7 +21,7 @@ import (
 // first and git-daemon orphaned (issue 19's flaw in the lab).
 func TestProcStopKillsGitDaemonGroup(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("no /proc: process groups cannot be listed")
+		testenv.Missing(t, "no /proc: process groups cannot be listed")
 	}
 	git := testenv.NeedGit(t)
 	tests := []struct {

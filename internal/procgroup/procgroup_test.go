@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 func TestParseStat(t *testing.T) {
@@ -54,7 +56,7 @@ func startGroup(t *testing.T, script string, want int) *exec.Cmd {
 
 func TestStopLeavesNoMember(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("no /proc: group membership cannot be read")
+		testenv.Missing(t, "no /proc: group membership cannot be read")
 	}
 	tests := []struct {
 		name   string
@@ -86,7 +88,7 @@ func TestStopLeavesNoMember(t *testing.T) {
 
 func TestMembers(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("no /proc: group membership cannot be read")
+		testenv.Missing(t, "no /proc: group membership cannot be read")
 	}
 	cmd := startGroup(t, "sleep 60 & wait", 2)
 	if m := Members(cmd.Process.Pid); !slices.Contains(m, cmd.Process.Pid) || len(m) != 2 {

@@ -55,7 +55,7 @@ func serving(base string) []proc {
 // left its git-daemon running after every test).
 func TestCleanupStopsEveryProcess(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("no /proc: the server's processes cannot be listed")
+		testenv.Missing(t, "no /proc: the server's processes cannot be listed")
 	}
 	testenv.NeedGit(t)
 	var (
