@@ -306,25 +306,6 @@ func TestCheckRepoURLMapping(t *testing.T) {
 	}
 }
 
-func TestNormalizeRepoURL(t *testing.T) {
-	want := "github.com/gitshift/bookinfo-gitops"
-	for _, u := range []string{
-		"https://github.com/gitshift/bookinfo-gitops.git",
-		"https://github.com/gitshift/bookinfo-gitops",
-		"https://user:token@github.com/gitshift/bookinfo-gitops.git/",
-		"git@github.com:gitshift/bookinfo-gitops.git",
-		"ssh://git@github.com/gitshift/bookinfo-gitops",
-		"HTTPS://GitHub.com/gitshift/Bookinfo-GitOps.git",
-	} {
-		if got := normalizeRepoURL(u); got != want {
-			t.Errorf("normalizeRepoURL(%q) = %q", u, got)
-		}
-	}
-	if got := normalizeRepoURL("http://gitea.local:3000/lab/bookinfo.git"); got != "gitea.local:3000/lab/bookinfo" {
-		t.Errorf("with port: %q", got)
-	}
-}
-
 func TestRender(t *testing.T) {
 	code, out, errOut := runGitshift(t, "render", gitopsExample)
 	if code != ExitOK {

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/lab/labtest"
 	"github.com/gitshift/gitshift/internal/stats"
@@ -78,14 +79,15 @@ func TestE2EReferenceStory(t *testing.T) {
 
 	// 2. With recurse: the VirtualService is live at 90/10.
 	l.SyncApp(t, true)
-	routes, err := c.VirtualServiceRoutes(ctx, "bookinfo", "reviews")
+	kc, err := c.Kube("bookinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	weights := map[string]int64{}
-	for _, rt := range routes {
-		weights[rt.Subset] = rt.Weight
+	route, err := kube.LiveRoute(ctx, kc, "bookinfo", "reviews", "")
+	if err != nil {
+		t.Fatal(err)
 	}
+	weights := route.SubsetWeights()
 	if weights["v1"] != 90 || weights["v3"] != 10 {
 		t.Fatalf("live weights %v, want v1=90 v3=10", weights)
 	}

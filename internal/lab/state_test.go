@@ -93,15 +93,3 @@ func TestMentionsDir(t *testing.T) {
 		}
 	}
 }
-
-func TestPruneEmptyMakesDefaultsEqual(t *testing.T) {
-	spec := map[string]any{"repoURL": "git://x", "path": ".", "directory": map[string]any{"recurse": false, "exclude": "argocd/**"}}
-	compared := map[string]any{"repoURL": "git://x", "path": ".", "directory": map[string]any{"exclude": "argocd/**", "jsonnet": map[string]any{}}}
-	if !reflect.DeepEqual(pruneEmpty(spec), pruneEmpty(compared)) {
-		t.Fatalf("defaults should compare equal: %v vs %v", pruneEmpty(spec), pruneEmpty(compared))
-	}
-	recursed := map[string]any{"repoURL": "git://x", "path": ".", "directory": map[string]any{"recurse": true, "exclude": "argocd/**"}}
-	if reflect.DeepEqual(pruneEmpty(recursed), pruneEmpty(compared)) {
-		t.Fatal("recurse: true must differ from the default")
-	}
-}
