@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 const (
@@ -279,9 +281,7 @@ func TestCheckAppFlag(t *testing.T) {
 }
 
 func TestCheckRepoURLMapping(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.NeedGit(t)
 	dir := copyExample(t, gitopsExample)
 	git := func(args ...string) {
 		t.Helper()
