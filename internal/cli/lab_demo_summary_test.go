@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
@@ -32,7 +33,7 @@ func storyEvents(t0 time.Time, steps []int32, last rollout.Decision, canaryErr f
 			evs = append(evs, rollout.Event{Time: at, Type: rollout.EventPhase, Phase: rollout.Analysing, Step: step})
 			at = at.Add(20 * time.Second)
 			evs = append(evs, rollout.Event{Time: at, Type: rollout.EventAnalysis, Step: step,
-				Analysis: &rollout.Report{CanaryRequests: 300, CanaryErrorRate: canaryErr, BaselineErrorRate: 0.005}})
+				Analysis: &rollout.Analysis{Report: judge.Report{CanaryRequests: 300, CanaryErrorRate: canaryErr, BaselineErrorRate: 0.005}}})
 			d := rollout.DecisionAdvance
 			if i == len(steps)-2 {
 				d = last

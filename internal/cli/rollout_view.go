@@ -37,7 +37,7 @@ type liveView struct {
 	pol    *policy.CanaryPolicy
 	drawn  int // lines of the status block on screen
 	last   rollout.Event
-	report *rollout.Report
+	report *rollout.Analysis
 }
 
 func newLiveView(w io.Writer, tty bool, p *policy.CanaryPolicy) *liveView {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
@@ -19,8 +20,8 @@ func viewEvents() []rollout.Event {
 		{Time: t0, Rollout: "r1", Type: rollout.EventCommit, Phase: rollout.WaitingSync, Step: 1, Steps: 4, SHA: "abcdef1234567", Weights: w},
 		{Time: t0.Add(time.Second), Rollout: "r1", Type: rollout.EventPhase, Phase: rollout.Analysing, Step: 1, Steps: 4, Weights: w},
 		{Time: t0.Add(20 * time.Second), Rollout: "r1", Type: rollout.EventAnalysis, Phase: an, Step: 1, Steps: 4, Weights: w, InStep: 19 * time.Second,
-			Analysis: &rollout.Report{CanaryRequests: 120, BaselineRequests: 2280, CanaryErrorRate: 0.01, BaselineErrorRate: 0.005, ObservedSplit: 0.05, SplitLow: 0.042, SplitHigh: 0.06, Weight: 5,
-				Tests: []rollout.TestResult{{Name: "error-rate", Statistic: 0.4, Bound: 3.69}}}, Next: "advance to 25% after [40s more]"},
+			Analysis: &rollout.Analysis{Report: judge.Report{CanaryRequests: 120, BaselineRequests: 2280, CanaryErrorRate: 0.01, BaselineErrorRate: 0.005, ObservedSplit: 0.05, SplitLow: 0.042, SplitHigh: 0.06, Weight: 5,
+				Tests: []judge.TestResult{{Name: "error-rate", Statistic: 0.4, Bound: 3.69}}}}, Next: "advance to 25% after [40s more]"},
 		{Time: t0.Add(60 * time.Second), Rollout: "r1", Type: rollout.EventDecision, Phase: rollout.Advancing, Step: 1, Steps: 4, Decision: rollout.DecisionAdvance, Reason: "step 1/4 passed"},
 		{Time: t0.Add(61 * time.Second), Rollout: "r1", Type: rollout.EventDone, Phase: rollout.Promoted, Step: 4, Steps: 4},
 	}

@@ -14,24 +14,23 @@ import (
 // Judge holds the evidence of one rollout across its steps. Not safe for
 // concurrent use.
 type Judge struct {
-	pol        Policy
-	step       int
-	weight     float64
-	stepStart  time.Time
-	lastCanary time.Time
-	canary     Counts // step totals
-	baseline   Counts
-	errEv      stats.Evidence
-	latEv      stats.Evidence
-	splitEv    stats.Evidence
-	guardEv    stats.Evidence
-	failed     *Decision
+	pol       Policy
+	step      int
+	weight    int32 // percent
+	stepStart time.Time
+	canary    stats.Counts // step totals
+	baseline  stats.Counts
+	errEv     stats.Evidence
+	latEv     stats.Evidence
+	splitEv   stats.Evidence
+	guardEv   stats.Evidence
+	failed    *Decision
 }
 
-// ErrNoStep is returned by Observe before StartStep.
+// ErrNoStep is returned by Observe before BeginStep.
 var ErrNoStep = errors.New("judge: no step started")
 
-// ErrFailed is returned by StartStep after a Fail verdict.
+// ErrFailed is returned by BeginStep after a Fail verdict.
 var ErrFailed = errors.New("judge: rollout already failed")
 
 // New returns a judge for one rollout.
@@ -42,15 +41,15 @@ func New(p Policy) (*Judge, error) {
 	return &Judge{pol: p}, nil
 }
 
-// StartStep begins a step at the configured canary weight (a fraction in
-// (0,1]). The evidence of earlier steps is kept: each test's BF for the new
-// step starts at 1 and multiplies onto the product (stats.Evidence).
-func (j *Judge) StartStep(now time.Time, weight float64) error {
+// BeginStep begins a step at the canary's weight in percent (1..100). The
+// evidence of earlier steps is kept: each test's BF for the new step starts
+// at 1 and multiplies onto the product (stats.Evidence).
+func (j *Judge) BeginStep(at time.Time, weight int32) error {
 	if j.failed != nil {
 		return ErrFailed
 	}
-	if !(weight > 0 && weight <= 1) {
-		return fmt.Errorf("judge: weight %v must be a fraction in (0,1]", weight)
+	if weight < 1 || weight > 100 {
+		return fmt.Errorf("judge: weight %d%% must be in 1..100", weight)
 	}
 	j.errEv.NextStep()
 	j.latEv.NextStep()
@@ -58,27 +57,31 @@ func (j *Judge) StartStep(now time.Time, weight float64) error {
 	j.guardEv.NextStep()
 	j.step++
 	j.weight = weight
-	j.stepStart, j.lastCanary = now, now
-	j.canary, j.baseline = Counts{}, Counts{}
+	j.stepStart = at
+	j.canary, j.baseline = stats.Counts{}, stats.Counts{}
 	return nil
 }
 
 // Observe ingests one window's counts (increases since the previous
-// observation; see Delta for cumulative snapshots) and returns the verdict.
-// Windows may have any length; the tests use the step's running totals.
-func (j *Judge) Observe(now time.Time, canary, baseline Counts) (Decision, error) {
+// observation; see stats.Delta for cumulative readings) and returns the
+// verdict. Windows may have any length; the tests use the step's running
+// totals.
+func (j *Judge) Observe(at time.Time, canary, baseline stats.Counts) (Decision, error) {
 	if j.failed != nil {
 		return *j.failed, nil
 	}
 	if j.step == 0 {
 		return Decision{}, ErrNoStep
 	}
+	if !j.pol.ErrorRate {
+		canary.Errors, baseline.Errors = 0, 0
+	}
 	var notes []string
 	for _, a := range []struct {
 		name string
-		c    *Counts
+		c    *stats.Counts
 	}{{"canary", &canary}, {"baseline", &baseline}} {
-		clamped, err := a.c.check(a.name)
+		clamped, err := checkWindow(a.c, a.name)
 		if err != nil {
 			return Decision{}, fmt.Errorf("judge: %w", err)
 		}
@@ -86,18 +89,14 @@ func (j *Judge) Observe(now time.Time, canary, baseline Counts) (Decision, error
 			notes = append(notes, a.name+": more errors than requests in a window (scrape skew); clamped")
 		}
 	}
-	if err := j.canary.add(canary); err != nil {
+	if err := j.canary.Add(canary); err != nil {
 		return Decision{}, fmt.Errorf("judge: canary: %w", err)
 	}
-	if err := j.baseline.add(baseline); err != nil {
+	if err := j.baseline.Add(baseline); err != nil {
 		return Decision{}, fmt.Errorf("judge: baseline: %w", err)
 	}
-	if canary.Requests > 0 {
-		j.lastCanary = now
-	}
-	r, d := j.evaluate(now)
-	r.Notes = append(notes, r.Notes...)
-	d.Report = r
+	d := j.evaluate(at)
+	d.Report.Notes = append(notes, d.Report.Notes...)
 	if d.Verdict == Fail {
 		j.failed = &d
 	}
@@ -106,88 +105,94 @@ func (j *Judge) Observe(now time.Time, canary, baseline Counts) (Decision, error
 
 // evaluate runs the tests on the step totals. Priority of failure reasons:
 // a split mismatch first (if routing is wrong, comparisons mean nothing),
-// then the absolute guard, error rate, latency, no data.
-func (j *Judge) evaluate(now time.Time) (Report, Decision) {
+// then the absolute guard, error rate, latency.
+func (j *Judge) evaluate(now time.Time) Decision {
 	p, c, b := j.pol, j.canary, j.baseline
-	r := Report{Now: now, Step: j.step, Weight: j.weight, InStep: now.Sub(j.stepStart)}
-	r.Canary, r.Baseline = arm(c), arm(b)
+	r := Report{Weight: j.weight, InStep: now.Sub(j.stepStart),
+		CanaryRequests: c.Requests, CanaryErrors: c.Errors, CanaryErrorRate: c.ErrorRate(),
+		BaselineRequests: b.Requests, BaselineErrors: b.Errors, BaselineErrorRate: b.ErrorRate()}
+	r.CanaryP50, r.CanaryP99 = quantiles(c.Buckets)
+	r.BaselineP50, r.BaselineP99 = quantiles(b.Buckets)
 	total := c.Requests + b.Requests
+	w := float64(j.weight) / 100
 
 	// §1 sample ratio at the configured weight (exact martingale: w fixed).
-	conf := 0.95
-	if p.SplitAlpha > 0 {
-		conf = 1 - p.SplitAlpha
-	}
-	lo, hi := stats.Wilson(c.Requests, total, stats.ZForConfidence(conf))
-	r.Split = SplitReport{Lo: lo, Hi: hi}
+	r.SplitLow, r.SplitHigh = stats.Wilson(c.Requests, total, stats.ZForConfidence(1-p.SplitAlpha))
 	if total > 0 {
-		r.Split.Observed = float64(c.Requests) / float64(total)
+		r.ObservedSplit = float64(c.Requests) / float64(total)
 	}
-	if p.SplitAlpha > 0 && j.weight < 1 {
-		j.splitEv.Update(stats.SplitLogBF(c.Requests, total, j.weight, p.SplitPriorK))
-		r.Split.Test = test(&j.splitEv, p.SplitAlpha)
-	} else if j.weight == 1 && b.Requests > 0 {
+	var split TestResult
+	if j.weight < 100 {
+		j.splitEv.Update(stats.SplitLogBF(c.Requests, total, w, p.SplitPriorK))
+		split = test("split", &j.splitEv, p.SplitAlpha)
+		r.Tests = append(r.Tests, split)
+	} else if b.Requests > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("weight 100%% but the baseline received %d requests", b.Requests))
 	}
 
 	// §2 error rate, conditioning on the observed share of requests.
 	if c.Requests > 0 && b.Requests > 0 {
-		w := float64(c.Requests) / float64(total)
-		l, err := stats.OneSidedLogBF(c.Errors, b.Errors, w, p.PriorK)
+		share := float64(c.Requests) / float64(total)
+		l, err := stats.OneSidedLogBF(c.Errors, b.Errors, share, p.PriorK)
 		if err != nil {
 			// Fallback: the two-sided mixture is still a test martingale;
 			// direction is required at rejection below.
-			l = stats.MixtureLogBF(c.Errors, b.Errors, w, p.PriorK)
+			l = stats.MixtureLogBF(c.Errors, b.Errors, share, p.PriorK)
 			r.Notes = append(r.Notes, "error-rate test: two-sided fallback ("+err.Error()+")")
 		}
 		j.errEv.Update(l)
 	}
-	r.ErrorRate = test(&j.errEv, p.comparativeAlpha())
-	r.ErrorRate.Rejected = r.ErrorRate.Rejected && r.Canary.ErrorRate > r.Baseline.ErrorRate
+	errRate := test("error-rate", &j.errEv, p.comparativeAlpha())
+	errRate.Rejected = errRate.Rejected && r.CanaryErrorRate > r.BaselineErrorRate
+	r.Tests = append(r.Tests, errRate)
 
 	// §3 latency: product over disjoint buckets, direction by the AUC.
+	var latency TestResult
+	var shift float64
 	if p.Latency {
-		j.latency(&r)
+		latency, shift = j.latency(&r)
+		r.Tests = append(r.Tests, latency)
 	}
 
-	r.PromoteReady = r.InStep >= p.MinDuration && c.Requests >= p.MinRequests &&
-		(j.weight == 1 || b.Requests >= p.MinRequests)
-	j.guard(&r)
-	noData := p.NoDataTimeout > 0 && now.Sub(j.lastCanary) >= p.NoDataTimeout
+	ready := c.Requests >= p.MinRequests && (j.weight == 100 || b.Requests >= p.MinRequests)
+	guard, guarded := j.guard(&r)
+	if guarded {
+		r.Tests = append(r.Tests, guard)
+	}
 
 	d := Decision{Verdict: Continue, Detail: "collecting evidence"}
 	switch {
-	case r.Split.Test.Rejected:
+	case split.Rejected:
 		d = failure(ReasonSplitMismatch, "observed canary share %.2f%% [%.2f%%, %.2f%%] contradicts weight %.2f%% (BF %.3g ≥ %.3g)",
-			100*r.Split.Observed, 100*lo, 100*hi, 100*j.weight, r.Split.Test.BF(), 1/p.SplitAlpha)
-	case r.Guard.Rejected:
+			100*r.ObservedSplit, 100*r.SplitLow, 100*r.SplitHigh, 100*w, split.BF(), 1/p.SplitAlpha)
+	case guard.Rejected:
 		d = failure(ReasonAbsoluteGuard, "canary error rate %.2f%% (%d of %d) above the %.2f%% guard (BF %.3g ≥ %.3g)",
-			100*r.Canary.ErrorRate, c.Errors, c.Requests, 100*p.MaxErrorRate, r.Guard.BF(), 1/p.GuardAlpha)
-	case r.ErrorRate.Rejected:
+			100*r.CanaryErrorRate, c.Errors, c.Requests, 100*p.MaxErrorRate, guard.BF(), 1/p.GuardAlpha)
+	case errRate.Rejected:
 		d = failure(ReasonErrorRate, "canary error rate %.2f%% vs baseline %.2f%% (BF %.3g ≥ %.3g)",
-			100*r.Canary.ErrorRate, 100*r.Baseline.ErrorRate, r.ErrorRate.BF(), 1/r.ErrorRate.Alpha)
-	case r.Latency.Rejected:
+			100*r.CanaryErrorRate, 100*r.BaselineErrorRate, errRate.BF(), 1/p.comparativeAlpha())
+	case latency.Rejected:
 		d = failure(ReasonLatency, "canary latency shifted up: P(slower) %.3f (BF %.3g ≥ %.3g)",
-			r.LatencyShift, r.Latency.BF(), 1/r.Latency.Alpha)
-	case noData:
-		d = failure(ReasonNoData, "no canary requests for %s", now.Sub(j.lastCanary).Round(time.Second))
-	case r.PromoteReady:
-		d = Decision{Verdict: Promote, Detail: fmt.Sprintf("%d canary requests over %s, no test rejected",
-			c.Requests, r.InStep.Round(time.Second))}
+			shift, latency.BF(), 1/p.comparativeAlpha())
+	case ready:
+		d.Verdict = Promote
+		d.Detail = fmt.Sprintf("%d canary requests over %s, no test rejected", c.Requests, r.InStep.Round(time.Second))
 	case c.Requests < p.MinRequests:
 		d.Detail = fmt.Sprintf("waiting for canary requests: %d of %d", c.Requests, p.MinRequests)
 	}
-	return r, d
+	d.Report = r
+	return d
 }
 
 // guard tests H0: canary error rate ≤ MaxErrorRate with the one-sided
 // mixture over rates above it. For any true rate at or below the guard each
 // request's likelihood ratio has mean ≤ 1, so the BF is a test
-// supermartingale under the whole composite null, step after step.
-func (j *Judge) guard(r *Report) {
+// supermartingale under the whole composite null, step after step. ok is
+// false when the guard is off.
+func (j *Judge) guard(r *Report) (t TestResult, ok bool) {
 	p, c := j.pol, j.canary
-	if !(p.MaxErrorRate > 0 && p.MaxErrorRate < 1) {
-		return // 0 disables; a rate cannot exceed 1
+	if p.MaxErrorRate >= 1 {
+		return TestResult{}, false // a rate cannot exceed 1
 	}
 	if c.Requests > 0 {
 		l, err := stats.OneSidedLogBF(c.Errors, c.Requests-c.Errors, p.MaxErrorRate, p.PriorK)
@@ -197,11 +202,14 @@ func (j *Judge) guard(r *Report) {
 		}
 		j.guardEv.Update(l)
 	}
-	r.Guard = test(&j.guardEv, p.GuardAlpha)
-	r.Guard.Rejected = r.Guard.Rejected && r.Canary.ErrorRate > p.MaxErrorRate
+	t = test("guard", &j.guardEv, p.GuardAlpha)
+	t.Rejected = t.Rejected && r.CanaryErrorRate > p.MaxErrorRate
+	return t, true
 }
 
-func (j *Judge) latency(r *Report) {
+// latency tests the histograms; shift is P(canary request slower than a
+// baseline one), ties half (0.5 = no shift, 0 without data).
+func (j *Judge) latency(r *Report) (t TestResult, shift float64) {
 	cb, err1 := stats.Disjoint(j.canary.Buckets)
 	bb, err2 := stats.Disjoint(j.baseline.Buckets)
 	var nc, nb int64
@@ -224,34 +232,11 @@ func (j *Judge) latency(r *Report) {
 			break
 		}
 		j.latEv.Update(l)
-		r.LatencyShift = stats.LatencyShift(cb, bb)
+		shift = stats.LatencyShift(cb, bb)
 	}
-	r.Latency = test(&j.latEv, j.pol.comparativeAlpha())
-	r.Latency.Rejected = r.Latency.Rejected && r.LatencyShift > 0.5
-}
-
-func test(e *stats.Evidence, alpha float64) Test {
-	return Test{
-		Enabled:      true,
-		Alpha:        alpha,
-		LogBF:        finite(e.LogBF()),
-		StepLogBF:    finite(e.StepLogBF()),
-		LogThreshold: stats.LogThreshold(alpha),
-		Rejected:     e.Reject(alpha),
-	}
-}
-
-func arm(c Counts) Arm {
-	a := Arm{Requests: c.Requests, Errors: c.Errors}
-	if c.Requests > 0 {
-		a.ErrorRate = float64(c.Errors) / float64(c.Requests)
-	}
-	a.ErrorLo, a.ErrorHi = stats.Wilson(c.Errors, c.Requests, stats.ZForConfidence(0.95))
-	if len(c.Buckets) > 0 {
-		a.P50 = quantile(stats.HistogramQuantile(0.5, c.Buckets))
-		a.P99 = quantile(stats.HistogramQuantile(0.99, c.Buckets))
-	}
-	return a
+	t = test("latency", &j.latEv, j.pol.comparativeAlpha())
+	t.Rejected = t.Rejected && shift > 0.5
+	return t, shift
 }
 
 func failure(r Reason, format string, args ...any) Decision {

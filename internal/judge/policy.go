@@ -3,12 +3,14 @@ package judge
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // Policy configures the canary analysis. Use DefaultPolicy and override.
+// Step durations, minimum canary requests per step and the no-data timeout
+// are the caller's (the rollout engine applies its failure policy to them);
+// the judge only says what the evidence says.
 type Policy struct {
 	// Alpha bounds the probability of rolling back a canary that is no worse
 	// than the baseline, over the whole rollout however often it is checked
@@ -19,8 +21,8 @@ type Policy struct {
 	// error-rate and latency tests (stats.DefaultPriorK = 100).
 	PriorK float64
 	// SplitAlpha bounds false "split mismatch" stops of the sequential
-	// sample-ratio test; 0 disables the test. It is a separate budget: a
-	// mismatch is a routing fault, not a verdict on the canary.
+	// sample-ratio test. It is a separate budget: a mismatch is a routing
+	// fault, not a verdict on the canary.
 	SplitAlpha float64
 	// SplitPriorK is the concentration of the sample-ratio test's prior.
 	SplitPriorK float64
@@ -28,7 +30,8 @@ type Policy struct {
 	// baseline to compare with, once a sequential test shows its error rate
 	// above MaxErrorRate at GuardAlpha. A point estimate over the threshold
 	// is not enough: looked at every few seconds, a canary at 4% against a
-	// 5% guard would cross it by chance sooner or later. 0 disables.
+	// 5% guard would cross it by chance sooner or later. 1 turns it off (no
+	// rate exceeds 1).
 	MaxErrorRate float64
 	// GuardAlpha bounds the probability that the guard ever fails a canary
 	// whose true error rate is at most MaxErrorRate (Ville's inequality,
@@ -38,12 +41,9 @@ type Policy struct {
 	// promotion; the baseline needs as many (while it gets traffic) because
 	// the comparative tests need both arms.
 	MinRequests int64
-	// MinDuration is the minimum time in a step before promotion.
-	MinDuration time.Duration
-	// NoDataTimeout fails the step (ReasonNoData) when the canary has had no
-	// request for this long (counted from the step start). 0 disables; the
-	// caller's step timeout still applies.
-	NoDataTimeout time.Duration
+	// ErrorRate off ignores errors altogether: the error-rate test and the
+	// guard see none, and neither does the report.
+	ErrorRate bool
 	// Latency turns on the histogram test (needs Counts.Buckets).
 	Latency bool
 }
@@ -51,20 +51,19 @@ type Policy struct {
 // DefaultPolicy returns the documented defaults.
 func DefaultPolicy() Policy {
 	return Policy{
-		Alpha:         0.05,
-		PriorK:        stats.DefaultPriorK,
-		SplitAlpha:    0.01,
-		SplitPriorK:   stats.DefaultPriorK,
-		MaxErrorRate:  0.05,
-		GuardAlpha:    0.01,
-		MinRequests:   100,
-		MinDuration:   2 * time.Minute,
-		NoDataTimeout: 2 * time.Minute,
-		Latency:       true,
+		Alpha:        0.05,
+		PriorK:       stats.DefaultPriorK,
+		SplitAlpha:   0.01,
+		SplitPriorK:  stats.DefaultPriorK,
+		MaxErrorRate: 0.05,
+		GuardAlpha:   0.01,
+		MinRequests:  100,
+		ErrorRate:    true,
+		Latency:      true,
 	}
 }
 
-// Validate reports the first invalid field.
+// Validate reports every invalid field.
 func (p Policy) Validate() error {
 	var errs []error
 	if !(p.Alpha > 0 && p.Alpha < 1) {
@@ -73,24 +72,21 @@ func (p Policy) Validate() error {
 	if !(p.PriorK > 0) {
 		errs = append(errs, fmt.Errorf("priorK %v: must be > 0", p.PriorK))
 	}
-	if !(p.SplitAlpha >= 0 && p.SplitAlpha < 1) {
-		errs = append(errs, fmt.Errorf("splitAlpha %v: must be in [0,1)", p.SplitAlpha))
+	if !(p.SplitAlpha > 0 && p.SplitAlpha < 1) {
+		errs = append(errs, fmt.Errorf("splitAlpha %v: must be in (0,1)", p.SplitAlpha))
 	}
-	if p.SplitAlpha > 0 && !(p.SplitPriorK > 0) {
+	if !(p.SplitPriorK > 0) {
 		errs = append(errs, fmt.Errorf("splitPriorK %v: must be > 0", p.SplitPriorK))
 	}
-	if !(p.MaxErrorRate >= 0 && p.MaxErrorRate <= 1) {
-		errs = append(errs, fmt.Errorf("maxErrorRate %v: must be in [0,1]", p.MaxErrorRate))
+	if !(p.MaxErrorRate > 0 && p.MaxErrorRate <= 1) {
+		errs = append(errs, fmt.Errorf("maxErrorRate %v: must be in (0,1]", p.MaxErrorRate))
 	}
-	if p.MaxErrorRate > 0 && !(p.GuardAlpha > 0 && p.GuardAlpha < 1) {
-		errs = append(errs, fmt.Errorf("guardAlpha %v: must be in (0,1) when maxErrorRate is set", p.GuardAlpha))
+	if !(p.GuardAlpha > 0 && p.GuardAlpha < 1) {
+		errs = append(errs, fmt.Errorf("guardAlpha %v: must be in (0,1)", p.GuardAlpha))
 	}
 	if p.MinRequests < 1 {
 		// No data, no promotion: a zero minimum would promote on nothing.
 		errs = append(errs, fmt.Errorf("minRequests %d: must be ≥ 1", p.MinRequests))
-	}
-	if p.MinDuration < 0 || p.NoDataTimeout < 0 {
-		errs = append(errs, errors.New("durations must be ≥ 0"))
 	}
 	return errors.Join(errs...)
 }

@@ -3,80 +3,60 @@ package judge
 import (
 	"math"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
-// Decision is the judge's answer to one observation.
-type Decision struct {
-	Verdict Verdict `json:"verdict"`
-	Reason  Reason  `json:"reason,omitempty"`
-	// Detail is one human sentence explaining the verdict.
-	Detail string `json:"detail"`
-	Report Report `json:"report"`
-}
-
-// Report holds what the live view shows: every number behind the verdict.
-// All floats are finite so it encodes as JSON.
+// Report is every number behind a verdict, as the live view, the rollout's
+// events (`-o json`) and its closing report show them. The JSON field names
+// are read by users' scripts: keep them (rollout's TestEventJSONPinned). All
+// floats are finite so it encodes as JSON.
 type Report struct {
-	Now    time.Time     `json:"now"`
-	Step   int           `json:"step"`
-	Weight float64       `json:"weight"`
+	CanaryRequests   int64 `json:"canaryRequests"`
+	CanaryErrors     int64 `json:"canaryErrors"`
+	BaselineRequests int64 `json:"baselineRequests"`
+	BaselineErrors   int64 `json:"baselineErrors"`
+	// Weight is the canary's configured weight in percent.
+	Weight int32 `json:"weight"`
+	// ObservedSplit is the canary's share of the step's requests, with its
+	// Wilson interval at 1−Policy.SplitAlpha (the decision uses the test).
+	ObservedSplit     float64 `json:"observedSplit"`
+	SplitLow          float64 `json:"splitLow"`
+	SplitHigh         float64 `json:"splitHigh"`
+	CanaryErrorRate   float64 `json:"canaryErrorRate"`
+	BaselineErrorRate float64 `json:"baselineErrorRate"`
+	// Latency quantiles in seconds, histogram_quantile-style (only as precise
+	// as the bucket widths); 0 without histogram data.
+	CanaryP50   float64 `json:"canaryP50Seconds,omitempty"`
+	CanaryP99   float64 `json:"canaryP99Seconds,omitempty"`
+	BaselineP50 float64 `json:"baselineP50Seconds,omitempty"`
+	BaselineP99 float64 `json:"baselineP99Seconds,omitempty"`
+	// Tests are the sequential tests that ran, in a fixed order: split,
+	// error-rate, latency, guard.
+	Tests []TestResult `json:"tests,omitempty"`
+	// InStep is the time since the step began.
 	InStep time.Duration `json:"inStep"`
-
-	Canary   Arm `json:"canary"`
-	Baseline Arm `json:"baseline"`
-
-	// Split is the observed canary share of requests in the step with its
-	// Wilson interval at 1−SplitAlpha (for humans; the decision uses Test).
-	Split SplitReport `json:"split"`
-	// ErrorRate and Latency compare canary with baseline.
-	ErrorRate Test `json:"errorRate"`
-	Latency   Test `json:"latency"`
-	// Guard tests the canary's error rate against Policy.MaxErrorRate.
-	Guard Test `json:"guard"`
-	// LatencyShift is P(canary request slower than baseline request), ties
-	// half (0.5 = no shift); only with histograms.
-	LatencyShift float64 `json:"latencyShift,omitempty"`
-
-	// PromoteReady says whether minimum duration and requests are reached.
-	PromoteReady bool     `json:"promoteReady"`
-	Notes        []string `json:"notes,omitempty"`
+	// Notes explain anything unusual in the inputs (clamped windows,
+	// fallbacks, an invalid histogram).
+	Notes []string `json:"notes,omitempty"`
 }
 
-// Arm summarises one subset over the step.
-type Arm struct {
-	Requests  int64   `json:"requests"`
-	Errors    int64   `json:"errors"`
-	ErrorRate float64 `json:"errorRate"`
-	// ErrorLo and ErrorHi are the 95% Wilson interval of the error rate.
-	ErrorLo float64 `json:"errorLo"`
-	ErrorHi float64 `json:"errorHi"`
-	// P50 and P99 are histogram_quantile-style estimates in seconds, only as
-	// precise as the bucket widths; nil without histogram data.
-	P50 *float64 `json:"p50,omitempty"`
-	P99 *float64 `json:"p99,omitempty"`
+// TestResult is one sequential test: its statistic, the log of the Bayes
+// factor accumulated over all steps so far, against the bound log(1/α) at
+// which it rejects.
+type TestResult struct {
+	Name      string  `json:"name"`
+	Statistic float64 `json:"statistic"`
+	Bound     float64 `json:"bound"`
+	Rejected  bool    `json:"rejected"`
 }
 
-// SplitReport is the observed traffic split.
-type SplitReport struct {
-	Observed float64 `json:"observed"`
-	Lo       float64 `json:"lo"`
-	Hi       float64 `json:"hi"`
-	Test     Test    `json:"test"`
-}
+// BF returns the accumulated Bayes factor (exp of Statistic).
+func (t TestResult) BF() float64 { return math.Exp(t.Statistic) }
 
-// Test is one sequential test's state. The test rejects when LogBF (the
-// product over all steps so far) reaches LogThreshold = log(1/Alpha).
-type Test struct {
-	Enabled      bool    `json:"enabled"`
-	Alpha        float64 `json:"alpha,omitempty"`
-	LogBF        float64 `json:"logBF"`
-	StepLogBF    float64 `json:"stepLogBF"`
-	LogThreshold float64 `json:"logThreshold,omitempty"`
-	Rejected     bool    `json:"rejected"`
+func test(name string, e *stats.Evidence, alpha float64) TestResult {
+	return TestResult{Name: name, Statistic: finite(e.LogBF()), Bound: stats.LogThreshold(alpha), Rejected: e.Reject(alpha)}
 }
-
-// BF returns the accumulated Bayes factor (exp of LogBF).
-func (t Test) BF() float64 { return math.Exp(t.LogBF) }
 
 // finite keeps reports JSON-encodable: NaN → 0, ±Inf → ±MaxFloat64.
 func finite(v float64) float64 {
@@ -91,9 +71,13 @@ func finite(v float64) float64 {
 	return v
 }
 
-func quantile(v float64) *float64 {
-	if math.IsNaN(v) {
-		return nil
+// quantiles returns the histogram's p50 and p99, 0 without data.
+func quantiles(b []stats.Bucket) (p50, p99 float64) {
+	q := func(p float64) float64 {
+		if v := stats.HistogramQuantile(p, b); !math.IsNaN(v) {
+			return v
+		}
+		return 0
 	}
-	return &v
+	return q(0.5), q(0.99)
 }

@@ -1,13 +1,15 @@
 package judge
 
+import "fmt"
+
 // Verdict is the judge's decision after an observation.
 type Verdict int
 
 const (
 	// Continue: keep observing; no test rejected, promotion criteria not met.
 	Continue Verdict = iota
-	// Promote: minimum duration and requests reached, no test rejected. The
-	// caller may advance; observing further is still valid.
+	// Promote: the judge's evidence criteria are met and no test rejected.
+	// The caller may advance; observing further is still valid.
 	Promote
 	// Fail: a test rejected or a guard tripped; see Reason. Sticky.
 	Fail
@@ -40,8 +42,6 @@ const (
 	ReasonSplitMismatch
 	// ReasonAbsoluteGuard: canary error rate above Policy.MaxErrorRate.
 	ReasonAbsoluteGuard
-	// ReasonNoData: no canary traffic for Policy.NoDataTimeout.
-	ReasonNoData
 )
 
 func (r Reason) String() string {
@@ -56,14 +56,30 @@ func (r Reason) String() string {
 		return "SplitMismatch"
 	case ReasonAbsoluteGuard:
 		return "AbsoluteGuard"
-	case ReasonNoData:
-		return "NoData"
 	}
 	return "Unknown"
 }
 
-// MarshalText makes verdicts and reasons readable in -o json|yaml.
+// MarshalText makes verdicts readable in -o json|yaml.
 func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
 
 // MarshalText makes reasons readable in -o json|yaml.
 func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// Decision is the judge's answer to one observation.
+type Decision struct {
+	Verdict Verdict `json:"verdict"`
+	Reason  Reason  `json:"reason,omitempty"`
+	// Detail is one human sentence explaining the verdict.
+	Detail string `json:"detail"`
+	Report Report `json:"report"`
+}
+
+// String is the decision in words: the reason and its detail for a
+// failure (as rollback commits and events record it), else the detail.
+func (d Decision) String() string {
+	if d.Verdict == Fail {
+		return fmt.Sprintf("%s: %s", d.Reason, d.Detail)
+	}
+	return d.Detail
+}

@@ -1,16 +1,17 @@
 package metrics
 
 import (
-	"context"
+	"cmp"
 	"fmt"
-	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // Istio's standard metric and label names.
@@ -74,59 +75,7 @@ func (s Selector) errorRE() (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// Counters are integer counts for one subset (destination_version).
-type Counters struct {
-	Requests int64 `json:"requests"`
-	Errors   int64 `json:"errors"`
-	// Buckets maps a histogram upper bound in milliseconds (le, +Inf
-	// included) to the cumulative count of requests at or below it.
-	Buckets map[float64]int64 `json:"-"`
-}
-
-// ErrorRate is Errors/Requests, 0 without requests.
-func (c Counters) ErrorRate() float64 {
-	if c.Requests == 0 {
-		return 0
-	}
-	return float64(c.Errors) / float64(c.Requests)
-}
-
-// SubsetCounts returns the raw cumulative counters per version at time at
-// (what the counters say since each proxy started). Differences of two such
-// snapshots lose resets that happen in between; Window does not.
-func SubsetCounts(ctx context.Context, q Querier, sel Selector, at time.Time) (map[string]Counters, error) {
-	re, err := sel.errorRE()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]Counters{}
-	reqQ := fmt.Sprintf("sum by (%s, %s) (%s{%s})", VersionLabel, CodeLabel, RequestsMetric, sel.Matchers())
-	v, err := q.Query(ctx, reqQ, at)
-	if err != nil {
-		return nil, err
-	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		return nil, fmt.Errorf("query %q: want a vector, got %s", reqQ, v.Type())
-	}
-	for _, s := range vec {
-		addRequests(out, s.Metric, int64(math.Round(float64(s.Value))), re)
-	}
-	bucketQ := fmt.Sprintf("sum by (%s, le) (%s{%s})", VersionLabel, DurationBuckets, sel.Matchers())
-	if v, err = q.Query(ctx, bucketQ, at); err != nil {
-		return nil, err
-	}
-	if vec, ok = v.(model.Vector); !ok {
-		return nil, fmt.Errorf("query %q: want a vector, got %s", bucketQ, v.Type())
-	}
-	for _, s := range vec {
-		if err := addBucket(out, s.Metric, int64(math.Round(float64(s.Value)))); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
+// version is the subset a series belongs to (destination_version).
 func version(m model.Metric) string {
 	if v := string(m[VersionLabel]); v != "" {
 		return v
@@ -134,7 +83,7 @@ func version(m model.Metric) string {
 	return "unknown"
 }
 
-func addRequests(out map[string]Counters, m model.Metric, n int64, errRE *regexp.Regexp) {
+func addRequests(out map[string]stats.Counts, m model.Metric, n int64, errRE *regexp.Regexp) {
 	ver := version(m)
 	c := out[ver]
 	c.Requests += n
@@ -144,27 +93,23 @@ func addRequests(out map[string]Counters, m model.Metric, n int64, errRE *regexp
 	out[ver] = c
 }
 
-func addBucket(out map[string]Counters, m model.Metric, n int64) error {
-	le, err := strconv.ParseFloat(string(m["le"]), 64)
+// addBucket adds n to the version's bucket le, kept sorted by LE and
+// converted from Istio's milliseconds to seconds, the unit of stats and of
+// Prometheus histograms in general.
+func addBucket(out map[string]stats.Counts, m model.Metric, n int64) error {
+	ms, err := strconv.ParseFloat(string(m["le"]), 64)
 	if err != nil {
 		return fmt.Errorf("bucket with le=%q: %w", m["le"], err)
 	}
+	le := ms / 1000
 	ver := version(m)
 	c := out[ver]
-	if c.Buckets == nil {
-		c.Buckets = map[float64]int64{}
+	i, found := slices.BinarySearchFunc(c.Buckets, le, func(b stats.Bucket, le float64) int { return cmp.Compare(b.LE, le) })
+	if found {
+		c.Buckets[i].Count += n
+	} else {
+		c.Buckets = slices.Insert(c.Buckets, i, stats.Bucket{LE: le, Count: n})
 	}
-	c.Buckets[le] += n
 	out[ver] = c
 	return nil
-}
-
-// sortedBounds returns the bucket bounds in increasing order.
-func sortedBounds(b map[float64]int64) []float64 {
-	les := make([]float64, 0, len(b))
-	for le := range b {
-		les = append(les, le)
-	}
-	sort.Float64s(les)
-	return les
 }

@@ -9,11 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 var (
@@ -22,8 +25,8 @@ var (
 	sel   = Selector{DestinationService: "reviews", Namespace: "bookinfo"}
 )
 
-// fakeProm serves recorded /api/v1/query answers, picking the file by the
-// shape of the query, and fails the test on a query it does not expect.
+// fakeProm serves recorded /api/v1/query answers of raw-sample range
+// queries, picking the file by the metric, and fails the test on a query it does not expect.
 func fakeProm(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -38,17 +41,12 @@ func fakeProm(t *testing.T) *httptest.Server {
 		if strings.Contains(q, "rate(") || strings.Contains(q, "increase(") {
 			t.Errorf("extrapolating query: %s", q)
 		}
-		file := "instant-requests.json"
-		switch {
-		case strings.Contains(q, "[") && strings.Contains(q, "_bucket"):
+		if !strings.HasSuffix(q, "[360s]") {
+			t.Errorf("range = %s, want raw samples over window + lookback [360s]", q)
+		}
+		file := "window-requests.json"
+		if strings.Contains(q, "_bucket") {
 			file = "window-buckets.json"
-		case strings.Contains(q, "["):
-			file = "window-requests.json"
-			if !strings.HasSuffix(q, "[360s]") {
-				t.Errorf("range = %s, want window + lookback [360s]", q)
-			}
-		case strings.Contains(q, "_bucket"):
-			file = "instant-buckets.json"
 		}
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -76,7 +74,7 @@ func TestWindowDifferencesRawSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]Counters{
+	want := map[string]stats.Counts{
 		// 200s: 1360-1090 (counting starts at the first scrape after start);
 		// 503s: 52 -> 3 is a reset: +3 +2 +4.
 		"v1": {Requests: 270 + 9, Errors: 9},
@@ -92,25 +90,35 @@ func TestWindowDifferencesRawSamples(t *testing.T) {
 	if wc.Total() != 363 || wc.Series != 4 {
 		t.Errorf("total/series = %d/%d", wc.Total(), wc.Series)
 	}
-	if got := wc.ByVersion["v1"].Buckets; got[10] != 100 || got[100] != 250 || got[math.Inf(1)] != 279 {
-		t.Errorf("v1 buckets = %v", got)
+	// Milliseconds become seconds.
+	wantBuckets := []stats.Bucket{{LE: 0.01, Count: 100}, {LE: 0.1, Count: 250}, {LE: math.Inf(1), Count: 279}}
+	if got := wc.ByVersion["v1"].Buckets; !slices.Equal(got, wantBuckets) {
+		t.Errorf("v1 buckets = %v, want %v", got, wantBuckets)
 	}
 	if !wc.From.Equal(start) || !wc.To.Equal(end) {
 		t.Errorf("samples span %s..%s", wc.From, wc.To)
 	}
 }
 
-func TestSubsetCountsInstant(t *testing.T) {
-	p := newProm(t, fakeProm(t).URL)
-	got, err := SubsetCounts(context.Background(), p, Selector{DestinationService: "reviews.bookinfo.svc.cluster.local", ErrorCodes: "50[0-4]"}, end)
-	if err != nil {
-		t.Fatal(err)
+// TestAddBucketSortsSeconds: series arrive in any order and several carry
+// the same bound (codes, pods); buckets come out summed, sorted, in seconds.
+func TestAddBucketSortsSeconds(t *testing.T) {
+	out := map[string]stats.Counts{}
+	for _, b := range []struct {
+		le string
+		n  int64
+	}{{"+Inf", 10}, {"250", 9}, {"50", 4}, {"250", 1}, {"+Inf", 2}} {
+		m := model.Metric{VersionLabel: "v3", "le": model.LabelValue(b.le)}
+		if err := addBucket(out, m, b.n); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if c := got["v1"]; c.Requests != 1369 || c.Errors != 9 || c.Buckets[math.Inf(1)] != 1421 {
-		t.Errorf("v1 = %+v", c)
+	want := []stats.Bucket{{LE: 0.05, Count: 4}, {LE: 0.25, Count: 10}, {LE: math.Inf(1), Count: 12}}
+	if got := out["v3"].Buckets; !slices.Equal(got, want) {
+		t.Errorf("buckets %v, want %v", got, want)
 	}
-	if c := got["unknown"]; c.Requests != 3 {
-		t.Errorf("series without destination_version must count as unknown: %+v", got)
+	if err := addBucket(out, model.Metric{"le": "fast"}, 1); err == nil {
+		t.Error("a non-numeric le must be an error")
 	}
 }
 
@@ -137,31 +145,6 @@ func TestSeriesDeltaResets(t *testing.T) {
 		if got, _, _ := seriesDelta(tt.samples, start); got != tt.want {
 			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
 		}
-	}
-}
-
-func TestQuantile(t *testing.T) {
-	inf := math.Inf(1)
-	b := map[float64]int64{10: 100, 100: 250, inf: 279}
-	tests := []struct {
-		q    float64
-		want float64
-	}{
-		{0.5, 10 + 90*(139.5-100)/150},
-		{0.2, 10 * 55.8 / 100},
-		{0.99, 100}, // rank in +Inf: highest finite bound
-	}
-	for _, tt := range tests {
-		got, ok := Quantile(tt.q, b)
-		if !ok || math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("q%.2f = %v (%v), want %v", tt.q, got, ok, tt.want)
-		}
-	}
-	if _, ok := Quantile(0.5, map[float64]int64{10: 0, inf: 0}); ok {
-		t.Error("no observations must not give a quantile")
-	}
-	if _, ok := Quantile(0.5, map[float64]int64{10: 5}); ok {
-		t.Error("without +Inf the total is unknown")
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package metrics reads Istio's standard metrics from Prometheus as integer
-// counts per subset: requests, errors and latency histogram buckets, as
-// differences of raw counter samples. It never uses rate() or increase():
+// counts per subset (stats.Counts): requests, errors and latency histogram
+// buckets in seconds, as differences of raw counter samples. It never uses rate() or increase():
 // those extrapolate to the window's edges and return fractions, and the
 // statistics downstream need the integers that were actually counted.
 package metrics

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // WindowCounts are the requests counted in [Start, End] per version.
@@ -16,10 +18,10 @@ type WindowCounts struct {
 	// From/To bound the raw samples actually used: the counts cover
 	// (From, To], which lags the requested window by up to one scrape
 	// interval. Zero when no sample fell in the window.
-	From      time.Time           `json:"from"`
-	To        time.Time           `json:"to"`
-	Series    int                 `json:"series"`
-	ByVersion map[string]Counters `json:"byVersion"`
+	From      time.Time               `json:"from"`
+	To        time.Time               `json:"to"`
+	Series    int                     `json:"series"`
+	ByVersion map[string]stats.Counts `json:"byVersion"`
 }
 
 // Total sums requests over all versions.
@@ -46,7 +48,7 @@ func Window(ctx context.Context, q Querier, sel Selector, start, end time.Time) 
 	if err != nil {
 		return WindowCounts{}, err
 	}
-	wc := WindowCounts{Start: start, End: end, ByVersion: map[string]Counters{}}
+	wc := WindowCounts{Start: start, End: end, ByVersion: map[string]stats.Counts{}}
 	rng := fmt.Sprintf("[%ds]", int64(math.Ceil((end.Sub(start) + Lookback).Seconds())))
 
 	reqs, err := rawSeries(ctx, q, RequestsMetric+"{"+sel.Matchers()+"}"+rng, end)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // analyse (Analysing) looks at the metrics once per interval. A canary
@@ -25,7 +27,7 @@ func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
 	st := e.step(r.Step)
 	now := e.d.Clock.Now()
 	inStep := now.Sub(r.analysisStart)
-	ready := look.Analysis != nil && r.lastVerdict == VerdictPromote
+	ready := look.Analysis != nil && r.lastVerdict == judge.Promote
 	enough := inStep >= st.MinDuration.Duration && r.totalCanary >= st.MinCanaryRequests
 	if ready && enough {
 		reason := e.summary(r, inStep)
@@ -58,34 +60,37 @@ func (e *Engine) look(ctx context.Context, r *Run) (Outcome, bool) {
 	if err != nil {
 		return e.noData(r, now, err)
 	}
-	dc, db := delta(r.prevCanary, canary), delta(r.prevBaseline, baseline)
+	dc, db := stats.Delta(r.prevCanary, canary), stats.Delta(r.prevBaseline, baseline)
 	r.prevCanary, r.prevBaseline = canary, baseline
 	if dc.Requests == 0 && db.Requests == 0 {
 		return e.noData(r, now, ErrNoData)
 	}
 	r.noDataSince, r.lastErr = time.Time{}, nil
 	r.totalCanary += dc.Requests
-	a, err := e.d.Judge.Observe(now, dc, db)
+	d, err := e.d.Judge.Observe(now, dc, db)
 	if err != nil {
 		return e.noData(r, now, fmt.Errorf("judging the window: %w", err))
 	}
-	if a.Verdict != VerdictFail {
-		if failed, reason, checks, err := e.customChecks(ctx, now); err != nil {
+	verdict, reason := d.Verdict, d.String()
+	a := &Analysis{Report: d.Report}
+	if verdict != judge.Fail {
+		failed, why, checks, err := e.customChecks(ctx, now)
+		if err != nil {
 			return e.noData(r, now, err)
-		} else {
-			a.Report.Checks = checks
-			if failed {
-				a.Verdict, a.Reason = VerdictFail, reason
-			}
+		}
+		a.Checks = checks
+		if failed {
+			verdict, reason = judge.Fail, why
 		}
 	}
-	a.Report.InStep = now.Sub(r.analysisStart)
-	a.Report.Weight = e.step(r.Step).Weight
-	r.report, r.lastVerdict = &a.Report, a.Verdict
-	stay.Analysis = &a.Report
-	if a.Verdict == VerdictFail {
-		cause := &CanaryFailedError{Step: r.Step, Reason: a.Reason}
-		return Outcome{Next: RollingBack, Decision: DecisionRollback, Cause: cause, Reason: cause.Error(), Analysis: &a.Report}, true
+	// The step's weight and time are the engine's, whatever the judge says.
+	a.InStep = now.Sub(r.analysisStart)
+	a.Weight = e.step(r.Step).Weight
+	r.report, r.lastVerdict = a, verdict
+	stay.Analysis = a
+	if verdict == judge.Fail {
+		cause := &CanaryFailedError{Step: r.Step, Reason: reason}
+		return Outcome{Next: RollingBack, Decision: DecisionRollback, Cause: cause, Reason: cause.Error(), Analysis: a}, true
 	}
 	return stay, false
 }
@@ -111,24 +116,6 @@ func (e *Engine) noData(r *Run, now time.Time, err error) (Outcome, bool) {
 		Note: fmt.Sprintf("holding: %s (failure policy in %s)", what, (timeout - now.Sub(r.noDataSince)).Round(time.Second))}, false
 }
 
-// delta is the increase between two readings of the step's window. They
-// only grow; should one shrink (a series vanished from Prometheus), the new
-// reading is taken as the increase rather than a negative count.
-func delta(prev, cur Counts) Counts {
-	reset := cur.Requests < prev.Requests || cur.Errors < prev.Errors || len(cur.Buckets) != len(prev.Buckets)
-	for i := 0; !reset && i < len(cur.Buckets); i++ {
-		reset = cur.Buckets[i].LE != prev.Buckets[i].LE || cur.Buckets[i].Count < prev.Buckets[i].Count
-	}
-	if reset {
-		return Counts{Requests: cur.Requests, Errors: cur.Errors, Buckets: append([]Bucket(nil), cur.Buckets...)}
-	}
-	d := Counts{Requests: cur.Requests - prev.Requests, Errors: cur.Errors - prev.Errors}
-	for i, b := range cur.Buckets {
-		d.Buckets = append(d.Buckets, Bucket{LE: b.LE, Count: b.Count - prev.Buckets[i].Count})
-	}
-	return d
-}
-
 func (e *Engine) summary(r *Run, inStep time.Duration) string {
 	s := fmt.Sprintf("step %s (%s %d%%) passed after %s with %d canary requests",
 		formatStep(r.Step, e.steps()), e.p.Spec.CanarySubset, e.step(r.Step).Weight, inStep.Round(time.Second), r.totalCanary)
@@ -146,7 +133,7 @@ func (e *Engine) nextNote(r *Run, inStep time.Duration, st policy.Step) string {
 	if n := st.MinCanaryRequests - r.totalCanary; n > 0 {
 		need = append(need, fmt.Sprintf("%d more canary requests", n))
 	}
-	if r.lastVerdict != VerdictPromote {
+	if r.lastVerdict != judge.Promote {
 		need = append(need, "the judge's evidence")
 	}
 	next := "advance"

@@ -3,11 +3,14 @@ package rollout
 import (
 	"context"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // The engine's dependencies, declared where they are used and kept small.
-// The CLI adapts the shift, gitrepo, argocd, kube, metrics and judge packages
-// to them; tests use in-memory fakes.
+// Package adapt fits the shift, gitrepo, argocd, kube and metrics packages to
+// them (the judge fits as it is); tests use in-memory fakes.
 
 // Shifter commits new weights for the rollout's VirtualService and pushes
 // them safely (compare-and-swap, never force). It returns an error wrapping
@@ -51,21 +54,6 @@ type LiveWeights interface {
 	Weights(ctx context.Context) (map[string]int32, error)
 }
 
-// Counts are integer counters for one subset: requests, errors (by the
-// policy's codes) and cumulative latency histogram buckets.
-type Counts struct {
-	Requests int64    `json:"requests"`
-	Errors   int64    `json:"errors"`
-	Buckets  []Bucket `json:"buckets,omitempty"`
-}
-
-// Bucket is one cumulative histogram bucket: Count requests took ≤ LE
-// seconds (Prometheus le buckets, +Inf last).
-type Bucket struct {
-	LE    float64 `json:"le"`
-	Count int64   `json:"count"`
-}
-
 // CounterSource counts the canary's and the baseline's requests in the
 // window (since, at]: increases of the raw counters, resets handled, never
 // rate() extrapolations. The engine keeps since at the step's analysis start
@@ -73,7 +61,7 @@ type Bucket struct {
 // It returns an error wrapping ErrUnavailable when Prometheus cannot be
 // reached, and one wrapping ErrNoData when the series do not exist (yet).
 type CounterSource interface {
-	Counts(ctx context.Context, since, at time.Time) (canary, baseline Counts, err error)
+	Counts(ctx context.Context, since, at time.Time) (canary, baseline stats.Counts, err error)
 }
 
 // Querier evaluates a custom check's PromQL to one scalar.
@@ -81,66 +69,22 @@ type Querier interface {
 	Query(ctx context.Context, promql string, at time.Time) (float64, error)
 }
 
-// Judge decides on the canary from counts. BeginStep starts a new step (the
-// weight changed); Observe takes the increase since the previous look, for
-// both arms, and returns the judgement over the step so far.
+// Judge decides on the canary from counts: the seam between the engine and
+// the statistics (internal/judge implements it). BeginStep starts a new step
+// at the canary's weight in percent; Observe takes the increase since the
+// previous look, for both arms, and returns the decision over the step so
+// far. Step durations, minimum requests and missing data are the engine's.
 type Judge interface {
 	BeginStep(at time.Time, weight int32) error
-	Observe(at time.Time, canary, baseline Counts) (Assessment, error)
+	Observe(at time.Time, canary, baseline stats.Counts) (judge.Decision, error)
 }
 
-// Verdict is the judge's answer.
-type Verdict int
-
-const (
-	VerdictContinue Verdict = iota // no test rejected; not enough evidence to advance yet
-	VerdictPromote                 // the judge's evidence criteria are met: may advance
-	VerdictFail                    // a test rejected or a guard tripped: roll back
-)
-
-func (v Verdict) String() string {
-	return [...]string{"Continue", "Promote", "Fail"}[v]
-}
-
-// MarshalText writes the verdict name.
-func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
-
-// Assessment is a Judge's verdict with the numbers behind it.
-type Assessment struct {
-	Verdict Verdict
-	Reason  string // why it failed, in words with numbers
-	Report  Report
-}
-
-// Report is what the live view, the events and the final report show about
-// the analysis of a step.
-type Report struct {
-	CanaryRequests    int64         `json:"canaryRequests"`
-	CanaryErrors      int64         `json:"canaryErrors"`
-	BaselineRequests  int64         `json:"baselineRequests"`
-	BaselineErrors    int64         `json:"baselineErrors"`
-	Weight            int32         `json:"weight"`
-	ObservedSplit     float64       `json:"observedSplit"` // canary share of requests
-	SplitLow          float64       `json:"splitLow"`      // 95% Wilson interval
-	SplitHigh         float64       `json:"splitHigh"`
-	CanaryErrorRate   float64       `json:"canaryErrorRate"`
-	BaselineErrorRate float64       `json:"baselineErrorRate"`
-	CanaryP50         float64       `json:"canaryP50Seconds,omitempty"`
-	CanaryP99         float64       `json:"canaryP99Seconds,omitempty"`
-	BaselineP50       float64       `json:"baselineP50Seconds,omitempty"`
-	BaselineP99       float64       `json:"baselineP99Seconds,omitempty"`
-	Tests             []TestResult  `json:"tests,omitempty"`
-	InStep            time.Duration `json:"inStep"`
-	Checks            []CheckResult `json:"checks,omitempty"`
-}
-
-// TestResult is one sequential test: its statistic (e.g. log Bayes factor)
-// against the bound at which it rejects.
-type TestResult struct {
-	Name      string  `json:"name"`
-	Statistic float64 `json:"statistic"`
-	Bound     float64 `json:"bound"`
-	Rejected  bool    `json:"rejected"`
+// Analysis is one look at a step as events and the closing report show it:
+// the judge's report and the policy's custom checks. The report's fields are
+// embedded, so its JSON is flat.
+type Analysis struct {
+	judge.Report
+	Checks []CheckResult `json:"checks,omitempty"`
 }
 
 // CheckResult is one custom PromQL check.

@@ -64,7 +64,7 @@ type Outcome struct {
 	// Commit is a commit this step pushed.
 	Commit *TimelineEntry
 	// Analysis is this look's report (Analysing, AwaitingGate).
-	Analysis *Report
+	Analysis *Analysis
 	// Note tells the live view what comes next.
 	Note string
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
@@ -336,7 +337,7 @@ func TestEngine(t *testing.T) {
 			setup: func(w *world) {
 				w.prom.onCall = func(int) {
 					if w.argo.live["v3"] == 50 {
-						w.judge.forced = &Assessment{Verdict: VerdictFail, Reason: "latency shifted up"}
+						w.judge.forced = &judge.Decision{Verdict: judge.Fail, Reason: judge.ReasonLatency, Detail: "latency shifted up"}
 					}
 				}
 			},

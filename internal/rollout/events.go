@@ -34,7 +34,7 @@ type Event struct {
 	Reason   string           `json:"reason,omitempty"`
 	// InStep is the time since the step's analysis started.
 	InStep   time.Duration `json:"inStepNanos,omitempty"`
-	Analysis *Report       `json:"analysis,omitempty"`
+	Analysis *Analysis     `json:"analysis,omitempty"`
 	// Next says what the engine will do next, for the live view.
 	Next string `json:"next,omitempty"`
 	// Error is the typed cause, rendered, for failures.

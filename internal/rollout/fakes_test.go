@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // world wires in-memory fakes of Git, Argo CD + cluster, Prometheus, the
@@ -252,7 +254,7 @@ type fakeProm struct {
 	w                    *world
 	perTick              int64
 	canaryErr, baseErr   float64
-	canary, base         Counts
+	canary, base         stats.Counts
 	since                time.Time
 	calls                int
 	fail                 func(call int) error // error for this call, or nil
@@ -263,17 +265,17 @@ type fakeProm struct {
 
 // Counts returns the increase since `since`: a new window start (a new
 // step) starts the counters from zero.
-func (p *fakeProm) Counts(_ context.Context, since, _ time.Time) (Counts, Counts, error) {
+func (p *fakeProm) Counts(_ context.Context, since, _ time.Time) (stats.Counts, stats.Counts, error) {
 	p.calls++
 	if !since.Equal(p.since) {
-		p.since, p.canary, p.base = since, Counts{}, Counts{}
+		p.since, p.canary, p.base = since, stats.Counts{}, stats.Counts{}
 	}
 	if p.onCall != nil {
 		p.onCall(p.calls)
 	}
 	if p.fail != nil {
 		if err := p.fail(p.calls); err != nil {
-			return Counts{}, Counts{}, err
+			return stats.Counts{}, stats.Counts{}, err
 		}
 	}
 	if !p.noTraffic {
@@ -297,41 +299,36 @@ func (p *fakeProm) Counts(_ context.Context, since, _ time.Time) (Counts, Counts
 // canary requests. Enough to drive every transition; the real statistics
 // are tested in internal/judge.
 type fakeJudge struct {
-	c, b   Counts
+	c, b   stats.Counts
 	steps  []int32
-	forced *Assessment
+	forced *judge.Decision
 }
 
 func (j *fakeJudge) BeginStep(_ time.Time, weight int32) error {
-	j.c, j.b = Counts{}, Counts{}
+	j.c, j.b = stats.Counts{}, stats.Counts{}
 	j.steps = append(j.steps, weight)
 	return nil
 }
 
-func (j *fakeJudge) Observe(_ time.Time, c, b Counts) (Assessment, error) {
-	j.c.Requests += c.Requests
-	j.c.Errors += c.Errors
-	j.b.Requests += b.Requests
-	j.b.Errors += b.Errors
-	rep := Report{CanaryRequests: j.c.Requests, CanaryErrors: j.c.Errors, BaselineRequests: j.b.Requests, BaselineErrors: j.b.Errors}
-	if j.c.Requests > 0 {
-		rep.CanaryErrorRate = float64(j.c.Errors) / float64(j.c.Requests)
+func (j *fakeJudge) Observe(_ time.Time, c, b stats.Counts) (judge.Decision, error) {
+	if err := errors.Join(j.c.Add(c), j.b.Add(b)); err != nil {
+		return judge.Decision{}, err
 	}
-	if j.b.Requests > 0 {
-		rep.BaselineErrorRate = float64(j.b.Errors) / float64(j.b.Requests)
-	}
+	rep := judge.Report{CanaryRequests: j.c.Requests, CanaryErrors: j.c.Errors, BaselineRequests: j.b.Requests, BaselineErrors: j.b.Errors,
+		CanaryErrorRate: j.c.ErrorRate(), BaselineErrorRate: j.b.ErrorRate()}
 	if j.forced != nil {
-		a := *j.forced
-		a.Report = rep
-		return a, nil
+		d := *j.forced
+		d.Report = rep
+		return d, nil
 	}
 	if j.c.Errors >= 5 && rep.CanaryErrorRate > 2*rep.BaselineErrorRate {
-		return Assessment{Verdict: VerdictFail, Reason: fmt.Sprintf("error rate %.2f%% vs %.2f%%", 100*rep.CanaryErrorRate, 100*rep.BaselineErrorRate), Report: rep}, nil
+		return judge.Decision{Verdict: judge.Fail, Reason: judge.ReasonErrorRate,
+			Detail: fmt.Sprintf("error rate %.2f%% vs %.2f%%", 100*rep.CanaryErrorRate, 100*rep.BaselineErrorRate), Report: rep}, nil
 	}
 	if j.c.Requests >= 100 {
-		return Assessment{Verdict: VerdictPromote, Report: rep}, nil
+		return judge.Decision{Verdict: judge.Promote, Report: rep}, nil
 	}
-	return Assessment{Verdict: VerdictContinue, Report: rep}, nil
+	return judge.Decision{Verdict: judge.Continue, Report: rep}, nil
 }
 
 type fakeLease struct {

@@ -59,7 +59,7 @@ type StepSummary struct {
 	// 0 and 100 % steps, which are not analysed).
 	Analysed time.Duration
 	// Last is the last analysis of the step, nil without one.
-	Last     *Report
+	Last     *Analysis
 	Decision string
 }
 

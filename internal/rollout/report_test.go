@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/judge"
 )
 
 func TestWriteReport(t *testing.T) {
@@ -14,7 +16,7 @@ func TestWriteReport(t *testing.T) {
 	}{
 		{"promoted", nil, []string{"# Rollout reviews-", ": Promoted", "| rollout-step | 1/4 | v1=95,v3=5 | start |", "| promote | 4/4 | v1=0,v3=100 | promote |",
 			"| 1 | 5% | 0s | 1m0s | 300 |", "| advance |", "| 4 | 100% | 0s | – |"}},
-		{"rolled back", func(w *world) { w.prom.canaryErr = 0.05 }, []string{": RolledBack", "| rollback | 1/4 | v1=100,v3=0 | rollback | canary failed at step 1: error rate"}},
+		{"rolled back", func(w *world) { w.prom.canaryErr = 0.05 }, []string{": RolledBack", "| rollback | 1/4 | v1=100,v3=0 | rollback | canary failed at step 1: ErrorRate: error rate"}},
 		{"aborted", func(w *world) { w.git.conflictAt = "2/4" }, []string{": Aborted", "stopped without reaching a safe end state"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,12 +44,12 @@ func TestWriteReport(t *testing.T) {
 func TestStepSummariesResumed(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
-	rep := &Report{CanaryRequests: 120}
+	rep := &Analysis{Report: judge.Report{CanaryRequests: 120}}
 	// A runner resumed in step 2's analysis: no commit for step 2 in its
 	// events. Step 3 must not inherit step 2's live time or evidence.
 	events := []Event{
 		{Time: at(0), Type: EventPhase, Phase: Analysing, Step: 2},
-		{Time: at(5), Type: EventAnalysis, Phase: Analysing, Step: 2, Analysis: &Report{CanaryRequests: 999}},
+		{Time: at(5), Type: EventAnalysis, Phase: Analysing, Step: 2, Analysis: &Analysis{Report: judge.Report{CanaryRequests: 999}}},
 		{Time: at(10), Type: EventDecision, Phase: Advancing, Step: 2, Decision: DecisionAdvance},
 		{Time: at(11), Type: EventCommit, Phase: WaitingSync, Step: 3, SHA: "c3", Weights: map[string]int32{"v1": 50, "v3": 50}},
 		{Time: at(19), Type: EventPhase, Phase: Analysing, Step: 3},

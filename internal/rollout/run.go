@@ -2,6 +2,9 @@ package rollout
 
 import (
 	"time"
+
+	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // Run is one rollout's working state in the engine. The durable part is
@@ -36,13 +39,13 @@ type Run struct {
 
 	// Per-step analysis, reset by BeginStep.
 	analysisStart time.Time
-	prevCanary    Counts
-	prevBaseline  Counts
+	prevCanary    stats.Counts // the window's last reading
+	prevBaseline  stats.Counts
 	totalCanary   int64
 	noDataSince   time.Time
 	lastErr       error
-	report        *Report
-	lastVerdict   Verdict
+	report        *Analysis
+	lastVerdict   judge.Verdict
 	// liveTries counts VerifyingLive retries while Argo CD's apply settles.
 	liveTries int
 	// checkedHead is the branch head whose weights were last compared with
@@ -58,11 +61,11 @@ type Run struct {
 
 func (r *Run) resetAnalysis() {
 	r.analysisStart = time.Time{}
-	r.prevCanary, r.prevBaseline = Counts{}, Counts{}
+	r.prevCanary, r.prevBaseline = stats.Counts{}, stats.Counts{}
 	r.totalCanary = 0
 	r.noDataSince = time.Time{}
 	r.lastErr = nil
 	r.report = nil
-	r.lastVerdict = VerdictContinue
+	r.lastVerdict = judge.Continue
 	r.liveTries = 0
 }

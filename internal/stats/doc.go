@@ -1,7 +1,9 @@
 // Package stats holds the pure mathematics behind gitshift's canary analysis:
 // Wilson score intervals for observed proportions, and anytime-valid
 // sequential Bayes factors (beta-binomial mixtures against a point null) for
-// the traffic split, the error rate and the latency histogram.
+// the traffic split, the error rate and the latency histogram; and Counts,
+// the integer counters they are computed from, which metrics measures and
+// the judge and the rollout engine consume.
 //
 // Everything here is stdlib-only and free of I/O. The formulas follow
 // docs/statistics.md and ../shared/reference/stats.md; every Bayes factor is

@@ -61,6 +61,14 @@ func TestHistogramQuantile(t *testing.T) {
 			t.Errorf("q=%v: got %v, want %v", tt.q, got, tt.want)
 		}
 	}
+	// Istio's 10 ms / 100 ms buckets in seconds; a rank in +Inf gives the
+	// highest finite bound, as histogram_quantile does.
+	istio := []Bucket{{0.01, 100}, {0.1, 250}, {math.Inf(1), 279}}
+	for _, tt := range []struct{ q, want float64 }{{0.5, 0.01 + 0.09*(139.5-100)/150}, {0.2, 0.01 * 55.8 / 100}, {0.99, 0.1}} {
+		if got := HistogramQuantile(tt.q, istio); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("istio q=%v: got %v, want %v", tt.q, got, tt.want)
+		}
+	}
 	if !math.IsNaN(HistogramQuantile(0.5, []Bucket{{math.Inf(1), 0}})) {
 		t.Error("no data should be NaN")
 	}

@@ -211,8 +211,8 @@ func checkTrafficHealth(_ context.Context, s *State) Result {
 			}
 			line := fmt.Sprintf("%s %s: %.2f%% errors (%d/%d)", shortHost(h), v, c.ErrorRate()*100, c.Errors, c.Requests)
 			e := map[string]any{"requests": c.Requests, "errors": c.Errors, "errorRate": c.ErrorRate()}
-			if p50, ok := metrics.Quantile(0.5, c.Buckets); ok {
-				p99, _ := metrics.Quantile(0.99, c.Buckets)
+			if p50 := 1000 * stats.HistogramQuantile(0.5, c.Buckets); !math.IsNaN(p50) {
+				p99 := 1000 * stats.HistogramQuantile(0.99, c.Buckets)
 				line += fmt.Sprintf(", p50 %s p99 %s", ms(p50), ms(p99))
 				e["p50Ms"], e["p99Ms"] = p50, p99
 			}

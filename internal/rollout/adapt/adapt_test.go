@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,13 +12,13 @@ import (
 
 	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
-	"sigs.k8s.io/yaml"
 
+	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/metrics"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 func analysis(t *testing.T) policy.Analysis {
@@ -31,19 +30,24 @@ func analysis(t *testing.T) policy.Analysis {
 	return p.Spec.Analysis
 }
 
-// TestJudge drives the real judge: an equal canary is promoted, a canary
-// at 5% errors against 0.5% fails, at 5% weight.
+// TestJudge drives the real judge as NewJudge configures it: an equal
+// canary is promoted, a canary at 5% errors against 0.5% fails, at 5%
+// weight; with errorRate.enabled false errors are not judged.
 func TestJudge(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		canaryErr float64
-		want      rollout.Verdict
+		errorRate bool
+		want      judge.Verdict
 	}{
-		{"equal canary", 0.005, rollout.VerdictPromote},
-		{"5% vs 0.5% errors", 0.05, rollout.VerdictFail},
+		{"equal canary", 0.005, true, judge.Promote},
+		{"5% vs 0.5% errors", 0.05, true, judge.Fail},
+		{"5% vs 0.5% errors, errorRate disabled", 0.05, false, judge.Promote},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			j, err := NewJudge(analysis(t))
+			a := analysis(t)
+			a.ErrorRate.Enabled = &tc.errorRate
+			j, err := NewJudge(a)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,37 +55,24 @@ func TestJudge(t *testing.T) {
 			if err := j.BeginStep(t0, 5); err != nil {
 				t.Fatal(err)
 			}
-			var a rollout.Assessment
+			var d judge.Decision
 			// Windows of 50 canary and 950 baseline requests whose errors
 			// add up to exactly the rates over time.
 			errsUpTo := func(n int64, rate float64) int64 { return int64(float64(n) * rate) }
-			for i := int64(1); i <= 60 && a.Verdict != rollout.VerdictFail; i++ {
-				c := rollout.Counts{Requests: 50, Errors: errsUpTo(50*i, tc.canaryErr) - errsUpTo(50*(i-1), tc.canaryErr)}
-				b := rollout.Counts{Requests: 950, Errors: errsUpTo(950*i, 0.005) - errsUpTo(950*(i-1), 0.005)}
-				if a, err = j.Observe(t0.Add(time.Duration(i)*10*time.Second), c, b); err != nil {
+			for i := int64(1); i <= 60 && d.Verdict != judge.Fail; i++ {
+				c := stats.Counts{Requests: 50, Errors: errsUpTo(50*i, tc.canaryErr) - errsUpTo(50*(i-1), tc.canaryErr)}
+				b := stats.Counts{Requests: 950, Errors: errsUpTo(950*i, 0.005) - errsUpTo(950*(i-1), 0.005)}
+				if d, err = j.Observe(t0.Add(time.Duration(i)*10*time.Second), c, b); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if a.Verdict != tc.want {
-				t.Fatalf("verdict %s (%s), want %s; report %+v", a.Verdict, a.Reason, tc.want, a.Report)
+			if d.Verdict != tc.want {
+				t.Fatalf("verdict %s (%s), want %s; report %+v", d.Verdict, d, tc.want, d.Report)
 			}
-			if a.Report.Weight != 5 || a.Report.CanaryRequests == 0 || len(a.Report.Tests) == 0 {
-				t.Errorf("report %+v", a.Report)
+			if d.Report.Weight != 5 || d.Report.CanaryRequests == 0 || len(d.Report.Tests) == 0 {
+				t.Errorf("report %+v", d.Report)
 			}
 		})
-	}
-}
-
-func TestConvertBuckets(t *testing.T) {
-	c := convert(metrics.Counters{Requests: 10, Errors: 1, Buckets: map[float64]int64{math.Inf(1): 10, 250: 9, 50: 4}})
-	want := []rollout.Bucket{{LE: 0.05, Count: 4}, {LE: 0.25, Count: 9}, {LE: math.Inf(1), Count: 10}}
-	if len(c.Buckets) != 3 {
-		t.Fatalf("%+v", c.Buckets)
-	}
-	for i := range want {
-		if c.Buckets[i] != want[i] {
-			t.Errorf("bucket %d: %+v want %+v", i, c.Buckets[i], want[i])
-		}
 	}
 }
 
@@ -118,40 +109,6 @@ func TestQuerier(t *testing.T) {
 				t.Errorf("error %v does not wrap %v", err, tc.wantErr)
 			}
 		})
-	}
-}
-
-func TestRouteWeights(t *testing.T) {
-	doc := `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: bookinfo}
-spec:
-  hosts: [reviews]
-  http:
-  - name: canary
-    route:
-    - destination: {host: reviews, subset: v1}
-      weight: 75
-    - destination: {host: reviews, subset: v3}
-      weight: 25
-  - name: only
-    route:
-    - destination: {host: reviews, subset: v1}
-`
-	var m map[string]any
-	if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
-		t.Fatal(err)
-	}
-	obj := &unstructured.Unstructured{Object: m}
-	for route, want := range map[string]map[string]int32{"": {"v1": 75, "v3": 25}, "canary": {"v1": 75, "v3": 25}, "only": {"v1": 100}, "1": {"v1": 100}} {
-		got, err := RouteWeights(obj, route)
-		if err != nil || len(got) != len(want) || got["v1"] != want["v1"] || got["v3"] != want["v3"] {
-			t.Errorf("route %q: %v %v, want %v", route, got, err, want)
-		}
-	}
-	if _, err := RouteWeights(obj, "nope"); err == nil {
-		t.Error("unknown route accepted")
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 func bookinfo(t *testing.T) map[string]string {
@@ -129,10 +130,10 @@ func (c *gitCluster) WaitSynced(ctx context.Context, _ string, _ time.Time) erro
 
 func (c *gitCluster) Weights(context.Context) (map[string]int32, error) { return c.live, nil }
 
-func (c *gitCluster) Counts(_ context.Context, since, at time.Time) (rollout.Counts, rollout.Counts, error) {
+func (c *gitCluster) Counts(_ context.Context, since, at time.Time) (stats.Counts, stats.Counts, error) {
 	n := int64(at.Sub(since)/time.Second) * 100
 	cn := n * int64(c.live["v3"]) / 100
-	return rollout.Counts{Requests: cn, Errors: cn / 200}, rollout.Counts{Requests: n - cn, Errors: (n - cn) / 200}, nil
+	return stats.Counts{Requests: cn, Errors: cn / 200}, stats.Counts{Requests: n - cn, Errors: (n - cn) / 200}, nil
 }
 
 type stepClock struct{ now time.Time }

@@ -3,14 +3,13 @@ package adapt
 import (
 	"context"
 	"fmt"
-	"math"
-	"sort"
 	"time"
 
 	"github.com/prometheus/common/model"
 
 	"github.com/gitshift/gitshift/internal/metrics"
 	"github.com/gitshift/gitshift/internal/rollout"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // Counters counts canary and baseline requests from Istio's metrics.
@@ -26,7 +25,7 @@ var _ rollout.CounterSource = Counters{}
 
 // Counts returns the increases in (since, at] from raw counter samples
 // (metrics.Window: per-series differences, resets handled).
-func (c Counters) Counts(ctx context.Context, since, at time.Time) (canary, baseline rollout.Counts, err error) {
+func (c Counters) Counts(ctx context.Context, since, at time.Time) (canary, baseline stats.Counts, err error) {
 	w, err := metrics.Window(ctx, c.Q, c.Sel, since, at)
 	if err != nil {
 		if metrics.IsUnavailable(err) {
@@ -37,26 +36,7 @@ func (c Counters) Counts(ctx context.Context, since, at time.Time) (canary, base
 	if w.Series == 0 {
 		return canary, baseline, fmt.Errorf("%w: no %s series for %s", rollout.ErrNoData, metrics.RequestsMetric, c.Sel.Matchers())
 	}
-	return convert(w.ByVersion[c.CanaryVersion]), convert(w.ByVersion[c.StableVersion]), nil
-}
-
-// convert turns metrics' millisecond buckets into sorted cumulative buckets
-// in seconds, the unit of internal/stats and the judge's quantiles.
-func convert(m metrics.Counters) rollout.Counts {
-	out := rollout.Counts{Requests: m.Requests, Errors: m.Errors}
-	les := make([]float64, 0, len(m.Buckets))
-	for le := range m.Buckets {
-		les = append(les, le)
-	}
-	sort.Float64s(les)
-	for _, le := range les {
-		s := le / 1000
-		if math.IsInf(le, 1) {
-			s = le
-		}
-		out.Buckets = append(out.Buckets, rollout.Bucket{LE: s, Count: m.Buckets[le]})
-	}
-	return out
+	return w.ByVersion[c.CanaryVersion], w.ByVersion[c.StableVersion], nil
 }
 
 // Querier evaluates custom checks: the PromQL must give one number.
