@@ -1,9 +1,11 @@
 package check
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -98,5 +100,34 @@ func TestSpecialAndHugeFiles(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("diagnostics = %q, want GS1016 for app/pipe.yaml", got)
+	}
+}
+
+// TestLoadBoundsTheApplicationFile: --app may name a pipe (the user's own,
+// e.g. <(kubectl get app -o yaml)), but not an endless stream: it is read
+// up to the manifest size limit.
+func TestLoadBoundsTheApplicationFile(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	done := make(chan error, 1)
+	go func() {
+		_, err := Load(context.Background(), t.TempDir(), Selection{AppFile: "/dev/zero"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "limit") {
+			t.Errorf("err = %v, want the size limit", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Load still reading /dev/zero after 20s")
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 256<<20 {
+		t.Errorf("Load allocated %d MiB reading --app", n>>20)
 	}
 }

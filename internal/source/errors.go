@@ -1,6 +1,10 @@
 package source
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gitshift/gitshift/internal/errkind"
+)
 
 // UnsupportedError reports a source gitshift cannot render offline although
 // Argo CD could (plugins, Jsonnet, remote charts or value files). Callers
@@ -21,6 +25,10 @@ func (e *UnsupportedError) Error() string {
 	}
 	return what
 }
+
+// ErrorKind: gitshift could not check the source (exit 2), it is not
+// known to be broken.
+func (e *UnsupportedError) ErrorKind() errkind.Kind { return errkind.Unavailable }
 
 // errPlugin is the UnsupportedError for config management plugins.
 func errPlugin() error {

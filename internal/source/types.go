@@ -9,6 +9,8 @@ package source
 import (
 	"fmt"
 
+	"github.com/gitshift/gitshift/internal/errkind"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -118,3 +120,6 @@ func (e *ManifestError) Error() string {
 }
 
 func (e *ManifestError) Unwrap() error { return e.Err }
+
+// ErrorKind: the repository is invalid (exit 1); the message says where.
+func (e *ManifestError) ErrorKind() errkind.Kind { return errkind.Invalid }
