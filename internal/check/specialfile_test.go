@@ -6,9 +6,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/source/sourcetest"
 )
 
 const appInDir = `apiVersion: argoproj.io/v1alpha1
@@ -20,35 +21,11 @@ spec:
   syncPolicy: {automated: {prune: true, selfHeal: true}}
 `
 
-// writeFiles writes path -> content under root.
 func writeFiles(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for rel, c := range files {
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sourcetest.WriteFiles(t, root, files)
 }
 
-// fifo makes a named pipe; the cleanup releases a reader blocked on it.
-func fifo(t *testing.T, p string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	t.Cleanup(func() {
-		if fd, err := syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			syscall.Close(fd)
-		}
-	})
-}
+func fifo(t *testing.T, p string) { sourcetest.Mkfifo(t, p) }
 
 // TestSpecialAndHugeFiles: check never opens a named pipe (in an app path
 // it reports it, GS1016) and never loads a file over the size limit to see

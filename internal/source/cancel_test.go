@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/source/sourcetest"
 )
 
 // stuckHelm is an engine that never returns by itself and ignores ctx, as
@@ -39,7 +41,7 @@ func TestRenderHonoursCancellation(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(50*time.Millisecond, cancel)
 			start := time.Now()
-			err := within(t, 5*time.Second, func() error {
+			err := sourcetest.Within(t, 5*time.Second, func() error {
 				if tt.name != "helm-engine-stuck" {
 					cancel() // before it starts: nothing is rendered
 				}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/source/sourcetest"
 )
 
 // TestHostilePatternsDoNotHang: gobwas/glob (Argo CD's matcher) takes
@@ -25,7 +27,7 @@ func TestHostilePatternsDoNotHang(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := within(t, 10*time.Second, func() error {
+			err := sourcetest.Within(t, 10*time.Second, func() error {
 				_, err := render(t, root, dirApp("app", &DirectorySource{Include: tt.include, Exclude: tt.exclude}), Options{})
 				return err
 			})

@@ -151,7 +151,7 @@ func TestKustomizeRemoteReferencesAreNotFetched(t *testing.T) {
 // as URLs (also through .argocd-source overrides) are "could not check".
 func TestRemoteHelmInputsAreNotFetched(t *testing.T) {
 	p := newOfflineProbe(t)
-	chart := map[string]string{"chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n"}
+	chart := map[string]string{"chart/Chart.yaml": chartYAML}
 	tests := []struct {
 		name     string
 		helm     *HelmSource
@@ -172,8 +172,7 @@ func TestRemoteHelmInputsAreNotFetched(t *testing.T) {
 				files["chart/.argocd-source.yaml"] = tt.override
 			}
 			root := writeRepo(t, files)
-			app := &Application{Name: "app", Sources: []AppSource{{RepoURL: "https://example.com/repo.git", Path: "chart", Helm: tt.helm}}}
-			_, err := render(t, root, app, Options{Helm: nopHelm{}})
+			_, err := render(t, root, helmApp(tt.helm), Options{Helm: nopHelm{}})
 			p.assertUntouched(t)
 			var ue *UnsupportedError
 			if !errors.As(err, &ue) || !strings.Contains(err.Error(), p.web) {

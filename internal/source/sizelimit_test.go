@@ -47,10 +47,7 @@ const maxAlloc = 32 << 20
 // its size, before a byte of it is read (Argo CD sums the sizes of a
 // directory source while walking, before reading any manifest).
 func TestSizeLimitsApplyBeforeReading(t *testing.T) {
-	helmApp := func(h *HelmSource) *Application {
-		return &Application{Name: "app", Sources: []AppSource{{RepoURL: "https://example.com/repo.git", Path: "chart", Helm: h}}}
-	}
-	chart := map[string]string{"chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n"}
+	chart := map[string]string{"chart/Chart.yaml": chartYAML}
 	tests := []struct {
 		name    string
 		files   map[string]string

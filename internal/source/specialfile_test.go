@@ -7,9 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/source/sourcetest"
 )
 
 // nopHelm is a Helm engine that renders nothing: the tests here are about
@@ -20,23 +21,9 @@ func (nopHelm) RenderChart(context.Context, ChartRequest) (*RenderedChart, error
 	return &RenderedChart{}, nil
 }
 
-// mkfifo makes a named pipe at rel under root. Opening it for reading
-// blocks until a writer comes, so a test that opens it hangs; the cleanup
-// opens it for writing to release such a reader.
+// mkfifo makes a named pipe at rel under root.
 func mkfifo(t *testing.T, root, rel string) {
-	t.Helper()
-	p := filepath.Join(root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	t.Cleanup(func() {
-		if fd, err := syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			syscall.Close(fd)
-		}
-	})
+	sourcetest.Mkfifo(t, filepath.Join(root, filepath.FromSlash(rel)))
 }
 
 // mksocket binds a unix socket at rel under root.
@@ -50,21 +37,6 @@ func mksocket(t *testing.T, root, rel string) {
 	t.Cleanup(func() { l.Close() })
 }
 
-// within runs fn and fails the test if it does not return in time (a read
-// of a special file blocks forever, a hostile pattern takes minutes).
-func within[T any](t *testing.T, d time.Duration, fn func() T) T {
-	t.Helper()
-	done := make(chan T, 1)
-	go func() { done <- fn() }()
-	select {
-	case v := <-done:
-		return v
-	case <-time.After(d):
-		t.Fatalf("did not return within %s", d)
-		panic("unreachable")
-	}
-}
-
 type renderOut struct {
 	res *Result
 	err error
@@ -76,10 +48,7 @@ type renderOut struct {
 // clear error where gitshift must read it (value files, overrides,
 // kustomize inputs); nothing blocks.
 func TestSpecialFilesAreNeverOpened(t *testing.T) {
-	helmApp := func(h *HelmSource) *Application {
-		return &Application{Name: "app", Sources: []AppSource{{RepoURL: "https://example.com/repo.git", Path: "chart", Helm: h}}}
-	}
-	chart := map[string]string{"chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n"}
+	chart := map[string]string{"chart/Chart.yaml": chartYAML}
 	tests := []struct {
 		name        string
 		files       map[string]string
@@ -168,7 +137,7 @@ func TestSpecialFilesAreNeverOpened(t *testing.T) {
 			if tt.sock != "" {
 				mksocket(t, root, tt.sock)
 			}
-			out := within(t, 10*time.Second, func() renderOut {
+			out := sourcetest.Within(t, 10*time.Second, func() renderOut {
 				res, err := render(t, root, tt.app, Options{Helm: nopHelm{}})
 				return renderOut{res, err}
 			})
@@ -211,7 +180,7 @@ func TestRepoScansSkipSpecialFiles(t *testing.T) {
 	root := writeRepo(t, map[string]string{"argocd/apps.yaml": string(valid)})
 	mkfifo(t, root, "argocd/pipe.yaml")
 	mksocket(t, root, "s.yml")
-	apps := within(t, 10*time.Second, func() []Application {
+	apps := sourcetest.Within(t, 10*time.Second, func() []Application {
 		apps, err := FindApplications(root)
 		if err != nil {
 			t.Error(err)
@@ -234,7 +203,7 @@ func TestRepoScansSkipSpecialFiles(t *testing.T) {
 func TestReadFileRefusesSpecialFiles(t *testing.T) {
 	root := t.TempDir()
 	mkfifo(t, root, "pipe.yaml")
-	err := within(t, 10*time.Second, func() error {
+	err := sourcetest.Within(t, 10*time.Second, func() error {
 		_, err := ReadFile(filepath.Join(root, "pipe.yaml"), 1<<20)
 		return err
 	})

@@ -9,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gitshift/gitshift/internal/source"
+	"github.com/gitshift/gitshift/internal/source/sourcetest"
 )
 
 const outsideSecret = "outside-data-must-not-render"
@@ -36,18 +36,7 @@ func escapeLayout(t *testing.T) (base, root string) {
 	return base, root
 }
 
-func write(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for p, c := range files {
-		full := filepath.Join(root, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+func write(t *testing.T, root string, files map[string]string) { sourcetest.WriteFiles(t, root, files) }
 
 // tgz packs dir as a chart archive (<name>/... entries).
 func tgz(t *testing.T, dir, name, out string) {
@@ -314,17 +303,4 @@ func TestHelmSpecialAndHugeChartFiles(t *testing.T) {
 	}
 }
 
-func mkfifo(t *testing.T, p string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	t.Cleanup(func() {
-		if fd, err := syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			syscall.Close(fd)
-		}
-	})
-}
+func mkfifo(t *testing.T, p string) { sourcetest.Mkfifo(t, p) }
