@@ -11,7 +11,6 @@ import (
 )
 
 func main() {
-	tuneGC(os.Args[1:], os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], cli.StdStreams())
 	stop()

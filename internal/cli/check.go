@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"os"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/check"
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 type checkOptions struct {
@@ -62,12 +64,13 @@ func runCheck(cmd *cobra.Command, s Streams, o *checkOptions, args []string) err
 	}
 	failOn, err := check.ParseSeverity(o.failOn)
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return errkind.Wrap(errkind.Usage, err)
 	}
 	dir := "."
 	if len(args) == 1 {
 		dir = args[0]
 	}
+	tuneBatchGC(os.Getenv)
 	ctx := cmd.Context()
 	l, err := loadTargets(ctx, dir, o.appSelection)
 	if err != nil {
@@ -75,7 +78,7 @@ func runCheck(cmd *cobra.Command, s Streams, o *checkOptions, args []string) err
 	}
 	diags, err := check.Run(ctx, l.Targets, check.Options{})
 	if err != nil {
-		return withCode(ExitFailed, err)
+		return errkind.Wrap(errkind.Invalid, err)
 	}
 	switch format {
 	case outputText:
@@ -89,8 +92,8 @@ func runCheck(cmd *cobra.Command, s Streams, o *checkOptions, args []string) err
 	if err != nil {
 		return err
 	}
-	if check.Count(diags, failOn) > 0 {
-		return silentExit(ExitFailed)
+	if n := check.Count(diags, failOn); n > 0 {
+		return reported(errkind.Errorf(errkind.Invalid, "%d diagnostic(s) at or above %s", n, o.failOn))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gitshift/gitshift/internal/source"
 	// Helm sources render through Helm's engine, which links client-go; the
 	// CLI plugs it in so that source and check stay offline-clean.
+	"github.com/gitshift/gitshift/internal/errkind"
 	_ "github.com/gitshift/gitshift/internal/source/helmengine"
 )
 
@@ -42,7 +43,7 @@ type loaded struct {
 func loadTargets(ctx context.Context, dir string, sel appSelection) (*loaded, error) {
 	version, err := source.NormalizeArgoCDVersion(sel.argocdVersion)
 	if err != nil {
-		return nil, withCode(ExitUsage, fmt.Errorf("--argocd-version %q: want e.g. 2.14, 3.1 or 3.x", sel.argocdVersion))
+		return nil, errkind.Wrap(errkind.Usage, fmt.Errorf("--argocd-version %q: want e.g. 2.14, 3.1 or 3.x", sel.argocdVersion))
 	}
 	l, err := check.Load(ctx, dir, check.Selection{AppFile: sel.appFile, RepoURL: sel.repoURL, Name: sel.name,
 		Source: source.Options{ArgoCDVersion: version}, Logger: slog.Default()})

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/gitshift/gitshift/internal/errkind"
 )
@@ -16,42 +15,11 @@ const (
 	ExitUsage       = 4 // bad flags or arguments
 )
 
-// ExitError carries an exit code through cobra to Main. A nil Err means the
-// command already reported (e.g. printed a failing checklist) and only the
-// code matters.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit status %d", e.Code)
-	}
-	return e.Err.Error()
-}
-
-func (e *ExitError) Unwrap() error { return e.Err }
-
-// withCode wraps err so that Main exits with code.
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &ExitError{Code: code, Err: err}
-}
-
-// silentExit makes Main exit with code without printing anything more.
-func silentExit(code int) error { return &ExitError{Code: code} }
-
-// exitCode maps an error returned by a command to the process exit code.
+// exitCode is the one mapping from an error to the process exit code: by
+// its kind (errkind.Of), which the library that knew what went wrong set.
 func exitCode(err error) int {
 	if err == nil {
 		return ExitOK
-	}
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		return ee.Code
 	}
 	switch errkind.Of(err) {
 	case errkind.Unavailable:
@@ -62,4 +30,25 @@ func exitCode(err error) int {
 		return ExitUsage
 	}
 	return ExitFailed
+}
+
+// reportedError is an outcome the command already showed (a failing
+// checklist, an unhealthy lab): Main exits by its kind and prints nothing more.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
+// reported marks err as already shown to the user.
+func reported(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &reportedError{err: err}
+}
+
+// isReported reports whether err was already shown.
+func isReported(err error) bool {
+	var r *reportedError
+	return errors.As(err, &r)
 }

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/lab"
 )
 
@@ -92,7 +92,7 @@ func findRepoRoot() (string, error) {
 			}
 		}
 	}
-	return "", withCode(ExitUsage, errors.New("gitshift lab needs the gitshift source tree (lab/tools/*): run it inside a clone, or pass --dir for an existing lab"))
+	return "", errkind.Wrap(errkind.Usage, errors.New("gitshift lab needs the gitshift source tree (lab/tools/*): run it inside a clone, or pass --dir for an existing lab"))
 }
 
 // labCluster connects to the running lab of the lab directory.
@@ -101,34 +101,7 @@ func (f *labFlags) labCluster() (*lab.State, *lab.Cluster, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := lab.LoadState(dir)
-	if err != nil {
-		return nil, nil, labExitCode(err)
-	}
-	if st.Phase != lab.PhaseReady {
-		return nil, nil, withCode(ExitUnavailable, fmt.Errorf("lab in %s is %s, not ready; run `gitshift lab up`", dir, st.Phase))
-	}
-	c, err := lab.NewCluster(st.Endpoints.Kubeconfig)
-	if err != nil {
-		return nil, nil, withCode(ExitUnavailable, err)
-	}
-	return st, c, nil
-}
-
-func labExitCode(err error) error {
-	var pe *lab.PortInUseError
-	var be *lab.BuildError
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, lab.ErrNoLab):
-		return withCode(ExitFailed, err)
-	case errors.As(err, &pe), errors.Is(err, lab.ErrAlreadyUp):
-		return withCode(ExitConflict, err)
-	case errors.As(err, &be):
-		return withCode(ExitFailed, err)
-	}
-	return err
+	return lab.Connect(dir)
 }
 
 // shellQuote quotes s for a POSIX shell when it holds anything beyond a

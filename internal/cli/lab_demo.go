@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
@@ -92,7 +93,7 @@ type demoLab struct {
 
 func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
 	if o.story != storyFull && o.story != storySplit {
-		return withCode(ExitUsage, fmt.Errorf("--story %q: want %s or %s", o.story, storyFull, storySplit))
+		return errkind.Wrap(errkind.Usage, fmt.Errorf("--story %q: want %s or %s", o.story, storyFull, storySplit))
 	}
 	st, c, err := o.labCluster()
 	if err != nil {
@@ -103,7 +104,7 @@ func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
 		d.app = st.Endpoints.Application
 	}
 	if d.app == "" {
-		return withCode(ExitUsage, fmt.Errorf("lab up applied no Application (--app none); name one with --app"))
+		return errkind.Wrap(errkind.Usage, fmt.Errorf("lab up applied no Application (--app none); name one with --app"))
 	}
 	if o.story == storySplit {
 		return demoSplit(ctx, d)
@@ -125,7 +126,7 @@ func (o *labDemoOptions) policyFile() (string, error) {
 	}
 	root, err := findRepoRoot()
 	if err != nil {
-		return "", withCode(ExitUsage, fmt.Errorf("the full story needs a CanaryPolicy: pass --policy (%w)", err))
+		return "", errkind.Wrap(errkind.Usage, fmt.Errorf("the full story needs a CanaryPolicy: pass --policy (%w)", err))
 	}
 	return filepath.Join(root, "examples", "bookinfo-gitops", "argocd", "canary-policy-demo.yaml"), nil
 }
@@ -141,7 +142,7 @@ func (d *demoLab) full(ctx context.Context) error {
 	// Leftovers of an interrupted run would turn the healthy canary faulty.
 	keys := d.faultKeys()
 	if err := d.c.UpdateFaults(ctx, d.o.namespace, nil, keys, false); err != nil {
-		return withCode(ExitUnavailable, err)
+		return errkind.Wrap(errkind.Unavailable, err)
 	}
 	defer d.clearFaults(ctx, keys)
 	d.noteOtherFaults(ctx)
@@ -179,7 +180,7 @@ func (d *demoLab) full(ctx context.Context) error {
 	section(out, "", "Summary")
 	ok := printDemoSummary(out, d.st.Endpoints.GitURL, time.Since(d.started), healthy, faulty)
 	if !ok {
-		return withCode(ExitFailed, errors.New("the story did not go as expected (see the summary): rerun `make demo`, or look at `gitshift rollout status` and the lab's logs"))
+		return errkind.Wrap(errkind.Invalid, errors.New("the story did not go as expected (see the summary): rerun `make demo`, or look at `gitshift rollout status` and the lab's logs"))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/edit"
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/meshsim"
 	"github.com/gitshift/gitshift/internal/rollout"
@@ -74,7 +75,7 @@ func (d *demoLab) reset(ctx context.Context, w, why string) (*demoCommit, error)
 		VirtualService: d.o.namespace + "/" + d.o.vs, Weights: weights,
 		Message: fmt.Sprintf("demo: %s/%s to %s (%s)", d.o.namespace, d.o.vs, w, why)})
 	if err != nil {
-		return nil, withCode(shiftExitCode(err), fmt.Errorf("resetting the weights to %s: %w", w, err))
+		return nil, fmt.Errorf("resetting the weights to %s: %w", w, err)
 	}
 	if res.Unchanged {
 		fmt.Fprintf(d.s.Out, "start   Git has %s already (%s)\n", res.Old, why)
@@ -125,7 +126,7 @@ func runDemoRollout(ctx context.Context, s Streams, o *rolloutOptions) (*rollout
 	}
 	res, err := eng.Run(ctx)
 	if err != nil {
-		return res, withCode(ExitFailed, fmt.Errorf("demo interrupted: rollout %s stopped in %s; its state is in Git and `make demo` starts over: %w", o.id, res.Phase, err))
+		return res, errkind.Wrap(errkind.Invalid, fmt.Errorf("demo interrupted: rollout %s stopped in %s; its state is in Git and `make demo` starts over: %w", o.id, res.Phase, err))
 	}
 	return res, nil
 }
@@ -150,7 +151,7 @@ func (d *demoLab) setFaults(ctx context.Context) error {
 		set[keys[i]] = v
 	}
 	if err := d.c.UpdateFaults(ctx, d.o.namespace, set, nil, false); err != nil {
-		return withCode(ExitUnavailable, err)
+		return errkind.Wrap(errkind.Unavailable, err)
 	}
 	fmt.Fprintf(d.s.Out, "fault   gitshift lab faults set %s --error-rate %g   (HTTP 500 on %g%% of its requests)\n", keys[1], demoCanaryErrorRate, 100*demoCanaryErrorRate)
 	fmt.Fprintf(d.s.Out, "fault   gitshift lab faults set %s --error-rate %g  (the baseline: %g%%)\n", keys[0], demoStableErrorRate, 100*demoStableErrorRate)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/mesh"
@@ -18,27 +19,27 @@ func demoSplit(ctx context.Context, d *demoLab) error {
 	s, o, st := d.s, d.o, d.st
 	sha, err := lab.RemoteHead(ctx, st.Endpoints.GitURL, "main")
 	if err != nil {
-		return withCode(ExitUnavailable, err)
+		return errkind.Wrap(errkind.Unavailable, err)
 	}
 	fmt.Fprintf(s.ErrOut, "demo: waiting for Argo CD Application %s to be Synced+Healthy at %s ...\n", d.app, sha[:12])
 	start := time.Now()
 	as, err := d.c.WaitApp(ctx, st.Endpoints.ArgoCDNS, d.app, sha, o.timeout)
 	if err != nil {
-		return withCode(ExitFailed, err)
+		return errkind.Wrap(errkind.Invalid, err)
 	}
 	fmt.Fprintf(s.Out, "Argo CD   %s/%s: %s, %s at %s (Git HEAD of %s) [%s]\n",
 		st.Endpoints.ArgoCDNS, d.app, as.Sync, as.Health, sha[:12], st.Endpoints.GitURL, time.Since(start).Round(100*time.Millisecond))
 
 	kc, err := d.c.Kube(o.namespace)
 	if err != nil {
-		return withCode(ExitUnavailable, err)
+		return errkind.Wrap(errkind.Unavailable, err)
 	}
 	var route mesh.Route
 	if err := waitFor(ctx, o.timeout, func() error {
 		route, err = kube.LiveRoute(ctx, kc, o.namespace, o.vs, "")
 		return err
 	}); err != nil {
-		return withCode(ExitFailed, err)
+		return errkind.Wrap(errkind.Invalid, err)
 	}
 	fmt.Fprintf(s.Out, "Live      VirtualService %s/%s:\n", o.namespace, o.vs)
 	weights := map[string]int64{}
@@ -83,7 +84,7 @@ func demoSplit(ctx context.Context, d *demoLab) error {
 		}
 		return nil
 	}); err != nil {
-		return withCode(ExitFailed, err)
+		return errkind.Wrap(errkind.Invalid, err)
 	}
 	fmt.Fprintf(s.Out, "Measured  in Prometheus, istio_requests_total{reporter=\"source\"} to %s.%s, %s .. %s:\n",
 		o.service, o.namespace, from.Format(time.TimeOnly), to.Format(time.TimeOnly))

@@ -17,7 +17,7 @@ func newLabDownCommand(s Streams, f *labFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return labExitCode(lab.Down(cmd.Context(), lab.DownOptions{Dir: dir, Purge: purge, Progress: s.ErrOut}))
+			return lab.Down(cmd.Context(), lab.DownOptions{Dir: dir, Purge: purge, Progress: s.ErrOut})
 		},
 	}
 	cmd.Flags().BoolVar(&purge, "purge", false, "also delete the lab directory (cluster data, Git repo, logs)")

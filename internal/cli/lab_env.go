@@ -20,7 +20,7 @@ func newLabEnvCommand(s Streams, f *labFlags) *cobra.Command {
 			}
 			st, err := lab.LoadState(dir)
 			if err != nil {
-				return labExitCode(err)
+				return err
 			}
 			printEnv(s, st)
 			return nil

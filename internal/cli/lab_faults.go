@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/meshsim"
 )
@@ -90,14 +91,14 @@ func runLabFaultsSet(ctx context.Context, s Streams, o *labFaultsOptions, key st
 		LatencyMs: meshsim.Latency{P50: durationMs(o.p50), P99: durationMs(o.p99)}}
 	value, err := lab.FaultValue(key, p)
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return errkind.Wrap(errkind.Usage, err)
 	}
 	_, c, err := o.labCluster()
 	if err != nil {
 		return err
 	}
 	if err := c.UpdateFaults(ctx, o.namespace, map[string]string{key: value}, nil, false); err != nil {
-		return withCode(ExitUnavailable, err)
+		return errkind.Wrap(errkind.Unavailable, err)
 	}
 	fmt.Fprintf(s.Out, "%s/%s: %s = %s\n", o.namespace, meshsim.DefaultFaultsConfigMap, key, value)
 	if n, err := c.FaultTargets(ctx, o.namespace, key); err == nil && n == 0 {
@@ -112,7 +113,7 @@ func runLabFaultsClear(ctx context.Context, s Streams, o *labFaultsOptions, keys
 		return err
 	}
 	if err := c.UpdateFaults(ctx, o.namespace, nil, keys, len(keys) == 0); err != nil {
-		return withCode(ExitUnavailable, err)
+		return errkind.Wrap(errkind.Unavailable, err)
 	}
 	what := "every fault"
 	if len(keys) > 0 {
@@ -133,7 +134,7 @@ func runLabFaultsList(ctx context.Context, s Streams, o *labFaultsOptions) error
 	}
 	faults, other, err := c.Faults(ctx, o.namespace)
 	if err != nil {
-		return withCode(ExitUnavailable, err)
+		return errkind.Wrap(errkind.Unavailable, err)
 	}
 	if format != outputText {
 		return writeData(s.Out, format, map[string]any{"namespace": o.namespace, "faults": faults, "other": other})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/meshsim"
 )
 
@@ -30,7 +31,7 @@ func labMeshsimCommands(_ Streams) []*cobra.Command {
 			for _, f := range flows {
 				fl, err := meshsim.ParseFlow(f)
 				if err != nil {
-					return withCode(ExitUsage, err)
+					return errkind.Wrap(errkind.Usage, err)
 				}
 				cfg.Flows = append(cfg.Flows, fl)
 			}

@@ -22,7 +22,7 @@ func newLabProvisionCommand(s Streams) *cobra.Command {
 			}
 			bins, assets, err := lab.Provision(cmd.Context(), root, cacheDir, s.ErrOut)
 			if err != nil {
-				return labExitCode(err)
+				return err
 			}
 			for _, m := range []map[string]string{bins, assets} {
 				names := make([]string, 0, len(m))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/lab"
 )
 
@@ -27,7 +28,7 @@ func newLabStatusCommand(s Streams, f *labFlags) *cobra.Command {
 			}
 			st, err := lab.GetStatus(dir)
 			if err != nil {
-				return labExitCode(err)
+				return err
 			}
 			if format != outputText {
 				if err := writeData(s.Out, format, st); err != nil {
@@ -37,7 +38,7 @@ func newLabStatusCommand(s Streams, f *labFlags) *cobra.Command {
 				printLabStatus(s, st)
 			}
 			if !st.Healthy {
-				return silentExit(ExitFailed)
+				return reported(errkind.Errorf(errkind.Invalid, "lab in %s is not healthy", st.Dir))
 			}
 			return nil
 		},

@@ -90,7 +90,7 @@ func runLabUp(ctx context.Context, s Streams, o *labUpOptions) error {
 		Progress: s.ErrOut,
 	})
 	if err != nil {
-		return labExitCode(err)
+		return err
 	}
 	if o.foreground {
 		return nil

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // outputFormat is the value of -o/--output.
@@ -38,7 +40,7 @@ func parseOutput(v string, formats ...outputFormat) (outputFormat, error) {
 			return f, nil
 		}
 	}
-	return "", withCode(ExitUsage, fmt.Errorf("unknown output format %q (want one of %v)", v, formats))
+	return "", errkind.Wrap(errkind.Usage, fmt.Errorf("unknown output format %q (want one of %v)", v, formats))
 }
 
 // writeData prints v as JSON or YAML on w.

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/check"
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 type renderOptions struct {
@@ -52,6 +54,7 @@ func runRender(cmd *cobra.Command, s Streams, o *renderOptions, args []string) e
 	if len(args) == 1 {
 		dir = args[0]
 	}
+	tuneBatchGC(os.Getenv)
 	l, err := loadTargets(cmd.Context(), dir, o.appSelection)
 	if err != nil {
 		return err
@@ -66,7 +69,7 @@ func runRender(cmd *cobra.Command, s Streams, o *renderOptions, args []string) e
 		}
 	}
 	if len(errs) > 0 {
-		return withCode(ExitFailed, errors.Join(errs...))
+		return errkind.Wrap(errkind.Invalid, errors.Join(errs...))
 	}
 	if format == outputJSON {
 		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{}}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
@@ -105,6 +107,9 @@ func (o *rolloutOptions) policy() (*policy.CanaryPolicy, error) {
 	if o.policyFile != "" {
 		var err error
 		if p, err = policy.Read(o.policyFile, o.policyName); err != nil {
+			if errors.Is(err, policy.ErrSeveralPolicies) {
+				return nil, fmt.Errorf("%w (--policy-name)", err)
+			}
 			return nil, err
 		}
 	}
@@ -123,7 +128,7 @@ func (o *rolloutOptions) policy() (*policy.CanaryPolicy, error) {
 		for _, part := range strings.Split(o.steps, ",") {
 			w, err := strconv.Atoi(strings.TrimSpace(part))
 			if err != nil {
-				return nil, withCode(ExitUsage, fmt.Errorf("--steps %q: want weights like 5,25,50,100", o.steps))
+				return nil, errkind.Wrap(errkind.Usage, fmt.Errorf("--steps %q: want weights like 5,25,50,100", o.steps))
 			}
 			ov.Weights = append(ov.Weights, int32(w))
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
@@ -61,7 +62,7 @@ func runRolloutSignal(ctx context.Context, s Streams, o *rolloutOptions, sig rol
 	}
 	res, err := env.Git.Signal(ctx, fmt.Sprintf("rollout %s: %s", st.ID, sig), tr)
 	if err != nil {
-		return withCode(ExitUnavailable, err)
+		return errkind.Wrap(errkind.Unavailable, err)
 	}
 	fmt.Fprintf(s.Out, "%s recorded for rollout %s as %.10s\n", sig, st.ID, res.SHA)
 	fmt.Fprintln(s.ErrOut, "a running `gitshift rollout start` acts on it within one analysis interval; if none runs, start one to continue")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
@@ -59,9 +60,9 @@ func runRolloutStart(ctx context.Context, s Streams, o *rolloutOptions) error {
 		return err
 	}
 	if runErr != nil {
-		return withCode(ExitFailed, fmt.Errorf("interrupted in %s: the rollout's state is in Git; `gitshift rollout start` resumes it", res.Phase))
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("interrupted in %s: the rollout's state is in Git; `gitshift rollout start` resumes it", res.Phase))
 	}
-	return rolloutExit(res)
+	return res.Err()
 }
 
 // writeRolloutReport prints the markdown report on stdout in text mode (the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/wire"
 )
@@ -74,7 +75,7 @@ func runRolloutStatus(ctx context.Context, s Streams, o *rolloutOptions) error {
 func activeState(ctx context.Context, env *wire.Env, id string) (rollout.State, error) {
 	st, err := env.State(ctx, id)
 	if errors.Is(err, rollout.ErrUnavailable) {
-		return st, withCode(ExitUnavailable, err)
+		return st, errkind.Wrap(errkind.Unavailable, err)
 	}
 	return st, err
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/gitshift/gitshift/internal/argocd"
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 	"github.com/gitshift/gitshift/internal/rollout/wire"
@@ -49,30 +50,13 @@ func explainWire(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, wire.ErrNoRepository):
-		return withCode(ExitUsage, errors.New("the Application names no repoURL: pass --repo"))
+		return errkind.Wrap(errkind.Usage, errors.New("the Application names no Git repoURL: pass --repo"))
 	case errors.Is(err, wire.ErrNoPrometheus):
-		return withCode(ExitUsage, errors.New("--prometheus (or $GITSHIFT_PROMETHEUS_URL) is required: no evidence, no promotion"))
+		return errkind.Wrap(errkind.Usage, errors.New("--prometheus (or $GITSHIFT_PROMETHEUS_URL) is required: no evidence, no promotion"))
 	case argocd.IsNotFound(err):
 		return fmt.Errorf("%w (set spec.target.application / --app)", err)
 	case errors.As(err, &de):
 		return fmt.Errorf("%w; pass --destination-context with a kubeconfig context for it", err)
 	}
 	return err
-}
-
-// rolloutExit maps how a rollout ended to the exit code.
-func rolloutExit(res *rollout.Result) error {
-	var held *rollout.LeaseHeldError
-	var foreign *rollout.ForeignChangeError
-	switch {
-	case res.Phase == rollout.Promoted:
-		return nil
-	case errors.As(res.Cause, &held), errors.As(res.Cause, &foreign):
-		return withCode(ExitConflict, res.Cause)
-	case errors.Is(res.Cause, rollout.ErrUnavailable):
-		return withCode(ExitUnavailable, fmt.Errorf("rollout %s %s: %w", res.ID, res.Phase, res.Cause))
-	case res.Cause != nil:
-		return withCode(ExitFailed, fmt.Errorf("rollout %s %s: %w", res.ID, res.Phase, res.Cause))
-	}
-	return withCode(ExitFailed, fmt.Errorf("rollout %s ended %s", res.ID, res.Phase))
 }

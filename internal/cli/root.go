@@ -5,11 +5,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Main runs gitshift with args and returns the process exit code.
@@ -17,11 +18,8 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	root := NewRootCommand(s)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
-		var ee *ExitError
-		if !errors.As(err, &ee) || ee.Err != nil {
-			fmt.Fprintf(s.ErrOut, "error: %v\n", err)
-		}
+	if err != nil && !isReported(err) {
+		fmt.Fprintf(s.ErrOut, "error: %v\n", err)
 	}
 	return exitCode(err)
 }
@@ -61,7 +59,7 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
 	root.PersistentFlags().CountVarP(&g.verbosity, "verbose", "v", "more log output on stderr (-v info, -vv debug)")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return errkind.Wrap(errkind.Usage, err) })
 
 	root.AddCommand(
 		newCheckCommand(s),
@@ -83,7 +81,7 @@ func usageArgs(c *cobra.Command) {
 	if validate := c.Args; validate != nil {
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := validate(cmd, args); err != nil {
-				return withCode(ExitUsage, err)
+				return errkind.Wrap(errkind.Usage, err)
 			}
 			return nil
 		}

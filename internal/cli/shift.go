@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/edit"
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/shift"
 )
@@ -123,11 +124,11 @@ func runShift(cmd *cobra.Command, s Streams, o *shiftOptions) error {
 	}
 	req, err := o.request()
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return errkind.Wrap(errkind.Usage, err)
 	}
 	res, err := shift.Run(cmd.Context(), req)
 	if err != nil {
-		return withCode(shiftExitCode(err), err)
+		return explainShift(err)
 	}
 	if format != outputText {
 		return writeData(s.Out, format, res)
@@ -135,16 +136,24 @@ func runShift(cmd *cobra.Command, s Streams, o *shiftOptions) error {
 	return printShift(s, res)
 }
 
-// shiftExitCode maps library errors to the CLI's exit codes.
-func shiftExitCode(err error) int {
-	var remote *gitrepo.RemoteError
-	switch {
-	case shift.IsConflict(err):
-		return ExitConflict
-	case errors.As(err, &remote):
-		return ExitUnavailable
+// shiftHints name the flag that sets the shift.Request field an input
+// error asks for.
+var shiftHints = map[string]string{
+	"AppFile":   "pass --app-file",
+	"Stable":    "pass --stable",
+	"Branch":    "pass --branch",
+	"ValuesKey": "pass --values-key",
+	"InPlace":   "use --in-place to commit there, or --no-push",
+	"NoPush":    "--no-push",
+}
+
+// explainShift adds the flag that resolves an input error to its message.
+func explainShift(err error) error {
+	var ie *shift.InputError
+	if errors.As(err, &ie) && shiftHints[ie.Field] != "" {
+		return fmt.Errorf("%w (%s)", err, shiftHints[ie.Field])
 	}
-	return ExitFailed
+	return err
 }
 
 func printShift(s Streams, r *shift.Result) error {

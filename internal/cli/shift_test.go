@@ -135,13 +135,13 @@ func TestShiftCommandInPlace(t *testing.T) {
 }
 
 func TestShiftExitCodeMapping(t *testing.T) {
-	if c := shiftExitCode(fmt.Errorf("x: %w", &gitrepo.ConflictError{})); c != ExitConflict {
+	if c := exitCode(fmt.Errorf("x: %w", &gitrepo.ConflictError{})); c != ExitConflict {
 		t.Errorf("conflict -> %d", c)
 	}
-	if c := shiftExitCode(&gitrepo.BusyError{}); c != ExitConflict {
+	if c := exitCode(&gitrepo.BusyError{}); c != ExitConflict {
 		t.Errorf("busy -> %d", c)
 	}
-	if c := shiftExitCode(&gitrepo.RemoteError{}); c != ExitUnavailable {
+	if c := exitCode(&gitrepo.RemoteError{}); c != ExitUnavailable {
 		t.Errorf("remote -> %d", c)
 	}
 }

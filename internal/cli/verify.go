@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/argocd"
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
 	"github.com/gitshift/gitshift/internal/verify"
@@ -98,10 +99,10 @@ func runVerify(ctx context.Context, s Streams, o *verifyOptions) error {
 		return err
 	}
 	if o.app == "" {
-		return withCode(ExitUsage, errors.New("--app is required"))
+		return errkind.Wrap(errkind.Usage, errors.New("--app is required"))
 	}
 	if o.reporter != "destination" && o.reporter != "source" {
-		return withCode(ExitUsage, fmt.Errorf("--reporter %q: want destination or source", o.reporter))
+		return errkind.Wrap(errkind.Usage, fmt.Errorf("--reporter %q: want destination or source", o.reporter))
 	}
 	cfg := verify.Config{
 		App: o.app, AppNamespace: o.argoNS, VirtualService: o.vs, Repo: o.repo, Revision: o.revision,
@@ -116,7 +117,7 @@ func runVerify(ctx context.Context, s Streams, o *verifyOptions) error {
 	}
 	kc, err := kube.New(kube.Options{Kubeconfig: o.kubeconfig, Context: o.kubeContext, Namespace: o.ns})
 	if err != nil {
-		return withCode(ExitUnavailable, fmt.Errorf("could not check: %w", err))
+		return errkind.Wrap(errkind.Unavailable, fmt.Errorf("could not check: %w", err))
 	}
 	git := &verify.GitCLI{}
 	defer git.Close()
@@ -128,7 +129,7 @@ func runVerify(ctx context.Context, s Streams, o *verifyOptions) error {
 	if o.prometheus != "" {
 		p, err := metrics.NewPrometheus(o.prometheus)
 		if err != nil {
-			return withCode(ExitUsage, err)
+			return errkind.Wrap(errkind.Usage, err)
 		}
 		deps.Metrics = p
 	}
@@ -143,24 +144,19 @@ func runVerify(ctx context.Context, s Streams, o *verifyOptions) error {
 	} else if err := writeData(s.Out, format, rep); err != nil {
 		return err
 	}
-	return verifyExit(rep)
+	return verifyOutcome(rep)
 }
 
-// verifyExit maps the outcome to the exit code; for "could not check" it
-// names what was unreachable on stderr.
-func verifyExit(rep verify.Report) error {
-	switch rep.Outcome {
-	case verify.OutcomePassed:
-		return nil
-	case verify.OutcomeUnavailable:
-		for _, r := range rep.Results {
-			if r.Status == verify.Error {
-				return withCode(ExitUnavailable, fmt.Errorf("could not check %s: %s", r.ID, r.Error))
-			}
-		}
-		return silentExit(ExitUnavailable)
+// verifyOutcome is the report's outcome as the command's error. The
+// checklist is printed already: only "could not check" with its reason adds
+// a message (naming what was unreachable) on stderr.
+func verifyOutcome(rep verify.Report) error {
+	err := rep.Err()
+	var oe *verify.OutcomeError
+	if errors.As(err, &oe) && oe.Unchecked == nil {
+		return reported(err)
 	}
-	return silentExit(ExitFailed)
+	return err
 }
 
 func envOr(key, def string) string {

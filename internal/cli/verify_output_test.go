@@ -34,7 +34,7 @@ func TestVerifyChecklistText(t *testing.T) {
 	}
 }
 
-func TestVerifyExitCodes(t *testing.T) {
+func TestVerifyOutcome(t *testing.T) {
 	tests := []struct {
 		outcome verify.Outcome
 		results []verify.Result
@@ -45,7 +45,7 @@ func TestVerifyExitCodes(t *testing.T) {
 		{verify.OutcomeUnavailable, []verify.Result{{ID: "traffic-split", Status: verify.Error, Error: "cannot query Prometheus at http://127.0.0.1:9090: connection refused"}}, ExitUnavailable},
 	}
 	for _, tt := range tests {
-		err := verifyExit(verify.Report{Outcome: tt.outcome, Results: tt.results})
+		err := verifyOutcome(verify.Report{Outcome: tt.outcome, Results: tt.results})
 		if got := exitCode(err); got != tt.want {
 			t.Errorf("%s: exit %d, want %d", tt.outcome, got, tt.want)
 		}

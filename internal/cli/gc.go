@@ -1,9 +1,6 @@
-package main
+package cli
 
-import (
-	"runtime/debug"
-	"strings"
-)
+import "runtime/debug"
 
 // check and render keep every rendered object of the repository alive while
 // yaml.v3 allocates about four times as much garbage around them. At Go's
@@ -19,28 +16,14 @@ const (
 	batchMemoryLimit = 2 << 30
 )
 
-// tuneGC sets the collector for the command that args (os.Args[1:]) run.
-func tuneGC(args []string, getenv func(string) string) {
-	if !batchCommand(args) || getenv("GOGC") != "" {
+// tuneBatchGC sets the collector for a command that loads a whole
+// repository (check, render), unless the user set GOGC or GOMEMLIMIT.
+func tuneBatchGC(getenv func(string) string) {
+	if getenv("GOGC") != "" {
 		return
 	}
 	debug.SetGCPercent(batchGCPercent)
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(batchMemoryLimit)
 	}
-}
-
-// batchCommand reports whether args run check or render, the commands that
-// load a whole repository. Root flags (-v) take no value, so the command is
-// the first argument that is not a flag.
-func batchCommand(args []string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		if !strings.HasPrefix(a, "-") {
-			return a == "check" || a == "render"
-		}
-	}
-	return false
 }
