@@ -94,12 +94,17 @@ func TestRenderExitCodes(t *testing.T) {
 // not reach: the conflicts, and the flags the library's messages leave to
 // the CLI.
 func TestShiftExitCodes(t *testing.T) {
-	repo := localRepo(t, exampleFiles(t, gitopsExample), nil)
+	files := exampleFiles(t, gitopsExample)
+	repo := localRepo(t, files, nil)
 	common := []string{"shift", "--repo", repo, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews"}
+	vs := "canary/reviews-traffic-90-10.yaml"
+	files[vs] += "    - name: beta\n      route:\n        - destination: {host: reviews, subset: v1}\n          weight: 50\n        - destination: {host: reviews, subset: v3}\n          weight: 50\n"
+	twoRoutes := localRepo(t, files, nil)
 	runExitCases(t, []exitCase{
 		{"shifted", append(common, "--set", "v1=80,v3=20"), nil, ExitOK, ""},
 		{"nothing to change", append(common, "--set", "v1=80,v3=20"), nil, ExitOK, ""},
 		{"stable subset unknown", append(common, "--canary", "v2", "--weight", "5"), nil, ExitFailed, "cannot tell the stable subset of reviews (destinations: v1=80,v3=20): name it (pass --stable)"},
+		{"two routes split traffic", []string{"shift", "--repo", twoRoutes, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=100"}, nil, ExitFailed, "name one (pass --route NAME|INDEX)"},
 		{"would add a check error", append(common, "--set", "v1=50,v9=50"), nil, ExitFailed, `subset "v9"`},
 		{"unreachable remote", []string{"shift", "--repo", "git://127.0.0.1:1/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100"}, nil, ExitUnavailable, "unavailable"},
 		{"both --set and --canary", append(common, "--set", "v1=100", "--canary", "v3"), nil, ExitUsage, "give either --set or --canary/--weight"},

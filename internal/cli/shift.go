@@ -145,6 +145,7 @@ var shiftHints = map[string]string{
 	"ValuesKey": "pass --values-key",
 	"InPlace":   "use --in-place to commit there, or --no-push",
 	"NoPush":    "--no-push",
+	"Route":     "pass --route NAME|INDEX",
 }
 
 // explainShift adds the flag that resolves an input error to its message.

@@ -25,6 +25,8 @@ type Error struct {
 	File string
 	Line int
 	Msg  string
+	// Err is the cause callers may test for (e.g. *mesh.RouteSelectionError).
+	Err error
 }
 
 func (e *Error) Error() string {
@@ -33,6 +35,8 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
+
+func (e *Error) Unwrap() error { return e.Err }
 
 // ErrorKind: the file's content is invalid input.
 func (e *Error) ErrorKind() errkind.Kind { return errkind.Invalid }

@@ -214,7 +214,7 @@ func renderedWeights(f *found, route string) (edit.Weights, error) {
 		var ee *edit.Error
 		if errors.As(err, &ee) {
 			ee.Line = 0 // lines of the re-encoded object mean nothing to the user
-			return nil, &InputError{Err: fmt.Errorf("VirtualService %s (rendered from %s): %s", f.obj.GetName(), f.obj.Source, ee.Msg)}
+			return nil, &InputError{Err: fmt.Errorf("VirtualService %s (rendered from %s): %s", f.obj.GetName(), f.obj.Source, ee.Msg), Field: routeField(err)}
 		}
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func (m *mutation) precise(f *found, err error) error {
 		return err
 	}
 	if _, verr := ef.VirtualServiceWeights(edit.Target{Doc: p.Doc, Item: p.Item, Name: f.obj.GetName(), Route: m.req.Route}); verr != nil {
-		return &InputError{Err: verr}
+		return &InputError{Err: verr, Field: routeField(verr)}
 	}
 	return err
 }

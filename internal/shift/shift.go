@@ -19,6 +19,7 @@ import (
 	"github.com/gitshift/gitshift/internal/edit"
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -104,6 +105,16 @@ func (e *InputError) ErrorKind() errkind.Kind { return errkind.Invalid }
 
 func inputf(format string, args ...any) error {
 	return &InputError{Err: fmt.Errorf(format, args...)}
+}
+
+// routeField is "Route" when err is a route selection that naming the
+// route resolves: no route was named and several split traffic.
+func routeField(err error) string {
+	var se *mesh.RouteSelectionError
+	if errors.As(err, &se) && se.Want == "" && len(se.Candidates) > 1 {
+		return "Route"
+	}
+	return ""
 }
 
 // needf is an InputError that setting the Request field resolves.
