@@ -12,6 +12,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/cli/clitest"
 	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 var (
@@ -243,9 +244,7 @@ func TestCheckAppFlag(t *testing.T) {
 }
 
 func TestCheckRepoURLMapping(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.NeedGit(t)
 	dir := clitest.CopyDir(t, gitopsExample)
 	git := func(args ...string) {
 		t.Helper()
