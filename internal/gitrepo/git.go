@@ -21,6 +21,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Repo is a git working tree driven through the git CLI.
@@ -61,6 +63,9 @@ func (e *RemoteError) Error() string {
 }
 
 func (e *RemoteError) Unwrap() error { return e.Err }
+
+// ErrorKind: the remote could not be asked.
+func (e *RemoteError) ErrorKind() errkind.Kind { return errkind.Unavailable }
 
 func (r *Repo) logger() *slog.Logger {
 	if r.Logger != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Querier is the one call this package needs from Prometheus: an instant
@@ -36,6 +38,9 @@ func (e *UnavailableError) Error() string {
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// ErrorKind: nothing could be checked.
+func (e *UnavailableError) ErrorKind() errkind.Kind { return errkind.Unavailable }
 
 // IsUnavailable reports whether err is an *UnavailableError.
 func IsUnavailable(err error) bool {

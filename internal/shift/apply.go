@@ -190,7 +190,7 @@ func (m *mutation) findApp() (*source.Application, error) {
 	case len(match) == 1:
 		return &match[0], nil
 	case len(match) > 1:
-		return nil, inputf("%d Applications are named %s (%s, %s): choose one with --app-file", len(match), m.req.App, match[0].Origin, match[1].Origin)
+		return nil, needf("AppFile", "%d Applications are named %s (%s, %s): choose one by its file", len(match), m.req.App, match[0].Origin, match[1].Origin)
 	case err != nil:
 		return nil, &InputError{Err: fmt.Errorf("Application %s not found: %w", m.req.App, err)}
 	}
@@ -214,7 +214,7 @@ func renderedWeights(f *found, route string) (edit.Weights, error) {
 		var ee *edit.Error
 		if errors.As(err, &ee) {
 			ee.Line = 0 // lines of the re-encoded object mean nothing to the user
-			return nil, &InputError{Err: fmt.Errorf("VirtualService %s (rendered from %s): %s", f.obj.GetName(), f.obj.Source, ee.Msg)}
+			return nil, &InputError{Err: fmt.Errorf("VirtualService %s (rendered from %s): %s", f.obj.GetName(), f.obj.Source, ee.Msg), Field: routeField(err)}
 		}
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func (m *mutation) precise(f *found, err error) error {
 		return err
 	}
 	if _, verr := ef.VirtualServiceWeights(edit.Target{Doc: p.Doc, Item: p.Item, Name: f.obj.GetName(), Route: m.req.Route}); verr != nil {
-		return &InputError{Err: verr}
+		return &InputError{Err: verr, Field: routeField(verr)}
 	}
 	return err
 }
@@ -259,7 +259,7 @@ func (m *mutation) wantWeights(old edit.Weights, f *found) (edit.Weights, error)
 			}
 		}
 		if len(others) != 1 {
-			return nil, inputf("cannot tell the stable subset of %s (destinations: %s): pass --stable", f.obj.GetName(), old)
+			return nil, needf("Stable", "cannot tell the stable subset of %s (destinations: %s): name it", f.obj.GetName(), old)
 		}
 		stable = others[0]
 	}

@@ -9,9 +9,9 @@ package source
 import (
 	"fmt"
 
-	"github.com/gitshift/gitshift/internal/errkind"
-
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Type is the kind of source Argo CD detects for an Application.
@@ -121,5 +121,5 @@ func (e *ManifestError) Error() string {
 
 func (e *ManifestError) Unwrap() error { return e.Err }
 
-// ErrorKind: the repository is invalid (exit 1); the message says where.
+// ErrorKind: the repository's content is invalid.
 func (e *ManifestError) ErrorKind() errkind.Kind { return errkind.Invalid }
