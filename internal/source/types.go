@@ -63,6 +63,7 @@ const (
 	IgnoredOutsidePath  IgnoreReason = "outside-app-path" // in the repo but not under the Application's path
 	IgnoredSymlinkDir   IgnoreReason = "symlinked-dir"    // symlinked directories are not followed
 	IgnoredSymlinkOther IgnoreReason = "symlink-not-file" // dangling or non-regular symlink
+	IgnoredNotRegular   IgnoreReason = "not-regular-file" // a named pipe, socket or device: never opened
 	IgnoredNotRendered  IgnoreReason = "not-rendered"     // a Helm/Kustomize source does not read it as a manifest
 )
 

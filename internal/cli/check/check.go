@@ -38,8 +38,12 @@ Applications are matched to DIR by repoURL: DIR's git remote origin (or
 repository, Applications whose path exists in DIR are checked. Applications
 for other repositories are listed as skipped.
 
+check never uses the network: a source that needs it (a remote resource,
+chart or value file) is reported as not checked (GS1011).
+
 Exit status: 1 when a diagnostic reaches --fail-on (default error), including
-a source Argo CD itself would fail to render; 0 otherwise.`,
+a source Argo CD itself would fail to render; else 2 when a source could not
+be checked offline; 0 otherwise.`,
 		Example: `  # Before merging: what will Argo CD apply, and is the canary valid?
   gitshift check examples/bookinfo-gitops
 
@@ -97,8 +101,11 @@ func runCheck(cmd *cobra.Command, s command.Streams, o *checkOptions, args []str
 	if err != nil {
 		return err
 	}
-	if n := check.Count(diags, failOn); n > 0 {
-		return command.Reported(errkind.Errorf(errkind.Invalid, "%d diagnostic(s) at or above %s", n, o.failOn))
+	switch check.Judge(diags, failOn) {
+	case check.Failed:
+		return command.Reported(errkind.Errorf(errkind.Invalid, "%d diagnostic(s) at or above %s", check.Count(diags, failOn), o.failOn))
+	case check.NotChecked:
+		return command.Reported(errkind.Errorf(errkind.Unavailable, "a source could not be checked offline (%s)", check.CodeUnsupported))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gitshift/gitshift/internal/check"
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/source"
 )
 
 type renderOptions struct {
@@ -33,7 +34,11 @@ without a namespace get the Application's destination namespace, as Argo CD's
 controller applies them. Each object is preceded by a comment naming its file
 and line.
 
-Exit status 1 when a source fails to render (the error names file:line).`,
+render never uses the network: a source that needs it (a remote resource,
+chart or value file) cannot be rendered.
+
+Exit status 1 when a source fails to render (the error names file:line), 2
+when a source could not be rendered offline.`,
 		Example: `  gitshift render examples/bookinfo-gitops
   gitshift render --name bookinfo examples/bookinfo-helm
   gitshift render --app ../platform/apps/bookinfo.yaml . | kubectl diff -f -`,
@@ -63,15 +68,20 @@ func runRender(cmd *cobra.Command, s command.Streams, o *renderOptions, args []s
 	}
 	reportSkipped(s, l)
 	var errs []error
+	kind := errkind.Unavailable // unless a source is invalid, not just out of reach
 	for _, t := range l.Targets {
 		for _, src := range t.Sources {
 			if src.Err != nil {
 				errs = append(errs, fmt.Errorf("application %s: %w", t.App.Name, src.Err))
+				var ue *source.UnsupportedError
+				if !errors.As(src.Err, &ue) {
+					kind = errkind.Invalid
+				}
 			}
 		}
 	}
 	if len(errs) > 0 {
-		return errkind.Wrap(errkind.Invalid, errors.Join(errs...))
+		return errkind.Wrap(kind, errors.Join(errs...))
 	}
 	if format == command.JSON {
 		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{}}
