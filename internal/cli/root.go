@@ -10,6 +10,8 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Main runs gitshift with args and returns the process exit code.
@@ -20,7 +22,7 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	if err != nil {
 		var ee *ExitError
 		if !errors.As(err, &ee) || ee.Err != nil {
-			fmt.Fprintf(s.ErrOut, "error: %v\n", err)
+			fmt.Fprintf(s.ErrOut, "error: %v\n", redact.Text(err.Error()))
 		}
 	}
 	return exitCode(err)
@@ -54,7 +56,7 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 			case g.verbosity == 1:
 				level = slog.LevelInfo
 			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(s.ErrOut, &slog.HandlerOptions{Level: level})))
+			slog.SetDefault(slog.New(slog.NewTextHandler(redact.Writer(s.ErrOut), &slog.HandlerOptions{Level: level})))
 		},
 	}
 	root.SetIn(s.In)

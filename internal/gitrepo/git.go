@@ -18,9 +18,10 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Repo is a git working tree driven through the git CLI.
@@ -92,7 +93,7 @@ func (r *Repo) runRaw(ctx context.Context, stdin io.Reader, args ...string) (str
 		if ctx.Err() != nil {
 			err = errors.Join(ctx.Err(), err)
 		}
-		return stdout.String(), &Error{Args: red, Stderr: RedactText(stderr.String()), Err: err}
+		return stdout.String(), &Error{Args: red, Stderr: redact.Text(stderr.String()), Err: err}
 	}
 	return stdout.String(), nil
 }
@@ -100,30 +101,7 @@ func (r *Repo) runRaw(ctx context.Context, stdin io.Reader, args ...string) (str
 func redactArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		out[i] = RedactText(a)
+		out[i] = redact.Text(a)
 	}
 	return out
-}
-
-// userinfo matches the user[:password]@ part of scheme://user:password@host.
-var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/@\s'"]+)@`)
-
-// Redact hides credentials in a URL: the password always, and for every
-// scheme but ssh the user name too (HTTPS tokens are often passed as the
-// user name). ssh://git@host and scp-like git@host:path stay readable.
-func Redact(url string) string { return RedactText(url) }
-
-// RedactText applies Redact to every URL inside s (e.g. git's stderr).
-func RedactText(s string) string {
-	return userinfo.ReplaceAllStringFunc(s, func(m string) string {
-		sub := userinfo.FindStringSubmatch(m)
-		scheme, info := sub[1], sub[2]
-		if strings.HasPrefix(strings.ToLower(scheme), "ssh") || strings.HasPrefix(strings.ToLower(scheme), "git+ssh") {
-			if user, _, ok := strings.Cut(info, ":"); ok {
-				return scheme + user + ":***@"
-			}
-			return m
-		}
-		return scheme + "***@"
-	})
 }

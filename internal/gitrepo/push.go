@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // RejectedError is a push the remote refused. Whether to retry depends on
@@ -68,7 +70,7 @@ func (r *Repo) Push(ctx context.Context, remote, branch string) error {
 		}
 	}
 	url, _ := r.RemoteURL(ctx, remote)
-	return &RemoteError{URL: Redact(url), Err: err}
+	return &RemoteError{URL: redact.URL(url), Err: err}
 }
 
 // Change is what a Mutation did to the working tree.

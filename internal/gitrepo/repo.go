@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // CloneOptions configure Clone.
@@ -42,7 +44,7 @@ func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) 
 	}
 	args = append(args, "--", src, dir)
 	if _, err := parent.run(ctx, nil, args...); err != nil {
-		return nil, &RemoteError{URL: Redact(url), Err: err}
+		return nil, &RemoteError{URL: redact.URL(url), Err: err}
 	}
 	return &Repo{Dir: dir, Env: o.Env}, nil
 }
@@ -122,7 +124,7 @@ func (r *Repo) Fetch(ctx context.Context, remote, branch string) (string, error)
 	args = append(args, remote, "+refs/heads/"+branch+":"+track)
 	if _, err := r.run(ctx, nil, args...); err != nil {
 		url, _ := r.RemoteURL(ctx, remote)
-		return "", &RemoteError{URL: Redact(url), Err: err}
+		return "", &RemoteError{URL: redact.URL(url), Err: err}
 	}
 	return r.RevParse(ctx, track)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/edit"
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -119,7 +120,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	defer ws.close()
-	res := &Result{Repo: gitrepo.Redact(req.Repo), Branch: ws.branch, App: req.App, VirtualService: req.VirtualService, Route: req.Route, DryRun: req.DryRun}
+	res := &Result{Repo: redact.URL(req.Repo), Branch: ws.branch, App: req.App, VirtualService: req.VirtualService, Route: req.Route, DryRun: req.DryRun}
 	m := &mutation{req: &req, root: ws.repo.Dir, log: log}
 	if req.DryRun {
 		ch, err := m.apply(ctx, 1)
@@ -216,7 +217,7 @@ func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*worksp
 	ws.repo.Logger = log
 	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil || ws.branch == "" {
 		ws.close()
-		return nil, inputf("%s: cannot tell which branch to shift (pass --branch): %v", gitrepo.Redact(src), err)
+		return nil, inputf("%s: cannot tell which branch to shift (pass --branch): %v", redact.URL(src), err)
 	}
 	return ws, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // SignalRequest asks for a commit that changes no file and carries only a
@@ -37,7 +38,7 @@ func Signal(ctx context.Context, sr SignalRequest) (*Result, error) {
 		return nil, err
 	}
 	defer ws.close()
-	res := &Result{Repo: gitrepo.Redact(sr.Repo), Branch: ws.branch}
+	res := &Result{Repo: redact.URL(sr.Repo), Branch: ws.branch}
 	pr, err := ws.repo.CommitAndPush(ctx, gitrepo.PushOptions{
 		Remote: ws.remote, Branch: ws.branch, NoPush: ws.noPush,
 		Commit:      gitrepo.CommitOptions{Author: sr.Author, Sign: sr.Sign},

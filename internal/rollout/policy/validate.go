@@ -6,6 +6,8 @@ import (
 	"regexp"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Validate checks a defaulted policy and reports every problem with its
@@ -46,7 +48,7 @@ func Validate(p *CanaryPolicy) error {
 			continue
 		}
 		if pu, err := url.Parse(u.v); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			c.addf(u.path, "must be an http(s) URL, got %q", u.v)
+			c.addf(u.path, "must be an http(s) URL, got %q", redact.URL(u.v))
 		}
 	}
 	return c.err()
