@@ -45,9 +45,16 @@ type Request struct {
 	// "<virtualservice name>.canary.weights".
 	ValuesKey string
 
+	// AddDestinations lets the edit add a destination for a subset the
+	// route lacks (a copy of the last one); without it that is an error.
+	AddDestinations bool
+	// AllowShared names the other Applications that render the edited
+	// files too and would change with them; it must name exactly those.
+	AllowShared []string
+
 	DryRun  bool // compute and return the diff; commit and push nothing
 	InPlace bool // edit and commit in the working tree at Repo (must be clean)
-	NoPush  bool // commit only
+	NoPush  bool // commit only; with InPlace (a temporary clone would be deleted)
 
 	Message  string
 	Author   *gitrepo.Signature
@@ -57,28 +64,40 @@ type Request struct {
 	Source      source.Options
 	MaxAttempts int
 	Backoff     time.Duration
-	GitEnv      []string // extra environment for git (tests, GIT_SSH_COMMAND)
-	Logger      *slog.Logger
+	// GitTimeout bounds each clone, fetch and push: 0 means
+	// gitrepo.DefaultTimeout, a negative value no limit.
+	GitTimeout time.Duration
+	GitEnv     []string // extra environment for git (tests, GIT_SSH_COMMAND)
+	Logger     *slog.Logger
 }
+
+// TrailerSharedWith lists, in a shift's commit, the other Applications the
+// edit changes too (allowed with --allow-shared).
+const TrailerSharedWith = "Gitshift-Shared-With"
 
 // Result reports a shift. Every URL in it is redacted.
 type Result struct {
-	Repo           string        `json:"repository"`
-	Branch         string        `json:"branch"`
-	App            string        `json:"app"`
-	VirtualService string        `json:"virtualService"`
-	Route          string        `json:"route,omitempty"`
-	Files          []string      `json:"files"`
-	Old            edit.Weights  `json:"oldWeights"`
-	New            edit.Weights  `json:"newWeights"`
-	Changes        []FileChange  `json:"changes,omitempty"`
-	Commit         string        `json:"commit,omitempty"`
-	Pushed         bool          `json:"pushed"`
-	Attempts       int           `json:"attempts"`
-	DryRun         bool          `json:"dryRun,omitempty"`
-	Diff           string        `json:"diff,omitempty"`
-	Unchanged      bool          `json:"unchanged,omitempty"` // already at the asked weights
-	Took           time.Duration `json:"-"`
+	Repo           string       `json:"repository"`
+	Branch         string       `json:"branch"`
+	App            string       `json:"app"`
+	VirtualService string       `json:"virtualService"`
+	Route          string       `json:"route,omitempty"`
+	Files          []string     `json:"files"`
+	Old            edit.Weights `json:"oldWeights"`
+	New            edit.Weights `json:"newWeights"`
+	Changes        []FileChange `json:"changes,omitempty"`
+	Commit         string       `json:"commit,omitempty"`
+	Pushed         bool         `json:"pushed"`
+	Attempts       int          `json:"attempts"`
+	DryRun         bool         `json:"dryRun,omitempty"`
+	Diff           string       `json:"diff,omitempty"`
+	Unchanged      bool         `json:"unchanged,omitempty"` // already at the asked weights
+	// AlreadyAt is the remote head that already had the asked weights when
+	// a concurrent writer set them first.
+	AlreadyAt string `json:"alreadyAt,omitempty"`
+	// SharedWith are the other Applications the commit changes too.
+	SharedWith []string      `json:"sharedWith,omitempty"`
+	Took       time.Duration `json:"-"`
 }
 
 // FileChange is one scalar edit, for reports.
@@ -97,6 +116,12 @@ func (e *InputError) Unwrap() error { return e.Err }
 func inputf(format string, args ...any) error {
 	return &InputError{Err: fmt.Errorf(format, args...)}
 }
+
+// UsageError is a request whose options contradict each other (exit code 4).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 // CheckError lists the check errors a shift would introduce.
 type CheckError struct{ Diagnostics []string }
@@ -121,7 +146,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	defer ws.close()
 	res := &Result{Repo: redact.URL(req.Repo), Branch: ws.branch, App: req.App, VirtualService: req.VirtualService, Route: req.Route, DryRun: req.DryRun}
-	m := &mutation{req: &req, root: ws.repo.Dir, log: log}
+	m := &mutation{req: &req, root: ws.repo.Dir, log: log, branch: ws.branch, defaultBranch: ws.defaultBranch}
 	if req.DryRun {
 		ch, err := m.apply(ctx, 1)
 		if err != nil {
@@ -143,7 +168,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		MaxAttempts: req.MaxAttempts, Backoff: req.Backoff,
 	}, m.apply)
 	if pr != nil {
-		res.Attempts, res.Commit, res.Pushed = pr.Attempts, pr.Commit, pr.Pushed
+		res.Attempts, res.Commit, res.Pushed, res.AlreadyAt = pr.Attempts, pr.Commit, pr.Pushed, pr.AlreadyAt
 	}
 	if err != nil {
 		return res, err
@@ -157,6 +182,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 func validate(req *Request) error {
 	if req.App == "" || req.VirtualService == "" {
 		return inputf("--app and --virtualservice are required")
+	}
+	if err := validateNoPush(req.NoPush, req.InPlace, req.DryRun); err != nil {
+		return err
 	}
 	switch {
 	case len(req.Weights) > 0 && req.Canary != "":
@@ -178,14 +206,25 @@ func validate(req *Request) error {
 	return nil
 }
 
+// validateNoPush refuses --no-push where the commit would be lost: without
+// --in-place, gitshift commits in a temporary clone it deletes at the end.
+func validateNoPush(noPush, inPlace, dryRun bool) error {
+	if noPush && !inPlace && !dryRun {
+		return &UsageError{Err: fmt.Errorf("--no-push needs --in-place: without it gitshift commits in a temporary clone and deletes it, so the commit would be lost (use --dry-run to see the change without committing)")}
+	}
+	return nil
+}
+
 // workspace is the git working tree a shift edits: a temporary clone, or the
 // user's own tree with InPlace.
 type workspace struct {
 	repo   *gitrepo.Repo
 	remote string
 	branch string
-	noPush bool
-	tmp    string
+	// defaultBranch is the remote's default branch when known ("" otherwise).
+	defaultBranch string
+	noPush        bool
+	tmp           string
 }
 
 func (w *workspace) close() {
@@ -209,7 +248,7 @@ func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*worksp
 		return nil, err
 	}
 	ws := &workspace{tmp: tmp, remote: "origin", noPush: req.NoPush}
-	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv})
+	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv, Timeout: req.GitTimeout})
 	if err != nil {
 		ws.close()
 		return nil, err
@@ -218,6 +257,9 @@ func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*worksp
 	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil || ws.branch == "" {
 		ws.close()
 		return nil, inputf("%s: cannot tell which branch to shift (pass --branch): %v", redact.URL(src), err)
+	}
+	if req.Branch == "" {
+		ws.defaultBranch = ws.branch // the clone checked out the remote's default
 	}
 	return ws, nil
 }
@@ -245,7 +287,7 @@ func openInPlace(ctx context.Context, req *Request, log *slog.Logger) (*workspac
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	r.Env, r.Logger = req.GitEnv, log
+	r.Env, r.Logger, r.Timeout = req.GitEnv, log, req.GitTimeout
 	dirty, err := r.Dirty(ctx)
 	if err != nil {
 		return nil, err
@@ -291,4 +333,34 @@ func IsConflict(err error) bool {
 	var c *gitrepo.ConflictError
 	var b *gitrepo.BusyError
 	return errors.As(err, &c) || errors.As(err, &b)
+}
+
+// Current returns the weights Git renders for req's VirtualService route at
+// the branch head, reading them exactly as a shift would and editing
+// nothing (the rollout engine's reader). Only the repository, branch,
+// Application, VirtualService, route and rendering options of req count.
+func Current(ctx context.Context, req Request) (edit.Weights, error) {
+	if req.App == "" || req.VirtualService == "" {
+		return nil, inputf("--app and --virtualservice are required")
+	}
+	log := req.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	req.DryRun, req.NoPush = true, false // a temporary clone, even for an in-place repository
+	ws, err := openWorkspace(ctx, &req, log)
+	if err != nil {
+		return nil, err
+	}
+	defer ws.close()
+	m := &mutation{req: &req, root: ws.repo.Dir, log: log, branch: ws.branch, defaultBranch: ws.defaultBranch}
+	f, err := m.find(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := renderedWeights(f, req.Route)
+	if err != nil {
+		return nil, m.precise(f, err)
+	}
+	return w, nil
 }

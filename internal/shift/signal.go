@@ -22,6 +22,7 @@ type SignalRequest struct {
 	Sign            bool
 	MaxAttempts     int
 	Backoff         time.Duration
+	GitTimeout      time.Duration // see Request.GitTimeout
 	GitEnv          []string
 	Logger          *slog.Logger
 }
@@ -32,7 +33,10 @@ func Signal(ctx context.Context, sr SignalRequest) (*Result, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	req := Request{Repo: sr.Repo, Branch: sr.Branch, InPlace: sr.InPlace, NoPush: sr.NoPush, GitEnv: sr.GitEnv}
+	if err := validateNoPush(sr.NoPush, sr.InPlace, false); err != nil {
+		return nil, err
+	}
+	req := Request{Repo: sr.Repo, Branch: sr.Branch, InPlace: sr.InPlace, NoPush: sr.NoPush, GitEnv: sr.GitEnv, GitTimeout: sr.GitTimeout}
 	ws, err := openWorkspace(ctx, &req, log)
 	if err != nil {
 		return nil, err
