@@ -11,8 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitshift/gitshift/internal/edit"
 	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
+	"github.com/gitshift/gitshift/internal/shift"
 )
 
 func exampleFiles(t *testing.T, dir string) map[string]string {
@@ -48,6 +50,7 @@ func TestShiftCommandExitCodes(t *testing.T) {
 	srv := gittest.Start(t)
 	base := srv.Create(t, "repo", exampleFiles(t, "../../examples/bookinfo-gitops"))
 	url := srv.URL("repo")
+	hang := gittest.Hang(t)
 	common := []string{"shift", "--repo", url, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews"}
 	tests := []struct {
 		name string
@@ -63,6 +66,11 @@ func TestShiftCommandExitCodes(t *testing.T) {
 		{"unknown vs", []string{"shift", "--repo", url, "--app", "bookinfo", "--virtualservice", "x", "--set", "v1=100"}, ExitFailed, "renders no VirtualService x"},
 		{"unreachable", []string{"shift", "--repo", "http://u:pw@127.0.0.1:1/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100"}, ExitUnavailable, "http://***@127.0.0.1:1/r.git"},
 		{"author syntax", append(common, "--set", "v1=100", "--author", "nobody"), ExitUsage, "Name <email>"},
+		{"no-push on a clone", append(common, "--set", "v1=100", "--no-push"), ExitUsage, "--no-push needs --in-place"},
+		{"subset not in the route", append(common, "--set", "v1=50,v2=50"), ExitFailed, "pass --add-destination"},
+		{"hung remote", []string{"shift", "--repo", "git://" + hang + "/r", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--git-timeout", "500ms"},
+			ExitUnavailable, "git clone timed out after 500ms"},
+		{"git-timeout syntax", append(common, "--set", "v1=100", "--git-timeout", "soon"), ExitUsage, "invalid argument"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,5 +151,22 @@ func TestShiftExitCodeMapping(t *testing.T) {
 	}
 	if c := shiftExitCode(&gitrepo.RemoteError{}); c != ExitUnavailable {
 		t.Errorf("remote -> %d", c)
+	}
+	if c := shiftExitCode(&gitrepo.PushUnknownError{}); c != ExitUnavailable {
+		t.Errorf("push outcome unknown -> %d", c)
+	}
+}
+
+// TestPrintShiftSaysWhy: nothing to commit because a concurrent commit set
+// the weights says so; an allowed shared edit names the other Applications.
+func TestPrintShiftSaysWhy(t *testing.T) {
+	var out bytes.Buffer
+	s := Streams{Out: &out, ErrOut: &out}
+	_ = printShift(s, &shift.Result{VirtualService: "bookinfo/reviews", Unchanged: true, Old: edit.Weights{{Subset: "v1", Weight: 75}}, AlreadyAt: "0123456789abcdef"})
+	_ = printShift(s, &shift.Result{VirtualService: "bookinfo/reviews", SharedWith: []string{"app-stg"}, Pushed: true, Branch: "main", Commit: "c"})
+	for _, want := range []string{"already has weights v1=75 (commit 0123456789ab set them meanwhile): nothing to commit", "also changes Application(s) app-stg"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
