@@ -112,7 +112,7 @@ func runLabDemo(ctx context.Context, s Streams, o *labDemoOptions) error {
 		return err
 	}
 	// Read (and check) the policy before changing anything.
-	if d.pol, err = d.rolloutOptions("").policy(); err != nil {
+	if d.pol, err = d.rolloutOptions("").policy(true); err != nil {
 		return err
 	}
 	return d.full(ctx)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/gitrepo"
@@ -35,7 +36,7 @@ func (e *rolloutEnv) close() { e.git.Close() }
 // cluster is needed for start; status and the signals only need it when
 // --repo is not given (the repository is read from the Application).
 func (o *rolloutOptions) env(ctx context.Context, needCluster bool) (*rolloutEnv, error) {
-	pol, err := o.policy()
+	pol, err := o.policy(needCluster) // only start needs the cluster, and a runnable policy
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +87,13 @@ func (o *rolloutOptions) env(ctx context.Context, needCluster bool) (*rolloutEnv
 		ValuesKey: t.ValuesKey, Stable: pol.Spec.StableSubset, Canary: pol.Spec.CanarySubset, Author: author, Sign: o.sign,
 		Logger: slog.Default()}
 	e.git.Source.ArgoCDVersion = o.argocdVersion
+	e.git.GitTimeout = o.gitTimeout
+	if o.gitTimeout == 0 {
+		e.git.GitTimeout = -1 // no limit
+	}
+	if o.allowShared != "" {
+		e.git.AllowShared = strings.Split(o.allowShared, ",")
+	}
 	return e, nil
 }
 
