@@ -9,6 +9,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/check"
 	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -94,7 +95,7 @@ func ignoredFiles(t *check.Target) []source.Ignored {
 // that data on stdout keeps its exact shape.
 func reportSkipped(s Streams, l *loaded) {
 	for _, sk := range l.skipped {
-		fmt.Fprintf(s.ErrOut, "skipped Application %s (%s): %s\n", sk.App.Name, sk.App.Origin, sk.Reason)
+		fmt.Fprintf(s.ErrOut, "skipped Application %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(sk.Reason))
 	}
 }
 
@@ -109,7 +110,7 @@ func writeCheckText(w io.Writer, l *loaded) error {
 	if len(l.skipped) > 0 {
 		ew.printf("\nSkipped (not in this checkout):\n")
 		for _, sk := range l.skipped {
-			ew.printf("  %s (%s): %s\n", sk.App.Name, sk.App.Origin, sk.Reason)
+			ew.printf("  %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(sk.Reason))
 		}
 	}
 	return ew.err
@@ -120,7 +121,7 @@ func writeTargetText(ew *errWriter, t *check.Target) {
 	for _, s := range t.Sources {
 		switch {
 		case s.Skipped != "":
-			ew.printf("  source %s: skipped: %s\n", s.Source.RepoURL, s.Skipped)
+			ew.printf("  source %s: skipped: %s\n", redact.URL(s.Source.RepoURL), redact.Text(s.Skipped))
 		case s.Result == nil:
 			ew.printf("  source path %q: not rendered (see diagnostics)\n", s.Source.Path)
 		default:
