@@ -74,3 +74,47 @@ func TestCheckHidesCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandsHideCredentials drives shift, rollout and verify through Main
+// with a remote URL carrying a token (a real HTTP git server checks it) and
+// other URLs with credentials: no credential appears on stdout, on stderr,
+// in -o json/yaml, or in -vv logs, whether the command works or fails.
+func TestCommandsHideCredentials(t *testing.T) {
+	if testing.Short() {
+		t.Skip("git servers")
+	}
+	srv := gittest.Start(t)
+	srv.Create(t, "repo", exampleFiles(t, gitopsExample))
+	h := srv.HTTP(t, "x-token", `s3crT'o"k@n`)
+	remote := h.Repo("repo", `x-token:s3crT'o%22k%40n`)
+	hang := gittest.Hang(t)
+	target := []string{"--app", "bookinfo", "--virtualservice", "bookinfo/reviews"}
+	with := func(args ...string) []string { return append(append([]string(nil), args...), target...) }
+	tests := []struct {
+		args []string
+		code int
+	}{
+		{with("shift", "--repo", remote, "--set", "v1=75,v3=25", "-o", "json", "-vv"), ExitOK},
+		{with("shift", "--repo", remote, "--set", "v1=60,v3=40", "--dry-run", "-vv"), ExitOK},
+		{with("shift", "--repo", remote, "--set", "v1=75,v3=25", "-o", "yaml"), ExitOK},
+		{with("shift", "--repo", remote, "--set", "v1=60,v3=50"), ExitFailed},
+		{with("shift", "--repo", h.Repo("repo", "x-token:s3crWrong"), "--set", "v1=60,v3=40", "-vv"), ExitUnavailable},
+		{with("shift", "--repo", "http://x:s3crU@127.0.0.1:1/r.git?private_token=s3crQ", "--set", "v1=60,v3=40", "-vv"), ExitUnavailable},
+		{with("shift", "--repo", "http://x:s3crH@"+hang+"/r", "--set", "v1=60,v3=40", "--git-timeout", "300ms"), ExitUnavailable},
+		{with("rollout", "status", "--repo", remote, "-o", "json", "-vv"), ExitOK},
+		{with("rollout", "pause", "--repo", remote, "-vv"), ExitFailed},
+		{with("rollout", "start", "--repo", remote, "--stable", "v1", "--canary", "v3", "--kubeconfig", "/nonexistent",
+			"--prometheus", "http://p:s3crP@127.0.0.1:1/?token=s3crP2"), ExitUnavailable},
+		{[]string{"verify", "--repo", remote, "--app", "bookinfo", "--kubeconfig", "/nonexistent", "-o", "json",
+			"--prometheus", "http://p:s3crP@127.0.0.1:1/", "--argocd-url", "https://u:s3crA@argocd.example.com"}, -1},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runCLI(t, tt.args...)
+		name := strings.Join(tt.args[:2], " ")
+		if tt.code >= 0 && code != tt.code {
+			t.Errorf("%v: exit %d, want %d\n%s%s", tt.args, code, tt.code, stdout, stderr)
+		}
+		assertNoSecret(t, name, stdout, stderr)
+		t.Logf("%s: exit %d\n%.600s\n%.600s", name, code, stdout, stderr)
+	}
+}

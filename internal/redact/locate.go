@@ -23,7 +23,13 @@ func locate(u string) (location, bool) {
 	if k := strings.Index(u, "://"); k > 0 && isScheme(u[:k]) {
 		return locateURL(u, strings.ToLower(u[:k]), k+3), true
 	}
-	return locateSCP(u)
+	if loc, ok := locateSCP(u); ok {
+		return loc, true
+	}
+	// No scheme ("prometheus:9090/?token=..."): parameters still count.
+	var loc location
+	loc.values, loc.params = credentialParams(u, 0)
+	return loc, len(loc.params) > 0
 }
 
 func locateURL(u, scheme string, rs int) location {
@@ -84,6 +90,7 @@ func locateSCP(u string) (location, bool) {
 		if c := strings.IndexByte(info, ':'); c >= 0 {
 			loc.hide = span{c + 1, at}
 		}
+		loc.values, loc.params = credentialParams(u, loc.host)
 		return loc, true
 	}
 	return location{}, false

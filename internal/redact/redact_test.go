@@ -48,6 +48,9 @@ func TestURL(t *testing.T) {
 		{"https://host/r?tokenless", "https://host/r?tokenless"},
 		{"https://hooks.example/services/T0/B0/XyZ", "https://hooks.example/services/T0/B0/XyZ"},
 		{"https://registry.example/@scope/pkg", "https://registry.example/@scope/pkg"},
+		{"prometheus:9090/?token=abc", "prometheus:9090/?token=***"},
+		{"git@host:repo?private_token=abc", "git@host:repo?private_token=***"},
+		{"what?", "what?"},
 	}
 	for _, tt := range tests {
 		if got := URL(tt.in); got != tt.want {
