@@ -24,6 +24,13 @@ func TestCredentialsStayOffDisk(t *testing.T) {
 	remote := h.Repo("repo", user+":s3cr%22e't%40x")
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "c")
+	// The user's git config stores credentials: gitshift's must not land there.
+	store := filepath.Join(t.TempDir(), "git-credentials")
+	global := filepath.Join(t.TempDir(), "gitconfig")
+	if err := os.WriteFile(global, []byte("[credential]\n\thelper = store --file "+store+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := append(append([]string(nil), gittest.Env...), "GIT_CONFIG_GLOBAL="+global)
 
 	assertClean := func(when string) {
 		t.Helper()
@@ -48,7 +55,7 @@ func TestCredentialsStayOffDisk(t *testing.T) {
 		}
 	}
 
-	r, err := gitrepo.Clone(ctx, remote, dir, gitrepo.CloneOptions{Branch: "main", Env: gittest.Env})
+	r, err := gitrepo.Clone(ctx, remote, dir, gitrepo.CloneOptions{Branch: "main", Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +75,9 @@ func TestCredentialsStayOffDisk(t *testing.T) {
 	assertClean("after push")
 	if srv.Head(t, "repo") != res.Commit {
 		t.Errorf("the push did not land")
+	}
+	if b, err := os.ReadFile(store); err == nil && strings.Contains(string(b), "s3cr") {
+		t.Errorf("the user's credential store got the password: %s", b)
 	}
 
 	// Wrong credentials: the error names the remote without them.
