@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -74,13 +75,18 @@ func (m *mutation) readers(ctx context.Context, target *found, files []string) (
 		return nil, nil // findApp already reported what it could
 	}
 	local := m.otherLocal(target.app)
+	real := realPaths(m.root)
+	var edited []string
+	for _, f := range files {
+		edited = append(edited, real(f))
+	}
 	var out []*reader
 	for i := range apps {
 		app := &apps[i]
 		if app.Origin == target.app.Origin {
 			continue
 		}
-		if refs := refReads(app, local); intersects(refs, files) {
+		if refs := refReads(app, local); intersects(mapAll(refs, real), edited) {
 			out = append(out, &reader{app: app, static: true})
 			continue
 		}
@@ -92,14 +98,14 @@ func (m *mutation) readers(ctx context.Context, target *found, files []string) (
 			}
 			if s.Result != nil {
 				for _, f := range append(append([]string(nil), s.Result.Files...), s.Result.ReadFiles...) {
-					reads[f] = true
+					reads[real(f)] = true
 				}
 			}
 		}
 		if failed {
 			m.log.Warn("another Application does not render; cannot tell whether it uses the edited files", "app", app.Name, "file", app.Origin.File)
 		}
-		for _, f := range files {
+		for _, f := range edited {
 			if reads[f] {
 				out = append(out, &reader{app: app, before: t, objs: objectSet(t, m.req.App)})
 				break
@@ -209,6 +215,34 @@ func refReads(app *source.Application, local check.LocalFunc) []string {
 				out = append(out, path.Clean(rest))
 			}
 		}
+	}
+	return out
+}
+
+// realPaths maps a repo-relative path to the file it names once symlinks
+// are followed, so that an Application reading the edited file through a
+// symlink (or a symlinked directory) counts as reading it.
+func realPaths(root string) func(string) string {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = root
+	}
+	return func(rel string) string {
+		p, err := filepath.EvalSymlinks(filepath.Join(realRoot, filepath.FromSlash(rel)))
+		if err != nil {
+			return rel
+		}
+		if r, err := filepath.Rel(realRoot, p); err == nil && !strings.HasPrefix(r, "..") {
+			return filepath.ToSlash(r)
+		}
+		return rel
+	}
+}
+
+func mapAll(in []string, f func(string) string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
 	}
 	return out
 }

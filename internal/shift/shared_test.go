@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -136,6 +138,29 @@ func TestShiftSharedEdit(t *testing.T) {
 			"root/root.yaml":   app("root", "argocd", src("argocd", "main", ""))})},
 	}
 	srv := gittest.Start(t)
+	t.Run("a symlink to the file", func(t *testing.T) {
+		base := srv.Create(t, "symlinked", join(plainMesh, apps(
+			app("app-prod", "prod", src("mesh/reviews", "main", "")), app("app-stg", "stg", src("mesh/stg", "main", "")))))
+		w := srv.NewWriter(t, "symlinked")
+		if err := os.MkdirAll(filepath.Join(w.Dir, "mesh", "stg"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"vs.yaml", "dr.yaml"} {
+			if err := os.Symlink("../reviews/"+f, filepath.Join(w.Dir, "mesh", "stg", f)); err != nil {
+				t.Skip("no symlinks:", err)
+			}
+		}
+		gittest.Git(t, w.Dir, "add", "-A")
+		gittest.Git(t, w.Dir, "commit", "--quiet", "-m", "stg links prod's routes")
+		gittest.Git(t, w.Dir, "push", "--quiet", "origin", "HEAD:main")
+		base = srv.Head(t, "symlinked")
+		_, err := Run(context.Background(), Request{Repo: srv.URL("symlinked"), App: "app-prod", VirtualService: "reviews",
+			Weights: mustW("v1=75,v3=25"), Author: bot, GitEnv: gittest.Env})
+		var se *SharedError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "app-stg") || srv.Head(t, "symlinked") != base {
+			t.Fatalf("err = %v, want a refusal naming app-stg and no push", err)
+		}
+	})
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("shared%d", i)
