@@ -73,7 +73,7 @@ func runCheck(cmd *cobra.Command, s Streams, o *checkOptions, args []string) err
 	if err != nil {
 		return err
 	}
-	diags, err := check.Run(ctx, l.targets, check.Options{})
+	diags, err := check.Run(ctx, l.Targets, check.Options{})
 	if err != nil {
 		return withCode(ExitFailed, err)
 	}
@@ -81,7 +81,7 @@ func runCheck(cmd *cobra.Command, s Streams, o *checkOptions, args []string) err
 	case outputText:
 		err = writeCheckText(s.Out, l)
 	case outputSARIF:
-		err = check.WriteSARIF(s.Out, diags, check.SARIFOptions{ToolVersion: toolVersion(), URIPrefix: l.uriPrefix})
+		err = check.WriteSARIF(s.Out, diags, check.SARIFOptions{ToolVersion: toolVersion(), URIPrefix: l.URIPrefix})
 	default:
 		reportSkipped(s, l)
 		err = writeData(s.Out, format, newCheckReport(l))

@@ -43,7 +43,7 @@ type ignoredRef struct {
 
 func newCheckReport(l *loaded) checkReport {
 	r := checkReport{Applications: []appReport{}}
-	for _, t := range l.targets {
+	for _, t := range l.Targets {
 		a := appReport{Name: t.App.Name, SourceType: sourceType(t), Objects: []objectRef{}, Ignored: []ignoredRef{},
 			Diagnostics: t.Diagnostics}
 		if a.Diagnostics == nil {
@@ -94,23 +94,23 @@ func ignoredFiles(t *check.Target) []source.Ignored {
 // reportSkipped tells stderr about Applications that were not checked, so
 // that data on stdout keeps its exact shape.
 func reportSkipped(s Streams, l *loaded) {
-	for _, sk := range l.skipped {
-		fmt.Fprintf(s.ErrOut, "skipped Application %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(sk.Reason))
+	for _, sk := range l.Skipped {
+		fmt.Fprintf(s.ErrOut, "skipped Application %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(l.skipReason(sk)))
 	}
 }
 
 func writeCheckText(w io.Writer, l *loaded) error {
 	ew := &errWriter{w: w}
-	for i, t := range l.targets {
+	for i, t := range l.Targets {
 		if i > 0 {
 			ew.printf("\n")
 		}
 		writeTargetText(ew, t)
 	}
-	if len(l.skipped) > 0 {
+	if len(l.Skipped) > 0 {
 		ew.printf("\nSkipped (not in this checkout):\n")
-		for _, sk := range l.skipped {
-			ew.printf("  %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(sk.Reason))
+		for _, sk := range l.Skipped {
+			ew.printf("  %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(l.skipReason(sk)))
 		}
 	}
 	return ew.err

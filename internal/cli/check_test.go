@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 const (
@@ -279,9 +281,7 @@ func TestCheckAppFlag(t *testing.T) {
 }
 
 func TestCheckRepoURLMapping(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.NeedGit(t)
 	dir := copyExample(t, gitopsExample)
 	git := func(args ...string) {
 		t.Helper()
@@ -303,25 +303,6 @@ func TestCheckRepoURLMapping(t *testing.T) {
 	code, out, _ = runGitshift(t, "check", dir)
 	if code != ExitOK || strings.Contains(out, "Skipped") || !trafficRow("v3", "10", "10").MatchString(out) {
 		t.Errorf("matching origin: exit %d\n%s", code, out)
-	}
-}
-
-func TestNormalizeRepoURL(t *testing.T) {
-	want := "github.com/gitshift/bookinfo-gitops"
-	for _, u := range []string{
-		"https://github.com/gitshift/bookinfo-gitops.git",
-		"https://github.com/gitshift/bookinfo-gitops",
-		"https://user:token@github.com/gitshift/bookinfo-gitops.git/",
-		"git@github.com:gitshift/bookinfo-gitops.git",
-		"ssh://git@github.com/gitshift/bookinfo-gitops",
-		"HTTPS://GitHub.com/gitshift/Bookinfo-GitOps.git",
-	} {
-		if got := normalizeRepoURL(u); got != want {
-			t.Errorf("normalizeRepoURL(%q) = %q", u, got)
-		}
-	}
-	if got := normalizeRepoURL("http://gitea.local:3000/lab/bookinfo.git"); got != "gitea.local:3000/lab/bookinfo" {
-		t.Errorf("with port: %q", got)
 	}
 }
 

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Exit codes scripts can rely on. They are part of the CLI contract: do not renumber.
@@ -50,6 +52,14 @@ func exitCode(err error) int {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		return ee.Code
+	}
+	switch errkind.Of(err) {
+	case errkind.Unavailable:
+		return ExitUnavailable
+	case errkind.Conflict:
+		return ExitConflict
+	case errkind.Usage:
+		return ExitUsage
 	}
 	return ExitFailed
 }

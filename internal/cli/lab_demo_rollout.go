@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,16 +110,16 @@ func (d *demoLab) rollout(ctx context.Context, id string) (*rollout.Result, erro
 }
 
 func runDemoRollout(ctx context.Context, s Streams, o *rolloutOptions) (*rollout.Result, error) {
-	env, err := o.env(ctx, true)
+	pol, err := o.policy(true)
 	if err != nil {
 		return nil, err
 	}
-	defer env.close()
-	deps, err := o.deps(ctx, env, newLiveView(s.ErrOut, s.Interactive, env.pol))
+	r, err := o.build(ctx, pol, newLiveView(s.ErrOut, s.Interactive, pol))
 	if err != nil {
 		return nil, err
 	}
-	eng, err := rollout.New(env.pol, deps, rollout.Options{ID: o.id, Logger: slog.Default()})
+	defer r.Close()
+	eng, err := r.Engine()
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/stats"
 )
 
@@ -27,18 +29,24 @@ func demoSplit(ctx context.Context, d *demoLab) error {
 	fmt.Fprintf(s.Out, "Argo CD   %s/%s: %s, %s at %s (Git HEAD of %s) [%s]\n",
 		st.Endpoints.ArgoCDNS, d.app, as.Sync, as.Health, sha[:12], st.Endpoints.GitURL, time.Since(start).Round(100*time.Millisecond))
 
-	var routes []lab.Route
+	kc, err := d.c.Kube(o.namespace)
+	if err != nil {
+		return withCode(ExitUnavailable, err)
+	}
+	var route mesh.Route
 	if err := waitFor(ctx, o.timeout, func() error {
-		routes, err = d.c.VirtualServiceRoutes(ctx, o.namespace, o.vs)
+		route, err = kube.LiveRoute(ctx, kc, o.namespace, o.vs, "")
 		return err
 	}); err != nil {
 		return withCode(ExitFailed, err)
 	}
 	fmt.Fprintf(s.Out, "Live      VirtualService %s/%s:\n", o.namespace, o.vs)
 	weights := map[string]int64{}
-	for _, r := range routes {
-		fmt.Fprintf(s.Out, "            %-10s subset %-4s weight %3d\n", r.Host, r.Subset, r.Weight)
-		weights[r.Subset] = r.Weight
+	for subset, w := range route.SubsetWeights() {
+		weights[subset] = int64(w)
+	}
+	for _, r := range route.Destinations {
+		fmt.Fprintf(s.Out, "            %-10s subset %-4s weight %3d\n", r.Host, r.Subset, weights[r.Subset])
 	}
 
 	// Count only traffic under the live weights: since the last sync, at most
@@ -46,8 +54,10 @@ func demoSplit(ctx context.Context, d *demoLab) error {
 	from := time.Now().Add(-o.window)
 	// A few scrapes after the sync, so that requests from before it (e.g. to
 	// pods ready before the VirtualService) are in the baseline sample.
-	if synced := as.SyncedAt.Add(3 * time.Second); synced.After(from) {
-		from = synced
+	if as.SyncedAt != nil {
+		if synced := as.SyncedAt.Add(3 * time.Second); synced.After(from) {
+			from = synced
+		}
 	}
 	if wait := time.Until(from); wait > 0 {
 		if err := sleepCtx(ctx, wait); err != nil {

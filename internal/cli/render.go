@@ -58,7 +58,7 @@ func runRender(cmd *cobra.Command, s Streams, o *renderOptions, args []string) e
 	}
 	reportSkipped(s, l)
 	var errs []error
-	for _, t := range l.targets {
+	for _, t := range l.Targets {
 		for _, src := range t.Sources {
 			if src.Err != nil {
 				errs = append(errs, fmt.Errorf("application %s: %w", t.App.Name, src.Err))
@@ -70,7 +70,7 @@ func runRender(cmd *cobra.Command, s Streams, o *renderOptions, args []string) e
 	}
 	if format == outputJSON {
 		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{}}
-		for _, t := range l.targets {
+		for _, t := range l.Targets {
 			for _, obj := range applied(t) {
 				list["items"] = append(list["items"].([]any), obj.Object)
 			}
@@ -96,7 +96,7 @@ func applied(t *check.Target) []*unstructured.Unstructured {
 func writeStream(w io.Writer, l *loaded) error {
 	ew := &errWriter{w: w}
 	first := true
-	for _, t := range l.targets {
+	for _, t := range l.Targets {
 		objs := t.Objects()
 		for i, u := range applied(t) {
 			b, err := yaml.Marshal(u.Object)

@@ -140,15 +140,3 @@ func (o *rolloutOptions) policy(run bool) (*policy.CanaryPolicy, error) {
 	}
 	return policy.Complete(*p, ov)
 }
-
-func (o *rolloutOptions) runnerIdentity() string {
-	if o.identity != "" {
-		return o.identity
-	}
-	host, _ := os.Hostname()
-	user := os.Getenv("USER")
-	if user == "" {
-		user = "gitshift"
-	}
-	return fmt.Sprintf("%s@%s:%d", user, host, os.Getpid())
-}

@@ -40,16 +40,16 @@ analysis interval.`,
 }
 
 func runRolloutSignal(ctx context.Context, s Streams, o *rolloutOptions, sig rollout.Signal, reason string) error {
-	env, err := o.env(ctx, false)
+	env, err := o.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer env.close()
+	defer env.Close()
 	st, err := activeState(ctx, env, o.id)
 	if err != nil {
 		return err
 	}
-	vs := env.pol.Spec.Target.VirtualService.String()
+	vs := env.Policy.Spec.Target.VirtualService.String()
 	if !st.Found || st.Finished {
 		return fmt.Errorf("no rollout of %s in progress (latest: %s)", vs, statusPhase(st))
 	}
@@ -59,7 +59,7 @@ func runRolloutSignal(ctx context.Context, s Streams, o *rolloutOptions, sig rol
 	if reason != "" {
 		tr = append(tr, rollout.Trailer{Key: rollout.TrailerReason, Value: reason})
 	}
-	res, err := env.git.Signal(ctx, fmt.Sprintf("rollout %s: %s", st.ID, sig), tr)
+	res, err := env.Git.Signal(ctx, fmt.Sprintf("rollout %s: %s", st.ID, sig), tr)
 	if err != nil {
 		return withCode(ExitUnavailable, err)
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/rollout"
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
 func newRolloutStartCommand(s Streams, o *rolloutOptions) *cobra.Command {
@@ -32,22 +32,22 @@ func runRolloutStart(ctx context.Context, s Streams, o *rolloutOptions) error {
 	if err != nil {
 		return err
 	}
-	env, err := o.env(ctx, true)
+	pol, err := o.policy(true)
 	if err != nil {
 		return err
 	}
-	defer env.close()
 	var view rollout.EventSink
 	if format == outputJSON {
 		view = newJSONEvents(s.Out)
 	} else {
-		view = newLiveView(s.ErrOut, s.Interactive, env.pol)
+		view = newLiveView(s.ErrOut, s.Interactive, pol)
 	}
-	deps, err := o.deps(ctx, env, view)
+	r, err := o.build(ctx, pol, view)
 	if err != nil {
 		return err
 	}
-	eng, err := rollout.New(env.pol, deps, rollout.Options{ID: o.id, Logger: slog.Default()})
+	defer r.Close()
+	eng, err := r.Engine()
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func runRolloutStart(ctx context.Context, s Streams, o *rolloutOptions) error {
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
 	}
-	if err := writeRolloutReport(s, o, format, env, res); err != nil {
+	if err := writeRolloutReport(s, o, format, pol, res); err != nil {
 		return err
 	}
 	if runErr != nil {
@@ -66,9 +66,9 @@ func runRolloutStart(ctx context.Context, s Streams, o *rolloutOptions) error {
 
 // writeRolloutReport prints the markdown report on stdout in text mode (the
 // live view went to stderr) and to --report when given.
-func writeRolloutReport(s Streams, o *rolloutOptions, format outputFormat, env *rolloutEnv, res *rollout.Result) error {
+func writeRolloutReport(s Streams, o *rolloutOptions, format outputFormat, pol *policy.CanaryPolicy, res *rollout.Result) error {
 	if format == outputText {
-		if err := rollout.WriteReport(s.Out, env.pol, res); err != nil {
+		if err := rollout.WriteReport(s.Out, pol, res); err != nil {
 			return err
 		}
 	}
@@ -80,5 +80,5 @@ func writeRolloutReport(s Streams, o *rolloutOptions, format outputFormat, env *
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	defer f.Close()
-	return rollout.WriteReport(f, env.pol, res)
+	return rollout.WriteReport(f, pol, res)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/rollout"
-	"github.com/gitshift/gitshift/internal/rollout/adapt"
+	"github.com/gitshift/gitshift/internal/rollout/wire"
 )
 
 // rolloutStatus is `rollout status`: history's view plus, when the cluster
@@ -43,24 +43,23 @@ func runRolloutStatus(ctx context.Context, s Streams, o *rolloutOptions) error {
 	if err != nil {
 		return err
 	}
-	env, err := o.env(ctx, false)
+	env, err := o.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer env.close()
+	defer env.Close()
 	st, err := activeState(ctx, env, o.id)
 	if err != nil {
 		return err
 	}
 	out := rolloutStatus{State: st, Phase: statusPhase(st)}
-	if env.kc != nil && st.Found {
-		t := env.pol.Spec.Target
-		live, err := adapt.Live{Client: env.kc, Namespace: t.VirtualService.Namespace, Name: t.VirtualService.Name, Route: t.Route}.Weights(ctx)
+	if live := env.Live(); live != nil && st.Found {
+		w, err := live.Weights(ctx)
 		if err != nil {
 			out.LiveError = err.Error()
 		} else {
-			ok := sameWeights(live, st.Weights)
-			out.Live, out.LiveMatches = live, &ok
+			ok := sameWeights(w, st.Weights)
+			out.Live, out.LiveMatches = w, &ok
 		}
 	}
 	if format != outputText {
@@ -72,15 +71,12 @@ func runRolloutStatus(ctx context.Context, s Streams, o *rolloutOptions) error {
 
 // activeState reads history and derives the rollout (the newest of the
 // VirtualService, or --id).
-func activeState(ctx context.Context, env *rolloutEnv, id string) (rollout.State, error) {
-	commits, err := env.git.Log(ctx, 200)
-	if err != nil {
-		if errors.Is(err, rollout.ErrUnavailable) {
-			return rollout.State{}, withCode(ExitUnavailable, err)
-		}
-		return rollout.State{}, err
+func activeState(ctx context.Context, env *wire.Env, id string) (rollout.State, error) {
+	st, err := env.State(ctx, id)
+	if errors.Is(err, rollout.ErrUnavailable) {
+		return st, withCode(ExitUnavailable, err)
 	}
-	return rollout.Derive(commits, env.pol.Spec.Target.VirtualService.String(), id)
+	return st, err
 }
 
 func statusPhase(st rollout.State) string {

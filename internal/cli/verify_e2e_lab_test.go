@@ -22,6 +22,7 @@ import (
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/testenv"
 	"github.com/gitshift/gitshift/internal/verify"
 )
 
@@ -33,14 +34,11 @@ type e2eLab struct {
 }
 
 // needLab skips the test unless a lab is up: $GITSHIFT_LAB_DIR, else .lab
-// in this clone, in phase ready. With GITSHIFT_E2E_REQUIRE_LAB set (make
-// e2e, CI) a missing lab fails the test instead: CI must not pass by skipping.
+// in this clone, in phase ready. Under CI (GITSHIFT_CI, set by make e2e) a
+// missing lab fails the test instead: CI must not pass by skipping.
 func needLab(t *testing.T) *e2eLab {
 	t.Helper()
-	skip := t.Skipf
-	if os.Getenv("GITSHIFT_E2E_REQUIRE_LAB") != "" {
-		skip = t.Fatalf
-	}
+	skip := func(format string, args ...any) { t.Helper(); testenv.Missing(t, format, args...) }
 	if testing.Short() {
 		skip("e2e: needs the lab")
 	}

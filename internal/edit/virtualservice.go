@@ -1,11 +1,14 @@
 package edit
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // Target names one VirtualService http route inside a file.
@@ -16,7 +19,8 @@ type Target struct {
 	Item      int
 	Name      string
 	Namespace string // "" matches any (the namespace may come from the Application)
-	// Route is the http route's name or 0-based index; "" needs exactly one route.
+	// Route is the http route's name or 0-based index; "" selects the only
+	// route that splits traffic (mesh.SelectHTTPRoute).
 	Route string
 }
 
@@ -82,28 +86,13 @@ func (f *File) findRoute(vs *yaml.Node, t Target) (*route, error) {
 	if http == nil || http.Kind != yaml.SequenceNode || len(http.Content) == 0 {
 		return nil, f.errorf(vs, "VirtualService %s has no http routes", t)
 	}
-	idx := -1
-	switch {
-	case t.Route == "" && len(http.Content) == 1:
-		idx = 0
-	case t.Route == "":
-		var names []string
-		for i, r := range http.Content {
-			names = append(names, routeLabel(r, i))
+	idx, err := mesh.SelectHTTPRoute(routeChoices(http), t.Route)
+	if err != nil {
+		msg := fmt.Sprintf("VirtualService %s: %v", t, err)
+		if se := (*mesh.RouteSelectionError)(nil); errors.As(err, &se) && se.Want == "" {
+			msg += " with --route NAME|INDEX"
 		}
-		return nil, f.errorf(http, "VirtualService %s has %d http routes (%s): choose one with --route NAME|INDEX", t, len(http.Content), strings.Join(names, ", "))
-	default:
-		for i, r := range http.Content {
-			if n := mapGet(r, "name"); n != nil && n.Value == t.Route {
-				idx = i
-			}
-		}
-		if k, err := strconv.Atoi(t.Route); idx < 0 && err == nil && k >= 0 && k < len(http.Content) {
-			idx = k
-		}
-		if idx < 0 {
-			return nil, f.errorf(http, "VirtualService %s has no http route %q", t, t.Route)
-		}
+		return nil, f.errorf(http, "%s", msg)
 	}
 	r := http.Content[idx]
 	if r.Kind == yaml.AliasNode {
@@ -176,6 +165,47 @@ func impliedWeight(n int) int {
 		return 100
 	}
 	return 0
+}
+
+// routeChoices describes the http routes for mesh.SelectHTTPRoute, the rule
+// the rollout and the weight readers use on the rendered object too.
+func routeChoices(http *yaml.Node) []mesh.RouteChoice {
+	out := make([]mesh.RouteChoice, len(http.Content))
+	for i, r := range http.Content {
+		r = resolveAlias(r)
+		c := mesh.RouteChoice{Index: i}
+		if n := mapGet(r, "name"); n != nil {
+			c.Name = n.Value
+		}
+		if list := resolveAlias(mapGet(r, "route")); list != nil && list.Kind == yaml.SequenceNode {
+			c.Destinations = len(list.Content)
+			for _, d := range list.Content {
+				c.Weighted = c.Weighted || nonZero(mapGet(resolveAlias(d), "weight"))
+			}
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	if n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// nonZero reports whether a weight is written with a value other than 0.
+func nonZero(w *yaml.Node) bool {
+	w = resolveAlias(w)
+	if w == nil || w.Kind != yaml.ScalarNode {
+		return w != nil
+	}
+	var v int
+	if err := w.Decode(&v); err != nil {
+		return true
+	}
+	return v != 0
 }
 
 func routeLabel(r *yaml.Node, i int) string {

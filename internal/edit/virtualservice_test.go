@@ -204,7 +204,14 @@ spec:
 		{name: "YAML integer forms", src: strings.NewReplacer("weight: 90", "weight: 0x5A", "weight: 10", "weight: 010").Replace(vsBlock), set: "v1=92,v3=8",
 			repl: [][2]string{{"0x5A", "92"}}},
 		{name: "non-integer weight in file", src: strings.Replace(vsBlock, "weight: 90", "weight: ninety", 1), set: "v1=100", wantErr: ":15: weight of v1 is \"ninety\""},
-		{name: "two routes need --route", src: strings.Replace(vsBlock, "  http:\n", "  http:\n  - name: mirror\n    route:\n    - destination: {host: x}\n", 1), set: "v1=100", wantErr: "choose one with --route"},
+		// mesh.SelectHTTPRoute: without --route, the only route that splits
+		// traffic; a single unweighted destination (a mirror, a header
+		// match) is not a candidate.
+		{name: "the only splitting route needs no --route", src: strings.Replace(vsBlock, "  http:\n", "  http:\n  - name: mirror\n    route:\n    - destination: {host: x}\n", 1), set: "v1=70,v3=30",
+			repl: [][2]string{{"weight: 90", "weight: 70"}, {"weight: 10", "weight: 30"}}},
+		{name: "two splitting routes need --route", src: vsBlock + "  - name: beta\n    route:\n    - destination: {host: reviews, subset: v1}\n      weight: 50\n    - destination: {host: reviews, subset: v3}\n      weight: 50\n",
+			set: "v1=100", wantErr: `2 http routes split traffic (index 0, "beta" (index 1)): name one with --route NAME|INDEX`},
+		{name: "unknown --route lists the routes", src: vsBlock, target: Target{Route: "nope"}, set: "v1=100", wantErr: `no http route "nope" (routes: index 0)`},
 		// An anchor another route aliases: editing it would silently change
 		// that route too (here: the default route to v1=20,v3=10).
 		{name: "anchored weight used by another route", src: vsTwoRoutes("      weight: &w 90\n", "      weight: *w\n"),

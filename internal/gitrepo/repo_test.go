@@ -11,14 +11,13 @@ import (
 
 	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 // TestUnreachableRedacted: an unreachable remote is a RemoteError, and the
 // password in its URL appears nowhere in the error.
 func TestUnreachableRedacted(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.NeedGit(t)
 	for _, url := range []string{"http://alice:hunter2@127.0.0.1:1/repo.git", "git://127.0.0.1:1/repo"} {
 		_, err := gitrepo.Clone(context.Background(), url, filepath.Join(t.TempDir(), "c"), gitrepo.CloneOptions{Env: gittest.Env})
 		var re *gitrepo.RemoteError

@@ -27,6 +27,7 @@ var (
 	drGVR  = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "destinationrules"}
 	nsGVR  = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 	svcGVR = schema.GroupVersionResource{Version: "v1", Resource: "services"}
+	depGVR = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
 )
 
 func obj(apiVersion, kind, ns, name string) *unstructured.Unstructured {
@@ -41,13 +42,15 @@ func obj(apiVersion, kind, ns, name string) *unstructured.Unstructured {
 func fakeClient(t *testing.T, objs ...runtime.Object) *Client {
 	t.Helper()
 	istioV1 := schema.GroupVersion{Group: "networking.istio.io", Version: "v1"}
-	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{istioV1, corev1.SchemeGroupVersion})
+	appsV1 := schema.GroupVersion{Group: "apps", Version: "v1"}
+	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{istioV1, appsV1, corev1.SchemeGroupVersion})
 	m.Add(istioV1.WithKind("VirtualService"), meta.RESTScopeNamespace)
 	m.Add(istioV1.WithKind("DestinationRule"), meta.RESTScopeNamespace)
 	m.Add(corev1.SchemeGroupVersion.WithKind("Service"), meta.RESTScopeNamespace)
 	m.Add(corev1.SchemeGroupVersion.WithKind("Namespace"), meta.RESTScopeRoot)
+	m.Add(schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, meta.RESTScopeNamespace)
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
-		vsGVR: "VirtualServiceList", drGVR: "DestinationRuleList", nsGVR: "NamespaceList", svcGVR: "ServiceList",
+		vsGVR: "VirtualServiceList", drGVR: "DestinationRuleList", nsGVR: "NamespaceList", svcGVR: "ServiceList", depGVR: "DeploymentList",
 	}, objs...)
 	return &Client{Config: &rest.Config{Host: "https://fake"}, Namespace: "default", Dynamic: dyn, Core: kubefake.NewClientset(), Mapper: resettable{m}}
 }
@@ -154,8 +157,11 @@ func TestHasSidecar(t *testing.T) {
 		{"annotation", corev1.Pod{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{"sidecar.istio.io/status": "{}"}}}, true},
 	}
 	for _, tt := range tests {
-		if got := hasSidecar(&tt.pod); got != tt.want {
+		if got := HasSidecar(&tt.pod); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
+	}
+	if HasSidecar(nil) {
+		t.Error("nil pod: true, want false")
 	}
 }

@@ -81,7 +81,7 @@ func PodStatus(p *corev1.Pod) Pod {
 		Name:            p.Name,
 		Phase:           string(p.Status.Phase),
 		ReadyContainers: fmt.Sprintf("%d/%d", ready, total),
-		Sidecar:         hasSidecar(p),
+		Sidecar:         HasSidecar(p),
 		Deleting:        p.DeletionTimestamp != nil,
 	}
 	for _, c := range p.Status.Conditions {

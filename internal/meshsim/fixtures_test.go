@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/gitshift/gitshift/internal/sidecar"
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 const ns = "bookinfo"
@@ -45,7 +45,7 @@ func pod(app, version, suffix string, opts ...podOpt) *corev1.Pod {
 		},
 		Spec: corev1.PodSpec{
 			ServiceAccountName: "bookinfo-" + app,
-			Containers:         []corev1.Container{{Name: app}, {Name: sidecar.ProxyContainerName}},
+			Containers:         []corev1.Container{{Name: app}, {Name: mesh.ProxyContainerName}},
 		},
 		Status: corev1.PodStatus{
 			Phase:      corev1.PodRunning,

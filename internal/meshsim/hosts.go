@@ -36,15 +36,3 @@ func resolveHost(host, ns string) string {
 	}
 	return host
 }
-
-// hostMatches reports whether a resolved VirtualService host (possibly a
-// wildcard such as "*" or "*.bookinfo.svc.cluster.local") covers fqdn.
-func hostMatches(pattern, fqdn string) bool {
-	if pattern == "*" {
-		return true
-	}
-	if suffix, ok := strings.CutPrefix(pattern, "*"); ok {
-		return strings.HasSuffix(fqdn, suffix)
-	}
-	return pattern == fqdn
-}

@@ -9,6 +9,8 @@ import (
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // Snapshot is the live cluster state routing is computed from. It is read
@@ -136,7 +138,7 @@ func BuildTable(s Snapshot) *Table {
 		ref := ServiceRef{Name: svc.Name, Namespace: svc.Namespace}
 		info := &serviceInfo{ref: ref}
 		for _, p := range podsByNS[svc.Namespace] {
-			if selects(svc.Spec.Selector, p.Labels) {
+			if mesh.Selects(svc.Spec.Selector, p.Labels) {
 				info.pods = append(info.pods, p)
 				info.ready = append(info.ready, workloadOf(p))
 			}
@@ -250,10 +252,10 @@ func (t *Table) backend(fqdn, subset string) Backend {
 	return b
 }
 
-// selectsAll is selects where an empty selector matches everything: a
+// selectsAll is mesh.Selects where an empty selector matches everything: a
 // subset without labels is the whole service.
 func selectsAll(sel, labels map[string]string) bool {
-	return len(sel) == 0 || selects(sel, labels)
+	return len(sel) == 0 || mesh.Selects(sel, labels)
 }
 
 func virtualServiceFor(vss []*networkingv1.VirtualService, ctx Context, fqdn string) *networkingv1.VirtualService {
@@ -266,7 +268,7 @@ func virtualServiceFor(vss []*networkingv1.VirtualService, ctx Context, fqdn str
 		matched, exact := false, false
 		for _, h := range vs.Spec.GetHosts() {
 			rh := resolveHost(h, vs.Namespace)
-			if hostMatches(rh, fqdn) {
+			if mesh.HostMatches(rh, fqdn) {
 				matched = true
 				exact = exact || rh == fqdn
 			}

@@ -5,23 +5,24 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/gitshift/gitshift/internal/sidecar"
+	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // unknown is the value Istio's telemetry uses for any label it cannot fill.
-const unknown = "unknown"
+const unknown = mesh.UnknownValue
 
 // Workload is the identity a proxy reports for a pod: the values behind the
 // source_* and destination_* labels of Istio's standard metrics.
 type Workload struct {
 	Name              string // owning workload, e.g. Deployment "reviews-v3"
 	Namespace         string
-	App               string // "app" label
-	Version           string // "version" label
+	App               string // mesh.ReportedApp: the "app" label
+	Version           string // mesh.ReportedVersion: the "version" label
 	CanonicalService  string
 	CanonicalRevision string
 	ServiceAccount    string
-	// Sidecar is true when the pod has an Istio proxy (sidecar.HasSidecar),
+	// Sidecar is true when the pod has an Istio proxy (kube.HasSidecar),
 	// or is itself a proxy (the ingress gateway).
 	Sidecar bool
 }
@@ -40,7 +41,7 @@ func ingressGatewayWorkload() Workload {
 	return Workload{
 		Name: IngressGateway, Namespace: "istio-system",
 		App: IngressGateway, Version: unknown,
-		CanonicalService: IngressGateway, CanonicalRevision: "latest",
+		CanonicalService: IngressGateway, CanonicalRevision: mesh.DefaultRevision,
 		ServiceAccount: "istio-ingressgateway-service-account",
 		Sidecar:        true,
 	}
@@ -62,10 +63,10 @@ func workloadOf(pod *corev1.Pod) Workload {
 	w := Workload{
 		Name:           pod.Name,
 		Namespace:      pod.Namespace,
-		App:            labelOr(pod.Labels, unknown, "app"),
-		Version:        labelOr(pod.Labels, unknown, "version"),
+		App:            mesh.ReportedApp(pod.Labels),
+		Version:        mesh.ReportedVersion(pod.Labels),
 		ServiceAccount: pod.Spec.ServiceAccountName,
-		Sidecar:        sidecar.HasSidecar(pod),
+		Sidecar:        kube.HasSidecar(pod),
 	}
 	if w.ServiceAccount == "" {
 		w.ServiceAccount = "default"
@@ -79,20 +80,9 @@ func workloadOf(pod *corev1.Pod) Workload {
 			w.Name = strings.TrimSuffix(ref.Name, "-"+h)
 		}
 	}
-	w.CanonicalService = labelOr(pod.Labels, w.Name,
-		sidecar.CanonicalNameLabel, "app.kubernetes.io/name", "app")
-	w.CanonicalRevision = labelOr(pod.Labels, "latest",
-		sidecar.CanonicalRevLabel, "app.kubernetes.io/version", "version")
+	w.CanonicalService = mesh.CanonicalName(pod.Labels, w.Name)
+	w.CanonicalRevision = mesh.CanonicalRevision(pod.Labels)
 	return w
-}
-
-func labelOr(labels map[string]string, def string, keys ...string) string {
-	for _, k := range keys {
-		if v := labels[k]; v != "" {
-			return v
-		}
-	}
-	return def
 }
 
 // podReady is Envoy's view of a healthy endpoint: Kubernetes publishes only
@@ -107,19 +97,4 @@ func podReady(pod *corev1.Pod) bool {
 		}
 	}
 	return false
-}
-
-// selects reports whether every key=value of sel is among labels. An empty
-// selector selects nothing, like a Service without a selector has no
-// automatic endpoints.
-func selects(sel, labels map[string]string) bool {
-	if len(sel) == 0 {
-		return false
-	}
-	for k, v := range sel {
-		if got, ok := labels[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
 }

@@ -164,18 +164,18 @@ func (m *mutation) allowShared(shared, files []string) error {
 // at the shifted branch: the same repository as the shifted Application's
 // own sources (or --repo), tracking the branch being pushed.
 func (m *mutation) otherLocal(target *source.Application) check.LocalFunc {
-	urls := map[string]bool{normalizeURL(m.req.Repo): true}
+	urls := map[string]bool{check.NormalizeRepoURL(m.req.Repo): true}
 	own := localSources(m.req.Repo, target)
 	for _, s := range target.Sources {
 		if ok, _ := own(s); ok {
-			urls[normalizeURL(s.RepoURL)] = true
+			urls[check.NormalizeRepoURL(s.RepoURL)] = true
 		}
 	}
 	return func(s source.AppSource) (bool, string) {
 		switch {
 		case s.Chart != "":
 			return false, "chart from a Helm repository"
-		case !urls[normalizeURL(s.RepoURL)]:
+		case !urls[check.NormalizeRepoURL(s.RepoURL)]:
 			return false, "another repository"
 		case !m.tracksBranch(s.TargetRevision):
 			return false, "tracks revision " + s.TargetRevision

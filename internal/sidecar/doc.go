@@ -8,7 +8,7 @@
 //   - the istio-proxy container (image, args, env, ports incl. 15090
 //     http-envoy-prom, readiness probe on 15021 /healthz/ready, security
 //     context) and the volumes it mounts;
-//   - the sidecar.istio.io/status annotation, which HasSidecar and Istio
+//   - the sidecar.istio.io/status annotation, which kube.HasSidecar and Istio
 //     tooling use to recognise an injected pod;
 //   - the labels security.istio.io/tlsMode=istio and
 //     service.istio.io/canonical-name / canonical-revision (only if absent);

@@ -9,6 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // PatchOp is one RFC 6902 JSON Patch operation, the format admission/v1
@@ -33,14 +36,14 @@ type status struct {
 // the pod must be left alone: already injected (so a re-invocation or a
 // second injector is a no-op), opted out, or on the host network.
 func Patch(pod *corev1.Pod, proxyImage string) ([]PatchOp, error) {
-	if HasSidecar(pod) || optedOut(pod) || pod.Spec.HostNetwork {
+	if kube.HasSidecar(pod) || optedOut(pod) || pod.Spec.HostNetwork {
 		return nil, nil
 	}
 	if proxyImage == "" {
 		proxyImage = DefaultProxyImage
 	}
 	vols := volumes()
-	st := status{Containers: []string{ProxyContainerName}, Revision: "default"}
+	st := status{Containers: []string{mesh.ProxyContainerName}, Revision: "default"}
 	for _, v := range vols {
 		st.Volumes = append(st.Volumes, v.Name)
 	}
@@ -59,19 +62,19 @@ func Patch(pod *corev1.Pod, proxyImage string) ([]PatchOp, error) {
 		}
 	}
 
-	annotations := map[string]string{StatusAnnotation: string(stJSON)}
+	annotations := map[string]string{mesh.SidecarStatusAnnotation: string(stJSON)}
 	// kubectl logs/exec should keep landing in the app, not the proxy.
 	if len(pod.Spec.Containers) > 0 {
 		annotations["kubectl.kubernetes.io/default-container"] = pod.Spec.Containers[0].Name
 	}
 	ops = append(ops, mapOps("/metadata/annotations", pod.Annotations, annotations)...)
 
-	labels := map[string]string{TLSModeLabel: "istio"}
-	if pod.Labels[CanonicalNameLabel] == "" {
-		labels[CanonicalNameLabel] = canonicalName(pod)
+	labels := map[string]string{mesh.TLSModeLabel: "istio"}
+	if pod.Labels[mesh.CanonicalNameLabel] == "" {
+		labels[mesh.CanonicalNameLabel] = canonicalName(pod)
 	}
-	if pod.Labels[CanonicalRevLabel] == "" {
-		labels[CanonicalRevLabel] = canonicalRevision(pod)
+	if pod.Labels[mesh.CanonicalRevisionLabel] == "" {
+		labels[mesh.CanonicalRevisionLabel] = mesh.CanonicalRevision(pod.Labels)
 	}
 	ops = append(ops, mapOps("/metadata/labels", pod.Labels, labels)...)
 	return ops, nil
@@ -87,7 +90,7 @@ func mapOps(path string, existing, add map[string]string) []PatchOp {
 	}
 	var ops []PatchOp
 	for _, k := range sortedKeys(add) {
-		if _, ok := existing[k]; ok && k != StatusAnnotation && k != TLSModeLabel {
+		if _, ok := existing[k]; ok && k != mesh.SidecarStatusAnnotation && k != mesh.TLSModeLabel {
 			continue
 		}
 		ops = append(ops, PatchOp{Op: "add", Path: path + "/" + escapePointer(k), Value: add[k]})
@@ -110,7 +113,7 @@ func proxyContainer(image string) corev1.Container {
 	var uid, gid int64 = 1337, 1337
 	yes, no := true, false
 	return corev1.Container{
-		Name:  ProxyContainerName,
+		Name:  mesh.ProxyContainerName,
 		Image: image,
 		Args: []string{
 			"proxy", "sidecar",

@@ -7,6 +7,9 @@ import (
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 func appPod(mut func(*corev1.Pod)) *corev1.Pod {
@@ -61,7 +64,7 @@ func TestPatch(t *testing.T) {
 			name:       "plain pod is injected",
 			pod:        appPod(nil),
 			wantInject: true,
-			wantLabels: map[string]string{TLSModeLabel: "istio", CanonicalNameLabel: "reviews", CanonicalRevLabel: "v3", "app": "reviews"},
+			wantLabels: map[string]string{mesh.TLSModeLabel: "istio", mesh.CanonicalNameLabel: "reviews", mesh.CanonicalRevisionLabel: "v3", "app": "reviews"},
 		},
 		{
 			name: "pod without labels or annotations gets both maps",
@@ -70,7 +73,7 @@ func TestPatch(t *testing.T) {
 				p.GenerateName = "web-"
 			}),
 			wantInject: true,
-			wantLabels: map[string]string{TLSModeLabel: "istio", CanonicalNameLabel: "web", CanonicalRevLabel: "latest"},
+			wantLabels: map[string]string{mesh.TLSModeLabel: "istio", mesh.CanonicalNameLabel: "web", mesh.CanonicalRevisionLabel: "latest"},
 		},
 		{
 			name: "existing volumes are appended to",
@@ -82,29 +85,29 @@ func TestPatch(t *testing.T) {
 		{
 			name: "user's canonical labels are kept",
 			pod: appPod(func(p *corev1.Pod) {
-				p.Labels[CanonicalNameLabel] = "my-reviews"
+				p.Labels[mesh.CanonicalNameLabel] = "my-reviews"
 			}),
 			wantInject: true,
-			wantLabels: map[string]string{CanonicalNameLabel: "my-reviews", CanonicalRevLabel: "v3"},
+			wantLabels: map[string]string{mesh.CanonicalNameLabel: "my-reviews", mesh.CanonicalRevisionLabel: "v3"},
 		},
-		{name: "opt-out by label", pod: appPod(func(p *corev1.Pod) { p.Labels[InjectKey] = "false" })},
+		{name: "opt-out by label", pod: appPod(func(p *corev1.Pod) { p.Labels[mesh.InjectKey] = "false" })},
 		{name: "opt-out by annotation", pod: appPod(func(p *corev1.Pod) {
-			p.Annotations = map[string]string{InjectKey: "false"}
+			p.Annotations = map[string]string{mesh.InjectKey: "false"}
 		})},
 		{
 			name: "label true wins over annotation false",
 			pod: appPod(func(p *corev1.Pod) {
-				p.Labels[InjectKey] = "true"
-				p.Annotations = map[string]string{InjectKey: "false"}
+				p.Labels[mesh.InjectKey] = "true"
+				p.Annotations = map[string]string{mesh.InjectKey: "false"}
 			}),
 			wantInject: true,
 		},
 		{name: "host network is never injected", pod: appPod(func(p *corev1.Pod) { p.Spec.HostNetwork = true })},
 		{name: "already has istio-proxy", pod: appPod(func(p *corev1.Pod) {
-			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: ProxyContainerName})
+			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: mesh.ProxyContainerName})
 		})},
 		{name: "already has status annotation", pod: appPod(func(p *corev1.Pod) {
-			p.Annotations = map[string]string{StatusAnnotation: "{}"}
+			p.Annotations = map[string]string{mesh.SidecarStatusAnnotation: "{}"}
 		})},
 	}
 	for _, tt := range tests {
@@ -120,7 +123,7 @@ func TestPatch(t *testing.T) {
 				return
 			}
 			got := applyPatch(t, tt.pod, ops)
-			if !HasSidecar(got) {
+			if !kube.HasSidecar(got) {
 				t.Fatal("patched pod has no sidecar")
 			}
 			if n := len(got.Spec.Containers); n != len(tt.pod.Spec.Containers)+1 {
@@ -134,10 +137,10 @@ func TestPatch(t *testing.T) {
 				t.Errorf("proxy readiness probe = %+v", proxy.ReadinessProbe)
 			}
 			var st status
-			if err := json.Unmarshal([]byte(got.Annotations[StatusAnnotation]), &st); err != nil {
+			if err := json.Unmarshal([]byte(got.Annotations[mesh.SidecarStatusAnnotation]), &st); err != nil {
 				t.Fatalf("status annotation: %v", err)
 			}
-			if len(st.Containers) != 1 || st.Containers[0] != ProxyContainerName || len(st.Volumes) != 3 {
+			if len(st.Containers) != 1 || st.Containers[0] != mesh.ProxyContainerName || len(st.Volumes) != 3 {
 				t.Errorf("status = %+v", st)
 			}
 			if n := len(got.Spec.Volumes); n != len(tt.pod.Spec.Volumes)+3 {
@@ -152,31 +155,6 @@ func TestPatch(t *testing.T) {
 			again, err := Patch(got, "")
 			if err != nil || len(again) != 0 {
 				t.Errorf("second Patch = %d ops, %v; want none", len(again), err)
-			}
-		})
-	}
-}
-
-func TestHasSidecar(t *testing.T) {
-	tests := []struct {
-		name string
-		pod  *corev1.Pod
-		want bool
-	}{
-		{"nil", nil, false},
-		{"plain", appPod(nil), false},
-		{"container", appPod(func(p *corev1.Pod) {
-			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: ProxyContainerName})
-		}), true},
-		{"native sidecar", appPod(func(p *corev1.Pod) {
-			p.Spec.InitContainers = []corev1.Container{{Name: ProxyContainerName}}
-		}), true},
-		{"annotation", appPod(func(p *corev1.Pod) { p.Annotations = map[string]string{StatusAnnotation: "{}"} }), true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := HasSidecar(tt.pod); got != tt.want {
-				t.Errorf("HasSidecar = %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -3,6 +3,8 @@ package sidecar
 import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // WebhookConfigurationName is the name of the object WebhookConfiguration
@@ -62,17 +64,17 @@ func WebhookConfiguration(url string, caPEM []byte) *admissionregistrationv1.Mut
 		Webhooks: []admissionregistrationv1.MutatingWebhook{
 			webhook("namespace.sidecar-injector.gitshift.dev",
 				&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-					req(NamespaceLabel, metav1.LabelSelectorOpIn, "enabled"),
+					req(mesh.InjectionLabel, metav1.LabelSelectorOpIn, "enabled"),
 				}},
 				&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-					req(InjectKey, metav1.LabelSelectorOpNotIn, "false"),
+					req(mesh.InjectKey, metav1.LabelSelectorOpNotIn, "false"),
 				}}),
 			webhook("object.sidecar-injector.gitshift.dev",
 				&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-					req(NamespaceLabel, metav1.LabelSelectorOpDoesNotExist),
+					req(mesh.InjectionLabel, metav1.LabelSelectorOpDoesNotExist),
 				}},
 				&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-					req(InjectKey, metav1.LabelSelectorOpIn, "true"),
+					req(mesh.InjectKey, metav1.LabelSelectorOpIn, "true"),
 				}}),
 		},
 	}

@@ -10,6 +10,8 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gitshift/gitshift/internal/kube"
 )
 
 // maxReviewBytes bounds a request body; the API server's own limit for an
@@ -72,7 +74,7 @@ func (h *Handler) review(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 		return deny(err)
 	}
 	if len(ops) == 0 {
-		log.Debug("not injecting", "injected", HasSidecar(&pod), "optedOut", optedOut(&pod))
+		log.Debug("not injecting", "injected", kube.HasSidecar(&pod), "optedOut", optedOut(&pod))
 		return &admissionv1.AdmissionResponse{Allowed: true}
 	}
 	patch, err := json.Marshal(ops)

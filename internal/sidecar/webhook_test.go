@@ -18,6 +18,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // tlsClient trusts only caPEM, as the API server does with caBundle.
@@ -79,7 +82,7 @@ func TestWebhookTLSRoundTrip(t *testing.T) {
 		wantPatch bool
 	}{
 		{"create injects", appPod(nil), admissionv1.Create, true},
-		{"opted out", appPod(func(p *corev1.Pod) { p.Labels[InjectKey] = "false" }), admissionv1.Create, false},
+		{"opted out", appPod(func(p *corev1.Pod) { p.Labels[mesh.InjectKey] = "false" }), admissionv1.Create, false},
 		{"update is ignored", appPod(nil), admissionv1.Update, false},
 	}
 	for _, tt := range tests {
@@ -117,7 +120,7 @@ func TestWebhookTLSRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := applyPatch(t, tt.pod, ops)
-			if !HasSidecar(got) || got.Spec.Containers[1].Image != "example/proxy:1" {
+			if !kube.HasSidecar(got) || got.Spec.Containers[1].Image != "example/proxy:1" {
 				t.Errorf("patched pod not injected with the configured image: %+v", got.Spec.Containers)
 			}
 		})
@@ -198,7 +201,7 @@ func TestWebhookConfiguration(t *testing.T) {
 			t.Errorf("%s review versions = %v", w.Name, w.AdmissionReviewVersions)
 		}
 	}
-	if got := cfg.Webhooks[0].ObjectSelector.MatchExpressions[0]; got.Key != InjectKey || got.Operator != metav1.LabelSelectorOpNotIn {
+	if got := cfg.Webhooks[0].ObjectSelector.MatchExpressions[0]; got.Key != mesh.InjectKey || got.Operator != metav1.LabelSelectorOpNotIn {
 		t.Errorf("namespace webhook object selector = %+v", got)
 	}
 }

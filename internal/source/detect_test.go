@@ -154,3 +154,25 @@ func TestVersionParsing(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeArgoCDVersion(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true}, {"3", "", true}, {"3.x", "", true}, {"3.1", "3.1", true}, {"v2.14.21", "v2.14.21", true},
+		{"2.x", "2.14", true}, {"2", "2.14", true}, {"2.14", "2.14", true},
+		{"latest", "", false}, {"3.1-rc1", "", false}, {"three", "", false},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeArgoCDVersion(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("NormalizeArgoCDVersion(%q) = %q, %v", tt.in, got, err)
+		}
+		if err == nil {
+			if _, err := parseVersion(got); err != nil {
+				t.Errorf("%q normalised to %q, which Render rejects: %v", tt.in, got, err)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package source
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -55,3 +56,21 @@ func (o Options) maxSize() int64 {
 	}
 	return DefaultMaxCombinedManifestSize
 }
+
+// NormalizeArgoCDVersion checks a user's Argo CD version ("2.14", "v3.1",
+// "2.x", "3") and returns the value for Options.ArgoCDVersion: "" for the
+// newest behaviour (3.x), "2.14" for any 2.x (the last 2.x minor).
+func NormalizeArgoCDVersion(v string) (string, error) {
+	if v == "" || v == "3.x" || v == "3" {
+		return "", nil
+	}
+	if !versionRE.MatchString(v) {
+		return "", fmt.Errorf("Argo CD version %q: want e.g. 2.14, 3.1 or 3.x", v)
+	}
+	if v == "2.x" || v == "2" {
+		return "2.14", nil
+	}
+	return strings.TrimSuffix(v, ".x"), nil
+}
+
+var versionRE = regexp.MustCompile(`^v?\d+(\.(\d+|x))?(\.\d+)?$`)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/mesh"
-	"github.com/gitshift/gitshift/internal/source"
 )
 
 var namespaceKind = schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}
@@ -23,26 +22,18 @@ func checkSubsets(ctx context.Context, s *State) Result {
 	if len(s.targets) == 0 {
 		return skipped("no in-cluster destination to check")
 	}
-	s.liveModel = &mesh.Model{}
-	seen := map[string]bool{}
+	var namespaces []string
 	for _, t := range s.targets {
 		_, ns, _ := mesh.ServiceName(t.Host)
-		for _, n := range []string{ns, t.VS.Namespace} {
-			if seen[n] {
-				continue
-			}
-			seen[n] = true
-			drs, err := s.Cluster.List(ctx, kube.DestinationRuleKind, n)
-			if err != nil {
-				return errorResult("listing DestinationRules in "+n, err)
-			}
-			for i := range drs {
-				s.liveModel.Add(source.Object{Unstructured: &drs[i]}, n, "")
-			}
-		}
+		namespaces = append(namespaces, ns, t.VS.Namespace)
+	}
+	var err error
+	if s.liveModel, err = kube.LiveModel(ctx, s.Cluster, namespaces...); err != nil {
+		return errorResult("reading the live DestinationRules, Services and workloads", err)
 	}
 	r := Result{Status: Pass}
 	var ok []string
+	var evidence []SubsetEvidence
 	for ti := range s.targets {
 		t := &s.targets[ti]
 		for si := range t.Subsets {
@@ -69,9 +60,13 @@ func checkSubsets(ctx context.Context, s *State) Result {
 			if !found && inGit {
 				sub.Labels = gitInfo.Labels
 			}
-			sub.Version = versionOf(sub.Labels, sub.Name)
+			sv := s.liveModel.SubsetVersion(t.Host, sub.Name, sub.Labels)
+			sub.Version = sv.Version
+			evidence = append(evidence, SubsetEvidence{Host: t.Host, Labels: sub.Labels, SubsetVersion: sv})
+			r.Details = append(r.Details, versionNote(subsetKey(t.Host, sub.Name), sv)...)
 		}
 	}
+	r.Evidence = map[string]any{"subsets": evidence}
 	if r.Status == Pass {
 		r.Summary = strings.Join(ok, ", ")
 		return r
@@ -82,15 +77,24 @@ func checkSubsets(ctx context.Context, s *State) Result {
 	return r
 }
 
-// versionOf is the destination_version Istio reports for pods with these
-// labels: its canonical revision, read from the same labels Istio reads.
-func versionOf(labels map[string]string, subset string) string {
-	for _, k := range []string{"service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"} {
-		if v := labels[k]; v != "" {
-			return v
-		}
+// SubsetEvidence is how verify measures one subset's traffic: the series
+// destination_version=Version, and how that version was found.
+type SubsetEvidence struct {
+	Host   string            `json:"host"`
+	Labels map[string]string `json:"labels,omitempty"`
+	mesh.SubsetVersion
+}
+
+// versionNote explains a version that is a guess or not the only one.
+func versionNote(key string, sv mesh.SubsetVersion) []string {
+	switch {
+	case sv.Source == mesh.VersionAssumed:
+		return []string{fmt.Sprintf("%s: no live workload matches the subset's labels; its traffic is assumed to be reported as destination_version=%q", key, sv.Version)}
+	case len(sv.Others) > 0:
+		return []string{fmt.Sprintf("%s: the subset's workloads report several versions (%s); the split is measured on %s",
+			key, strings.Join(append([]string{sv.Version}, sv.Others...), ", "), sv.Version)}
 	}
-	return subset
+	return nil
 }
 
 func checkPods(ctx context.Context, s *State) Result {
@@ -165,7 +169,7 @@ func (s *State) explainSidecars(ctx context.Context, nss map[string]bool) (cause
 			continue
 		}
 		l := u.GetLabels()
-		if l["istio-injection"] != "enabled" && l["istio.io/rev"] == "" {
+		if l[mesh.InjectionLabel] != "enabled" && l[mesh.RevisionLabel] == "" {
 			unlabeled = append(unlabeled, ns)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/mesh"
-	"github.com/gitshift/gitshift/internal/source"
 )
 
 func checkVirtualServices(ctx context.Context, s *State) Result {
@@ -32,19 +31,17 @@ func checkVirtualServices(ctx context.Context, s *State) Result {
 	var summaries []string
 	s.weightsSince = map[string]time.Time{}
 	for _, vs := range vss {
-		u, err := s.Cluster.Get(ctx, kube.VirtualServiceKind, vs.Namespace, vs.Name)
-		if err != nil {
-			return errorResult("reading VirtualService "+vs.Ref(), err)
-		}
-		if u == nil {
-			r.Status = Fail
-			r.Details = append(r.Details, fmt.Sprintf("%s (%s): not live", vs.Ref(), vs.Source))
-			continue
-		}
-		live, err := mesh.ParseVirtualService(source.Object{Unstructured: u}, vs.Namespace)
-		if err != nil {
+		live, u, err := kube.LiveVirtualService(ctx, s.Cluster, vs.Namespace, vs.Name)
+		switch {
+		case err != nil && u != nil:
 			r.Status = Fail
 			r.Details = append(r.Details, fmt.Sprintf("%s: live object does not parse: %v", vs.Ref(), err))
+			continue
+		case err != nil:
+			return errorResult("reading VirtualService "+vs.Ref(), err)
+		case live == nil:
+			r.Status = Fail
+			r.Details = append(r.Details, fmt.Sprintf("%s (%s): not live", vs.Ref(), vs.Source))
 			continue
 		}
 		since := lastWrite(u)

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -45,22 +44,11 @@ func checkApplication(ctx context.Context, s *State) Result {
 	if s.DestNS == "" {
 		s.DestNS = s.DefaultNamespace
 	}
-	b, _ := json.Marshal(app.Spec)
-	var spec struct {
-		Project     string             `json:"project"`
-		Source      *source.AppSource  `json:"source"`
-		Sources     []source.AppSource `json:"sources"`
-		Destination source.Destination `json:"destination"`
-		SyncPolicy  *source.SyncPolicy `json:"syncPolicy"`
-	}
-	if err := json.Unmarshal(b, &spec); err != nil {
+	sa, err := app.Application()
+	if err != nil {
 		return errorResult("decoding the Application spec", err)
 	}
-	s.SourceApp = source.Application{Name: app.Name, Namespace: app.Namespace, Project: spec.Project,
-		Sources: spec.Sources, Destination: spec.Destination, SyncPolicy: spec.SyncPolicy}
-	if spec.Source != nil && len(spec.Sources) == 0 {
-		s.SourceApp.Sources = []source.AppSource{*spec.Source}
-	}
+	s.SourceApp = sa
 	s.resolveDestination()
 	var srcs []string
 	for _, src := range s.SourceApp.Sources {
@@ -72,7 +60,7 @@ func checkApplication(ctx context.Context, s *State) Result {
 	}
 	return Result{Status: Pass,
 		Summary:  fmt.Sprintf("%s/%s: %s -> namespace %s (%s)", app.Namespace, app.Name, strings.Join(srcs, " + "), s.DestNS, policy),
-		Evidence: map[string]any{"sources": redactedSources(s.SourceApp.Sources), "destination": spec.Destination, "automated": app.Automated(), "selfHeal": app.SelfHeal()}}
+		Evidence: map[string]any{"sources": redactedSources(s.SourceApp.Sources), "destination": sa.Destination, "automated": app.Automated(), "selfHeal": app.SelfHeal()}}
 }
 
 func describeSource(src source.AppSource) string {

@@ -138,8 +138,14 @@ func loadApp(t *testing.T) argocd.AppStatus {
 // CD would put it.
 func repoObjects(t *testing.T) []*unstructured.Unstructured {
 	t.Helper()
+	return repoObjectsIn(t, filepath.Join("testdata", "repo"))
+}
+
+// repoObjectsIn reads every object below dir, as repoObjects does.
+func repoObjectsIn(t *testing.T, dir string) []*unstructured.Unstructured {
+	t.Helper()
 	var out []*unstructured.Unstructured
-	err := filepath.Walk(filepath.Join("testdata", "repo"), func(p string, fi os.FileInfo, err error) error {
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {
 			return err
 		}
@@ -167,8 +173,13 @@ func repoObjects(t *testing.T) []*unstructured.Unstructured {
 }
 
 func pod(name, version string, sidecar, ready bool) *corev1.Pod {
+	return podWith(name, map[string]string{"app": "reviews", "version": version}, sidecar, ready)
+}
+
+// podWith is pod with any labels.
+func podWith(name string, labels map[string]string, sidecar, ready bool) *corev1.Pod {
 	p := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "bookinfo", Labels: map[string]string{"app": "reviews", "version": version}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "bookinfo", Labels: labels},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "reviews"}}},
 		Status:     corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "reviews", Ready: ready}}},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 // scenario is one state of Git, Argo CD, cluster and traffic.
 type scenario struct {
+	repo    string // the Git checkout; "" is testdata/repo
 	cfg     Config
 	apps    *fakeApps
 	live    []*unstructured.Unstructured
@@ -40,7 +42,11 @@ func healthy(t *testing.T) *scenario {
 
 func (sc *scenario) run(t *testing.T) Report {
 	t.Helper()
-	deps := Deps{Apps: sc.apps, Git: fakeGit{dir: "testdata/repo"}, Destinations: sc.dests}
+	repo := sc.repo
+	if repo == "" {
+		repo = filepath.Join("testdata", "repo")
+	}
+	deps := Deps{Apps: sc.apps, Git: fakeGit{dir: repo}, Destinations: sc.dests}
 	deps.Cluster = sc.cluster
 	if deps.Cluster == nil {
 		deps.Cluster = fakeCluster(t, sc.live, sc.pods)

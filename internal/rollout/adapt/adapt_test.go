@@ -13,9 +13,7 @@ import (
 
 	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
-	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/metrics"
@@ -112,40 +110,6 @@ func TestQuerier(t *testing.T) {
 				t.Errorf("error %v does not wrap %v", err, tc.wantErr)
 			}
 		})
-	}
-}
-
-func TestRouteWeights(t *testing.T) {
-	doc := `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: bookinfo}
-spec:
-  hosts: [reviews]
-  http:
-  - name: canary
-    route:
-    - destination: {host: reviews, subset: v1}
-      weight: 75
-    - destination: {host: reviews, subset: v3}
-      weight: 25
-  - name: only
-    route:
-    - destination: {host: reviews, subset: v1}
-`
-	var m map[string]any
-	if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
-		t.Fatal(err)
-	}
-	obj := &unstructured.Unstructured{Object: m}
-	for route, want := range map[string]map[string]int32{"": {"v1": 75, "v3": 25}, "canary": {"v1": 75, "v3": 25}, "only": {"v1": 100}, "1": {"v1": 100}} {
-		got, err := RouteWeights(obj, route)
-		if err != nil || len(got) != len(want) || got["v1"] != want["v1"] || got["v3"] != want["v3"] {
-			t.Errorf("route %q: %v %v, want %v", route, got, err, want)
-		}
-	}
-	if _, err := RouteWeights(obj, "nope"); err == nil {
-		t.Error("unknown route accepted")
 	}
 }
 

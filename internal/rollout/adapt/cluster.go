@@ -4,17 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
-
-	networking "istio.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/kube"
-	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/rollout"
-	"github.com/gitshift/gitshift/internal/source"
 )
 
 // Sync waits for Argo CD to have synced a commit (argocd.WaitForRevision:
@@ -64,59 +58,15 @@ type Live struct {
 
 var _ rollout.LiveWeights = Live{}
 
-// Weights returns the live weights of the route.
+// Weights returns the live weights of the route (kube.LiveRoute: the
+// same route rule as shift and the lab's demo).
 func (l Live) Weights(ctx context.Context) (map[string]int32, error) {
-	obj, err := l.Client.VirtualService(ctx, l.Namespace, l.Name)
+	rt, err := kube.LiveRoute(ctx, l.Client, l.Namespace, l.Name, l.Route)
 	if err != nil {
 		if kube.IsUnreachable(err) {
 			return nil, unreachable(err)
 		}
 		return nil, err
 	}
-	if obj == nil {
-		return nil, fmt.Errorf("VirtualService %s/%s does not exist in the cluster", l.Namespace, l.Name)
-	}
-	return RouteWeights(obj, l.Route)
-}
-
-// RouteWeights extracts subset weights from one HTTP route of a
-// VirtualService: the route named route, or the only/first one. A single
-// destination without weight gets 100, as Istio routes it.
-func RouteWeights(obj *unstructured.Unstructured, route string) (map[string]int32, error) {
-	vs, err := mesh.ParseVirtualService(source.Object{Unstructured: obj}, obj.GetNamespace())
-	if err != nil {
-		return nil, err
-	}
-	hr, err := pickRoute(vs.Spec.GetHttp(), route)
-	if err != nil {
-		return nil, fmt.Errorf("VirtualService %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
-	}
-	out := map[string]int32{}
-	dests := hr.GetRoute()
-	for _, d := range dests {
-		w := d.GetWeight()
-		if len(dests) == 1 && w == 0 {
-			w = 100
-		}
-		out[d.GetDestination().GetSubset()] += w
-	}
-	return out, nil
-}
-
-func pickRoute(routes []*networking.HTTPRoute, name string) (*networking.HTTPRoute, error) {
-	if len(routes) == 0 {
-		return nil, fmt.Errorf("no http routes")
-	}
-	if name == "" {
-		return routes[0], nil
-	}
-	for _, r := range routes {
-		if r.GetName() == name {
-			return r, nil
-		}
-	}
-	if i, err := strconv.Atoi(name); err == nil && i >= 0 && i < len(routes) {
-		return routes[i], nil
-	}
-	return nil, fmt.Errorf("no http route named %q", name)
+	return rt.SubsetWeights(), nil
 }

@@ -2,10 +2,10 @@ package adapt
 
 import (
 	"context"
+	"slices"
 
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/mesh"
-	"github.com/gitshift/gitshift/internal/source"
 )
 
 // Target is what the metrics need to know about the rollout's route: the
@@ -13,44 +13,56 @@ import (
 type Target struct {
 	Host     string            // FQDN of the route's destination service
 	Versions map[string]string // subset → destination_version value
+	// Subsets says how each version was found (mesh.VersionOf), so that a
+	// caller can say when one is only assumed.
+	Subsets map[string]mesh.SubsetVersion
 }
 
-// ResolveTarget reads the live VirtualService route's destination host and
-// the DestinationRule subsets' `version` labels (Istio's
-// destination_version). A subset without a version label is assumed to be
-// named like it; the caller says so in its output if that matters.
+// ResolveTarget reads the live route's destination host and resolves each
+// subset to the destination_version series its traffic is reported under,
+// with the same rule as verify (mesh.Model.SubsetVersion over kube.LiveModel):
+// the subset's `version` label, else the `version` label of the workloads
+// it selects, else its name. A VirtualService that does not exist yet
+// leaves the host at vsName in namespace.
 func ResolveTarget(ctx context.Context, kc *kube.Client, namespace, vsName, route string, subsets ...string) (Target, error) {
-	t := Target{Host: mesh.ResolveHost(vsName, namespace), Versions: map[string]string{}}
+	t := Target{Host: mesh.ResolveHost(vsName, namespace), Versions: map[string]string{}, Subsets: map[string]mesh.SubsetVersion{}}
+	vs, _, err := kube.LiveVirtualService(ctx, kc, namespace, vsName)
+	if err != nil {
+		return t, err
+	}
+	if vs != nil {
+		rt, err := vs.HTTPRoute(route)
+		if err != nil {
+			return t, err
+		}
+		t.Host = destinationHost(rt, subsets, t.Host)
+	}
+	_, hostNS, ok := mesh.ServiceName(t.Host)
+	if !ok {
+		hostNS = namespace
+	}
+	m, err := kube.LiveModel(ctx, kc, hostNS, namespace)
+	if err != nil {
+		return t, err
+	}
 	for _, s := range subsets {
-		t.Versions[s] = s
-	}
-	obj, err := kc.VirtualService(ctx, namespace, vsName)
-	if err != nil {
-		return t, err
-	}
-	if obj != nil {
-		if vs, err := mesh.ParseVirtualService(source.Object{Unstructured: obj}, namespace); err == nil {
-			if hr, err := pickRoute(vs.Spec.GetHttp(), route); err == nil && len(hr.GetRoute()) > 0 {
-				t.Host = mesh.ResolveHost(hr.GetRoute()[0].GetDestination().GetHost(), namespace)
-			}
-		}
-	}
-	drs, err := kc.DestinationRules(ctx, namespace)
-	if err != nil {
-		return t, err
-	}
-	for i := range drs {
-		dr, err := mesh.ParseDestinationRule(source.Object{Unstructured: &drs[i]}, namespace)
-		if err != nil || dr.Host() != t.Host {
-			continue
-		}
-		for _, ss := range dr.Spec.GetSubsets() {
-			if v, ok := ss.GetLabels()["version"]; ok {
-				if _, want := t.Versions[ss.GetName()]; want {
-					t.Versions[ss.GetName()] = v
-				}
-			}
-		}
+		_, info, _ := m.Subset(t.Host, s)
+		sv := m.SubsetVersion(t.Host, s, info.Labels)
+		t.Versions[s], t.Subsets[s] = sv.Version, sv
 	}
 	return t, nil
+}
+
+// destinationHost is the host of the route's destination to one of the
+// subsets (the first destination when none names them), else def.
+func destinationHost(rt mesh.Route, subsets []string, def string) string {
+	for _, d := range rt.Destinations {
+		if slices.Contains(subsets, d.Subset) {
+			return d.FQDN
+		}
+	}
+	if len(rt.Destinations) > 0 {
+		return rt.Destinations[0].FQDN
+	}
+	return def
 }

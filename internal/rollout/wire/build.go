@@ -1,0 +1,79 @@
+package wire
+
+import (
+	"context"
+
+	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/metrics"
+	"github.com/gitshift/gitshift/internal/rollout"
+	"github.com/gitshift/gitshift/internal/rollout/adapt"
+	"github.com/gitshift/gitshift/internal/rollout/lease"
+)
+
+// Rollout is a wired engine for one policy.
+type Rollout struct {
+	*Env
+	// Deps are the engine's adapters. A caller may wrap one (fault
+	// injection in tests) before calling Engine.
+	Deps rollout.Deps
+	// Target is what the analysis counts: the route's destination host and
+	// each subset's version label.
+	Target adapt.Target
+}
+
+// Build connects to the clusters and Prometheus, reads the Application and
+// the live routing, and wires every adapter. Close the Rollout when done.
+func Build(ctx context.Context, cfg Config) (*Rollout, error) {
+	e, err := open(ctx, cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rollout{Env: e}
+	if err := r.wire(ctx); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Engine returns an engine over the wired adapters.
+func (r *Rollout) Engine() (*rollout.Engine, error) {
+	return rollout.New(r.Policy, r.Deps, rollout.Options{ID: r.cfg.ID, Logger: r.cfg.logger()})
+}
+
+func (r *Rollout) wire(ctx context.Context) error {
+	cfg, p := &r.cfg, r.Policy
+	t, vs := p.Spec.Target, p.Spec.Target.VirtualService
+	log := cfg.logger()
+	prom, err := cfg.prometheus()
+	if err != nil {
+		return err
+	}
+	r.Target, err = adapt.ResolveTarget(ctx, r.Destination, vs.Namespace, vs.Name, t.Route, p.Spec.StableSubset, p.Spec.CanarySubset)
+	if err != nil {
+		return errkind.Wrap(errkind.Unavailable, err)
+	}
+	j, err := adapt.NewJudge(p.Spec.Analysis)
+	if err != nil {
+		return errkind.Wrap(errkind.Invalid, err)
+	}
+	identity := cfg.identity()
+	r.Deps = rollout.Deps{
+		Shifter: r.Git, Signaler: r.Git, History: r.Git,
+		Sync: adapt.Sync{Reader: r.Apps, Namespace: t.ArgoCDNamespace, App: t.Application, Log: log},
+		Live: r.Live(),
+		Counters: adapt.Counters{Q: prom, CanaryVersion: r.Target.Versions[p.Spec.CanarySubset], StableVersion: r.Target.Versions[p.Spec.StableSubset],
+			Sel: metrics.Selector{DestinationService: r.Target.Host, Namespace: vs.Namespace, Reporter: cfg.reporter(), ErrorCodes: p.Spec.Analysis.ErrorRate.Codes}},
+		Querier: adapt.Querier{Q: prom},
+		Judge:   j,
+		Lease: &lease.Lease{Client: r.Destination.Core.CoordinationV1(), Namespace: vs.Namespace, Name: lease.Name(vs.Name), Identity: identity,
+			Annotations: map[string]string{"gitshift.dev/virtualservice": vs.String()}, AutoRenew: true},
+		Hooks: adapt.Webhooks{Client: cfg.Clients.HTTP, URLs: map[rollout.HookPoint]string{rollout.HookBeforeStep: p.Spec.Webhooks.BeforeStep,
+			rollout.HookAfterStep: p.Spec.Webhooks.AfterStep, rollout.HookOnRollback: p.Spec.Webhooks.OnRollback}},
+		Events: rollout.Sinks{cfg.Events,
+			adapt.AppEvents{Core: r.Cluster.Core, Namespace: t.ArgoCDNamespace, App: t.Application, Host: identity, Log: log},
+			adapt.Notifier{URL: p.Spec.NotificationURL, Client: cfg.Clients.HTTP, Log: log}},
+		Clock: cfg.Clients.Clock,
+	}
+	return nil
+}
