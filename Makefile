@@ -85,7 +85,7 @@ e2e-verify: build
 	@dir=$$(mktemp -d)/lab; \
 	trap '$(BIN) lab down --dir '"$$dir"' >/dev/null 2>&1 || true' EXIT; \
 	$(BIN) lab up --dir "$$dir" && \
-	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/
+	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/
 
 e2e-rollout: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/rollout/e2e/

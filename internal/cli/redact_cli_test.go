@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitshift/gitshift/internal/cli/clitest"
+	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
 )
 
@@ -69,7 +71,7 @@ func TestCheckHidesCredentials(t *testing.T) {
 	} {
 		code, stdout, stderr := runGitshift(t, args...)
 		assertNoSecret(t, strings.Join(args[:len(args)-1], " "), stdout, stderr)
-		if code > ExitUnavailable || !strings.Contains(stdout+stderr, "***") {
+		if code > command.ExitUnavailable || !strings.Contains(stdout+stderr, "***") {
 			t.Errorf("%v: exit %d, no redacted URL in the output:\n%s\n%s", args, code, stdout, stderr)
 		}
 	}
@@ -84,7 +86,7 @@ func TestCommandsHideCredentials(t *testing.T) {
 		t.Skip("git servers")
 	}
 	srv := gittest.Start(t)
-	srv.Create(t, "repo", exampleFiles(t, gitopsExample))
+	srv.Create(t, "repo", clitest.Files(t, gitopsExample))
 	h := srv.HTTP(t, "x-token", `s3crT'o"k@n`)
 	remote := h.Repo("repo", `x-token:s3crT'o%22k%40n`)
 	hang := gittest.Hang(t)
@@ -94,17 +96,17 @@ func TestCommandsHideCredentials(t *testing.T) {
 		args []string
 		code int
 	}{
-		{with("shift", "--repo", remote, "--set", "v1=75,v3=25", "-o", "json", "-vv"), ExitOK},
-		{with("shift", "--repo", remote, "--set", "v1=60,v3=40", "--dry-run", "-vv"), ExitOK},
-		{with("shift", "--repo", remote, "--set", "v1=75,v3=25", "-o", "yaml"), ExitOK},
-		{with("shift", "--repo", remote, "--set", "v1=60,v3=50"), ExitFailed},
-		{with("shift", "--repo", h.Repo("repo", "x-token:s3crWrong"), "--set", "v1=60,v3=40", "-vv"), ExitUnavailable},
-		{with("shift", "--repo", "http://x:s3crU@127.0.0.1:1/r.git?private_token=s3crQ", "--set", "v1=60,v3=40", "-vv"), ExitUnavailable},
-		{with("shift", "--repo", "http://x:s3crH@"+hang+"/r", "--set", "v1=60,v3=40", "--git-timeout", "300ms"), ExitUnavailable},
-		{with("rollout", "status", "--repo", remote, "-o", "json", "-vv"), ExitOK},
-		{with("rollout", "pause", "--repo", remote, "-vv"), ExitFailed},
+		{with("shift", "--repo", remote, "--set", "v1=75,v3=25", "-o", "json", "-vv"), command.ExitOK},
+		{with("shift", "--repo", remote, "--set", "v1=60,v3=40", "--dry-run", "-vv"), command.ExitOK},
+		{with("shift", "--repo", remote, "--set", "v1=75,v3=25", "-o", "yaml"), command.ExitOK},
+		{with("shift", "--repo", remote, "--set", "v1=60,v3=50"), command.ExitFailed},
+		{with("shift", "--repo", h.Repo("repo", "x-token:s3crWrong"), "--set", "v1=60,v3=40", "-vv"), command.ExitUnavailable},
+		{with("shift", "--repo", "http://x:s3crU@127.0.0.1:1/r.git?private_token=s3crQ", "--set", "v1=60,v3=40", "-vv"), command.ExitUnavailable},
+		{with("shift", "--repo", "http://x:s3crH@"+hang+"/r", "--set", "v1=60,v3=40", "--git-timeout", "300ms"), command.ExitUnavailable},
+		{with("rollout", "status", "--repo", remote, "-o", "json", "-vv"), command.ExitOK},
+		{with("rollout", "pause", "--repo", remote, "-vv"), command.ExitFailed},
 		{with("rollout", "start", "--repo", remote, "--stable", "v1", "--canary", "v3", "--kubeconfig", "/nonexistent",
-			"--prometheus", "http://p:s3crP@127.0.0.1:1/?token=s3crP2"), ExitUnavailable},
+			"--prometheus", "http://p:s3crP@127.0.0.1:1/?token=s3crP2"), command.ExitUnavailable},
 		{[]string{"verify", "--repo", remote, "--app", "bookinfo", "--kubeconfig", "/nonexistent", "-o", "json",
 			"--prometheus", "http://p:s3crP@127.0.0.1:1/", "--argocd-url", "https://u:s3crA@argocd.example.com"}, -1},
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Error is a failed git command. Args and Stderr are already redacted.
@@ -42,6 +44,9 @@ func (e *RemoteError) Error() string {
 
 func (e *RemoteError) Unwrap() error { return e.Err }
 
+// ErrorKind: the remote could not be asked.
+func (e *RemoteError) ErrorKind() errkind.Kind { return errkind.Unavailable }
+
 func orUnknown(url string) string {
 	if url == "" {
 		return "(URL unknown)"
@@ -63,6 +68,9 @@ func (e *TimeoutError) Error() string {
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
 
+// ErrorKind: the remote did not answer.
+func (e *TimeoutError) ErrorKind() errkind.Kind { return errkind.Unavailable }
+
 // PushUnknownError is a push that was interrupted (cancelled, or timed out)
 // while git talked to the remote: the remote may or may not have the
 // commit, and only asking it tells.
@@ -79,3 +87,6 @@ func (e *PushUnknownError) Error() string {
 }
 
 func (e *PushUnknownError) Unwrap() error { return e.Err }
+
+// ErrorKind: whether the push landed could not be checked.
+func (e *PushUnknownError) ErrorKind() errkind.Kind { return errkind.Unavailable }

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // RejectedError is a push the remote refused. Whether to retry depends on
@@ -38,6 +40,9 @@ func (e *ConflictError) Error() string {
 		e.Branch, e.Base, e.Head, e.Was, e.Now)
 }
 
+// ErrorKind: someone else changed the same thing; nothing was overwritten.
+func (e *ConflictError) ErrorKind() errkind.Kind { return errkind.Conflict }
+
 // BusyError means the branch kept moving and every attempt lost the race.
 type BusyError struct {
 	Branch   string
@@ -47,6 +52,9 @@ type BusyError struct {
 func (e *BusyError) Error() string {
 	return fmt.Sprintf("gave up after %d attempts: %s kept moving; nothing pushed", e.Attempts, e.Branch)
 }
+
+// ErrorKind: others kept pushing to the branch.
+func (e *BusyError) ErrorKind() errkind.Kind { return errkind.Conflict }
 
 // Push pushes HEAD to refs/heads/branch on remote. It never forces: a remote
 // that moved rejects the push, and the caller decides what to do.

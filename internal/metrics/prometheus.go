@@ -16,6 +16,7 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/redact"
 )
 
@@ -38,6 +39,9 @@ func (e *UnavailableError) Error() string {
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// ErrorKind: nothing could be checked.
+func (e *UnavailableError) ErrorKind() errkind.Kind { return errkind.Unavailable }
 
 // IsUnavailable reports whether err is an *UnavailableError.
 func IsUnavailable(err error) bool {

@@ -47,7 +47,7 @@ func (e *Engine) resolve(ctx context.Context, r *Run) (Outcome, error) {
 		r.Step = st.Step
 		return Outcome{Next: VerifyingRollback, Reason: "resuming: rollback " + short(st.StepSHA) + " is in Git"}, nil
 	}
-	if st.Steps != e.steps() || st.Step < 1 || !equalWeights(st.Weights, e.stepWeights(st.Step)) {
+	if st.Steps != e.steps() || st.Step < 1 || !EqualWeights(st.Weights, e.stepWeights(st.Step)) {
 		return Outcome{}, &HistoryError{SHA: st.StepSHA, Msg: fmt.Sprintf(
 			"rollout %s is at step %d/%d with %s, which does not match the policy's steps; finish it with `gitshift rollout abort` or keep the policy unchanged during a rollout",
 			st.ID, st.Step, st.Steps, FormatWeights(st.Weights))}
@@ -77,7 +77,7 @@ func (e *Engine) foreignChange(ctx context.Context, r *Run, st State) (Outcome, 
 		return Outcome{}, false
 	}
 	r.checkedHead = st.HeadSHA
-	if equalWeights(got, r.Expected) {
+	if EqualWeights(got, r.Expected) {
 		return Outcome{}, false
 	}
 	cause := &ForeignChangeError{Commits: st.Foreign, Want: r.Expected, Got: got}

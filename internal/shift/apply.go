@@ -176,7 +176,7 @@ func (m *mutation) checkNewDestinations(old, want edit.Weights) error {
 	if len(added) == 0 {
 		return nil
 	}
-	return inputf("the route of VirtualService %s has no destination for subset %s (its destinations: %s); shift changes weights only: pass --add-destination to add it as a copy of the last destination",
+	return needf("AddDestinations", "the route of VirtualService %s has no destination for subset %s (its destinations: %s); a shift changes weights only unless allowed to add a destination (a copy of the last one)",
 		m.vsRef, strings.Join(added, ", "), old)
 }
 
@@ -234,7 +234,7 @@ func (m *mutation) findApp() (*source.Application, error) {
 	case len(match) == 1:
 		return &match[0], nil
 	case len(match) > 1:
-		return nil, inputf("%d Applications are named %s (%s, %s): choose one with --app-file", len(match), m.req.App, match[0].Origin, match[1].Origin)
+		return nil, needf("AppFile", "%d Applications are named %s (%s, %s): choose one by its file", len(match), m.req.App, match[0].Origin, match[1].Origin)
 	case err != nil:
 		return nil, &InputError{Err: fmt.Errorf("Application %s not found: %w", m.req.App, err)}
 	}
@@ -258,7 +258,7 @@ func renderedWeights(f *found, route string) (edit.Weights, error) {
 		var ee *edit.Error
 		if errors.As(err, &ee) {
 			ee.Line = 0 // lines of the re-encoded object mean nothing to the user
-			return nil, &InputError{Err: fmt.Errorf("VirtualService %s (rendered from %s): %s", f.obj.GetName(), f.obj.Source, ee.Msg)}
+			return nil, &InputError{Err: fmt.Errorf("VirtualService %s (rendered from %s): %s", f.obj.GetName(), f.obj.Source, ee.Msg), Field: routeField(err)}
 		}
 		return nil, err
 	}
@@ -281,7 +281,7 @@ func (m *mutation) precise(f *found, err error) error {
 		return err
 	}
 	if _, verr := ef.VirtualServiceWeights(edit.Target{Doc: p.Doc, Item: p.Item, Name: f.obj.GetName(), Route: m.req.Route}); verr != nil {
-		return &InputError{Err: verr}
+		return &InputError{Err: verr, Field: routeField(verr)}
 	}
 	return err
 }
@@ -303,7 +303,7 @@ func (m *mutation) wantWeights(old edit.Weights, f *found) (edit.Weights, error)
 			}
 		}
 		if len(others) != 1 {
-			return nil, inputf("cannot tell the stable subset of %s (destinations: %s): pass --stable", f.obj.GetName(), old)
+			return nil, needf("Stable", "cannot tell the stable subset of %s (destinations: %s): name it", f.obj.GetName(), old)
 		}
 		stable = others[0]
 	}

@@ -44,7 +44,7 @@ func (m *mutation) planManifest(file string, doc, item int, f *found, want edit.
 	}
 	res, err := ef.SetVirtualServiceWeights(edit.Target{Doc: doc, Item: item, Name: f.obj.GetName(), Route: m.req.Route}, want)
 	if err != nil {
-		return nil, &InputError{Err: err}
+		return nil, &InputError{Err: err, Field: routeField(err)}
 	}
 	return []write{{file: file, data: res.Data, mode: mode, changes: res.Changes}}, nil
 }

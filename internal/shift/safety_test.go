@@ -24,7 +24,7 @@ func TestShiftNoPushNeedsInPlace(t *testing.T) {
 		_, err := Run(context.Background(), Request{Repo: repo, App: "bookinfo", VirtualService: "reviews",
 			Weights: mustW("v1=75,v3=25"), NoPush: true, GitEnv: gittest.Env})
 		var ue *UsageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--no-push needs --in-place") {
+		if !errors.As(err, &ue) || ue.Field != "NoPush" || !strings.Contains(err.Error(), "committing without pushing needs an in-place working tree") {
 			t.Errorf("%s: err = %v, want a usage error", repo, err)
 		}
 	}

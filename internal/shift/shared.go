@@ -34,26 +34,30 @@ type reader struct {
 	static bool
 }
 
-// SharedError refuses an edit that changes other Applications too.
+// SharedError refuses an edit that changes other Applications too, or an
+// allowance that does not name exactly those.
 type SharedError struct {
 	App     string   // the shifted Application
 	Files   []string // the edited files
 	Shared  []string // the other Applications whose objects change
-	Allowed []string // what --allow-shared named
+	Allowed []string // Request.AllowShared
 }
 
 func (e *SharedError) Error() string {
 	files := strings.Join(e.Files, ", ")
 	if len(e.Shared) == 0 {
-		return fmt.Sprintf("--allow-shared %s: no other Application renders %s; drop the flag", strings.Join(e.Allowed, ","), files)
+		return fmt.Sprintf("Applications %s are allowed to change too, but no other Application renders %s: nothing to allow", strings.Join(e.Allowed, ", "), files)
 	}
 	msg := fmt.Sprintf("refusing: editing %s for Application %s also changes what Application(s) %s render: their traffic would move too",
 		files, e.App, strings.Join(e.Shared, ", "))
 	if len(e.Allowed) > 0 {
-		msg += fmt.Sprintf(" (--allow-shared names %s)", strings.Join(e.Allowed, ","))
+		msg += fmt.Sprintf(" (allowed: %s)", strings.Join(e.Allowed, ", "))
 	}
-	return msg + fmt.Sprintf("; to shift them together pass --allow-shared %s, or give %s a file of its own", names(e.Shared), e.App)
+	return msg + fmt.Sprintf("; to shift them together allow exactly %s, or give %s a file of its own", e.Names(), e.App)
 }
+
+// Names are the Applications to allow, comma-separated.
+func (e *SharedError) Names() string { return names(e.Shared) }
 
 // names turns labels ("app (file)") back into a flag value.
 func names(labels []string) string {

@@ -116,7 +116,7 @@ func TestShiftSharedEdit(t *testing.T) {
 			app("app-prod", "prod", src("prod", "main", "")), app("app-stg", "stg", src("stg", "main", "")))),
 			allow: []string{"app-stg", "app-dev"}, shared: "app-stg"},
 		{name: "allowed where nothing is shared", files: join(kustomizeBase, apps(
-			app("app-prod", "prod", src("prod", "main", "")))), allow: []string{"app-stg"}, shared: "drop the flag"},
+			app("app-prod", "prod", src("prod", "main", "")))), allow: []string{"app-stg"}, shared: "nothing to allow"},
 		{name: "other overlay tracks another branch", files: join(kustomizeBase, apps(
 			app("app-prod", "prod", src("prod", "main", "")), app("app-stg", "stg", src("stg", "release-1", ""))))},
 		{name: "two Applications on one path", files: join(plainMesh, apps(

@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/edit"
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/source"
 )
@@ -108,20 +110,50 @@ type FileChange struct {
 
 // InputError is a problem with the request or the repository's content:
 // the user must fix something (exit code 1).
-type InputError struct{ Err error }
+type InputError struct {
+	Err error
+	// Field names the Request field whose value would resolve the problem
+	// (e.g. "Branch"), so a caller can say which option sets it; "" for none.
+	Field string
+}
 
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
+
+// ErrorKind: the user must fix the request or the repository.
+func (e *InputError) ErrorKind() errkind.Kind { return errkind.Invalid }
 
 func inputf(format string, args ...any) error {
 	return &InputError{Err: fmt.Errorf(format, args...)}
 }
 
-// UsageError is a request whose options contradict each other (exit code 4).
-type UsageError struct{ Err error }
+// UsageError is a request whose options contradict each other.
+type UsageError struct {
+	Err error
+	// Field names the Request field that contradicts the others.
+	Field string
+}
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
+
+// ErrorKind: the call itself is wrong.
+func (e *UsageError) ErrorKind() errkind.Kind { return errkind.Usage }
+
+// routeField is "Route" when err is a route selection that naming the
+// route resolves: no route was named and several split traffic.
+func routeField(err error) string {
+	var se *mesh.RouteSelectionError
+	if errors.As(err, &se) && se.Want == "" && len(se.Candidates) > 1 {
+		return "Route"
+	}
+	return ""
+}
+
+// needf is an InputError that setting the Request field resolves.
+func needf(field, format string, args ...any) error {
+	return &InputError{Err: fmt.Errorf(format, args...), Field: field}
+}
 
 // CheckError lists the check errors a shift would introduce.
 type CheckError struct{ Diagnostics []string }
@@ -129,6 +161,9 @@ type CheckError struct{ Diagnostics []string }
 func (e *CheckError) Error() string {
 	return "refusing: the change introduces check errors:\n  " + strings.Join(e.Diagnostics, "\n  ")
 }
+
+// ErrorKind: the change would fail a check.
+func (e *CheckError) ErrorKind() errkind.Kind { return errkind.Invalid }
 
 // Run performs the shift described by req.
 func Run(ctx context.Context, req Request) (*Result, error) {
@@ -181,14 +216,14 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 
 func validate(req *Request) error {
 	if req.App == "" || req.VirtualService == "" {
-		return inputf("--app and --virtualservice are required")
+		return inputf("the Application and the VirtualService are required")
 	}
 	if err := validateNoPush(req.NoPush, req.InPlace, req.DryRun); err != nil {
 		return err
 	}
 	switch {
 	case len(req.Weights) > 0 && req.Canary != "":
-		return inputf("give either weights (--set) or --canary/--weight, not both")
+		return inputf("give either Weights or Canary with CanaryWeight, not both")
 	case len(req.Weights) > 0:
 		if err := req.Weights.Validate(); err != nil {
 			return &InputError{Err: err}
@@ -201,16 +236,16 @@ func validate(req *Request) error {
 			return inputf("stable and canary are both %q", req.Canary)
 		}
 	default:
-		return inputf("no weights: give --set v1=75,v3=25 or --canary v3 --weight 25")
+		return inputf("no weights: give Weights (e.g. v1=75,v3=25), or Canary with CanaryWeight")
 	}
 	return nil
 }
 
-// validateNoPush refuses --no-push where the commit would be lost: without
-// --in-place, gitshift commits in a temporary clone it deletes at the end.
+// validateNoPush refuses NoPush where the commit would be lost: without
+// InPlace, gitshift commits in a temporary clone it deletes at the end.
 func validateNoPush(noPush, inPlace, dryRun bool) error {
 	if noPush && !inPlace && !dryRun {
-		return &UsageError{Err: fmt.Errorf("--no-push needs --in-place: without it gitshift commits in a temporary clone and deletes it, so the commit would be lost (use --dry-run to see the change without committing)")}
+		return &UsageError{Field: "NoPush", Err: fmt.Errorf("committing without pushing needs an in-place working tree: a temporary clone is deleted at the end, and the commit with it (a dry run shows the change without committing)")}
 	}
 	return nil
 }
@@ -256,7 +291,7 @@ func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*worksp
 	ws.repo.Logger = log
 	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil || ws.branch == "" {
 		ws.close()
-		return nil, inputf("%s: cannot tell which branch to shift (pass --branch): %v", redact.URL(src), err)
+		return nil, needf("Branch", "%s: cannot tell which branch to shift: %v", redact.URL(src), err)
 	}
 	if req.Branch == "" {
 		ws.defaultBranch = ws.branch // the clone checked out the remote's default
@@ -279,7 +314,7 @@ func pushableDir(ctx context.Context, dir, branch string, env []string) error {
 	case "updateInstead", "ignore", "warn", "false":
 		return nil
 	}
-	return inputf("%s is a working tree with %s checked out, and git refuses pushes into it: use --in-place to commit there, --no-push, or pass its remote URL", dir, cur)
+	return needf("InPlace", "%s is a working tree with %s checked out, and git refuses pushes into it: commit there in place (and push from there, or not), or give its remote URL", dir, cur)
 }
 
 func openInPlace(ctx context.Context, req *Request, log *slog.Logger) (*workspace, error) {
@@ -293,14 +328,14 @@ func openInPlace(ctx context.Context, req *Request, log *slog.Logger) (*workspac
 		return nil, err
 	}
 	if len(dirty) > 0 {
-		return nil, inputf("--in-place: %s has uncommitted changes (%s); commit or stash them first", r.Dir, strings.Join(dirty, "; "))
+		return nil, inputf("committing in place: %s has uncommitted changes (%s); commit or stash them first", r.Dir, strings.Join(dirty, "; "))
 	}
 	ws := &workspace{repo: r, noPush: req.NoPush}
 	if ws.branch, err = r.CurrentBranch(ctx); err != nil || ws.branch == "" {
-		return nil, inputf("--in-place: %s is not on a branch", r.Dir)
+		return nil, inputf("committing in place: %s is not on a branch", r.Dir)
 	}
 	if req.Branch != "" && req.Branch != ws.branch {
-		return nil, inputf("--in-place: %s is on branch %s, not %s", r.Dir, ws.branch, req.Branch)
+		return nil, inputf("committing in place: %s is on branch %s, not %s", r.Dir, ws.branch, req.Branch)
 	}
 	remote, upBranch, ok, err := r.Upstream(ctx)
 	if err != nil {
@@ -318,7 +353,7 @@ func openInPlace(ctx context.Context, req *Request, log *slog.Logger) (*workspac
 	// A retry resets to the remote head; local commits not yet pushed would
 	// then leave the branch, so refuse instead of losing track of them.
 	if n, err := r.RevCount(ctx, up+"..HEAD"); err != nil || n > 0 {
-		return nil, inputf("--in-place: %s has %d commit(s) not pushed to %s/%s; push them first or use --no-push", r.Dir, n, remote, upBranch)
+		return nil, needf("NoPush", "committing in place: %s has %d commit(s) not pushed to %s/%s; push them first, or do not push", r.Dir, n, remote, upBranch)
 	}
 	// Behind only: fast-forward (the tree is clean) so the shift starts from
 	// the remote's weights rather than conflicting with them.
@@ -341,7 +376,7 @@ func IsConflict(err error) bool {
 // Application, VirtualService, route and rendering options of req count.
 func Current(ctx context.Context, req Request) (edit.Weights, error) {
 	if req.App == "" || req.VirtualService == "" {
-		return nil, inputf("--app and --virtualservice are required")
+		return nil, inputf("the Application and the VirtualService are required")
 	}
 	log := req.Logger
 	if log == nil {

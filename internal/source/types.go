@@ -10,6 +10,8 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Type is the kind of source Argo CD detects for an Application.
@@ -117,3 +119,6 @@ func (e *ManifestError) Error() string {
 }
 
 func (e *ManifestError) Unwrap() error { return e.Err }
+
+// ErrorKind: the repository's content is invalid.
+func (e *ManifestError) ErrorKind() errkind.Kind { return errkind.Invalid }

@@ -210,7 +210,7 @@ func TestGitShiftSharedVirtualService(t *testing.T) {
 	}
 	step := rollout.ShiftRequest{Weights: map[string]int32{"v1": 95, "v3": 5}, Message: "rollout r1: step 1/4", Trailers: stepTrailers}
 	_, err := g.Shift(ctx, step)
-	if err == nil || !strings.Contains(err.Error(), "--allow-shared stg") || srv.Head(t, "repo") != base {
+	if err == nil || !strings.Contains(err.Error(), "allow exactly stg") || srv.Head(t, "repo") != base {
 		t.Fatalf("err = %v, want a refusal naming stg and no push", err)
 	}
 	g.AllowShared = []string{"stg"}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 func TestLoadValid(t *testing.T) {
@@ -119,8 +121,12 @@ func TestPickByName(t *testing.T) {
 	if err := os.WriteFile(two, append(append(b, "---\n"...), b...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadFile(two, ""); err == nil || !strings.Contains(err.Error(), "more than one CanaryPolicy") {
+	_, err := LoadFile(two, "")
+	if err == nil || !strings.Contains(err.Error(), "more than one CanaryPolicy") || !errors.Is(err, ErrSeveralPolicies) {
 		t.Errorf("got %v", err)
+	}
+	if errkind.Of(err) != errkind.Invalid || strings.Contains(err.Error(), "--") {
+		t.Errorf("kind %s, message %q (the CLI names its flags)", errkind.Of(err), err)
 	}
 }
 

@@ -103,7 +103,7 @@ type Clients struct {
 // flag that sets the missing value).
 var (
 	// ErrNoRepository: no Git repository was given and the Application names none.
-	ErrNoRepository = errkind.New(errkind.Usage, "the Application names no repoURL")
+	ErrNoRepository = errkind.New(errkind.Usage, "the Application names no Git repoURL")
 	// ErrNoPrometheus: neither a Prometheus URL nor a client was given.
 	ErrNoPrometheus = errkind.New(errkind.Usage, "a Prometheus URL is required: no evidence, no promotion")
 )
