@@ -16,6 +16,7 @@ import (
 	"github.com/gitshift/gitshift/internal/cli/clitest"
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/metrics"
@@ -121,12 +122,20 @@ func TestShiftExitCodes(t *testing.T) {
 	vs := "canary/reviews-traffic-90-10.yaml"
 	files[vs] += "    - name: beta\n      route:\n        - destination: {host: reviews, subset: v1}\n          weight: 50\n        - destination: {host: reviews, subset: v3}\n          weight: 50\n"
 	twoRoutes := clitest.LocalRepo(t, files, nil)
+	hang := gittest.Hang(t)
 	runExitCases(t, []exitCase{
 		{"shifted", append(common, "--set", "v1=80,v3=20"), nil, command.ExitOK, ""},
 		{"nothing to change", append(common, "--set", "v1=80,v3=20"), nil, command.ExitOK, ""},
 		{"stable subset unknown", append(common, "--canary", "v2", "--weight", "5"), nil, command.ExitFailed, "cannot tell the stable subset of reviews (destinations: v1=80,v3=20): name it (pass --stable)"},
 		{"two routes split traffic", []string{"shift", "--repo", twoRoutes, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=100"}, nil, command.ExitFailed, "name one (pass --route NAME|INDEX)"},
-		{"would add a check error", append(common, "--set", "v1=50,v9=50"), nil, command.ExitFailed, `subset "v9"`},
+		{"would add a check error", append(common, "--set", "v1=50,v9=50", "--add-destination"), nil, command.ExitFailed, `subset "v9"`},
+		{"a subset the route lacks", append(common, "--set", "v1=50,v2=50"), nil, command.ExitFailed, "(pass --add-destination)"},
+		{"commit without push in a temporary clone", []string{"shift", "--repo", "git://127.0.0.1:1/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--no-push"},
+			nil, command.ExitUsage, "--no-push needs --in-place"},
+		{"remote does not answer", []string{"shift", "--repo", "git://" + hang + "/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--git-timeout", "300ms"},
+			nil, command.ExitUnavailable, "git clone timed out after 300ms"},
+		{"another Application renders the file", nil, &shift.InputError{Err: &shift.SharedError{App: "a", Shared: []string{"b"}}}, command.ExitFailed, ""},
+		{"push interrupted, outcome unknown", nil, &gitrepo.PushUnknownError{Branch: "main", Err: context.Canceled}, command.ExitUnavailable, ""},
 		{"unreachable remote", []string{"shift", "--repo", "git://127.0.0.1:1/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100"}, nil, command.ExitUnavailable, "unavailable"},
 		{"both --set and --canary", append(common, "--set", "v1=100", "--canary", "v3"), nil, command.ExitUsage, "give either --set or --canary/--weight"},
 		{"someone changed the same weights", nil, fmt.Errorf("shifting: %w", &gitrepo.ConflictError{Branch: "main"}), command.ExitConflict, ""},

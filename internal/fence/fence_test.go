@@ -41,6 +41,7 @@ var offline = []struct {
 	{pkg: "internal/gitrepo", why: "a git CLI wrapper", banned: clusterClients},
 	{pkg: "internal/metrics", why: "a Prometheus reader the analysis imports", banned: kubernetes},
 	{pkg: "internal/stats", why: "pure math", stdlibOnly: true},
+	{pkg: "internal/redact", why: "every package that prints a URL imports it, the offline ones too", stdlibOnly: true},
 	{pkg: "internal/errkind", why: "every package classifies its errors with it", stdlibOnly: true},
 	{pkg: "internal/judge", why: "decides from counts", banned: kubernetes},
 	{pkg: "internal/rollout", why: "the engine works on small interfaces; adapters holding clients live in rollout/adapt",

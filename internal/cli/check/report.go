@@ -10,6 +10,7 @@ import (
 	"github.com/gitshift/gitshift/internal/check"
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -95,7 +96,7 @@ func ignoredFiles(t *check.Target) []source.Ignored {
 // that data on stdout keeps its exact shape.
 func reportSkipped(s command.Streams, l *loaded) {
 	for _, sk := range l.Skipped {
-		fmt.Fprintf(s.ErrOut, "skipped Application %s (%s): %s\n", sk.App.Name, sk.App.Origin, l.skipReason(sk))
+		fmt.Fprintf(s.ErrOut, "skipped Application %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(l.skipReason(sk)))
 	}
 }
 
@@ -110,7 +111,7 @@ func writeCheckText(w io.Writer, l *loaded) error {
 	if len(l.Skipped) > 0 {
 		ew.printf("\nSkipped (not in this checkout):\n")
 		for _, sk := range l.Skipped {
-			ew.printf("  %s (%s): %s\n", sk.App.Name, sk.App.Origin, l.skipReason(sk))
+			ew.printf("  %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(l.skipReason(sk)))
 		}
 	}
 	return ew.err
@@ -121,7 +122,7 @@ func writeTargetText(ew *errWriter, t *check.Target) {
 	for _, s := range t.Sources {
 		switch {
 		case s.Skipped != "":
-			ew.printf("  source %s: skipped: %s\n", s.Source.RepoURL, s.Skipped)
+			ew.printf("  source %s: skipped: %s\n", redact.URL(s.Source.RepoURL), redact.Text(s.Skipped))
 		case s.Result == nil:
 			ew.printf("  source path %q: not rendered (see diagnostics)\n", s.Source.Path)
 		default:

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Exit codes scripts can rely on. They are part of the CLI contract: do not renumber.
@@ -66,7 +67,7 @@ func Execute(ctx context.Context, cmd *cobra.Command, args []string, s Streams) 
 	err := cmd.ExecuteContext(ctx)
 	var r *reportedError
 	if err != nil && !errors.As(err, &r) {
-		fmt.Fprintf(s.ErrOut, "error: %v\n", err)
+		fmt.Fprintf(s.ErrOut, "error: %v\n", redact.Text(err.Error())) // no URL credentials, whoever wrapped the error
 	}
 	return ExitCode(err)
 }

@@ -171,3 +171,28 @@ func weights(st []Step) string {
 	}
 	return strings.Join(s, ",")
 }
+
+// TestCompleteTarget: status and the signals name a target, no subsets;
+// running a rollout still needs them.
+func TestCompleteTarget(t *testing.T) {
+	target := Overrides{Application: "bookinfo", VirtualService: &ObjectRef{Namespace: "bookinfo", Name: "reviews"}}
+	if _, err := Complete(CanaryPolicy{}, target); err == nil || !strings.Contains(err.Error(), "spec.stableSubset: required") {
+		t.Errorf("Complete without subsets: %v", err)
+	}
+	p, err := CompleteTarget(CanaryPolicy{}, target)
+	if err != nil || p.Spec.Target.VirtualService.String() != "bookinfo/reviews" || p.Spec.Target.ArgoCDNamespace != DefaultArgoCDNamespace {
+		t.Fatalf("CompleteTarget: %+v %v", p, err)
+	}
+	for _, tt := range []struct {
+		ov   Overrides
+		want string
+	}{
+		{Overrides{Application: "bookinfo"}, "spec.target.virtualService.name: required"},
+		{Overrides{VirtualService: target.VirtualService}, "spec.target.application: required"},
+		{Overrides{Application: "bookinfo", VirtualService: target.VirtualService, StableSubset: "v1", CanarySubset: "v1"}, "must differ"},
+	} {
+		if _, err := CompleteTarget(CanaryPolicy{}, tt.ov); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("CompleteTarget(%+v) = %v, want %q", tt.ov, err, tt.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/kube"
@@ -73,6 +74,13 @@ type Git struct {
 	// ArgoCDVersion selects the rendering rules ("": the newest).
 	ArgoCDVersion string
 	MaxAttempts   int // push attempts per commit (0: shift's default)
+	// AllowShared names the other Applications that render the
+	// VirtualService's files too and may change with each step (see
+	// shift.Request.AllowShared).
+	AllowShared []string
+	// Timeout bounds each clone, fetch and push (0: gitrepo.DefaultTimeout,
+	// negative: none).
+	Timeout time.Duration
 }
 
 // Clients are shared or fake clients. Nil fields are built from Kube and
