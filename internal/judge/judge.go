@@ -25,9 +25,9 @@ type Judge struct {
 	rollCanary, rollBaseline stats.Counts
 	errEv                    stats.PooledEvidence
 	latEv                    stats.Evidence
-	splitEv   stats.Evidence
-	guardEv   stats.Evidence
-	failed    *Decision
+	splitEv                  stats.Evidence
+	guardEv                  stats.Evidence
+	failed                   *Decision
 }
 
 // ErrNoStep is returned by Observe before BeginStep.
