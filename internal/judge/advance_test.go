@@ -1,8 +1,11 @@
 package judge
 
 import (
+	"math"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 func TestNonInferiority(t *testing.T) {
@@ -85,5 +88,27 @@ func TestAdvance(t *testing.T) {
 				t.Errorf("Advance = %v, want %v", got, tt.advance)
 			}
 		})
+	}
+}
+
+// The previous release's error-rate test, kept for the simulation's
+// comparison row: per-step mixtures whose logs add across steps.
+func TestPerStepErrorRate(t *testing.T) {
+	pol := DefaultPolicy()
+	pol.Latency, pol.PerStepErrorRate = false, true
+	j, _ := New(pol)
+	c, b := Counts{Requests: 1000, Errors: 20}, Counts{Requests: 9000, Errors: 80}
+	want, err := stats.OneSidedLogBF(20, 80, 0.1, pol.PriorK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got float64
+	for step, w := range []int32{10, 10} {
+		_ = j.BeginStep(t0.Add(time.Duration(step)*time.Minute), w)
+		d, _ := j.Observe(t0.Add(time.Duration(step+1)*time.Minute), c, b)
+		got = testNamed(t, d.Report, "error-rate").Statistic
+	}
+	if math.Abs(got-2*want) > 1e-9 {
+		t.Errorf("two steps: log BF %v, want 2 × %v", got, want)
 	}
 }

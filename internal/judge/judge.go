@@ -24,6 +24,7 @@ type Judge struct {
 	// non-inferiority bounds, and its one pooled error-rate process.
 	rollCanary, rollBaseline stats.Counts
 	errEv                    stats.PooledEvidence
+	errStepEv                stats.Evidence // Policy.PerStepErrorRate only
 	latEv                    stats.Evidence
 	splitEv                  stats.Evidence
 	guardEv                  stats.Evidence
@@ -56,6 +57,7 @@ func (j *Judge) BeginStep(at time.Time, weight int32) error {
 	if weight < 1 || weight > 100 {
 		return fmt.Errorf("judge: weight %d%% must be in 1..100", weight)
 	}
+	j.errStepEv.NextStep()
 	j.latEv.NextStep()
 	j.splitEv.NextStep()
 	j.guardEv.NextStep()
@@ -145,6 +147,9 @@ func (j *Judge) evaluate(now time.Time) Decision {
 	// Observe; one-sided by its prior (β > 0), so no direction check.
 	errRate := TestResult{Name: "error-rate", Statistic: finite(j.errEv.LogE()),
 		Bound: stats.LogThreshold(p.comparativeAlpha()), Rejected: j.errEv.Reject(p.comparativeAlpha())}
+	if p.PerStepErrorRate {
+		errRate = j.perStepErrorRate(&r)
+	}
 	r.Tests = append(r.Tests, errRate)
 	r.NonInferiority = j.nonInferiority()
 
@@ -187,6 +192,26 @@ func (j *Judge) evaluate(now time.Time) Decision {
 	}
 	d.Report = r
 	return d
+}
+
+// perStepErrorRate is the error-rate test before the pooled process: a
+// Beta(k·w, k·(1−w)) mixture on the step's totals at their observed share,
+// restarted every step and multiplied across steps, rejecting only when the
+// step's canary rate is the higher one. Kept for comparison (simulate).
+func (j *Judge) perStepErrorRate(r *Report) TestResult {
+	p, c, b := j.pol, j.canary, j.baseline
+	if c.Requests > 0 && b.Requests > 0 {
+		share := float64(c.Requests) / float64(c.Requests+b.Requests)
+		l, err := stats.OneSidedLogBF(c.Errors, b.Errors, share, p.PriorK)
+		if err != nil {
+			l = stats.MixtureLogBF(c.Errors, b.Errors, share, p.PriorK)
+			r.Notes = append(r.Notes, "error-rate test: two-sided fallback ("+err.Error()+")")
+		}
+		j.errStepEv.Update(l)
+	}
+	t := test("error-rate", &j.errStepEv, p.comparativeAlpha())
+	t.Rejected = t.Rejected && r.CanaryErrorRate > r.BaselineErrorRate
+	return t
 }
 
 // guard tests H0: canary error rate ≤ MaxErrorRate with the one-sided

@@ -52,6 +52,11 @@ type Policy struct {
 	// caller end a step before its minimum duration (see Advance). 0 turns
 	// the test off.
 	Margin float64
+	// PerStepErrorRate selects the error-rate test of earlier releases (a
+	// fresh Beta mixture per step on the step's totals, multiplied across
+	// steps) instead of the pooled process. For comparison only: gitshift
+	// simulate's "previous judge" row; policies cannot set it.
+	PerStepErrorRate bool
 }
 
 // DefaultPolicy returns the documented defaults.

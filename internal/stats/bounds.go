@@ -24,6 +24,21 @@ import "math"
 // stays a supermartingale).
 var boundLogR = []float64{0.1, 0.2, 0.35, 0.5, 0.7, 1, 1.4, 2, 3} // |log r_j|, uniform π
 
+// boundR are the ratios r_j below and above 1, and log π_j.
+var boundRDown, boundRUp, boundLogPi = boundRatios()
+
+func boundRatios() (down, up []float64, logPi float64) {
+	for _, u := range boundLogR {
+		down = append(down, math.Exp(-u))
+		up = append(up, math.Exp(u))
+	}
+	return down, up, -math.Log(float64(len(boundLogR)))
+}
+
+// boundTol is the bisection's relative precision: a bound is reported to
+// within 0.1% of its value, far below its statistical width.
+const boundTol = 1e-3
+
 // RateUpperBound returns U: the canary's error rate is below U with
 // probability ≥ 1−α at every time simultaneously. 1 without requests.
 func RateUpperBound(errors, requests int64, alpha float64) float64 {
@@ -32,20 +47,20 @@ func RateUpperBound(errors, requests int64, alpha float64) float64 {
 	}
 	thr := LogThreshold(alpha)
 	e, s := float64(errors), float64(requests-errors)
-	logE := func(q float64) float64 { return boundLogE(e, s, q, -1) }
-	lo, hi := float64(errors)/float64(requests), 1.0 // E(p̂) ≤ 1: not rejected
-	if logE(math.Nextafter(1, 0)) < thr {
-		return 1
+	rejected := func(q float64) bool { return boundLogE(e, s, q, -1) >= thr }
+	// E(p̂) ≤ 1, so p̂ is never rejected; U is usually within 30/n of it.
+	lo, hi := e/(e+s), min(1, e/(e+s)+30/(e+s))
+	if !rejected(hi) {
+		lo, hi = hi, 1
+		if !rejected(math.Nextafter(1, 0)) {
+			return 1
+		}
 	}
-	for range 60 {
-		mid := (lo + hi) / 2
-		if logE(mid) >= thr {
+	for hi-lo > boundTol*hi {
+		if mid := (lo + hi) / 2; rejected(mid) {
 			hi = mid
 		} else {
 			lo = mid
-		}
-		if hi-lo <= 1e-4*hi {
-			break
 		}
 	}
 	return hi
@@ -59,44 +74,45 @@ func RateLowerBound(errors, requests int64, alpha float64) float64 {
 	}
 	thr := LogThreshold(alpha)
 	e, s := float64(errors), float64(requests-errors)
-	logE := func(q float64) float64 { return boundLogE(e, s, q, +1) }
-	lo, hi := 0.0, float64(errors)/float64(requests)
-	for range 60 {
-		mid := (lo + hi) / 2
-		if logE(mid) >= thr {
+	rejected := func(q float64) bool { return boundLogE(e, s, q, +1) >= thr }
+	lo, hi := 0.0, e/(e+s)
+	for range 64 {
+		if hi-lo <= boundTol*hi {
+			break
+		}
+		if mid := (lo + hi) / 2; rejected(mid) {
 			lo = mid
 		} else {
 			hi = mid
-		}
-		if hi-lo <= 1e-4*hi {
-			break
 		}
 	}
 	return lo
 }
 
-// boundLogE is log E(q) with alternatives q·r_j, r_j = exp(side·|log r_j|).
-func boundLogE(e, s, q float64, side float64) float64 {
-	var buf [16]float64
-	terms := buf[:0]
-	for _, u := range boundLogR {
-		lr := side * u
-		theta := q * math.Exp(lr)
+// boundLogE is log E(q) with alternatives q·r_j below q (side −1) or
+// above it (side +1).
+func boundLogE(e, s, q, side float64) float64 {
+	r := boundRDown
+	if side > 0 {
+		r = boundRUp
+	}
+	var terms [16]float64
+	peak, base := math.Inf(-1), math.Log1p(-q)
+	for j, rj := range r {
+		theta := q * rj
 		if theta >= 1 {
+			terms[j] = math.Inf(-1)
 			continue
 		}
-		terms = append(terms, e*lr+s*(math.Log1p(-theta)-math.Log1p(-q)))
+		terms[j] = e*side*boundLogR[j] + s*(math.Log1p(-theta)-base)
+		peak = max(peak, terms[j])
 	}
-	if len(terms) == 0 {
-		return math.Inf(-1)
-	}
-	peak := math.Inf(-1)
-	for _, t := range terms {
-		peak = max(peak, t)
+	if math.IsInf(peak, -1) {
+		return peak
 	}
 	var sum float64
-	for _, t := range terms {
-		sum += math.Exp(t - peak)
+	for j := range r {
+		sum += math.Exp(terms[j] - peak)
 	}
-	return peak + math.Log(sum/float64(len(boundLogR)))
+	return peak + math.Log(sum) + boundLogPi
 }
