@@ -70,6 +70,7 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 		newVerifyCommand(s),
 		newRolloutCommand(s),
 		newLabCommand(s),
+		newSimulateCommand(s),
 		newVersionCommand(s),
 	)
 	usageArgs(root)

@@ -87,7 +87,11 @@ func (r engineRule) run(src *source) (Outcome, error) {
 				return Outcome{}, fmt.Errorf("step %d: %w", i+1, err)
 			}
 			if d.Verdict == judge.Fail {
-				return end(Outcome{RolledBack: true, Reason: d.Reason.String(), Step: i + 1})
+				why := d.Reason.String()
+				if d.Reason == judge.ReasonNone {
+					why = "SPRT" // the anchors give no judge reason
+				}
+				return end(Outcome{RolledBack: true, Reason: why, Step: i + 1})
 			}
 			if judge.Advance(d.Verdict, d.Report, inStep, stepCanary, st.MinDuration.Duration, st.MinCanaryRequests) {
 				break
@@ -157,7 +161,38 @@ func (o *oracleJudge) Observe(_ time.Time, c, _ stats.Counts) (judge.Decision, e
 	}
 	switch {
 	case o.llr >= o.bound:
-		return judge.Decision{Verdict: judge.Fail, Reason: judge.ReasonErrorRate}, nil
+		return judge.Decision{Verdict: judge.Fail}, nil
+	case o.stepCanary >= o.minRequests:
+		return judge.Decision{Verdict: judge.Promote}, nil
+	}
+	return judge.Decision{Verdict: judge.Continue}, nil
+}
+
+// effectJudge is the second anchor: Wald's SPRT that knows the canary's
+// true odds ratio against the baseline but not the baseline's rate, so it
+// conditions on each window's errors like the gitshift judge
+// (stats.PooledLogFactor at the true β instead of a mixture over β). The
+// gap to the oracle is the price of learning the baseline during the
+// rollout; the gap from here to the judge is the price of not knowing the
+// effect size.
+type effectJudge struct {
+	beta, bound float64
+	minRequests int64
+	llr         float64
+	stepCanary  int64
+}
+
+func (o *effectJudge) BeginStep(time.Time, int32) error { o.stepCanary = 0; return nil }
+
+func (o *effectJudge) Observe(_ time.Time, c, b stats.Counts) (judge.Decision, error) {
+	o.stepCanary += c.Requests
+	if c.Requests > 0 && b.Requests > 0 {
+		w := float64(c.Requests) / float64(c.Requests+b.Requests)
+		o.llr += stats.PooledLogFactor(c.Errors, c.Errors+b.Errors, w, o.beta)
+	}
+	switch {
+	case o.llr >= o.bound:
+		return judge.Decision{Verdict: judge.Fail}, nil
 	case o.stepCanary >= o.minRequests:
 		return judge.Decision{Verdict: judge.Promote}, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/stats"
 )
 
 // NewJudge is the judge constructor the simulation uses: the rollout's own
@@ -50,20 +52,19 @@ const (
 	RuleFlagger1  = "Flagger-style, threshold 1"
 	RuleFlagger5  = "Flagger-style, threshold 5"
 	RuleOracle    = "oracle SPRT (knows both rates)"
+	RuleEffect    = "SPRT knowing the effect, not the baseline"
 	flaggerEvery  = time.Minute
 	flaggerMinSR  = 0.99
 	maxRuns       = 1_000_000
 	streamsPerRun = 8
 )
 
-var ruleNames = []string{RuleGitshift, RulePrevious, RuleFlagger1, RuleFlagger5, RuleOracle}
+var ruleNames = []string{RuleGitshift, RulePrevious, RuleFlagger1, RuleFlagger5, RuleOracle, RuleEffect}
 
-// Validate reports every invalid field.
+// Validate reports every invalid field but the policy, which is validated
+// when it is read (policy.Complete).
 func (c Config) Validate() error {
 	var errs []error
-	if c.Policy == nil {
-		errs = append(errs, errors.New("no policy"))
-	}
 	if !(c.RPS > 0) {
 		errs = append(errs, fmt.Errorf("rps %v: must be positive", c.RPS))
 	}
@@ -96,6 +97,9 @@ func (c Config) Validate() error {
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("simulation: %w", err)
+	}
+	if cfg.Policy == nil {
+		return nil, errors.New("simulation: no policy")
 	}
 	histograms := policy.On(cfg.Policy.Spec.Analysis.Latency.Enabled)
 	for _, s := range cfg.Scenarios {
@@ -193,8 +197,9 @@ func cmp(v, def time.Duration) time.Duration {
 	return def
 }
 
-// rules returns the rules in ruleNames order; nil for the oracle when the
-// canary is not worse than the baseline (no alternative to detect).
+// rules returns the rules in ruleNames order; nil for the anchors when the
+// canary is not worse than the baseline (no alternative to detect), and for
+// the effect SPRT when only latency is worse or a rate is 0.
 func (cfg Config) rules(t Traffic, histograms bool) []rule {
 	p := cfg.Policy
 	a := p.Spec.Analysis
@@ -212,11 +217,17 @@ func (cfg Config) rules(t Traffic, histograms bool) []rule {
 		engineRule{pol: p, newJudge: previous},
 		flaggerRule{weights: weights, interval: flaggerEvery, minSuccess: flaggerMinSR, threshold: 1},
 		flaggerRule{weights: weights, interval: flaggerEvery, minSuccess: flaggerMinSR, threshold: 5},
-		nil,
+		nil, nil,
 	}
+	minReq := max(1, a.Guards.MinRequests)
 	if worse(t) {
-		minReq := max(1, a.Guards.MinRequests)
 		rs[4] = engineRule{pol: p, newJudge: func() (stepJudge, error) { return newOracle(t, a.Alpha, minReq, histograms), nil }}
+	}
+	if p0, p1 := t.BaselineError, t.CanaryError; p1 > p0 && p0 > 0 {
+		beta := math.Log(p1/(1-p1)) - math.Log(p0/(1-p0))
+		rs[5] = engineRule{pol: p, newJudge: func() (stepJudge, error) {
+			return &effectJudge{beta: beta, bound: stats.LogThreshold(a.Alpha), minRequests: minReq}, nil
+		}}
 	}
 	return rs
 }

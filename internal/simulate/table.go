@@ -115,7 +115,7 @@ func (cfg Config) table(outs [][][]Outcome, histograms bool) *Result {
 var notes = []string{
 	"every rule sees its own Poisson traffic; the gitshift rows step as the rollout engine does (judge.Advance), manual gates resumed at once, push→live not simulated",
 	fmt.Sprintf("Flagger-style: a check every %s of the canary-only success rate ≥ %g%% over that minute (no requests fail the check), a passed check advances to the next weight, failed checks accumulate", flaggerEvery, 100*flaggerMinSR),
-	"oracle SPRT: Wald's test knowing both arms' true distributions at the policy's alpha, looking at the same interval, on the steps' minimum durations",
+	"oracle SPRT: Wald's test knowing both arms' true distributions at the policy's alpha, looking at the same interval, on the steps' minimum durations; the effect SPRT knows only the odds ratio and learns the baseline from the same windows as the judge",
 	"quantiles over all runs, a run never rolled back counting as +∞ (—); 100% reached over the runs promoted",
 }
 
@@ -193,7 +193,7 @@ func (r *Result) WriteText(w io.Writer) error {
 	cells("---", "---", "---:", "---:", "---:", "---:", "---:", "---")
 	for _, row := range r.Rows {
 		if row.Runs == 0 {
-			cells(row.Scenario, row.Rule, "n/a (not worse)", "", "", "", "", "")
+			cells(row.Scenario, row.Rule, "n/a", "", "", "", "", "")
 			continue
 		}
 		kind := ""
