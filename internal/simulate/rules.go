@@ -111,85 +111,26 @@ func failurePolicy(fp policy.FailurePolicy, why string, step int) Outcome {
 	return Outcome{RolledBack: true, Reason: why, Step: step}
 }
 
-// oracleJudge is Wald's SPRT of an oracle that knows both arms' true
-// distributions (reference/stats.md, last section): per canary request the
-// log-likelihood ratio of its outcome (error or not, and its latency bucket
-// when there are histograms), rejecting at log(1/α). It promotes as soon as
-// the judge's minimum requests are in, so the step lasts its minimums.
-type oracleJudge struct {
-	llrErr, llrOK float64
-	llrBucket     []float64 // per disjoint bucket; nil without histograms
-	bound         float64
-	minRequests   int64
-	llr           float64
-	stepCanary    int64
-}
-
-func newOracle(t Traffic, alpha float64, minRequests int64, histograms bool) *oracleJudge {
-	o := &oracleJudge{bound: stats.LogThreshold(alpha), minRequests: minRequests}
-	p0, p1 := t.BaselineError, t.CanaryError
-	if p1 != p0 {
-		o.llrErr, o.llrOK = math.Log(p1/p0), math.Log1p(-p1)-math.Log1p(-p0)
-	}
-	if histograms && t.CanaryLatency != t.BaselineLatency {
-		q0, q1 := newArm(0, t.BaselineLatency).bucket, newArm(0, t.CanaryLatency).bucket
-		for b := range q0 {
-			o.llrBucket = append(o.llrBucket, math.Log(q1[b]/q0[b]))
-		}
-	}
-	return o
-}
-
-func (o *oracleJudge) BeginStep(time.Time, int32) error { o.stepCanary = 0; return nil }
-
-func (o *oracleJudge) Observe(_ time.Time, c, _ stats.Counts) (judge.Decision, error) {
-	o.stepCanary += c.Requests
-	if c.Errors > 0 {
-		o.llr += float64(c.Errors) * o.llrErr
-	}
-	o.llr += float64(c.Requests-c.Errors) * o.llrOK
-	if o.llrBucket != nil {
-		dis, err := stats.Disjoint(c.Buckets)
-		if err != nil {
-			return judge.Decision{}, err
-		}
-		for b, n := range dis {
-			if n > 0 {
-				o.llr += float64(n) * o.llrBucket[b]
-			}
-		}
-	}
-	switch {
-	case o.llr >= o.bound:
-		return judge.Decision{Verdict: judge.Fail}, nil
-	case o.stepCanary >= o.minRequests:
-		return judge.Decision{Verdict: judge.Promote}, nil
-	}
-	return judge.Decision{Verdict: judge.Continue}, nil
-}
-
-// effectJudge is the second anchor: Wald's SPRT that knows the canary's
-// true odds ratio against the baseline but not the baseline's rate, so it
-// conditions on each window's errors like the gitshift judge
-// (stats.PooledLogFactor at the true β instead of a mixture over β). The
-// gap to the oracle is the price of learning the baseline during the
-// rollout; the gap from here to the judge is the price of not knowing the
-// effect size.
-type effectJudge struct {
-	beta, bound float64
+// sprtJudge is an anchor: Wald's SPRT summing a per-window log-likelihood
+// ratio, rejecting at log(1/α). It promotes as soon as the judge's minimum
+// requests are in, so each step lasts the policy's minimums.
+type sprtJudge struct {
+	windowLLR   func(c, b stats.Counts) (float64, error)
+	bound       float64
 	minRequests int64
 	llr         float64
 	stepCanary  int64
 }
 
-func (o *effectJudge) BeginStep(time.Time, int32) error { o.stepCanary = 0; return nil }
+func (o *sprtJudge) BeginStep(time.Time, int32) error { o.stepCanary = 0; return nil }
 
-func (o *effectJudge) Observe(_ time.Time, c, b stats.Counts) (judge.Decision, error) {
+func (o *sprtJudge) Observe(_ time.Time, c, b stats.Counts) (judge.Decision, error) {
 	o.stepCanary += c.Requests
-	if c.Requests > 0 && b.Requests > 0 {
-		w := float64(c.Requests) / float64(c.Requests+b.Requests)
-		o.llr += stats.PooledLogFactor(c.Errors, c.Errors+b.Errors, w, o.beta)
+	l, err := o.windowLLR(c, b)
+	if err != nil {
+		return judge.Decision{}, err
 	}
+	o.llr += l
 	switch {
 	case o.llr >= o.bound:
 		return judge.Decision{Verdict: judge.Fail}, nil
@@ -197,6 +138,60 @@ func (o *effectJudge) Observe(_ time.Time, c, b stats.Counts) (judge.Decision, e
 		return judge.Decision{Verdict: judge.Promote}, nil
 	}
 	return judge.Decision{Verdict: judge.Continue}, nil
+}
+
+// oracleLLR is the oracle's (reference/stats.md, last section): it knows
+// both arms' true distributions, and scores each canary request by the log
+// ratio of its outcome's probabilities, error or not and, with histograms,
+// its latency bucket.
+func oracleLLR(t Traffic, histograms bool) func(c, b stats.Counts) (float64, error) {
+	var llrErr, llrOK float64
+	if p0, p1 := t.BaselineError, t.CanaryError; p1 != p0 {
+		llrErr, llrOK = math.Log(p1/p0), math.Log1p(-p1)-math.Log1p(-p0)
+	}
+	var llrBucket []float64
+	if histograms && t.CanaryLatency != t.BaselineLatency {
+		q0, q1 := newArm(0, t.BaselineLatency).bucket, newArm(0, t.CanaryLatency).bucket
+		for b := range q0 {
+			llrBucket = append(llrBucket, math.Log(q1[b]/q0[b]))
+		}
+	}
+	return func(c, _ stats.Counts) (float64, error) {
+		var l float64
+		if c.Errors > 0 {
+			l += float64(c.Errors) * llrErr
+		}
+		l += float64(c.Requests-c.Errors) * llrOK
+		if llrBucket == nil {
+			return l, nil
+		}
+		dis, err := stats.Disjoint(c.Buckets)
+		if err != nil {
+			return 0, err
+		}
+		for b, n := range dis {
+			if n > 0 {
+				l += float64(n) * llrBucket[b]
+			}
+		}
+		return l, nil
+	}
+}
+
+// effectLLR is the second anchor's: it knows the canary's true log odds
+// ratio β against the baseline but not the baseline's rate, so it conditions
+// on each window's errors like the judge (stats.PooledLogFactor at the true
+// β instead of a mixture). The gap to the oracle is the price of learning
+// the baseline during the rollout; the gap from here to the judge is the
+// price of not knowing the effect size.
+func effectLLR(beta float64) func(c, b stats.Counts) (float64, error) {
+	return func(c, b stats.Counts) (float64, error) {
+		if c.Requests == 0 || b.Requests == 0 {
+			return 0, nil
+		}
+		w := float64(c.Requests) / float64(c.Requests+b.Requests)
+		return stats.PooledLogFactor(c.Errors, c.Errors+b.Errors, w, beta), nil
+	}
 }
 
 // flaggerRule is the Flagger-style comparator (reference/stats.md §5): every

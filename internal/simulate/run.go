@@ -221,12 +221,15 @@ func (cfg Config) rules(t Traffic, histograms bool) []rule {
 	}
 	minReq := max(1, a.Guards.MinRequests)
 	if worse(t) {
-		rs[4] = engineRule{pol: p, newJudge: func() (stepJudge, error) { return newOracle(t, a.Alpha, minReq, histograms), nil }}
+		llr := oracleLLR(t, histograms)
+		rs[4] = engineRule{pol: p, newJudge: func() (stepJudge, error) {
+			return &sprtJudge{windowLLR: llr, bound: stats.LogThreshold(a.Alpha), minRequests: minReq}, nil
+		}}
 	}
 	if p0, p1 := t.BaselineError, t.CanaryError; p1 > p0 && p0 > 0 {
 		beta := math.Log(p1/(1-p1)) - math.Log(p0/(1-p0))
 		rs[5] = engineRule{pol: p, newJudge: func() (stepJudge, error) {
-			return &effectJudge{beta: beta, bound: stats.LogThreshold(a.Alpha), minRequests: minReq}, nil
+			return &sprtJudge{windowLLR: effectLLR(beta), bound: stats.LogThreshold(a.Alpha), minRequests: minReq}, nil
 		}}
 	}
 	return rs

@@ -88,7 +88,7 @@ func TestRules(t *testing.T) {
 		{"judge advances early on non-inferiority at 2,000 rps", judged, tr(0.005, 2000),
 			func(o Outcome) bool { return o.Promoted && o.Seconds < 300 }},
 		{"oracle stops a broken canary", engineRule{pol: pol, newJudge: func() (stepJudge, error) {
-			return newOracle(tr(0.9, 20), 0.05, 100, false), nil
+			return &sprtJudge{windowLLR: oracleLLR(tr(0.9, 20), false), bound: 3, minRequests: 100}, nil
 		}}, tr(0.9, 20), func(o Outcome) bool { return o.RolledBack && o.Seconds <= 10 }},
 	}
 	for _, tt := range tests {
