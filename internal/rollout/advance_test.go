@@ -44,6 +44,14 @@ func TestEarlyAdvance(t *testing.T) {
 			if got := strings.Contains(steps[1].Reason, "no worse than baseline"); got != tc.early {
 				t.Errorf("reason %q", steps[1].Reason)
 			}
+			// While the minimums hold the step, the live view says what would end it sooner.
+			sooner := false
+			for _, ev := range w.events {
+				sooner = sooner || strings.Contains(ev.Next, "within +1 points")
+			}
+			if want := tc.ni != nil; sooner != want {
+				t.Errorf("a note offers the sooner way: %v, want %v", sooner, want)
+			}
 		})
 	}
 }

@@ -149,8 +149,13 @@ func (e *Engine) nextNote(r *Run, inStep time.Duration, st policy.Step) string {
 	if len(need) == 0 {
 		return next
 	}
+	sooner := ""
 	if rep := r.report; rep != nil && rep.NonInferiority != nil && (st.MinDuration.Duration > inStep || st.MinCanaryRequests > r.totalCanary) {
-		need = append(need, fmt.Sprintf("(or proof of no more than +%.2g points of errors)", 100*rep.NonInferiority.Margin))
+		ni := rep.NonInferiority
+		sooner = fmt.Sprintf(" (sooner once errors are shown within +%.2g points of the baseline's: bound now +%.2g)", 100*ni.Margin, 100*ni.Upper)
+		if ni.Shown {
+			sooner = fmt.Sprintf(" (errors shown within +%.2g points: sooner once the judge has its minimum requests)", 100*ni.Margin)
+		}
 	}
-	return fmt.Sprintf("%s after %v; rollback if a test rejects; failure policy at %s", next, need, st.MaxDuration.Duration)
+	return fmt.Sprintf("%s after %v%s; rollback if a test rejects; failure policy at %s", next, need, sooner, st.MaxDuration.Duration)
 }
