@@ -17,6 +17,7 @@ import (
 	"github.com/gitshift/gitshift/internal/cli/lab"
 	"github.com/gitshift/gitshift/internal/cli/rollout"
 	"github.com/gitshift/gitshift/internal/cli/shift"
+	"github.com/gitshift/gitshift/internal/cli/simulate"
 	"github.com/gitshift/gitshift/internal/cli/verify"
 	"github.com/gitshift/gitshift/internal/redact"
 )
@@ -65,6 +66,7 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 		verify.NewCommand(s),
 		rollout.NewCommand(s),
 		lab.NewCommand(s),
+		simulate.NewCommand(s),
 		newVersionCommand(s),
 	)
 	return root

@@ -54,7 +54,8 @@ func TestDefaults(t *testing.T) {
 	}
 	a := s.Analysis
 	if a.Alpha != 0.05 || a.PriorK != 100 || a.ErrorRate.Codes != "5.." || !On(a.ErrorRate.Enabled) || !On(a.Latency.Enabled) ||
-		a.Guards.MaxErrorRate != 0.05 || a.Guards.Alpha != 0.01 || a.Guards.MinRequests != 100 || a.Interval.Duration != 10*time.Second {
+		a.Guards.MaxErrorRate != 0.05 || a.Guards.Alpha != 0.01 || a.Guards.MinRequests != 100 || a.Interval.Duration != 10*time.Second ||
+		a.ErrorRate.Margin == nil || *a.ErrorRate.Margin != DefaultMargin {
 		t.Errorf("analysis %+v", a)
 	}
 	if s.SyncTimeout.Duration != 5*time.Minute || s.FailurePolicy != FailureRollback {

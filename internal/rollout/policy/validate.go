@@ -143,6 +143,9 @@ func validateAnalysis(c *errs, a *Analysis) {
 	if _, err := regexp.Compile("^(?:" + a.ErrorRate.Codes + ")$"); err != nil {
 		c.addf("spec.analysis.errorRate.codes", "not a regular expression: %v", err)
 	}
+	if m := a.ErrorRate.Margin; m != nil && !(*m >= 0 && *m < 1) {
+		c.addf("spec.analysis.errorRate.margin", "must be in [0, 1), got %g", *m)
+	}
 	if a.Guards.MaxErrorRate <= 0 || a.Guards.MaxErrorRate > 1 {
 		c.addf("spec.analysis.guards.maxErrorRate", "must be in (0, 1], got %g", a.Guards.MaxErrorRate)
 	}
