@@ -8,6 +8,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/gitshift
 
 # The test command (README, .ci/run): vet, unit and integration tests that need only Go and git.
+# With GITSHIFT_CI=1 (.ci/run) a test that finds git missing fails instead of skipping.
 test: vet
 	$(GO) test -count=1 ./...
 
@@ -71,8 +72,9 @@ demo: build
 #                recurse → 90/10 live and measured), busy port, down leaves nothing
 #   e2e-verify:  issue 5's acceptance list for `gitshift verify`
 #   e2e-rollout: healthy canary promoted, faulty one rolled back, SIGKILL resume
+# GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
 E2E_TIMEOUT ?= 80m
-E2E_GO_TEST = $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
+E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
 .PHONY: e2e e2e-lab e2e-verify e2e-rollout
 e2e: e2e-lab e2e-verify e2e-rollout
 
@@ -83,7 +85,7 @@ e2e-verify: build
 	@dir=$$(mktemp -d)/lab; \
 	trap '$(BIN) lab down --dir '"$$dir"' >/dev/null 2>&1 || true' EXIT; \
 	$(BIN) lab up --dir "$$dir" && \
-	GITSHIFT_LAB_DIR="$$dir" GITSHIFT_E2E_REQUIRE_LAB=1 $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/
+	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/
 
 e2e-rollout: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/rollout/e2e/

@@ -8,12 +8,12 @@ import (
 	"syscall"
 
 	"github.com/gitshift/gitshift/internal/cli"
+	"github.com/gitshift/gitshift/internal/cli/command"
 )
 
 func main() {
-	tuneGC(os.Args[1:], os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], cli.StdStreams())
+	code := cli.Main(ctx, os.Args[1:], command.StdStreams())
 	stop()
 	os.Exit(code)
 }

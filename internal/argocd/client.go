@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // RefreshAnnotation asks the application controller to re-read Git now
@@ -30,6 +32,9 @@ type NotFoundError struct{ Namespace, Name string }
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("Application %s/%s not found", e.Namespace, e.Name)
 }
+
+// ErrorKind: the name or namespace is wrong.
+func (e *NotFoundError) ErrorKind() errkind.Kind { return errkind.Invalid }
 
 // ErrorClassifier lets the caller turn transport errors into its own typed
 // errors (kube.Client.Classify): this package stays independent of how the

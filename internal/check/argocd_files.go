@@ -86,6 +86,12 @@ func runSymlink(p *Pass) {
 	}
 }
 
+func runSpecialFile(p *Pass) {
+	for _, u := range p.skipped(source.IgnoredNotRegular) {
+		p.report("", u.File, 0, "not applied: "+u.Detail, "replace it with a regular file, or remove it")
+	}
+}
+
 func runSkipMarker(p *Pass) {
 	for _, u := range p.skipped(source.IgnoredSkipMarker) {
 		p.report("", u.File, 0, "not applied: contains +argocd:skip-file-rendering", "")

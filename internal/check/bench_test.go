@@ -1,22 +1,13 @@
 package check
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
-	yaml "go.yaml.in/yaml/v3"
-
+	"github.com/gitshift/gitshift/internal/benchtest"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -27,10 +18,7 @@ var benchFiles = 10000
 // recursive Application.
 func benchRepo(b *testing.B, n int) (string, []string) {
 	b.Helper()
-	root := b.TempDir()
-	var files []string
-	for i := 0; i < n; i++ {
-		rel := fmt.Sprintf("apps/d%02d/svc-%05d.yaml", i%100, i)
+	root, files := benchtest.WriteRepo(b, n, func(i int) (string, string) {
 		doc := fmt.Sprintf(`apiVersion: v1
 kind: Service
 metadata: {name: svc-%[1]d, namespace: apps}
@@ -64,15 +52,8 @@ spec:
   http: [{route: [{destination: {host: svc-%[1]d, subset: v1}, weight: 100}]}]
 `, i)
 		}
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, p)
-	}
+		return fmt.Sprintf("apps/d%02d/svc-%05d.yaml", i%100, i), doc
+	})
 	app := `apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: {name: apps, namespace: argocd}
@@ -102,7 +83,7 @@ func BenchmarkCheck10k(b *testing.B) {
 	ctx := context.Background()
 	local := func(source.AppSource) (bool, string) { return true, "" }
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer benchtest.ReportCPU(b)()
 	for i := 0; i < b.N; i++ {
 		apps, err := source.FindApplications(root)
 		if err != nil || len(apps) != 1 {
@@ -119,27 +100,10 @@ func BenchmarkCheck10k(b *testing.B) {
 func BenchmarkParse10k(b *testing.B) {
 	_, files := benchRepo(b, benchFiles)
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer benchtest.ReportCPU(b)()
 	for i := 0; i < b.N; i++ {
-		docs := 0
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				b.Fatal(err)
-			}
-			dec := yaml.NewDecoder(bytes.NewReader(data))
-			for {
-				var v map[string]any
-				if err := dec.Decode(&v); errors.Is(err, io.EOF) {
-					break
-				} else if err != nil {
-					b.Fatal(err)
-				}
-				docs++
-			}
-		}
-		if docs != 2*benchFiles+benchFiles/5 {
-			b.Fatalf("%d docs", docs)
+		if n := benchtest.ParseYAML(b, files); n != int64(2*benchFiles+benchFiles/5) {
+			b.Fatalf("%d docs", n)
 		}
 	}
 }
@@ -149,62 +113,12 @@ func BenchmarkParse10k(b *testing.B) {
 func BenchmarkParse10kParallel(b *testing.B) {
 	_, files := benchRepo(b, benchFiles)
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer benchtest.ReportCPU(b)()
 	for i := 0; i < b.N; i++ {
-		var next, docs atomic.Int64
-		var wg sync.WaitGroup
-		for range runtime.GOMAXPROCS(0) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := next.Add(1) - 1; i < int64(len(files)); i = next.Add(1) - 1 {
-					docs.Add(int64(parseFile(b, files[i])))
-				}
-			}()
-		}
-		wg.Wait()
-		if n := docs.Load(); n != int64(2*benchFiles+benchFiles/5) {
+		if n := benchtest.ParseYAMLParallel(b, files); n != int64(2*benchFiles+benchFiles/5) {
 			b.Fatalf("%d docs", n)
 		}
 	}
-}
-
-// parseFile decodes every document of one file into map[string]any.
-func parseFile(b *testing.B, f string) int {
-	data, err := os.ReadFile(f)
-	if err != nil {
-		b.Error(err)
-		return 0
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	docs := 0
-	for {
-		var v map[string]any
-		if err := dec.Decode(&v); errors.Is(err, io.EOF) {
-			return docs
-		} else if err != nil {
-			b.Error(err)
-			return docs
-		}
-		docs++
-	}
-}
-
-// reportCPU adds cpu-ns/op (user+system CPU of the process): on a shared,
-// overloaded machine wall time says little, CPU time still compares.
-func reportCPU(b *testing.B) func() {
-	start := cpuTime()
-	return func() {
-		b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
-	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func init() {

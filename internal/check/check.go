@@ -164,7 +164,7 @@ func Run(ctx context.Context, targets []*Target, opts Options) ([]Diagnostic, er
 	indexed := make(chan struct{})
 	go func() {
 		defer close(indexed)
-		files, filesErr = newFileIndex(targets)
+		files, filesErr = newFileIndex(ctx, targets)
 	}()
 	own, world := models(targets)
 	<-indexed
@@ -234,6 +234,41 @@ func sortDiagnostics(ds []Diagnostic) {
 		}
 		return a.Code < b.Code
 	})
+}
+
+// CodeUnsupported is the rule for a source gitshift cannot check offline.
+const CodeUnsupported = "GS1011"
+
+// Outcome is what a check run means for its exit status.
+type Outcome int
+
+const (
+	// Passed: no diagnostic reached the threshold and every source was checked.
+	Passed Outcome = iota
+	// Failed: a diagnostic other than "not checked" reached the threshold.
+	Failed
+	// NotChecked: nothing failed, but a source could not be checked
+	// offline (it needs the network, a plugin, ...): GS1011.
+	NotChecked
+)
+
+// Judge turns diagnostics into an Outcome: a failure wins over a source
+// that could not be checked, whatever the severity of GS1011.
+func Judge(ds []Diagnostic, failOn Severity) Outcome {
+	unchecked := false
+	for _, d := range ds {
+		if d.Code == CodeUnsupported {
+			unchecked = true
+			continue
+		}
+		if d.Severity.AtLeast(failOn) {
+			return Failed
+		}
+	}
+	if unchecked {
+		return NotChecked
+	}
+	return Passed
 }
 
 // Count returns how many diagnostics are at least as severe as min.

@@ -1,7 +1,7 @@
 package check
 
 import (
-	"os"
+	"context"
 	"path"
 	"path/filepath"
 	"strings"
@@ -43,12 +43,12 @@ type unapplied struct {
 	Content *fileContent
 }
 
-func newFileIndex(targets []*Target) (*fileIndex, error) {
+func newFileIndex(ctx context.Context, targets []*Target) (*fileIndex, error) {
 	fi := &fileIndex{roots: map[string]*rootFiles{}}
 	for _, t := range targets {
 		rf := fi.roots[t.RepoRoot]
 		if rf == nil {
-			cands, err := source.ManifestCandidates(t.RepoRoot)
+			cands, err := source.ManifestCandidates(ctx, t.RepoRoot)
 			if err != nil {
 				return nil, err
 			}
@@ -178,7 +178,8 @@ func (rf *rootFiles) content(file string) *fileContent {
 	}
 	c := &fileContent{}
 	rf.contents[file] = c
-	data, err := os.ReadFile(filepath.Join(rf.root, filepath.FromSlash(file)))
+	// Never a named pipe, never a file bigger than a manifest may be.
+	data, err := source.ReadFile(filepath.Join(rf.root, filepath.FromSlash(file)), source.DefaultMaxCombinedManifestSize)
 	if err != nil {
 		return c
 	}

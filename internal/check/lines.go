@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -82,7 +81,7 @@ func (l *locator) docs(file string) []*yaml.Node {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(l.root, filepath.FromSlash(file))
 	}
-	data, err := os.ReadFile(p)
+	data, err := source.ReadFile(p, source.DefaultMaxCombinedManifestSize)
 	if err == nil {
 		docs = parseDocs(data)
 	}

@@ -89,7 +89,7 @@ func Load(ctx context.Context, dir string, sel Selection) (*Loaded, error) {
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 		return nil, errkind.Errorf(errkind.Usage, "%s is not a directory", dir)
 	}
-	apps, err := findApps(abs, sel.AppFile)
+	apps, err := findApps(ctx, abs, sel.AppFile)
 	if err != nil {
 		return nil, errkind.Wrap(errkind.Invalid, err)
 	}
@@ -165,11 +165,11 @@ func NormalizeRepoURL(u string) string {
 	return strings.ToLower(u)
 }
 
-func findApps(dir, appFile string) ([]source.Application, error) {
+func findApps(ctx context.Context, dir, appFile string) ([]source.Application, error) {
 	if appFile == "" {
-		return source.FindApplications(dir)
+		return source.FindApplicationsContext(ctx, dir)
 	}
-	data, err := os.ReadFile(appFile)
+	data, err := readAppFile(appFile, source.DefaultMaxCombinedManifestSize)
 	if err != nil {
 		return nil, fmt.Errorf("reading the Application file: %w", err)
 	}
@@ -185,6 +185,24 @@ func findApps(dir, appFile string) ([]source.Application, error) {
 		err = errors.New(appFile + " holds no argoproj.io Application")
 	}
 	return apps, err
+}
+
+// readAppFile reads the --app file, which may be a pipe the user made
+// (<(kubectl get application -o yaml)), but not more than limit bytes.
+func readAppFile(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: over the limit of %d bytes for a manifest", name, limit)
+	}
+	return data, nil
 }
 
 func filterApps(apps []source.Application, name string) []source.Application {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 func TestNormalizeRepoURL(t *testing.T) {
@@ -58,9 +59,7 @@ func copyExample(t *testing.T) string {
 // TestLoadMapsSourcesToTheCheckout: by path without a remote, by origin,
 // by the given URL; and why an Application is skipped.
 func TestLoadMapsSourcesToTheCheckout(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.NeedGit(t)
 	ctx := context.Background()
 	dir := copyExample(t)
 	load := func(sel Selection) *Loaded {

@@ -1,29 +1,31 @@
-// Package cli holds gitshift's cobra commands. Each command lives in its own
-// file with a private options struct and a run function that turns flags into
-// calls to the library packages; only Main decides the exit code.
+// Package cli is gitshift's command tree. The tree mirrors the packages:
+// each command group lives in its own package (check for check and render,
+// shift, verify, rollout, lab), each command in a small file with a private
+// flags struct and a run function that turns flags into library calls.
+// What they share (streams, -o formats, exit codes) is package command;
+// only Main decides the exit code.
 package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/cli/check"
+	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/cli/controller"
+	"github.com/gitshift/gitshift/internal/cli/lab"
+	"github.com/gitshift/gitshift/internal/cli/rollout"
+	"github.com/gitshift/gitshift/internal/cli/shift"
+	"github.com/gitshift/gitshift/internal/cli/simulate"
+	"github.com/gitshift/gitshift/internal/cli/verify"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Main runs gitshift with args and returns the process exit code.
-func Main(ctx context.Context, args []string, s Streams) int {
-	root := NewRootCommand(s)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		var ee *ExitError
-		if !errors.As(err, &ee) || ee.Err != nil {
-			fmt.Fprintf(s.ErrOut, "error: %v\n", err)
-		}
-	}
-	return exitCode(err)
+func Main(ctx context.Context, args []string, s command.Streams) int {
+	return command.Execute(ctx, NewRootCommand(s), args, s)
 }
 
 type globalOptions struct {
@@ -31,7 +33,7 @@ type globalOptions struct {
 }
 
 // NewRootCommand builds the command tree.
-func NewRootCommand(s Streams) *cobra.Command {
+func NewRootCommand(s command.Streams) *cobra.Command {
 	g := &globalOptions{}
 	root := &cobra.Command{
 		Use:   "gitshift",
@@ -54,42 +56,20 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 			case g.verbosity == 1:
 				level = slog.LevelInfo
 			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(s.ErrOut, &slog.HandlerOptions{Level: level})))
+			slog.SetDefault(slog.New(slog.NewTextHandler(redact.Writer(s.ErrOut), &slog.HandlerOptions{Level: level})))
 		},
 	}
-	root.SetIn(s.In)
-	root.SetOut(s.Out)
-	root.SetErr(s.ErrOut)
 	root.PersistentFlags().CountVarP(&g.verbosity, "verbose", "v", "more log output on stderr (-v info, -vv debug)")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
-
 	root.AddCommand(
-		newCheckCommand(s),
-		newRenderCommand(s),
-		newShiftCommand(s),
-		newVerifyCommand(s),
-		newRolloutCommand(s),
-		newLabCommand(s),
+		check.NewCheckCommand(s),
+		check.NewRenderCommand(s),
+		shift.NewCommand(s),
+		verify.NewCommand(s),
+		rollout.NewCommand(s),
+		lab.NewCommand(s),
+		simulate.NewCommand(s),
 		newVersionCommand(s),
-		newControllerCommand(s),
+		controller.NewCommand(s),
 	)
-	usageArgs(root)
 	return root
-}
-
-// usageArgs makes every positional-argument error exit with ExitUsage, like
-// flag errors: cobra's validators return plain errors, which would exit 1
-// and read as "a check failed" to a script.
-func usageArgs(c *cobra.Command) {
-	if validate := c.Args; validate != nil {
-		c.Args = func(cmd *cobra.Command, args []string) error {
-			if err := validate(cmd, args); err != nil {
-				return withCode(ExitUsage, err)
-			}
-			return nil
-		}
-	}
-	for _, sub := range c.Commands() {
-		usageArgs(sub)
-	}
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/gitshift/gitshift/internal/cli/command"
 )
 
 // TestArgumentErrorsExitUsage: wrong positional arguments are usage errors
@@ -21,8 +23,8 @@ func TestArgumentErrorsExitUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			code, _, stderr := runGitshift(t, tt.args...)
-			if code != ExitUsage {
-				t.Errorf("exit %d, want %d (stderr %q)", code, ExitUsage, stderr)
+			if code != command.ExitUsage {
+				t.Errorf("exit %d, want %d (stderr %q)", code, command.ExitUsage, stderr)
 			}
 			if !strings.Contains(stderr, tt.want) {
 				t.Errorf("stderr %q lacks %q", stderr, tt.want)

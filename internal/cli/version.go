@@ -5,9 +5,11 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/cli/command"
 )
 
-func newVersionCommand(s Streams) *cobra.Command {
+func newVersionCommand(s command.Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print gitshift's version",

@@ -20,6 +20,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/gitshift/gitshift/internal/cli"
+	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/controller"
 )
 
@@ -75,7 +76,7 @@ func TestCommandSmoke(t *testing.T) {
 	go func() {
 		code <- cli.Main(cctx, []string{"controller", "--kubeconfig", path, "--leader-election-namespace", "gitshift-system",
 			"--prometheus", "http://127.0.0.1:1", "--metrics-bind-address", metrics, "--health-probe-bind-address", probes, "--log-format", "text"},
-			cli.Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &logs})
+			command.Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &logs})
 	}()
 	get := func(url string) (int, string) {
 		resp, err := http.Get(url)

@@ -171,7 +171,7 @@ func (b *fakeBackend) Build(_ context.Context, p *policy.CanaryPolicy, sink roll
 		sinks = append(sinks, &adapt.Notifications{Policy: p.Metadata.Name, Receivers: rs, Out: b.notify})
 	}
 	vs := p.Spec.Target.VirtualService
-	l := &lease.Lease{Client: b.leases.CoordinationV1(), Namespace: vs.Namespace, Name: lease.Name(vs.Name), Identity: b.identity, Now: b.clock.Now}
+	l := &lease.Lease{Client: b.leases.CoordinationV1(), Namespace: vs.Namespace, Name: lease.Name(vs.Name), Identity: b.identity, Clock: leaseClock{b.clock}}
 	eng, err := rollout.New(p, rollout.Deps{Shifter: g, Signaler: g, History: g, Sync: g, Live: liveOf{g}, Counters: g, Judge: j,
 		Lease: l, Clock: b.clock, Events: sinks}, o)
 	return eng, func() {}, err
@@ -336,3 +336,9 @@ func deployment(image string, rolledOut bool) *appsv1.Deployment {
 	}
 	return d
 }
+
+// leaseClock gives the lease the fake engine clock's now (the lease does not
+// renew in the background here, so After is never waited on).
+type leaseClock struct{ rollout.Clock }
+
+func (c leaseClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Error is an input error at a place in a file. Callers show it to users as is.
@@ -23,6 +25,8 @@ type Error struct {
 	File string
 	Line int
 	Msg  string
+	// Err is the cause callers may test for (e.g. *mesh.RouteSelectionError).
+	Err error
 }
 
 func (e *Error) Error() string {
@@ -31,6 +35,11 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorKind: the file's content is invalid input.
+func (e *Error) ErrorKind() errkind.Kind { return errkind.Invalid }
 
 // File is a parsed YAML stream plus the original bytes it came from.
 type File struct {

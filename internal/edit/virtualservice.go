@@ -1,7 +1,6 @@
 package edit
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -88,11 +87,9 @@ func (f *File) findRoute(vs *yaml.Node, t Target) (*route, error) {
 	}
 	idx, err := mesh.SelectHTTPRoute(routeChoices(http), t.Route)
 	if err != nil {
-		msg := fmt.Sprintf("VirtualService %s: %v", t, err)
-		if se := (*mesh.RouteSelectionError)(nil); errors.As(err, &se) && se.Want == "" {
-			msg += " with --route NAME|INDEX"
-		}
-		return nil, f.errorf(http, "%s", msg)
+		e := f.errorf(http, "VirtualService %s: %v", t, err).(*Error)
+		e.Err = err // callers say how to name the route
+		return nil, e
 	}
 	r := http.Content[idx]
 	if r.Kind == yaml.AliasNode {

@@ -210,7 +210,7 @@ spec:
 		{name: "the only splitting route needs no --route", src: strings.Replace(vsBlock, "  http:\n", "  http:\n  - name: mirror\n    route:\n    - destination: {host: x}\n", 1), set: "v1=70,v3=30",
 			repl: [][2]string{{"weight: 90", "weight: 70"}, {"weight: 10", "weight: 30"}}},
 		{name: "two splitting routes need --route", src: vsBlock + "  - name: beta\n    route:\n    - destination: {host: reviews, subset: v1}\n      weight: 50\n    - destination: {host: reviews, subset: v3}\n      weight: 50\n",
-			set: "v1=100", wantErr: `2 http routes split traffic (index 0, "beta" (index 1)): name one with --route NAME|INDEX`},
+			set: "v1=100", wantErr: `2 http routes split traffic (index 0, "beta" (index 1)): name one`},
 		{name: "unknown --route lists the routes", src: vsBlock, target: Target{Route: "nope"}, set: "v1=100", wantErr: `no http route "nope" (routes: index 0)`},
 		// An anchor another route aliases: editing it would silently change
 		// that route too (here: the default route to v1=20,v3=10).

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // RejectedError is a push the remote refused. Whether to retry depends on
@@ -38,6 +40,9 @@ func (e *ConflictError) Error() string {
 		e.Branch, e.Base, e.Head, e.Was, e.Now)
 }
 
+// ErrorKind: someone else changed the same thing; nothing was overwritten.
+func (e *ConflictError) ErrorKind() errkind.Kind { return errkind.Conflict }
+
 // BusyError means the branch kept moving and every attempt lost the race.
 type BusyError struct {
 	Branch   string
@@ -48,13 +53,27 @@ func (e *BusyError) Error() string {
 	return fmt.Sprintf("gave up after %d attempts: %s kept moving; nothing pushed", e.Attempts, e.Branch)
 }
 
+// ErrorKind: others kept pushing to the branch.
+func (e *BusyError) ErrorKind() errkind.Kind { return errkind.Conflict }
+
 // Push pushes HEAD to refs/heads/branch on remote. It never forces: a remote
 // that moved rejects the push, and the caller decides what to do.
 func (r *Repo) Push(ctx context.Context, remote, branch string) error {
 	ref := "refs/heads/" + branch
-	out, err := r.run(ctx, nil, "push", "--porcelain", "--quiet", remote, "HEAD:"+ref)
+	out, err := r.network(ctx, "push", "push", "--porcelain", "--quiet", remote, "HEAD:"+ref)
 	if err == nil {
 		return nil
+	}
+	var timeout *TimeoutError
+	if ctx.Err() != nil || errors.As(err, &timeout) {
+		// git may have sent the pack and the update before it was
+		// stopped: only the remote knows whether the branch moved.
+		head, _ := r.Head(context.WithoutCancel(ctx))
+		cause := error(timeout)
+		if timeout == nil {
+			cause = ctx.Err()
+		}
+		return &PushUnknownError{URL: r.remoteDescription(ctx, remote), Branch: branch, Commit: head, Err: cause}
 	}
 	// --porcelain prints "!<TAB>HEAD:refs/heads/x<TAB>[rejected] (fetch first)".
 	for _, line := range strings.Split(out, "\n") {
@@ -67,8 +86,7 @@ func (r *Repo) Push(ctx context.Context, remote, branch string) error {
 			return &RejectedError{Ref: ref, Reason: reason}
 		}
 	}
-	url, _ := r.RemoteURL(ctx, remote)
-	return &RemoteError{URL: Redact(url), Err: err}
+	return &RemoteError{URL: r.remoteDescription(ctx, remote), Err: err}
 }
 
 // Change is what a Mutation did to the working tree.
@@ -101,11 +119,14 @@ type PushOptions struct {
 
 // PushResult reports a CommitAndPush.
 type PushResult struct {
-	Commit   string  `json:"commit,omitempty"`
-	Base     string  `json:"base"`
-	Attempts int     `json:"attempts"`
-	Pushed   bool    `json:"pushed"`
-	Change   *Change `json:"-"`
+	Commit   string `json:"commit,omitempty"`
+	Base     string `json:"base"`
+	Attempts int    `json:"attempts"`
+	Pushed   bool   `json:"pushed"`
+	// AlreadyAt is the remote head that already held the change when a
+	// concurrent writer made it first (nothing committed, no error).
+	AlreadyAt string  `json:"alreadyAt,omitempty"`
+	Change    *Change `json:"-"`
 }
 
 // CommitAndPush runs mutate, commits, and pushes, as a compare-and-swap loop:
@@ -143,6 +164,12 @@ func (r *Repo) CommitAndPush(ctx context.Context, o PushOptions, mutate Mutation
 		if attempt == 1 {
 			guard = ch.Guard
 		} else if ch.Guard != guard {
+			if len(ch.Paths) == 0 && !ch.Empty {
+				// A concurrent writer made the very change asked for: the
+				// remote already holds it, which is success, not a conflict.
+				res.AlreadyAt = base
+				return res, nil
+			}
 			_ = r.ResetHard(context.WithoutCancel(ctx), base)
 			return res, &ConflictError{Branch: o.Branch, Base: res.Base, Head: base, Was: guard, Now: ch.Guard}
 		}

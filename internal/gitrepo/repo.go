@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // CloneOptions configure Clone.
@@ -17,12 +20,18 @@ type CloneOptions struct {
 	// tip); readers of history (rollout resume) want the full history.
 	Depth int
 	Env   []string
+	// Timeout bounds the clone and every later fetch and push of the
+	// returned Repo: 0 means DefaultTimeout, a negative value no limit.
+	Timeout time.Duration
 }
 
 // Clone clones url (a URL or a local path) into dir, which must not exist or
-// be empty. The remote is named origin.
+// be empty. The remote is named origin. Credentials in url are used by every
+// command of the returned Repo and written nowhere: origin's URL in the
+// clone's config is url without them.
 func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) {
-	parent := &Repo{Dir: filepath.Dir(dir), Env: o.Env}
+	a := newAuth(url)
+	parent := &Repo{Dir: filepath.Dir(dir), Env: o.Env, Timeout: o.Timeout, auth: a}
 	args := []string{"clone", "--quiet", "--no-tags", "--single-branch"}
 	if o.Branch != "" {
 		args = append(args, "--branch", o.Branch)
@@ -31,6 +40,9 @@ func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) 
 		args = append(args, "--depth", strconv.Itoa(o.Depth))
 	}
 	src := url
+	if a != nil {
+		src = a.stored
+	}
 	// git runs in dir's parent: a relative local path must not be read
 	// from there.
 	if !isURL(url) && !filepath.IsAbs(url) {
@@ -41,10 +53,10 @@ func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) 
 		}
 	}
 	args = append(args, "--", src, dir)
-	if _, err := parent.run(ctx, nil, args...); err != nil {
-		return nil, &RemoteError{URL: Redact(url), Err: err}
+	if _, err := parent.network(ctx, "clone", args...); err != nil {
+		return nil, &RemoteError{URL: redact.URL(url), Err: err}
 	}
-	return &Repo{Dir: dir, Env: o.Env}, nil
+	return &Repo{Dir: dir, Env: o.Env, Timeout: o.Timeout, auth: a}, nil
 }
 
 // isURL tells remote URLs from local paths (git ignores --depth for local
@@ -120,9 +132,8 @@ func (r *Repo) Fetch(ctx context.Context, remote, branch string) (string, error)
 	}
 	track := "refs/remotes/" + remote + "/" + branch
 	args = append(args, remote, "+refs/heads/"+branch+":"+track)
-	if _, err := r.run(ctx, nil, args...); err != nil {
-		url, _ := r.RemoteURL(ctx, remote)
-		return "", &RemoteError{URL: Redact(url), Err: err}
+	if _, err := r.network(ctx, "fetch", args...); err != nil {
+		return "", &RemoteError{URL: r.remoteDescription(ctx, remote), Err: err}
 	}
 	return r.RevParse(ctx, track)
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // UnreachableError means the API server could not be asked at all (network,
@@ -26,11 +28,17 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
+// ErrorKind: nothing could be checked.
+func (e *UnreachableError) ErrorKind() errkind.Kind { return errkind.Unavailable }
+
 // ConfigError means no usable kubeconfig/context was found.
 type ConfigError struct{ Err error }
 
 func (e *ConfigError) Error() string { return fmt.Sprintf("kubeconfig: %v", e.Err) }
 func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrorKind: without a usable kubeconfig no cluster can be asked.
+func (e *ConfigError) ErrorKind() errkind.Kind { return errkind.Unavailable }
 
 // NoKindError means the API server does not serve a kind Git renders (e.g. the
 // Istio CRDs are not installed).

@@ -1,20 +1,17 @@
 package lab
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/tlsca"
 )
 
 // PKI is the lab cluster's key material, all generated in Go.
@@ -27,6 +24,9 @@ type PKI struct {
 	AdminToken    string // bearer token of the lab admin (system:masters)
 	TokenAuthFile string // kube-apiserver --token-auth-file
 }
+
+// pkiValidity outlives any lab: the PKI is kept across restarts.
+const pkiValidity = 10 * 365 * 24 * time.Hour
 
 // GeneratePKI writes the lab's certificates, keys and token file into dir,
 // reusing them when they already exist (restarts keep kubeconfigs valid).
@@ -51,44 +51,14 @@ func GeneratePKI(dir string) (*PKI, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating pki dir: %w", err)
 	}
-	now := time.Now().Add(-time.Hour)
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := tlsca.New("gitshift-lab-ca", pkiValidity)
 	if err != nil {
-		return nil, fmt.Errorf("generating CA key: %w", err)
+		return nil, fmt.Errorf("lab CA: %w", err)
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: randSerial(), Subject: pkix.Name{CommonName: "gitshift-lab-ca"},
-		NotBefore: now, NotAfter: now.Add(10 * 365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true, IsCA: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	srvCert, srvKey, err := ca.Serving("kube-apiserver", []string{"127.0.0.1", "10.0.0.1", "localhost",
+		"kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}, pkiValidity)
 	if err != nil {
-		return nil, fmt.Errorf("signing lab CA: %w", err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, fmt.Errorf("parsing lab CA: %w", err)
-	}
-	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generating serving key: %w", err)
-	}
-	srvTmpl := &x509.Certificate{
-		SerialNumber: randSerial(), Subject: pkix.Name{CommonName: "kube-apiserver"},
-		NotBefore: now, NotAfter: now.Add(10 * 365 * 24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.0.0.1")},
-		DNSNames:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
-	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("signing apiserver serving cert: %w", err)
-	}
-	srvKeyDER, err := x509.MarshalECPrivateKey(srvKey)
-	if err != nil {
-		return nil, fmt.Errorf("encoding serving key: %w", err)
+		return nil, fmt.Errorf("kube-apiserver serving certificate: %w", err)
 	}
 	saKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -107,9 +77,9 @@ func GeneratePKI(dir string) (*PKI, error) {
 		path string
 		data []byte
 	}{
-		{p.CACert, pemBlock("CERTIFICATE", caDER)},
-		{p.ServingCert, pemBlock("CERTIFICATE", srvDER)},
-		{p.ServingKey, pemBlock("EC PRIVATE KEY", srvKeyDER)},
+		{p.CACert, ca.CertPEM()},
+		{p.ServingCert, srvCert},
+		{p.ServingKey, srvKey},
 		{p.SAKey, pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(saKey))},
 		{p.SAPub, pemBlock("PUBLIC KEY", saPubDER)},
 		// token,user,uid,"group1,group2"
@@ -126,14 +96,6 @@ func GeneratePKI(dir string) (*PKI, error) {
 
 func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
-}
-
-func randSerial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	if err != nil {
-		return big.NewInt(time.Now().UnixNano())
-	}
-	return n
 }
 
 func allExist(paths ...string) bool {

@@ -21,7 +21,8 @@ type DownOptions struct {
 
 // Down stops exactly the processes the lab's state file names: the
 // supervisor first (it stops its children in reverse order), then any
-// component still alive, by pid (SIGTERM, SIGKILL after StopGrace).
+// component still alive or whose process group still has members, by
+// process group (SIGTERM, SIGKILL after StopGrace).
 func Down(ctx context.Context, o DownOptions) error {
 	if o.Progress == nil {
 		o.Progress = io.Discard
@@ -50,7 +51,7 @@ func Down(ctx context.Context, o DownOptions) error {
 	var errs []string
 	for i := len(st.Components) - 1; i >= 0; i-- {
 		c := st.Components[i]
-		if !c.Proc.Alive() {
+		if !c.Proc.Alive() && len(c.Proc.Group()) == 0 {
 			continue
 		}
 		fmt.Fprintf(o.Progress, "lab: stopping %s (pid %d)\n", c.Name, c.Proc.PID)

@@ -3,14 +3,9 @@
 package lab_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,6 +19,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/lab/labtest"
 	"github.com/gitshift/gitshift/internal/stats"
 )
 
@@ -31,49 +27,7 @@ import (
 // the mesh simulator ...) in a temporary directory on free ports, reproduce
 // the reference story, and stop it again. Run them with `make e2e`.
 
-var (
-	repoRoot = filepath.Join("..", "..")
-	gitshift string // built once by TestMain
-)
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gitshift-e2e-bin-")
-	if err != nil {
-		panic(err)
-	}
-	gitshift = filepath.Join(dir, "gitshift")
-	build := exec.Command("go", "build", "-o", gitshift, "./cmd/gitshift")
-	build.Dir = repoRoot
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		panic("building gitshift: " + err.Error())
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
-func run(t *testing.T, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(gitshift, args...)
-	cmd.Dir = repoRoot
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running gitshift %v: %v", args, err)
-	}
-	return r
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 func TestE2EBusyPort(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -83,13 +37,13 @@ func TestE2EBusyPort(t *testing.T) {
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	dir := t.TempDir()
-	r := run(t, "lab", "up", "--dir", dir, "--api-port", strconv.Itoa(port))
-	if r.code != 3 {
-		t.Fatalf("lab up on a busy port: exit %d, want 3 (conflict)\nstderr: %s", r.code, r.stderr)
+	r := labtest.Run(t, nil, "lab", "up", "--dir", dir, "--api-port", strconv.Itoa(port))
+	if r.Code != 3 {
+		t.Fatalf("lab up on a busy port: exit %d, want 3 (conflict)\nstderr: %s", r.Code, r.Stderr)
 	}
 	for _, want := range []string{strconv.Itoa(port), "kube-apiserver", "already in use"} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("error should mention %q:\n%s", want, r.stderr)
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("error should mention %q:\n%s", want, r.Stderr)
 		}
 	}
 	if left := lab.ProcessesUsing(dir); len(left) > 0 {
@@ -102,70 +56,29 @@ func TestE2EBusyPort(t *testing.T) {
 // live at 90/10 and the simulated traffic measured in Prometheus agrees.
 func TestE2EReferenceStory(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "lab")
-	start := time.Now()
-	r := run(t, "lab", "up", "--dir", dir, "--app", "none")
-	t.Cleanup(func() { labDown(t, dir) })
-	if r.code != 0 {
-		t.Fatalf("lab up: exit %d\n%s\nstatus:\n%s", r.code, r.stderr, run(t, "lab", "status", "--dir", dir).stdout)
-	}
-	t.Logf("lab up took %s", time.Since(start).Round(time.Second))
+	l := labtest.Up(t, "--app", "none")
+	dir, st, c := l.Dir, l.State, l.Cluster
 
-	if r2 := run(t, "lab", "up", "--dir", dir); r2.code != 3 || !strings.Contains(r2.stderr, "already up") {
-		t.Errorf("second lab up: exit %d, want 3 with 'already up':\n%s", r2.code, r2.stderr)
+	if r2 := labtest.Run(t, nil, "lab", "up", "--dir", dir); r2.Code != 3 || !strings.Contains(r2.Stderr, "already up") {
+		t.Errorf("second lab up: exit %d, want 3 with 'already up':\n%s", r2.Code, r2.Stderr)
 	}
-	env := run(t, "lab", "env", "--dir", dir)
+	env := labtest.Run(t, nil, "lab", "env", "--dir", dir)
 	for _, want := range []string{"export KUBECONFIG=", "export GITSHIFT_PROMETHEUS_URL=http://127.0.0.1:", "export GITSHIFT_GIT_URL=git://127.0.0.1:"} {
-		if !strings.Contains(env.stdout, want) {
-			t.Errorf("lab env lacks %q:\n%s", want, env.stdout)
+		if !strings.Contains(env.Stdout, want) {
+			t.Errorf("lab env lacks %q:\n%s", want, env.Stdout)
 		}
-	}
-	st, err := lab.LoadState(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := lab.NewCluster(st.Endpoints.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha, err := lab.RemoteHead(ctx, st.Endpoints.GitURL, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := lab.LabApplication(filepath.Join(repoRoot, "examples", "bookinfo-gitops", "argocd", "application.yaml"),
-		st.Endpoints.GitURL, st.Endpoints.APIServer)
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	// 1. Without recurse: Synced and Healthy at the SHA, and nothing of base/ or canary/ live.
-	if err := unstructured.SetNestedField(app.Object, false, "spec", "source", "directory", "recurse"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Apply(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	as, err := c.WaitApp(ctx, "argocd", app.GetName(), sha, 3*time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("without recurse: %+v", as)
+	l.SyncApp(t, false)
 	vsGVR := schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
-	_, err = c.Dynamic.Resource(vsGVR).Namespace("bookinfo").Get(ctx, "reviews", metav1.GetOptions{})
+	_, err := c.Dynamic.Resource(vsGVR).Namespace("bookinfo").Get(ctx, "reviews", metav1.GetOptions{})
 	if !apierrors.IsNotFound(err) {
 		t.Fatalf("without recurse the VirtualService must not be live; Get = %v", err)
 	}
 
 	// 2. With recurse: the VirtualService is live at 90/10.
-	if err := unstructured.SetNestedField(app.Object, true, "spec", "source", "directory", "recurse"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Apply(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.WaitApp(ctx, "argocd", app.GetName(), sha, 3*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	l.SyncApp(t, true)
 	kc, err := c.Kube("bookinfo")
 	if err != nil {
 		t.Fatal(err)
@@ -203,13 +116,13 @@ func TestE2EReferenceStory(t *testing.T) {
 	}
 
 	// 4. status reports every component running.
-	sr := run(t, "lab", "status", "--dir", dir, "-o", "json")
+	sr := labtest.Run(t, nil, "lab", "status", "--dir", dir, "-o", "json")
 	var status lab.Status
-	if err := json.Unmarshal([]byte(sr.stdout), &status); err != nil {
-		t.Fatalf("status -o json: %v\n%s", err, sr.stdout)
+	if err := json.Unmarshal([]byte(sr.Stdout), &status); err != nil {
+		t.Fatalf("status -o json: %v\n%s", err, sr.Stdout)
 	}
-	if !status.Healthy || sr.code != 0 {
-		t.Fatalf("status not healthy (exit %d): %s", sr.code, sr.stdout)
+	if !status.Healthy || sr.Code != 0 {
+		t.Fatalf("status not healthy (exit %d): %s", sr.Code, sr.Stdout)
 	}
 
 	// 5. A crashed component is reported with its exit code and log.
@@ -219,17 +132,17 @@ func TestE2EReferenceStory(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		sr = run(t, "lab", "status", "--dir", dir)
-		if strings.Contains(sr.stdout, "exited (code 137)") {
+		sr = labtest.Run(t, nil, "lab", "status", "--dir", dir)
+		if strings.Contains(sr.Stdout, "exited (code 137)") {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("status does not report the killed redis (exit %d):\n%s", sr.code, sr.stdout)
+			t.Fatalf("status does not report the killed redis (exit %d):\n%s", sr.Code, sr.Stdout)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if sr.code != 1 || !strings.Contains(sr.stdout, "--- redis: last lines of") {
-		t.Errorf("status with a crashed component: exit %d, want 1 and the log tail:\n%s", sr.code, sr.stdout)
+	if sr.Code != 1 || !strings.Contains(sr.Stdout, "--- redis: last lines of") {
+		t.Errorf("status with a crashed component: exit %d, want 1 and the log tail:\n%s", sr.Code, sr.Stdout)
 	}
 }
 
@@ -301,27 +214,5 @@ func checkInjected(ctx context.Context, t *testing.T, c *lab.Cluster) {
 			t.Fatalf("bookinfo pods not injected and 2/2 ready: %s", problem)
 		}
 		time.Sleep(time.Second)
-	}
-}
-
-// labDown stops the lab and checks that no process of it is left.
-func labDown(t *testing.T, dir string) {
-	st, _ := lab.LoadState(dir)
-	r := run(t, "lab", "down", "--dir", dir)
-	if r.code != 0 {
-		t.Errorf("lab down: exit %d\n%s", r.code, r.stderr)
-	}
-	if st != nil {
-		for _, c := range st.Components {
-			if c.Proc.Alive() {
-				t.Errorf("%s (pid %d) still runs after down", c.Name, c.Proc.PID)
-			}
-		}
-		if st.Supervisor.Alive() {
-			t.Errorf("supervisor (pid %d) still runs after down", st.Supervisor.PID)
-		}
-	}
-	if left := lab.ProcessesUsing(dir); len(left) > 0 {
-		t.Errorf("processes still using %s after down: %v", dir, left)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/retry"
 
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/meshsim"
 )
 
@@ -74,7 +75,7 @@ func (c *Cluster) faultData(ctx context.Context, ns string) (map[string]string, 
 		return map[string]string{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", ns, meshsim.DefaultFaultsConfigMap, err)
+		return nil, errkind.Errorf(errkind.Unavailable, "reading ConfigMap %s/%s: %w", ns, meshsim.DefaultFaultsConfigMap, err)
 	}
 	data, _, _ := unstructured.NestedStringMap(u.Object, "data")
 	if data == nil {
@@ -124,7 +125,7 @@ func (c *Cluster) UpdateFaults(ctx context.Context, ns string, set map[string]st
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("updating ConfigMap %s/%s: %w", ns, name, err)
+		return errkind.Errorf(errkind.Unavailable, "updating ConfigMap %s/%s: %w", ns, name, err)
 	}
 	return nil
 }
@@ -143,7 +144,7 @@ func (c *Cluster) FaultTargets(ctx context.Context, ns, key string) (int, error)
 	}
 	l, err := c.Dynamic.Resource(PodGVR).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return 0, fmt.Errorf("listing pods in %s: %w", ns, err)
+		return 0, errkind.Errorf(errkind.Unavailable, "listing pods in %s: %w", ns, err)
 	}
 	return len(l.Items), nil
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"syscall"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // PortInUseError reports a port the lab wanted that something else holds.
@@ -17,6 +19,9 @@ type PortInUseError struct {
 func (e *PortInUseError) Error() string {
 	return fmt.Sprintf("port 127.0.0.1:%d for %s is already in use (stop whatever listens there, or choose another port)", e.Port, e.Owner)
 }
+
+// ErrorKind: something else holds the port.
+func (e *PortInUseError) ErrorKind() errkind.Kind { return errkind.Conflict }
 
 // PortAllocator hands out distinct free loopback ports. Fixed ports are
 // checked; port 0 means "any free port".

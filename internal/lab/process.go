@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/procgroup"
 )
 
 // ProcSpec describes how to run one component.
@@ -52,33 +53,13 @@ func startProc(spec ProcSpec, labDir, log, pidFile string) (*exec.Cmd, Proc, err
 	return cmd, p, nil
 }
 
-// procStartTime returns field 22 of /proc/<pid>/stat (0 if unreadable).
+// procStartTime returns the start time of pid (0 if unreadable).
 func procStartTime(pid int) uint64 {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	st, err := procgroup.ReadStat(pid)
 	if err != nil {
 		return 0
 	}
-	return parseStatStartTime(string(b))
-}
-
-// parseStatStartTime extracts starttime from a /proc/<pid>/stat line. The
-// command name (field 2) may hold spaces and parentheses, so fields are
-// counted from the last ')'.
-func parseStatStartTime(stat string) uint64 {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0
-	}
-	fields := strings.Fields(stat[i+1:])
-	// fields[0] is field 3 (state); starttime is field 22.
-	if len(fields) < 20 {
-		return 0
-	}
-	v, err := strconv.ParseUint(fields[19], 10, 64)
-	if err != nil {
-		return 0
-	}
-	return v
+	return st.StartTime
 }
 
 // Alive reports whether p still runs as the same process (not a zombie, not
@@ -87,43 +68,51 @@ func (p Proc) Alive() bool {
 	if p.PID <= 0 {
 		return false
 	}
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.PID), "stat"))
-	if err != nil {
+	st, err := procgroup.ReadStat(p.PID)
+	if err != nil || !st.Running() {
 		return false
 	}
-	stat := string(b)
-	if i := strings.LastIndexByte(stat, ')'); i >= 0 {
-		if f := strings.Fields(stat[i+1:]); len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
-			return false
+	return p.StartTime == 0 || st.StartTime == p.StartTime
+}
+
+// recycled reports whether p's pid now belongs to another running process.
+func (p Proc) recycled() bool {
+	st, err := procgroup.ReadStat(p.PID)
+	return err == nil && st.Running() && p.StartTime != 0 && st.StartTime != p.StartTime
+}
+
+// Group lists the running members of the process group p led, even when p
+// itself is gone: a component's helpers (git daemon's git-daemon, its
+// per-connection children) can outlive it. Empty when p's pid was recycled.
+func (p Proc) Group() []int {
+	if p.PID <= 0 || p.recycled() {
+		return nil
+	}
+	return procgroup.Members(p.PID)
+}
+
+// Stop stops p's whole process group (p leads its own group): SIGTERM, up to
+// grace to go, then SIGKILL. It stops what is left of the group also when p
+// has already exited, unless p's pid was recycled (then the group id may
+// belong to someone else; a group id is not reused while a member lives).
+func (p Proc) Stop(ctx context.Context, grace time.Duration) error {
+	if p.PID <= 0 || p.recycled() {
+		return nil
+	}
+	if p.Alive() {
+		// Also the process itself, in case it left its group.
+		_ = syscall.Kill(p.PID, syscall.SIGTERM)
+	}
+	if err := procgroup.Stop(ctx, p.PID, grace); err != nil {
+		return err
+	}
+	if p.Alive() {
+		_ = syscall.Kill(p.PID, syscall.SIGKILL)
+		if !waitGone(ctx, p, 5*time.Second) {
+			return fmt.Errorf("process %d is still running after SIGKILL", p.PID)
 		}
 	}
-	return p.StartTime == 0 || parseStatStartTime(stat) == p.StartTime
-}
-
-// Stop sends SIGTERM to p's process group (p leads its own group), waits up to
-// grace for it to go, then sends SIGKILL.
-func (p Proc) Stop(ctx context.Context, grace time.Duration) error {
-	if !p.Alive() {
-		return nil
-	}
-	_ = syscall.Kill(-p.PID, syscall.SIGTERM)
-	_ = syscall.Kill(p.PID, syscall.SIGTERM)
-	if waitGone(ctx, p, grace) {
-		killGroup(p.PID)
-		return nil
-	}
-	killGroup(p.PID)
-	_ = syscall.Kill(p.PID, syscall.SIGKILL)
-	if waitGone(ctx, p, 5*time.Second) {
-		return nil
-	}
-	return fmt.Errorf("process %d is still running after SIGKILL", p.PID)
-}
-
-// killGroup kills what is left of a process group (helpers a component
-// started, e.g. git daemon's per-connection children).
-func killGroup(pgid int) {
-	_ = syscall.Kill(-pgid, syscall.SIGKILL) // ESRCH: the group is gone already
+	return nil
 }
 
 func waitGone(ctx context.Context, p Proc, d time.Duration) bool {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Tool is a binary the lab builds from one of its own Go modules under
@@ -192,6 +194,9 @@ func (e *BuildError) Error() string {
 }
 
 func (e *BuildError) Unwrap() error { return e.Err }
+
+// ErrorKind: the build failed; its log says why.
+func (e *BuildError) ErrorKind() errkind.Kind { return errkind.Invalid }
 
 func (p *Provisioner) progressf(format string, args ...any) {
 	if p.Progress != nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Phase is the lab's lifecycle phase as recorded in the state file.
@@ -69,7 +71,7 @@ type Component struct {
 }
 
 // ErrNoLab means the lab directory holds no state file: the lab never ran.
-var ErrNoLab = errors.New("no lab found")
+var ErrNoLab = errkind.New(errkind.Invalid, "no lab found")
 
 // LoadState reads dir's state file.
 func LoadState(dir string) (*State, error) {

@@ -63,22 +63,6 @@ func TestLoadStateErrors(t *testing.T) {
 	}
 }
 
-func TestParseStatStartTime(t *testing.T) {
-	tests := []struct {
-		stat string
-		want uint64
-	}{
-		{"1234 (etcd) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 12 0 987654 123456 100", 987654},
-		{"1234 (weird) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 12 0 55 123456 100", 55},
-		{"garbage", 0},
-	}
-	for _, tt := range tests {
-		if got := parseStatStartTime(tt.stat); got != tt.want {
-			t.Errorf("parseStatStartTime(%q) = %d, want %d", tt.stat, got, tt.want)
-		}
-	}
-}
-
 func TestProcAliveSelfAndGone(t *testing.T) {
 	self := Proc{PID: os.Getpid(), StartTime: procStartTime(os.Getpid())}
 	if !self.Alive() {

@@ -3,7 +3,6 @@ package lab
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Options configure Up.
@@ -30,7 +31,7 @@ type Options struct {
 }
 
 // ErrAlreadyUp means a lab is running in the directory already.
-var ErrAlreadyUp = errors.New("lab is already up")
+var ErrAlreadyUp = errkind.New(errkind.Conflict, "lab is already up")
 
 // Up provisions the tools, prepares the lab directory and starts the
 // supervisor, then waits until the lab is ready (or, in the foreground, until

@@ -124,13 +124,13 @@ func TestWeightsTrailer(t *testing.T) {
 		t.Fatalf("FormatWeights %q", s)
 	}
 	back, err := ParseWeights(s)
-	if err != nil || !equalWeights(back, w) {
+	if err != nil || !EqualWeights(back, w) {
 		t.Fatalf("ParseWeights %v %v", back, err)
 	}
-	if !equalWeights(map[string]int32{"v1": 100}, map[string]int32{"v1": 100, "v3": 0}) {
+	if !EqualWeights(map[string]int32{"v1": 100}, map[string]int32{"v1": 100, "v3": 0}) {
 		t.Error("absent subset must equal weight 0")
 	}
-	if equalWeights(map[string]int32{"v1": 100}, map[string]int32{"v1": 90, "v3": 10}) {
+	if EqualWeights(map[string]int32{"v1": 100}, map[string]int32{"v1": 90, "v3": 10}) {
 		t.Error("different weights equal")
 	}
 }

@@ -35,7 +35,7 @@ func TestEngine(t *testing.T) {
 				if got := w.judge.steps; !slices.Equal(got, []int32{5, 25, 50}) {
 					t.Errorf("judged steps %v, want 5,25,50 (no analysis at 100)", got)
 				}
-				if !equalWeights(w.argo.live, map[string]int32{"v1": 0, "v3": 100}) {
+				if !EqualWeights(w.argo.live, map[string]int32{"v1": 0, "v3": 100}) {
 					t.Errorf("live %v", w.argo.live)
 				}
 				c := w.git.commits[2]

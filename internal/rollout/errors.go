@@ -5,21 +5,24 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Sentinels the adapters wrap (fmt.Errorf("...: %w", rollout.ErrX)) so the
 // engine can tell failures apart without importing the packages behind them.
+// Those with a kind carry it (errkind.Of) to whoever handles the error.
 var (
 	// ErrConflict: the remote changed the same weights (shift's CAS saw it).
-	ErrConflict = errors.New("conflicting change on the remote")
+	ErrConflict = errkind.New(errkind.Conflict, "conflicting change on the remote")
 	// ErrPushExhausted: pushes kept failing; nothing was pushed.
 	ErrPushExhausted = errors.New("push retries exhausted")
 	// ErrUnavailable: a system (Prometheus, API server, Git remote) could not be reached.
-	ErrUnavailable = errors.New("unavailable")
+	ErrUnavailable = errkind.New(errkind.Unavailable, "unavailable")
 	// ErrNoData: the metrics exist nowhere yet (no series).
 	ErrNoData = errors.New("no data")
 	// ErrLeaseLost: another runner took the lease over.
-	ErrLeaseLost = errors.New("lease lost")
+	ErrLeaseLost = errkind.New(errkind.Conflict, "lease lost")
 )
 
 // LeaseHeldError: another runner holds the VirtualService's lease and renews it.
@@ -34,6 +37,9 @@ func (e *LeaseHeldError) Error() string {
 	return fmt.Sprintf("lease %s is held by %q (renewed %s, expires %s): another gitshift runner is rolling out this VirtualService",
 		e.Lease, e.Holder, e.RenewTime.Format(time.RFC3339), e.Expires.Format(time.RFC3339))
 }
+
+// ErrorKind: another runner drives this VirtualService.
+func (e *LeaseHeldError) ErrorKind() errkind.Kind { return errkind.Conflict }
 
 // ForeignChangeError: a commit not made by this rollout changed the weights.
 // gitshift never overwrites a person's change, so the rollout stops.
@@ -64,6 +70,9 @@ func (e *ForeignChangeError) Error() string {
 }
 
 func (e *ForeignChangeError) Unwrap() error { return e.Err }
+
+// ErrorKind: a person changed the same weights; nothing was overwritten.
+func (e *ForeignChangeError) ErrorKind() errkind.Kind { return errkind.Conflict }
 
 // SyncTimeoutError: Argo CD did not sync the commit in time.
 type SyncTimeoutError struct {
@@ -179,4 +188,24 @@ func short(sha string) string {
 		return sha[:10]
 	}
 	return sha
+}
+
+// Err is how the rollout ended, as an error for its caller: nil when it was
+// promoted; Conflict when another runner holds the lease or a person changed
+// the weights; Unavailable when a system could not be reached; Invalid for
+// every other ending (rolled back, failed, stopped).
+func (r *Result) Err() error {
+	var held *LeaseHeldError
+	var foreign *ForeignChangeError
+	switch {
+	case r.Phase == Promoted:
+		return nil
+	case errors.As(r.Cause, &held), errors.As(r.Cause, &foreign):
+		return errkind.Wrap(errkind.Conflict, r.Cause)
+	case errors.Is(r.Cause, ErrUnavailable):
+		return errkind.Errorf(errkind.Unavailable, "rollout %s %s: %w", r.ID, r.Phase, r.Cause)
+	case r.Cause != nil:
+		return errkind.Errorf(errkind.Invalid, "rollout %s %s: %w", r.ID, r.Phase, r.Cause)
+	}
+	return errkind.Errorf(errkind.Invalid, "rollout %s ended %s", r.ID, r.Phase)
 }

@@ -47,7 +47,7 @@ func (e *Engine) resolve(ctx context.Context, r *Run) (Outcome, error) {
 		r.Step = st.Step
 		return Outcome{Next: VerifyingRollback, Reason: "resuming: rollback " + short(st.StepSHA) + " is in Git"}, nil
 	}
-	if st.Steps != e.steps() || st.Step < 1 || st.Step > e.steps() || !equalWeights(st.Weights, e.stepWeights(st.Step)) {
+	if st.Steps != e.steps() || st.Step < 1 || st.Step > e.steps() || !EqualWeights(st.Weights, e.stepWeights(st.Step)) {
 		if st.Pending == SignalAbort {
 			// Rolling back needs no step of the policy: obey the abort
 			// the error below tells people to give.
@@ -84,7 +84,7 @@ func (e *Engine) foreignChange(ctx context.Context, r *Run, st State) (Outcome, 
 		return Outcome{}, false
 	}
 	r.checkedHead = st.HeadSHA
-	if equalWeights(got, r.Expected) {
+	if EqualWeights(got, r.Expected) {
 		return Outcome{}, false
 	}
 	cause := &ForeignChangeError{Commits: st.Foreign, Want: r.Expected, Got: got}

@@ -115,9 +115,9 @@ func oneLine(s string) string {
 	return s
 }
 
-// equalWeights compares weights treating an absent subset as 0, because a
+// EqualWeights compares weights treating an absent subset as 0, because a
 // VirtualService may drop a destination at weight 0 or keep it.
-func equalWeights(a, b map[string]int32) bool {
+func EqualWeights(a, b map[string]int32) bool {
 	for k, v := range a {
 		if b[k] != v {
 			return false

@@ -57,7 +57,7 @@ func (e *Engine) syncWithin(ctx context.Context, r *Run) (pending bool, err erro
 // advancing on a cluster that does not run what Git says proves nothing.
 func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 	got, err := e.d.Live.Weights(ctx)
-	if err == nil && equalWeights(got, r.Expected) {
+	if err == nil && EqualWeights(got, r.Expected) {
 		r.liveTries = 0
 		if e.step(r.Step).Weight == 100 {
 			return Outcome{Next: Promoted, Decision: DecisionPromote,
@@ -101,7 +101,7 @@ func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 		}
 	}
 	got, err := e.d.Live.Weights(ctx)
-	if err == nil && equalWeights(got, r.Expected) {
+	if err == nil && EqualWeights(got, r.Expected) {
 		reason := fmt.Sprintf("%s serves 100%% (rollback %s synced and live)", e.p.Spec.StableSubset, short(r.StepSHA))
 		if herr := e.hook(ctx, r, HookOnRollback, r.Step); herr != nil {
 			e.log.Warn("onRollback webhook", "err", herr) // best effort: the rollback itself is done

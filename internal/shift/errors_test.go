@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/gitshift/gitshift/internal/edit"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,13 +70,18 @@ func TestShiftBadInput(t *testing.T) {
 		want    string
 		inputEr bool
 		remote  bool
+		field   string
 	}{
 		{name: "unknown virtualservice", req: Request{VirtualService: "nope", Weights: mustW("v1=100")}, want: "renders no VirtualService nope", inputEr: true},
 		{name: "unknown app", req: Request{App: "nope", VirtualService: "reviews", Weights: mustW("v1=100")}, want: "no Application nope in the repository (found: bookinfo)", inputEr: true},
 		{name: "sum not 100", req: Request{VirtualService: "reviews", Weights: mustW("v1=60,v3=50")}, want: "sum to 110", inputEr: true},
 		{name: "negative", req: Request{VirtualService: "reviews", Weights: mustW("v1=110,v3=-10")}, want: "between 0 and 100", inputEr: true},
-		{name: "unknown subset fails check", req: Request{VirtualService: "reviews", Weights: mustW("v1=50,v9=50")}, want: `subset "v9"`},
-		{name: "canary stable ambiguous", req: Request{VirtualService: "reviews", Canary: "v2", CanaryWeight: 5}, want: "pass --stable", inputEr: true},
+		{name: "unknown subset fails check", req: Request{VirtualService: "reviews", Weights: mustW("v1=50,v9=50"), AddDestinations: true}, want: `subset "v9"`},
+		{name: "subset not in the route", req: Request{VirtualService: "reviews", Weights: mustW("v1=50,v2=50")},
+			want: "has no destination for subset v2 (its destinations: v1=90,v3=10); a shift changes weights only", inputEr: true, field: "AddDestinations"},
+		{name: "canary not in the route", req: Request{VirtualService: "reviews", Canary: "v2", Stable: "v1", CanaryWeight: 5},
+			want: "no destination for subset v2", inputEr: true, field: "AddDestinations"},
+		{name: "canary stable ambiguous", req: Request{VirtualService: "reviews", Canary: "v2", CanaryWeight: 5}, want: "cannot tell the stable subset of reviews", inputEr: true, field: "Stable"},
 		{name: "non-numeric weight in file", repo: "broken", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
 			want: vsFile + `:16: weight of v1 is "ninety"`, inputEr: true},
 		{name: "unparsable file", repo: "unparsable", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
@@ -105,6 +111,12 @@ func TestShiftBadInput(t *testing.T) {
 			if tt.inputEr && !errors.As(err, &ie) || tt.remote && !errors.As(err, &re) {
 				t.Errorf("error type %T: %v", err, err)
 			}
+			if ie != nil && ie.Field != tt.field {
+				t.Errorf("field %q, want %q", ie.Field, tt.field)
+			}
+			if cliFlag.MatchString(err.Error()) {
+				t.Errorf("the library names a CLI flag: %v", err)
+			}
 			if strings.Contains(err.Error(), "s3cret") {
 				t.Errorf("password leaked: %v", err)
 			}
@@ -115,6 +127,10 @@ func TestShiftBadInput(t *testing.T) {
 		})
 	}
 }
+
+// cliFlag matches the flags of `gitshift shift`: the CLI names them, the
+// library names the Request fields.
+var cliFlag = regexp.MustCompile(`--(repo|branch|app|app-file|virtualservice|route|set|canary|weight|stable|values-key|in-place|no-push|author|message)\b`)
 
 func mustW(s string) edit.Weights {
 	w, err := edit.ParseWeights(s)

@@ -170,7 +170,7 @@ func (m *mutation) planHelm(f *found, want, old edit.Weights) ([]write, error) {
 			for _, l := range layers {
 				names = append(names, l.name)
 			}
-			return nil, inputf("Helm values: nothing sets %s for Application %s (looked in %s); pass --values-key", key, f.app.Name, strings.Join(names, ", "))
+			return nil, needf("ValuesKey", "Helm values: nothing sets %s for Application %s (looked in %s); name the values key", key, f.app.Name, strings.Join(names, ", "))
 		}
 		kv := edit.KeyValue{Key: w.Subset, Value: strconv.Itoa(w.Weight)}
 		if target.kind == "parameters" {

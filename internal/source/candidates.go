@@ -1,16 +1,18 @@
 package source
 
 import (
+	"context"
 	"io/fs"
 	"path/filepath"
 	"sort"
 )
 
-// ManifestCandidates lists every file in the repo (repo-relative, slash
-// separated, sorted; .git skipped, symlinked directories not followed)
+// ManifestCandidates lists every regular file or symlink in the repo
+// (repo-relative, slash separated, sorted; .git skipped, symlinked
+// directories not followed, named pipes, sockets and devices left out)
 // whose name passes Argo CD's extension filter. check compares it with the
 // Files/ReadFiles of all Applications to find manifests nothing applies.
-func ManifestCandidates(repoRoot string) ([]string, error) {
+func ManifestCandidates(ctx context.Context, repoRoot string) ([]string, error) {
 	root, err := cleanRoot(repoRoot)
 	if err != nil {
 		return nil, err
@@ -20,13 +22,16 @@ func ManifestCandidates(repoRoot string) ([]string, error) {
 		if err != nil {
 			return err
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if d.IsDir() {
 			if d.Name() == ".git" && p != root {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if isManifestName(d.Name()) {
+		if (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) && isManifestName(d.Name()) {
 			out = append(out, relSlash(root, p))
 		}
 		return nil

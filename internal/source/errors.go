@@ -1,6 +1,10 @@
 package source
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gitshift/gitshift/internal/errkind"
+)
 
 // UnsupportedError reports a source gitshift cannot render offline although
 // Argo CD could (plugins, Jsonnet, remote charts or value files). Callers
@@ -12,11 +16,19 @@ type UnsupportedError struct {
 }
 
 func (e *UnsupportedError) Error() string {
-	if e.File != "" {
-		return fmt.Sprintf("%s: %s source: %s", e.File, e.Type, e.What)
+	what := e.What
+	if e.Type != "" {
+		what = fmt.Sprintf("%s source: %s", e.Type, e.What)
 	}
-	return fmt.Sprintf("%s source: %s", e.Type, e.What)
+	if e.File != "" {
+		return e.File + ": " + what
+	}
+	return what
 }
+
+// ErrorKind: gitshift could not check the source (exit 2), it is not
+// known to be broken.
+func (e *UnsupportedError) ErrorKind() errkind.Kind { return errkind.Unavailable }
 
 // errPlugin is the UnsupportedError for config management plugins.
 func errPlugin() error {

@@ -13,12 +13,18 @@ import (
 // HelmEngine renders a local chart's templates. Helm's engine links
 // client-go, so it lives in package source/helmengine and plugs in here;
 // that keeps this package (and check, which imports it) offline-clean.
+//
+// An engine reads nothing outside req.RepoRoot and never uses the network.
+// It returns a *ManifestError for what Argo CD would fail on too (naming
+// the chart file to blame), a *UnsupportedError for what needs the network
+// (a chart repository, a remote schema), and stops when ctx is done.
 type HelmEngine interface {
-	RenderChart(ctx context.Context, req ChartRequest) ([]RenderedTemplate, error)
+	RenderChart(ctx context.Context, req ChartRequest) (*RenderedChart, error)
 }
 
 // ChartRequest is what `helm template` gets from Argo CD.
 type ChartRequest struct {
+	RepoRoot    string         // absolute, symlinks resolved: nothing outside is read
 	ChartDir    string         // absolute path of the chart
 	ReleaseName string         // --name-template
 	Namespace   string         // --namespace
@@ -31,12 +37,24 @@ type ChartRequest struct {
 	APIVersions          []string
 }
 
+// RenderedChart is the engine's output.
+type RenderedChart struct {
+	Templates []RenderedTemplate
+	// Dirs are the chart directories read besides ChartDir (absolute):
+	// `file://` dependencies that are not vendored in charts/.
+	Dirs []string
+}
+
 // RenderedTemplate is one rendered file, named as Helm names it:
 // "<chart>/templates/x.yaml", "<chart>/charts/<sub>/templates/y.yaml",
 // "<chart>/crds/z.yaml". Empty renders, partials and NOTES.txt are omitted.
 type RenderedTemplate struct {
 	Name    string
 	Content string
+	// File is the absolute path of the template's source file when the
+	// engine knows it (a dependency loaded from elsewhere in the
+	// repository); empty means the path under ChartDir that Name implies.
+	File string
 }
 
 var (
@@ -71,13 +89,13 @@ func renderHelm(ctx context.Context, root, appPath string, app *Application, src
 	if h == nil {
 		h = &HelmSource{}
 	}
-	vals, read, err := helmValues(root, appPath, app, src, h)
+	vals, read, err := helmValues(root, appPath, app, src, h, opts.maxSize())
 	if err != nil {
 		return nil, err
 	}
 	res.ReadFiles = append(res.ReadFiles, read...)
 	req := ChartRequest{
-		ChartDir: appPath, ReleaseName: h.ReleaseName, Namespace: app.Destination.Namespace, Values: vals,
+		RepoRoot: root, ChartDir: appPath, ReleaseName: h.ReleaseName, Namespace: app.Destination.Namespace, Values: vals,
 		IncludeCRDs: !h.SkipCrds, SkipSchemaValidation: h.SkipSchemaValidation,
 		KubeVersion: h.KubeVersion, APIVersions: h.APIVersions,
 	}
@@ -87,22 +105,29 @@ func renderHelm(ctx context.Context, root, appPath string, app *Application, src
 	if h.Namespace != "" {
 		req.Namespace = h.Namespace
 	}
-	tmpls, err := eng.RenderChart(ctx, req)
+	// Helm's engine takes no context: a template that loops for long
+	// is left behind when ctx is done (the command is ending).
+	out, err := whileAlive(ctx, func() (*RenderedChart, error) { return eng.RenderChart(ctx, req) })
 	if err != nil {
+		if isTyped(err) || ctx.Err() != nil {
+			return nil, err
+		}
 		return nil, &ManifestError{File: relSlash(root, appPath), Msg: "helm template failed", Err: err}
 	}
-	chartFiles, err := filesUnder(root, appPath)
-	if err != nil {
-		return nil, err
+	for _, dir := range append([]string{appPath}, out.Dirs...) {
+		chartFiles, err := filesUnder(root, dir)
+		if err != nil {
+			return nil, err
+		}
+		res.ReadFiles = append(res.ReadFiles, chartFiles...)
 	}
-	res.ReadFiles = append(res.ReadFiles, chartFiles...)
-	return helmObjects(root, appPath, tmpls, h.SkipTests)
+	return helmObjects(root, appPath, out.Templates, h.SkipTests, opts.maxSize())
 }
 
 // helmObjects decodes rendered templates. Argo CD splits the whole helm
 // output with kube.SplitYAML, so any kind-less document is an error here
 // (no "not Kubernetes" leniency as in directory sources).
-func helmObjects(root, appPath string, tmpls []RenderedTemplate, skipTests bool) ([]Object, error) {
+func helmObjects(root, appPath string, tmpls []RenderedTemplate, skipTests bool, limit int64) ([]Object, error) {
 	sort.SliceStable(tmpls, func(i, j int) bool {
 		ci, cj := isCRDTemplate(tmpls[i].Name), isCRDTemplate(tmpls[j].Name)
 		if ci != cj {
@@ -116,13 +141,16 @@ func helmObjects(root, appPath string, tmpls []RenderedTemplate, skipTests bool)
 		if i := strings.IndexByte(inChart, '/'); i >= 0 {
 			inChart = inChart[i+1:]
 		}
-		file := filepath.Join(appPath, filepath.FromSlash(inChart))
+		file := t.File
+		if file == "" {
+			file = filepath.Join(appPath, filepath.FromSlash(inChart))
+		}
 		rel := relSlash(root, file)
 		docs, err := splitYAML([]byte(t.Content))
 		if err != nil {
 			return nil, &ManifestError{File: rel, Msg: "failed to unmarshal rendered manifest", Err: err}
 		}
-		lines := templateDocLines(file)
+		lines := templateDocLines(file, limit)
 		for _, d := range docs {
 			d.line = 0
 			if d.doc < len(lines) {
@@ -160,8 +188,8 @@ func isTestHook(o Object) bool {
 // separated chunk of the template source, the line of its first
 // apiVersion:/kind: line (or the chunk's first line). Loops that emit a
 // varying number of documents make later entries approximate.
-func templateDocLines(file string) []int {
-	data, err := os.ReadFile(file)
+func templateDocLines(file string, limit int64) []int {
+	data, err := ReadFile(file, limit)
 	if err != nil {
 		return nil
 	}

@@ -2,7 +2,9 @@ package source
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,7 +20,7 @@ import (
 // not merged with it), then --set parameters, then --set-string ones, then
 // --set-file. Chart defaults are coalesced later by Helm itself. It returns
 // the repo-relative files it read.
-func helmValues(root, appPath string, app *Application, src AppSource, h *HelmSource) (map[string]any, []string, error) {
+func helmValues(root, appPath string, app *Application, src AppSource, h *HelmSource, limit int64) (map[string]any, []string, error) {
 	vals := map[string]any{}
 	var read []string
 	for _, vf := range h.ValueFiles {
@@ -27,9 +29,12 @@ func helmValues(root, appPath string, app *Application, src AppSource, h *HelmSo
 			return nil, nil, appError(app, err)
 		}
 		rel := relSlash(root, p)
-		data, err := os.ReadFile(p)
-		if os.IsNotExist(err) && h.IgnoreMissingValueFiles {
+		data, err := readInput(p, rel, TypeHelm, limit)
+		if errors.Is(err, fs.ErrNotExist) && h.IgnoreMissingValueFiles {
 			continue
+		}
+		if isTyped(err) {
+			return nil, nil, err
 		}
 		if err != nil {
 			return nil, nil, appError(app, fmt.Errorf("values file %s: %w", rel, err))
@@ -46,7 +51,10 @@ func helmValues(root, appPath string, app *Application, src AppSource, h *HelmSo
 		return nil, nil, appError(app, err)
 	}
 	vals = mergeValues(vals, inline)
-	if err := applyParameters(vals, h, appPath, root, &read); err != nil {
+	if err := applyParameters(vals, h, app, appPath, root, limit, &read); err != nil {
+		if isTyped(err) {
+			return nil, nil, err
+		}
 		return nil, nil, appError(app, err)
 	}
 	return vals, read, nil
@@ -72,7 +80,7 @@ func inlineValues(h *HelmSource) (map[string]any, error) {
 	return m, nil
 }
 
-func applyParameters(vals map[string]any, h *HelmSource, appPath, root string, read *[]string) error {
+func applyParameters(vals map[string]any, h *HelmSource, app *Application, appPath, root string, limit int64, read *[]string) error {
 	// Argo CD collects parameters into name-keyed maps (last one wins) and
 	// passes all --set before all --set-string.
 	set, setString := map[string]string{}, map[string]string{}
@@ -96,17 +104,22 @@ func applyParameters(vals map[string]any, h *HelmSource, appPath, root string, r
 		}
 	}
 	for _, fp := range h.FileParameters {
-		reader := func(rs []rune) (any, error) {
-			p := filepath.Join(appPath, string(rs))
-			if !inside(root, p) {
-				return nil, fmt.Errorf("file parameter %s resolved outside repository root", string(rs))
-			}
-			b, err := os.ReadFile(p)
-			if err == nil {
-				*read = append(*read, relSlash(root, p))
-			}
-			return string(b), err
+		// Argo CD resolves a file parameter like a value file (relative
+		// to the chart, absolute = from the repository root, or a URL).
+		p, err := resolveRepoPath(root, appPath, expandArgoEnv(fp.Path, app), "file parameter")
+		if err != nil {
+			return err
 		}
+		rel := relSlash(root, p)
+		data, err := readInput(p, rel, TypeHelm, limit)
+		if err != nil {
+			if isTyped(err) {
+				return err
+			}
+			return fmt.Errorf("helm file parameter %s: %w", fp.Name, err)
+		}
+		*read = append(*read, rel)
+		reader := func([]rune) (any, error) { return string(data), nil }
 		if err := strvals.ParseIntoFile(fp.Name+"="+fp.Path, vals, reader); err != nil {
 			return fmt.Errorf("helm file parameter %s: %w", fp.Name, err)
 		}
@@ -134,26 +147,35 @@ func escapeSetValue(v string) string {
 // the chart, absolute = relative to the repo root, `$ref/...` through a
 // multi-source ref that points at this same repo; never outside the repo.
 func resolveValueFile(root, appPath string, app *Application, src AppSource, vf string) (string, error) {
-	if strings.Contains(vf, "://") {
-		return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf("remote value file %s cannot be read offline", vf)}
-	}
-	var p string
-	switch {
-	case strings.HasPrefix(vf, "$"):
+	if strings.HasPrefix(vf, "$") && !strings.Contains(vf, "://") {
 		ref, rest, _ := strings.Cut(vf[1:], "/")
 		if !refIsThisRepo(app, src, ref) {
 			return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf("value file %s refers to source ref %q in another repository", vf, ref)}
 		}
-		p = filepath.Join(root, rest)
-	case filepath.IsAbs(vf):
-		p = filepath.Join(root, vf)
-	default:
-		p = filepath.Join(appPath, vf)
+		p := filepath.Join(root, rest)
+		if !inside(root, p) {
+			return "", fmt.Errorf("value file '%s' resolved to outside repository root", vf)
+		}
+		return p, nil
 	}
-	if !inside(root, p) {
-		return "", fmt.Errorf("value file '%s' resolved to outside repository root", vf)
+	return resolveRepoPath(root, appPath, vf, "value file")
+}
+
+// resolveRepoPath resolves a path an Application names: a URL cannot be
+// read offline, an absolute path is from the repository root, a relative
+// one from appPath; the result must stay inside the repository.
+func resolveRepoPath(root, appPath, p, what string) (string, error) {
+	if strings.Contains(p, "://") {
+		return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf("remote %s %s cannot be read offline", what, p)}
 	}
-	return p, nil
+	abs := filepath.Join(appPath, p)
+	if filepath.IsAbs(p) {
+		abs = filepath.Join(root, p)
+	}
+	if !inside(root, abs) {
+		return "", fmt.Errorf("%s '%s' resolved to outside repository root", what, p)
+	}
+	return abs, nil
 }
 
 func refIsThisRepo(app *Application, src AppSource, ref string) bool {

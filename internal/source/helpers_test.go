@@ -78,3 +78,11 @@ func sorted(s []string) []string {
 	sort.Strings(c)
 	return c
 }
+
+// chartYAML is a minimal chart's Chart.yaml.
+const chartYAML = "apiVersion: v2\nname: c\nversion: 0.1.0\n"
+
+// helmApp is an Application with a Helm source at chart/.
+func helmApp(h *HelmSource) *Application {
+	return &Application{Name: "app", Sources: []AppSource{{RepoURL: "https://example.com/repo.git", Path: "chart", Helm: h}}}
+}

@@ -1,11 +1,14 @@
 package source
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
@@ -17,7 +20,9 @@ const originAnnotation = "config.kubernetes.io/origin"
 // renderKustomize runs `kustomize build <appPath>` in-process (krusty with
 // kustomize's default options, as Argo CD calls it) after applying the
 // Application's kustomize overrides to the root kustomization in memory.
-func renderKustomize(root, appPath string, k *KustomizeSource, res *Result) ([]Object, error) {
+// Every file kustomize reads goes through overlayFS: confined to the
+// repository, never a special file, never over limit.
+func renderKustomize(ctx context.Context, root, appPath string, k *KustomizeSource, limit int64, res *Result) ([]Object, error) {
 	kfile := ""
 	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
 		if p := filepath.Join(appPath, n); filesys.MakeFsOnDisk().Exists(p) {
@@ -28,10 +33,20 @@ func renderKustomize(root, appPath string, k *KustomizeSource, res *Result) ([]O
 	if kfile == "" {
 		return nil, &ManifestError{File: relSlash(root, appPath), Msg: "kustomize source without a kustomization file"}
 	}
-	fs := &overlayFS{FileSystem: filesys.MakeFsOnDisk(), root: root, kfile: kfile, edit: k}
+	fs := &overlayFS{FileSystem: filesys.MakeFsOnDisk(), ctx: ctx, root: root, kfile: kfile, edit: k, limit: limit, plugins: map[string]bool{}}
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOptionLegacy // kustomize build's default
-	resMap, err := krusty.MakeKustomizer(opts).Run(fs, appPath)
+	// krusty has no context; its reads check ctx, and a build stuck
+	// elsewhere is left behind when ctx is done (the command is ending).
+	resMap, err := whileAlive(ctx, func() (resmap.ResMap, error) {
+		return krusty.MakeKustomizer(opts).Run(fs, appPath)
+	})
+	if stop := fs.stopped(); stop != nil {
+		return nil, stop
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, &ManifestError{File: relSlash(root, kfile), Msg: "kustomize build failed", Err: err}
 	}
@@ -45,7 +60,7 @@ func renderKustomize(root, appPath string, k *KustomizeSource, res *Result) ([]O
 	if err != nil {
 		return nil, &ManifestError{File: krel, Msg: "failed to unmarshal kustomize output", Err: err}
 	}
-	lines := newLineFinder(root)
+	lines := newLineFinder(root, limit)
 	objs := make([]Object, 0, len(docs))
 	for _, d := range docs {
 		o, _, err := flatten(krel, rawDoc{obj: d.obj, doc: d.doc, line: 0})
@@ -106,13 +121,22 @@ func originProvenance(o Object, root, appPath, krel string, lf *lineFinder) Prov
 // to the repo.
 type overlayFS struct {
 	filesys.FileSystem
+	ctx            context.Context
 	root, kfile    string
 	edit           *KustomizeSource
+	limit          int64
+	plugins        map[string]bool // plugin configuration files named so far
 	read           []string
 	injectedOrigin bool
+
+	mu   sync.Mutex
+	stop error // why the build must not go on, whatever kustomize makes of it
 }
 
 func (f *overlayFS) ReadFile(path string) ([]byte, error) {
+	if err := f.ctx.Err(); err != nil {
+		return nil, f.halt(err)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -123,15 +147,53 @@ func (f *overlayFS) ReadFile(path string) ([]byte, error) {
 	if !inside(f.root, abs) {
 		return nil, fmt.Errorf("%s: outside the repository", path)
 	}
-	data, err := f.FileSystem.ReadFile(path)
+	if f.FileSystem.IsDir(abs) {
+		// kustomize tries a resource as a file before it tries it as a
+		// directory: let it see the error it expects.
+		return f.FileSystem.ReadFile(abs)
+	}
+	data, err := readInput(abs, relSlash(f.root, abs), TypeKustomize, f.limit)
+	if isTyped(err) {
+		return nil, f.halt(err)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if err := checkAliasing(data); err != nil {
+		return nil, f.halt(&ManifestError{File: relSlash(f.root, abs), Msg: "refused", Err: err})
+	}
+	plugin := f.plugins[abs]
+	if plugin || isKustomization(filepath.Base(abs)) {
+		more, err := checkKustomizeRefs(f.root, abs, data, plugin)
+		if err != nil {
+			return nil, f.halt(err)
+		}
+		for _, p := range more {
+			f.plugins[p] = true
+		}
 	}
 	f.read = append(f.read, relSlash(f.root, abs))
 	if abs != f.kfile {
 		return data, nil
 	}
 	return f.editKustomization(data)
+}
+
+// halt records the first reason to stop: kustomize may take a failed read
+// for something else (e.g. try the path as a directory) and report that.
+func (f *overlayFS) halt(err error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stop == nil {
+		f.stop = err
+	}
+	return err
+}
+
+func (f *overlayFS) stopped() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stop
 }
 
 func (f *overlayFS) editKustomization(data []byte) ([]byte, error) {

@@ -1,16 +1,15 @@
 package source
 
-import "os"
-
 // lineFinder locates an object's document in a source file for best-effort
 // provenance of rendered (Kustomize) objects. Files are parsed once.
 type lineFinder struct {
 	root  string
+	limit int64
 	cache map[string][]rawDoc
 }
 
-func newLineFinder(root string) *lineFinder {
-	return &lineFinder{root: root, cache: map[string][]rawDoc{}}
+func newLineFinder(root string, limit int64) *lineFinder {
+	return &lineFinder{root: root, limit: limit, cache: map[string][]rawDoc{}}
 }
 
 // find returns doc index and line of the first document in file with the
@@ -18,7 +17,7 @@ func newLineFinder(root string) *lineFinder {
 func (l *lineFinder) find(file, kind, name string) (int, int) {
 	docs, ok := l.cache[file]
 	if !ok {
-		if data, err := os.ReadFile(file); err == nil {
+		if data, err := ReadFile(file, l.limit); err == nil {
 			docs, _ = splitYAML(data)
 		}
 		l.cache[file] = docs

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,12 +108,19 @@ func decodeApplication(n *yaml.Node) (Application, error) {
 	return app, nil
 }
 
-// FindApplications walks repoRoot (skipping .git and Helm chart templates,
-// which are not plain YAML) for .yaml/.yml files and returns every
-// Application found, with repo-relative Origins. A malformed file that
-// mentions `kind: Application` yields a *ManifestError; all such errors are
-// joined and returned alongside the Applications that did parse.
+// FindApplications is FindApplicationsContext without cancellation.
 func FindApplications(repoRoot string) ([]Application, error) {
+	return FindApplicationsContext(context.Background(), repoRoot)
+}
+
+// FindApplicationsContext walks repoRoot (skipping .git and Helm chart
+// templates, which are not plain YAML) for regular .yaml/.yml files and
+// returns every Application found, with repo-relative Origins. A malformed
+// file that mentions `kind: Application` yields a *ManifestError, and so
+// does one over the size limit that mentions it (it is scanned, not
+// loaded); all such errors are joined and returned alongside the
+// Applications that did parse.
+func FindApplicationsContext(ctx context.Context, repoRoot string) ([]Application, error) {
 	root, err := cleanRoot(repoRoot)
 	if err != nil {
 		return nil, err
@@ -123,6 +131,9 @@ func FindApplications(repoRoot string) ([]Application, error) {
 	var paths []string
 	walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if d.IsDir() {
@@ -145,19 +156,36 @@ func FindApplications(repoRoot string) ([]Application, error) {
 	}
 	results := make([]found, len(paths))
 	inParallel(len(paths), func(i int) bool {
+		if ctx.Err() != nil {
+			return false
+		}
 		r := &results[i]
-		err := withFile(paths[i], func(data []byte) {
+		rel := relSlash(root, paths[i])
+		err := withFile(paths[i], DefaultMaxCombinedManifestSize, func(data []byte) {
 			if bytes.Contains(data, []byte("Application")) {
-				r.apps, r.parseErr = ParseApplications(data, relSlash(root, paths[i]))
-				r.mentionApp = bytes.Contains(data, []byte("kind: Application"))
+				r.apps, r.parseErr = ParseApplications(data, rel)
+				r.mentionApp = bytes.Contains(data, []byte(appKindText))
 			}
 		})
+		var se *SizeError
+		if errors.As(err, &se) {
+			// Too big to load: scan it, and report it if it holds an
+			// Application rather than skip it silently.
+			var has bool
+			if has, err = fileContains(paths[i], []byte(appKindText)); has {
+				r.mentionApp = true
+				r.parseErr = &ManifestError{File: rel, Msg: fmt.Sprintf("%v for one manifest: the Applications in it are not read", se)}
+			}
+		}
 		if err != nil {
-			r.readErr = fmt.Errorf("reading %s: %w", relSlash(root, paths[i]), err)
+			r.readErr = fmt.Errorf("reading %s: %w", rel, err)
 			return false
 		}
 		return true
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var apps []Application
 	var errs []error
 	for _, r := range results {
@@ -174,6 +202,9 @@ func FindApplications(repoRoot string) ([]Application, error) {
 	}
 	return apps, errors.Join(errs...)
 }
+
+// appKindText is how a file that defines an Application says so.
+const appKindText = "kind: Application"
 
 func isChartTemplatesDir(p string) bool {
 	if filepath.Base(p) != "templates" {

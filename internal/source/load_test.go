@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -67,7 +68,7 @@ func TestManifestCandidates(t *testing.T) {
 	if err := os.Symlink(filepath.Join(root, "b"), filepath.Join(root, "link")); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ManifestCandidates(root)
+	got, err := ManifestCandidates(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}

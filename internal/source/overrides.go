@@ -15,7 +15,7 @@ import (
 // Argo CD's mergeSourceParameters. Only tool settings can change: repoURL,
 // path, chart and targetRevision are restored afterwards. It returns the
 // repo-relative names of the files that were applied.
-func mergeSourceOverrides(src AppSource, appPath, repoRoot, appName string) (AppSource, []string, error) {
+func mergeSourceOverrides(src AppSource, appPath, repoRoot, appName string, limit int64) (AppSource, []string, error) {
 	files := []string{".argocd-source.yaml"}
 	if appName != "" {
 		files = append(files, ".argocd-source-"+appName+".yaml")
@@ -28,12 +28,15 @@ func mergeSourceOverrides(src AppSource, appPath, repoRoot, appName string) (App
 		if os.IsNotExist(err) || (err == nil && fi.IsDir()) {
 			continue
 		}
-		rel, _ := filepath.Rel(repoRoot, p)
-		rel = filepath.ToSlash(rel)
+		rel := relSlash(repoRoot, p)
 		if err != nil {
 			return src, nil, fmt.Errorf("reading %s: %w", rel, err)
 		}
-		patchYAML, err := os.ReadFile(p)
+		// Argo CD reads whatever else is there; a named pipe would block it.
+		patchYAML, err := readInput(p, rel, "", limit)
+		if isTyped(err) {
+			return src, nil, err
+		}
 		if err != nil {
 			return src, nil, fmt.Errorf("reading %s: %w", rel, err)
 		}

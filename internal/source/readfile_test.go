@@ -2,13 +2,15 @@ package source
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // withFile must give what os.ReadFile gives, content and error text alike,
-// whatever the pooled buffer held before.
+// whatever the pooled buffer held before; a directory is not a regular file.
 func TestWithFileMatchesReadFile(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
@@ -25,13 +27,12 @@ func TestWithFileMatchesReadFile(t *testing.T) {
 		{"big", write("big.yaml", big)},
 		{"small-after-big", filepath.Join(dir, "small.yaml")},
 		{"missing", filepath.Join(dir, "missing.yaml")},
-		{"directory", dir},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want, wantErr := os.ReadFile(tt.path)
 			called := false
-			err := withFile(tt.path, func(data []byte) {
+			err := withFile(tt.path, 1<<30, func(data []byte) {
 				called = true
 				if !bytes.Equal(data, want) {
 					t.Errorf("content: got %d bytes, want %d", len(data), len(want))
@@ -44,5 +45,12 @@ func TestWithFileMatchesReadFile(t *testing.T) {
 				t.Errorf("fn called = %v with error %v", called, err)
 			}
 		})
+	}
+}
+
+func TestWithFileRefusesDirectory(t *testing.T) {
+	err := withFile(t.TempDir(), 1<<30, func([]byte) { t.Error("fn called for a directory") })
+	if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("err = %v, want ErrNotRegular (directory)", err)
 	}
 }

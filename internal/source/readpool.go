@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -12,12 +13,12 @@ import (
 // Reading and decoding a directory source's files is almost all of a
 // directory render (yaml.v3 parsing dominates), and files are independent,
 // so the walk only records, in Argo CD's walk order, what it decided
-// (ignored files, files to read, and the error that stopped it); a bounded
-// pool of workers reads and decodes the files; then apply replays the
-// steps in order. Everything order-dependent (the combined size limit,
-// which error is reported first, the order of objects, files and ignored
+// (ignored files and files to read, already checked against the combined
+// size limit); a bounded pool of workers reads and decodes the files; then
+// apply replays the steps in order. Everything order-dependent (which
+// error is reported first, the order of objects, files and ignored
 // entries) happens in that sequential replay, so the result is the one a
-// sequential walk gives.
+// sequential read gives.
 
 // walkStep is one decision of the walk: a file to read, or an ignore entry.
 type walkStep struct {
@@ -28,9 +29,10 @@ type walkStep struct {
 // fileJob is one manifest file; a worker fills the outcome and sets done.
 type fileJob struct {
 	path, rel string
+	limit     int64 // bytes the combined size limit leaves for this file
+	maxSize   int64 // the combined limit, for the message
 
 	done    bool
-	size    int64
 	readErr error
 	skip    bool // holds the skip-rendering marker
 	objs    []Object
@@ -42,35 +44,34 @@ type fileJob struct {
 // load reads and decodes the file as the sequential walk did.
 func (j *fileJob) load(skipMarkerOn bool) {
 	j.done = true
-	err := withFile(j.path, func(data []byte) {
-		j.size = int64(len(data))
+	err := withFile(j.path, j.limit, func(data []byte) {
 		if skipMarkerOn && bytes.Contains(data, []byte(skipMarker)) {
 			j.skip = true
 			return
 		}
 		j.objs, j.warns, j.notK8s, j.err = decodeManifestFile(j.rel, data)
 	})
-	if err != nil {
+	var se *SizeError
+	switch {
+	case errors.As(err, &se): // it grew since the walk measured it
+		j.readErr = &ManifestError{File: j.rel, Msg: fmt.Sprintf("exceeded max combined manifest file size %d", j.maxSize)}
+	case err != nil:
 		j.readErr = fmt.Errorf("reading %s: %w", j.rel, err)
 	}
 }
 
 func (j *fileJob) failed() bool { return j.readErr != nil || j.err != nil }
 
-// loadAll runs load on every job with up to GOMAXPROCS workers. Work that
-// the replay cannot use is skipped: jobs after a failed one (the replay
-// stops there), and jobs once the bytes read exceed maxSize (the replay
-// fails at or before them). The replay loads a skipped job itself if it
-// reaches it, so skipping only ever saves work.
-func loadAll(ctx context.Context, jobs []*fileJob, skipMarkerOn bool, maxSize int64) {
-	var read atomic.Int64
+// loadAll runs load on every job with up to GOMAXPROCS workers. Jobs after
+// a failed one are skipped (the replay stops there); the replay loads a
+// skipped job itself if it reaches it, so skipping only ever saves work.
+func loadAll(ctx context.Context, jobs []*fileJob, skipMarkerOn bool) {
 	inParallel(len(jobs), func(i int) bool {
-		if read.Load() > maxSize || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return true
 		}
 		j := jobs[i]
 		j.load(skipMarkerOn)
-		read.Add(j.size)
 		return !j.failed()
 	})
 }
@@ -102,22 +103,22 @@ func inParallel(n int, fn func(i int) (ok bool)) {
 	wg.Wait()
 }
 
-// queue records a file to read; read it later with apply.
-func (w *dirWalk) queue(path string) {
-	w.steps = append(w.steps, walkStep{file: &fileJob{path: path, rel: w.rel(path)}})
+// queue records a file to read, with the bytes it may hold; read it later
+// with apply.
+func (w *dirWalk) queue(path string, limit int64) {
+	w.steps = append(w.steps, walkStep{file: &fileJob{path: path, rel: w.rel(path), limit: limit, maxSize: w.maxSize}})
 }
 
 // apply loads the queued files and replays the walk's steps in order,
-// exactly as the sequential walk handled each file. walkErr is the error
-// that stopped the walk; it counts only if no earlier file failed.
-func (w *dirWalk) apply(ctx context.Context, walkErr error) error {
+// exactly as a sequential read handled each file.
+func (w *dirWalk) apply(ctx context.Context) error {
 	var jobs []*fileJob
 	for _, s := range w.steps {
 		if s.file != nil {
 			jobs = append(jobs, s.file)
 		}
 	}
-	loadAll(ctx, jobs, w.skipMarker, w.maxSize)
+	loadAll(ctx, jobs, w.skipMarker)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -132,12 +133,6 @@ func (w *dirWalk) apply(ctx context.Context, walkErr error) error {
 		}
 		if j.readErr != nil {
 			return j.readErr
-		}
-		// Argo CD sums sizes before reading; the outcome is the same and
-		// this saves a stat per file.
-		w.total += j.size
-		if w.total > w.maxSize {
-			return &ManifestError{File: j.rel, Msg: fmt.Sprintf("exceeded max combined manifest file size %d", w.maxSize)}
 		}
 		switch {
 		case j.skip:
@@ -154,7 +149,7 @@ func (w *dirWalk) apply(ctx context.Context, walkErr error) error {
 		w.res.Files = append(w.res.Files, j.rel)
 		w.res.ReadFiles = append(w.res.ReadFiles, j.rel)
 	}
-	return walkErr
+	return nil
 }
 
 // lowerTo sets v to i if i is lower.

@@ -88,3 +88,16 @@ func TestParallelReadSizeLimitInWalkOrder(t *testing.T) {
 		t.Errorf("limit reported at %s, want %s (the 26th file in walk order)", me.File, order[25])
 	}
 }
+
+// Argo CD validates the whole directory (sizes, symlinks) before it reads
+// any manifest, so the size limit wins over a broken file met earlier.
+func TestSizeLimitWinsOverEarlierBrokenFile(t *testing.T) {
+	files := manyFiles(70, map[int]string{2: obj("A", "x") + "---\n[1]\n"})
+	root := writeRepo(t, files)
+	size := int64(len(obj("A", "a000")))
+	_, err := render(t, root, dirApp("app", &DirectorySource{Recurse: true}), Options{MaxCombinedManifestSize: 25*size + 1})
+	var me *ManifestError
+	if !errors.As(err, &me) || !strings.Contains(me.Msg, "exceeded max combined") {
+		t.Fatalf("err = %v, want the size limit", err)
+	}
+}

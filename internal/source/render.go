@@ -12,6 +12,9 @@ import (
 // checkout). Errors Argo CD would also fail on are *ManifestError; sources
 // gitshift cannot render offline give *UnsupportedError.
 func Render(ctx context.Context, repoRoot string, app *Application, src AppSource, opts Options) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	v, err := parseVersion(opts.ArgoCDVersion)
 	if err != nil {
 		return nil, err
@@ -27,10 +30,10 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 	if err != nil {
 		return nil, appError(app, err)
 	}
-	if err := CheckOutOfBoundsSymlinks(root); err != nil {
+	if err := CheckOutOfBoundsSymlinks(ctx, root); err != nil {
 		return nil, err
 	}
-	eff, used, err := mergeSourceOverrides(normalizeSource(src), appPath, root, app.Name)
+	eff, used, err := mergeSourceOverrides(normalizeSource(src), appPath, root, app.Name, opts.maxSize())
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +66,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 			return nil, err
 		}
 	case TypeKustomize:
-		if objs, err = renderKustomize(root, appPath, eff.Kustomize, res); err != nil {
+		if objs, err = renderKustomize(ctx, root, appPath, eff.Kustomize, opts.maxSize(), res); err != nil {
 			return nil, err
 		}
 	}

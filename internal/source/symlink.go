@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,9 +14,12 @@ import (
 // Argo CD checks the whole checkout before rendering any source, so one
 // escaping symlink breaks every Application of the repo. repoRoot must be
 // absolute with symlinks resolved.
-func CheckOutOfBoundsSymlinks(repoRoot string) error {
+func CheckOutOfBoundsSymlinks(ctx context.Context, repoRoot string) error {
 	return filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if d.IsDir() && d.Name() == ".git" && path != repoRoot {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // Type is the kind of source Argo CD detects for an Application.
@@ -61,6 +63,7 @@ const (
 	IgnoredOutsidePath  IgnoreReason = "outside-app-path" // in the repo but not under the Application's path
 	IgnoredSymlinkDir   IgnoreReason = "symlinked-dir"    // symlinked directories are not followed
 	IgnoredSymlinkOther IgnoreReason = "symlink-not-file" // dangling or non-regular symlink
+	IgnoredNotRegular   IgnoreReason = "not-regular-file" // a named pipe, socket or device: never opened
 	IgnoredNotRendered  IgnoreReason = "not-rendered"     // a Helm/Kustomize source does not read it as a manifest
 )
 
@@ -117,3 +120,6 @@ func (e *ManifestError) Error() string {
 }
 
 func (e *ManifestError) Unwrap() error { return e.Err }
+
+// ErrorKind: the repository's content is invalid.
+func (e *ManifestError) ErrorKind() errkind.Kind { return errkind.Invalid }

@@ -43,7 +43,7 @@ type dirWalk struct {
 	include, exclude  *matcher
 	skipMarker        bool
 	maxSize           int64
-	total             int64
+	total             int64 // summed sizes of the files queued so far
 	res               *Result
 	objs              []Object
 	steps             []walkStep // the walk's decisions in walk order
@@ -56,16 +56,32 @@ func newDirWalk(repoRoot, appPath string, d *DirectorySource, v version, maxSize
 		if len(d.Jsonnet) > 0 {
 			return nil, &UnsupportedError{Type: TypeDirectory, What: "directory.jsonnet (Jsonnet) cannot be rendered by gitshift"}
 		}
-		if d.Include != "" {
-			m, _ := compileMatcher(d.Include) // a bad pattern matches nothing, as in Argo CD
-			w.include = &m
+		var err error
+		if w.include, err = patternMatcher("include", d.Include); err != nil {
+			return nil, err
 		}
-		if d.Exclude != "" {
-			m, _ := compileMatcher(d.Exclude)
-			w.exclude = &m
+		if w.exclude, err = patternMatcher("exclude", d.Exclude); err != nil {
+			return nil, err
 		}
 	}
 	return w, nil
+}
+
+// patternMatcher compiles directory.include or .exclude; nil when unset.
+// A bad pattern matches nothing, as in Argo CD; one too complex to
+// evaluate safely leaves the source unchecked.
+func patternMatcher(field, pattern string) (*matcher, error) {
+	if pattern == "" {
+		return nil, nil
+	}
+	m, err := compileMatcher(pattern)
+	if errors.Is(err, errPatternTooComplex) {
+		return nil, &UnsupportedError{Type: TypeDirectory, What: fmt.Sprintf(
+			"directory.%s pattern (%d characters, %d '*'): %v; gitshift evaluates at most %d characters and %d '*' "+
+				"(Argo CD's matcher takes exponential time on such patterns)",
+			field, len(pattern), strings.Count(pattern, "*"), err, maxPatternLen, maxPatternStars)}
+	}
+	return &m, nil
 }
 
 func (w *dirWalk) rel(path string) string {
@@ -97,9 +113,15 @@ func (w *dirWalk) filtered(path string) (IgnoreReason, bool) {
 	return "", false
 }
 
-// run walks the app path, then reads and decodes the files it chose.
+// run walks the app path, then reads and decodes the files it chose. Like
+// Argo CD (getPotentiallyValidManifests), the whole directory is validated
+// before any manifest is read: an error of the walk, such as the combined
+// size limit, wins over an error in a file's content.
 func (w *dirWalk) run(ctx context.Context) error {
-	return w.apply(ctx, w.walk(ctx))
+	if err := w.walk(ctx); err != nil {
+		return err
+	}
+	return w.apply(ctx)
 }
 
 func (w *dirWalk) walk(ctx context.Context) error {
@@ -130,7 +152,9 @@ func (w *dirWalk) walk(ctx context.Context) error {
 
 func (w *dirWalk) file(path string, d fs.DirEntry) error {
 	name := d.Name()
-	if d.Type()&fs.ModeSymlink != 0 {
+	symlink := d.Type()&fs.ModeSymlink != 0
+	var size int64
+	if symlink {
 		fi, err := os.Stat(path)
 		switch {
 		case err == nil && fi.IsDir():
@@ -146,6 +170,7 @@ func (w *dirWalk) file(path string, d fs.DirEntry) error {
 			w.ignore(path, IgnoredSymlinkOther, "dangling or non-regular symlink")
 			return nil
 		}
+		size = fi.Size()
 	}
 	if !isManifestName(name) {
 		if nearManifestRE.MatchString(name) {
@@ -153,16 +178,28 @@ func (w *dirWalk) file(path string, d fs.DirEntry) error {
 		}
 		return nil
 	}
+	if !symlink && !d.Type().IsRegular() {
+		// Argo CD lets only regular files through, before include and
+		// exclude, and logs a warning; a named pipe is never opened.
+		w.ignore(path, IgnoredNotRegular, "not a regular file (named pipe, socket or device); Argo CD skips it")
+		return nil
+	}
 	if reason, skip := w.filtered(path); skip {
 		w.ignore(path, reason, "")
 		return nil
 	}
-	if d.Type()&fs.ModeSymlink != 0 {
+	if symlink {
 		if err := w.checkSymlinkTarget(path); err != nil {
 			return err
 		}
+	} else {
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		size = fi.Size()
 	}
-	return w.read(path)
+	return w.read(path, size)
 }
 
 func (w *dirWalk) checkSymlinkTarget(path string) error {
@@ -176,13 +213,24 @@ func (w *dirWalk) checkSymlinkTarget(path string) error {
 	return nil
 }
 
-// read queues a manifest file; apply reads and decodes it.
-func (w *dirWalk) read(path string) error {
+// read counts a manifest file against the combined size limit, from its
+// size, and queues it; apply reads and decodes it. Like Argo CD, the limit
+// stops the walk at the first file that exceeds it, before reading any.
+func (w *dirWalk) read(path string, size int64) error {
 	if strings.HasSuffix(path, ".jsonnet") {
 		return &UnsupportedError{Type: TypeDirectory, File: w.rel(path), What: "Jsonnet files cannot be rendered by gitshift"}
 	}
-	w.queue(path)
+	budget := w.maxSize - w.total // what this file may hold
+	w.total += size
+	if w.total > w.maxSize {
+		return w.sizeError(path)
+	}
+	w.queue(path, budget)
 	return nil
+}
+
+func (w *dirWalk) sizeError(path string) error {
+	return &ManifestError{File: w.rel(path), Msg: fmt.Sprintf("exceeded max combined manifest file size %d", w.maxSize)}
 }
 
 // listRecurseOff records every file below a skipped subdirectory that Argo
@@ -198,8 +246,8 @@ func (w *dirWalk) listRecurseOff(dir string) {
 			}
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 || !isManifestName(d.Name()) {
-			return nil
+		if !d.Type().IsRegular() || !isManifestName(d.Name()) {
+			return nil // symlinks and special files are never read
 		}
 		if reason, skip := w.filtered(path); skip {
 			w.ignore(path, reason, "")

@@ -49,6 +49,7 @@ func deepCopySpec(s policy.Spec) policy.Spec {
 	s.Steps = slices.Clone(s.Steps)
 	a := &s.Analysis
 	a.ErrorRate.Enabled = clonePtr(a.ErrorRate.Enabled)
+	a.ErrorRate.Margin = clonePtr(a.ErrorRate.Margin)
 	a.Latency.Enabled = clonePtr(a.Latency.Enabled)
 	a.CustomChecks = slices.Clone(a.CustomChecks)
 	s.Git.SecretRef = clonePtr(s.Git.SecretRef)

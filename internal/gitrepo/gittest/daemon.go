@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/procgroup"
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 // Env isolates test git commands from the user's and system's config while
@@ -27,15 +30,29 @@ var Env = []string{
 type Server struct {
 	Base string
 	Port int
+	// PID is the daemon's process id; it leads its own process group.
+	PID int
 }
 
-// Start runs git daemon on 127.0.0.1 for the test's lifetime. It skips the
-// test when git is not installed.
+// StopGrace is how long the daemon's process group gets between SIGTERM
+// and SIGKILL when the test ends.
+const StopGrace = 5 * time.Second
+
+// Start runs a git daemon on 127.0.0.1 for the test's lifetime; the test's
+// cleanup stops every process the daemon started. It skips the test (fails
+// it under CI) when git or git-daemon is not installed.
+//
+// The daemon binary from `git --exec-path` runs directly: `git daemon` is a
+// wrapper that forks git-daemon, and a wrapper killed with SIGKILL (what
+// exec.CommandContext sends) leaves the daemon orphaned. git-daemon itself
+// forks a child per connection, so stopping it alone is not enough either:
+// it leads its own process group, and cleanup signals the whole group and
+// waits until no member is left (procgroup.Stop). Where the platform allows,
+// the daemon is also killed when the test binary dies before its cleanups
+// run (a -timeout panic).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	bin := daemonBinary(t)
 	s := &Server{Base: t.TempDir()}
 	for try := 0; try < 5; try++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -44,25 +61,45 @@ func Start(t testing.TB) *Server {
 		}
 		s.Port = l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		ctx, cancel := context.WithCancel(context.Background())
-		cmd := exec.CommandContext(ctx, "git", "daemon", "--base-path="+s.Base, "--export-all", "--enable=receive-pack",
+		cmd := exec.Command(bin, "--base-path="+s.Base, "--export-all", "--enable=receive-pack",
 			"--listen=127.0.0.1", fmt.Sprintf("--port=%d", s.Port), "--reuseaddr", "--informative-errors", s.Base)
 		cmd.Env = append(os.Environ(), Env...)
+		cmd.SysProcAttr = sysProcAttr()
 		if err := cmd.Start(); err != nil {
-			cancel()
 			t.Fatalf("starting git daemon: %v", err)
 		}
+		s.PID = cmd.Process.Pid
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
+		stop := func() {
+			if err := procgroup.Stop(context.Background(), s.PID, StopGrace); err != nil {
+				t.Errorf("stopping git daemon: %v", err)
+			}
+			<-done
+		}
 		if waitListening(s.Port, done) {
-			t.Cleanup(func() { cancel(); <-done })
+			t.Cleanup(stop)
 			return s
 		}
-		cancel()
-		<-done
+		stop()
 	}
 	t.Fatal("git daemon did not start")
 	return nil
+}
+
+// daemonBinary finds git-daemon in git's exec path.
+func daemonBinary(t testing.TB) string {
+	t.Helper()
+	git := testenv.NeedGit(t)
+	out, err := exec.Command(git, "--exec-path").Output()
+	if err != nil {
+		t.Fatalf("git --exec-path: %v", err)
+	}
+	bin := filepath.Join(strings.TrimSpace(string(out)), "git-daemon")
+	if _, err := os.Stat(bin); err != nil {
+		testenv.Missing(t, "git-daemon not installed: %v", err)
+	}
+	return bin
 }
 
 func waitListening(port int, done <-chan struct{}) bool {

@@ -60,7 +60,7 @@ func gitHTTPServer(t *testing.T, authorized func(r *http.Request) bool) (url str
 	t.Helper()
 	s := gittest.Start(t)
 	s.Create(t, "repo.git", map[string]string{"README": "x"})
-	return s.HTTP(t, authorized) + "/repo.git"
+	return s.HTTPAuth(t, authorized).URL + "/repo.git"
 }
 
 // captureLogs sends slog's default logger (gitrepo logs every git command

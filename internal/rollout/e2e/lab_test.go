@@ -4,50 +4,25 @@ package e2e_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/lab/labtest"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
-var (
-	repoRoot = filepath.Join("..", "..", "..")
-	gitshift string
-)
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gitshift-rollout-e2e-")
-	if err != nil {
-		panic(err)
-	}
-	gitshift = filepath.Join(dir, "gitshift")
-	build := exec.Command("go", "build", "-o", gitshift, "./cmd/gitshift")
-	build.Dir = repoRoot
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		panic("building gitshift: " + err.Error())
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // labEnv is a running lab with the Bookinfo Application synced.
 type labEnv struct {
-	dir     string
 	st      *lab.State
 	c       *lab.Cluster
 	env     []string
@@ -58,38 +33,9 @@ type labEnv struct {
 
 func startLab(t *testing.T) *labEnv {
 	t.Helper()
-	ctx := context.Background()
-	l := &labEnv{dir: filepath.Join(t.TempDir(), "lab"), workdir: t.TempDir()}
-	r := l.run(t, nil, "lab", "up", "--dir", l.dir, "--app", "none")
-	t.Cleanup(func() { l.run(t, nil, "lab", "down", "--dir", l.dir) })
-	if r.code != 0 {
-		t.Fatalf("lab up: exit %d\n%s", r.code, r.stderr)
-	}
-	var err error
-	if l.st, err = lab.LoadState(l.dir); err != nil {
-		t.Fatal(err)
-	}
-	if l.c, err = lab.NewCluster(l.st.Endpoints.Kubeconfig); err != nil {
-		t.Fatal(err)
-	}
-	app, err := lab.LabApplication(filepath.Join(repoRoot, "examples", "bookinfo-gitops", "argocd", "application.yaml"),
-		l.st.Endpoints.GitURL, l.st.Endpoints.APIServer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unstructured.SetNestedField(app.Object, true, "spec", "source", "directory", "recurse"); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.c.Apply(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	sha, err := lab.RemoteHead(ctx, l.st.Endpoints.GitURL, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.c.WaitApp(ctx, "argocd", app.GetName(), sha, 3*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	lb := labtest.Up(t, "--app", "none")
+	lb.SyncApp(t, true)
+	l := &labEnv{st: lb.State, c: lb.Cluster, workdir: t.TempDir()}
 	l.env = []string{"KUBECONFIG=" + l.st.Endpoints.Kubeconfig, "GITSHIFT_PROMETHEUS_URL=" + l.st.Endpoints.PrometheusURL}
 	l.policy = filepath.Join(l.workdir, "policy.yaml")
 	if err := os.WriteFile(l.policy, []byte(policyYAML), 0o600); err != nil {
@@ -121,27 +67,9 @@ spec:
   syncTimeout: 3m
 `
 
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
-func (l *labEnv) run(t *testing.T, env []string, args ...string) result {
+func (l *labEnv) run(t *testing.T, env []string, args ...string) labtest.Result {
 	t.Helper()
-	cmd := exec.Command(gitshift, args...)
-	cmd.Dir = repoRoot
-	cmd.Env = append(append(os.Environ(), l.env...), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("gitshift %v: %v", args, err)
-	}
-	return r
+	return labtest.Run(t, append(append([]string{}, l.env...), env...), args...)
 }
 
 // reset gives the stable subset 100% by a plain shift (a foreign commit for
@@ -149,8 +77,8 @@ func (l *labEnv) run(t *testing.T, env []string, args ...string) result {
 func (l *labEnv) reset(t *testing.T) {
 	t.Helper()
 	r := l.run(t, nil, "shift", "--repo", l.st.Endpoints.GitURL, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=100,v3=0")
-	if r.code != 0 {
-		t.Fatalf("reset shift: exit %d %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("reset shift: exit %d %s", r.Code, r.Stderr)
 	}
 }
 
@@ -159,7 +87,7 @@ func (l *labEnv) start(t *testing.T, env []string, extra ...string) (int, []roll
 	t.Helper()
 	args := append(append([]string{"rollout", "start", "-o", "json", "--identity", "e2e-runner"}, l.flags...), extra...)
 	r := l.run(t, env, args...)
-	return r.code, decodeEvents(t, r.stdout), r.stderr
+	return r.Code, decodeEvents(t, r.Stdout), r.Stderr
 }
 
 func decodeEvents(t *testing.T, s string) []rollout.Event {

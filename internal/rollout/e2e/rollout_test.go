@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/gitshift/gitshift/internal/lab/labtest"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
@@ -125,9 +125,7 @@ func TestE2ERollout(t *testing.T) {
 func (l *labEnv) startAndKill(t *testing.T, env []string, until func(rollout.Event, int) bool, extra ...string) string {
 	t.Helper()
 	args := append(append([]string{"rollout", "start", "-o", "json", "--identity", "e2e-runner"}, l.flags...), extra...)
-	cmd := exec.Command(gitshift, args...)
-	cmd.Dir = repoRoot
-	cmd.Env = append(append(os.Environ(), l.env...), env...)
+	cmd := labtest.Command(t, append(append([]string{}, l.env...), env...), args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

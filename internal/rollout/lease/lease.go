@@ -36,7 +36,8 @@ type Lease struct {
 	Duration time.Duration
 	// Annotations are written on the Lease (e.g. the rollout id).
 	Annotations map[string]string
-	Now         func() time.Time
+	// Clock is the time source; wall time when nil. Tests pass a fake one.
+	Clock Clock
 	// AutoRenew renews in the background between Acquire and Release, so a
 	// step that blocks longer than the lease (waiting minutes for Argo CD)
 	// does not let it expire. Renew then reports whether it is still held.
@@ -52,6 +53,18 @@ type Lease struct {
 
 var _ rollout.Lease = (*Lease)(nil)
 
+// Clock is what the lease needs of time: now, and a wait (the background
+// renewal's).
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                         { return time.Now() }
+func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // Name returns the Lease name for a VirtualService: readable, and within
 // the 63 characters of a label-safe name.
 func Name(vsName string) string {
@@ -63,12 +76,14 @@ func Name(vsName string) string {
 	return n[:52] + "-" + hex.EncodeToString(h[:])[:10]
 }
 
-func (l *Lease) now() time.Time {
-	if l.Now != nil {
-		return l.Now()
+func (l *Lease) clock() Clock {
+	if l.Clock != nil {
+		return l.Clock
 	}
-	return time.Now()
+	return wallClock{}
 }
+
+func (l *Lease) now() time.Time { return l.clock().Now() }
 
 func (l *Lease) duration() time.Duration {
 	if l.Duration > 0 {
@@ -97,13 +112,11 @@ func (l *Lease) Acquire(ctx context.Context) error {
 // keepAlive renews every third of the duration until Release.
 func (l *Lease) keepAlive(ctx context.Context) {
 	defer close(l.done)
-	t := time.NewTicker(l.duration() / 3)
-	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-l.clock().After(l.duration() / 3):
 			l.mu.Lock()
 			if l.lost == nil {
 				if err := l.renew(ctx); errors.Is(err, rollout.ErrLeaseLost) {

@@ -3,7 +3,9 @@ package lease
 import (
 	"context"
 	"errors"
+	goruntime "runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/gitshift/gitshift/internal/rollout"
 )
@@ -27,9 +30,9 @@ func existing(holderID string, renewed time.Time) *coordv1.Lease {
 		Spec: coordv1.LeaseSpec{HolderIdentity: &holderID, LeaseDurationSeconds: &secs, RenewTime: &rt, LeaseTransitions: &tr}}
 }
 
-func newLease(cs *fake.Clientset, id string, now *time.Time) *Lease {
+func newLease(cs *fake.Clientset, id string, clock Clock) *Lease {
 	return &Lease{Client: cs.CoordinationV1(), Namespace: "bookinfo", Name: Name("reviews"), Identity: id,
-		Annotations: map[string]string{"gitshift.dev/virtualservice": "bookinfo/reviews"}, Now: func() time.Time { return *now }}
+		Annotations: map[string]string{"gitshift.dev/virtualservice": "bookinfo/reviews"}, Clock: clock}
 }
 
 func get(t *testing.T, cs *fake.Clientset) *coordv1.Lease {
@@ -58,8 +61,7 @@ func TestAcquire(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cs := fake.NewSimpleClientset(tc.objs...)
-			now := tc.now
-			l := newLease(cs, "me", &now)
+			l := newLease(cs, "me", clocktesting.NewFakeClock(tc.now))
 			err := l.Acquire(context.Background())
 			var held *rollout.LeaseHeldError
 			if tc.wantHeld {
@@ -102,8 +104,7 @@ func TestTakeoverRace(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	now := t0
-	err := newLease(cs, "me", &now).Acquire(context.Background())
+	err := newLease(cs, "me", clocktesting.NewFakeClock(t0)).Acquire(context.Background())
 	var held *rollout.LeaseHeldError
 	if !errors.As(err, &held) || held.Holder != "other" {
 		t.Fatalf("want LeaseHeldError by other, got %v", err)
@@ -112,40 +113,40 @@ func TestTakeoverRace(t *testing.T) {
 
 func TestRenewAndRelease(t *testing.T) {
 	cs := fake.NewSimpleClientset()
-	now := t0
-	l := newLease(cs, "me", &now)
+	clock := clocktesting.NewFakeClock(t0)
+	l := newLease(cs, "me", clock)
 	ctx := context.Background()
 	if err := l.Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(10 * time.Second) // < duration/3: no write
+	clock.Step(10 * time.Second) // < duration/3: no write
 	if err := l.Renew(ctx); err != nil || !get(t, cs).Spec.RenewTime.Time.Equal(t0) {
 		t.Fatalf("renew wrote early: %v", err)
 	}
-	now = now.Add(20 * time.Second)
-	if err := l.Renew(ctx); err != nil || !get(t, cs).Spec.RenewTime.Time.Equal(now) {
+	clock.Step(20 * time.Second)
+	if err := l.Renew(ctx); err != nil || !get(t, cs).Spec.RenewTime.Time.Equal(clock.Now()) {
 		t.Fatalf("renew: %v %v", err, get(t, cs).Spec.RenewTime)
 	}
 	if err := l.Release(ctx); err != nil || *get(t, cs).Spec.HolderIdentity != "" {
 		t.Fatalf("release: %v", err)
 	}
 	// The next runner takes a released lease at once.
-	if err := newLease(cs, "next", &now).Acquire(ctx); err != nil {
+	if err := newLease(cs, "next", clock).Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestRenewAfterTakeoverIsLost(t *testing.T) {
 	cs := fake.NewSimpleClientset()
-	now := t0
-	l := newLease(cs, "me", &now)
+	clock := clocktesting.NewFakeClock(t0)
+	l := newLease(cs, "me", clock)
 	ctx := context.Background()
 	if err := l.Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// The runner hangs past expiry; another takes the stale lease over.
-	now = now.Add(2 * time.Minute)
-	if err := newLease(cs, "other", &now).Acquire(ctx); err != nil {
+	clock.Step(2 * time.Minute)
+	if err := newLease(cs, "other", clock).Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
 	cs.PrependReactor("update", "leases", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -173,23 +174,86 @@ func TestName(t *testing.T) {
 	}
 }
 
+// TestAutoRenew: a runner blocked for longer than its lease keeps it through
+// background renewals; when its renewals fail until the lease expires,
+// another runner takes it over and the first learns on its next Renew that
+// it lost it. Time is a fake clock: nothing waits for the lease.
 func TestAutoRenew(t *testing.T) {
 	cs := fake.NewSimpleClientset()
-	l := &Lease{Client: cs.CoordinationV1(), Namespace: "bookinfo", Name: "gitshift-reviews", Identity: "me",
-		Duration: 300 * time.Millisecond, AutoRenew: true}
+	var apiDown, takenOver atomic.Bool
+	cs.PrependReactor("update", "leases", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if *a.(k8stesting.UpdateAction).GetObject().(*coordv1.Lease).Spec.HolderIdentity != "me" {
+			return false, nil, nil
+		}
+		switch {
+		case takenOver.Load():
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "leases"}, "gitshift-reviews", errors.New("stale"))
+		case apiDown.Load():
+			return true, nil, apierrors.NewServiceUnavailable("api server down")
+		}
+		return false, nil, nil
+	})
+	clock := clocktesting.NewFakeClock(t0)
+	l := newLease(cs, "me", clock)
+	l.Duration, l.AutoRenew = time.Minute, true
+	rival := newLease(cs, "other", clock)
 	ctx := context.Background()
 	if err := l.Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
-	first := get(t, cs).Spec.RenewTime.Time
-	time.Sleep(350 * time.Millisecond) // a blocking step longer than the lease
-	if renewed := get(t, cs).Spec.RenewTime.Time; !renewed.After(first) {
-		t.Fatalf("not renewed in the background: %v → %v", first, renewed)
+	// tick moves time by more than a third of the lease and waits until the
+	// background renewer has acted on it and waits again.
+	tick := func() {
+		t.Helper()
+		waitForRenewer(t, clock)
+		clock.Step(21 * time.Second)
+		waitForRenewer(t, clock)
+	}
+
+	// Blocked for 84 s, past the first expiry (t0+60s): renewed meanwhile.
+	for range 4 {
+		tick()
+	}
+	if got := get(t, cs).Spec.RenewTime.Time; !got.Equal(t0.Add(84 * time.Second)) {
+		t.Fatalf("renewed at %v, want t0+84s", got)
+	}
+	var held *rollout.LeaseHeldError
+	if err := rival.Acquire(ctx); !errors.As(err, &held) || held.Holder != "me" {
+		t.Fatalf("rival acquired a lease renewed in the background: %v", err)
 	}
 	if err := l.Renew(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Release(ctx); err != nil || *get(t, cs).Spec.HolderIdentity != "" {
-		t.Fatalf("release: %v", err)
+
+	// The API server refuses renewals until the lease expires (t0+144s).
+	apiDown.Store(true)
+	for range 3 {
+		tick()
+	}
+	if err := rival.Acquire(ctx); err != nil {
+		t.Fatalf("rival could not take over the expired lease: %v", err)
+	}
+	if le := get(t, cs); *le.Spec.HolderIdentity != "other" || *le.Spec.LeaseTransitions != 1 {
+		t.Fatalf("after takeover: %+v", le.Spec)
+	}
+	takenOver.Store(true)
+	tick()
+	if err := l.Renew(ctx); !errors.Is(err, rollout.ErrLeaseLost) || !strings.Contains(err.Error(), `"other"`) {
+		t.Fatalf("want ErrLeaseLost naming other, got %v", err)
+	}
+	if err := l.Release(ctx); err != nil || *get(t, cs).Spec.HolderIdentity != "other" {
+		t.Fatalf("release of a lost lease touched it: %v", err)
+	}
+}
+
+// waitForRenewer waits until the background renewer waits on the clock.
+func waitForRenewer(t *testing.T, clock *clocktesting.FakeClock) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !clock.HasWaiters() {
+		if time.Now().After(deadline) {
+			t.Fatal("the background renewer does not wait on the clock")
+		}
+		goruntime.Gosched()
 	}
 }

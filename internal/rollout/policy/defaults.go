@@ -16,6 +16,7 @@ var (
 	DefaultPriorK            = 100.0
 	DefaultNoDataTimeout     = 5 * time.Minute
 	DefaultErrorCodes        = "5.."
+	DefaultMargin            = 0.01
 	DefaultMaxErrorRate      = 0.05
 	DefaultGuardAlpha        = 0.01
 	DefaultGuardMinRequests  = int64(100)
@@ -87,6 +88,9 @@ func WithDefaults(p CanaryPolicy) CanaryPolicy {
 	}
 	if a.ErrorRate.Codes == "" {
 		a.ErrorRate.Codes = DefaultErrorCodes
+	}
+	if a.ErrorRate.Margin == nil {
+		a.ErrorRate.Margin = ptr(DefaultMargin)
 	}
 	if a.Latency.Enabled == nil {
 		a.Latency.Enabled = ptr(true)

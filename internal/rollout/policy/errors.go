@@ -1,8 +1,11 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // FieldError is one problem in a policy, located by field path and, when the
@@ -12,7 +15,15 @@ type FieldError struct {
 	Line  int
 	Field string // e.g. spec.steps[2].weight
 	Msg   string
+	// Err is a sentinel callers may test for (errors.Is), e.g. ErrSeveralPolicies.
+	Err error
 }
+
+// ErrSeveralPolicies: the file holds more than one CanaryPolicy and no name
+// was given to choose one.
+var ErrSeveralPolicies = errors.New("several CanaryPolicies")
+
+func (e *FieldError) Unwrap() error { return e.Err }
 
 func (e *FieldError) Error() string {
 	var b strings.Builder
@@ -48,6 +59,18 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// Unwrap gives errors.Is and errors.As every problem.
+func (e *Error) Unwrap() []error {
+	out := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = p
+	}
+	return out
+}
+
+// ErrorKind: the policy is invalid input.
+func (e *Error) ErrorKind() errkind.Kind { return errkind.Invalid }
 
 // errs collects FieldErrors, locating them with a line index when there is one.
 type errs struct {

@@ -54,7 +54,7 @@ func pick(file string, ps []CanaryPolicy, name string) (*CanaryPolicy, error) {
 		return nil, &Error{Problems: []*FieldError{{File: file, Msg: "no CanaryPolicy (apiVersion " + APIVersion + ", kind " + Kind + ") in file"}}}
 	}
 	return nil, &Error{Problems: []*FieldError{{File: file, Line: ps[found[1]].lines.find("kind"),
-		Msg: "more than one CanaryPolicy in file; name the one to use (--policy-name)"}}}
+		Msg: "more than one CanaryPolicy in file; name the one to use", Err: ErrSeveralPolicies}}}
 }
 
 // Parse decodes every CanaryPolicy document in data. Other kinds are

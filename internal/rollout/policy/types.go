@@ -204,6 +204,12 @@ type ErrorRateTest struct {
 	Enabled *bool `json:"enabled,omitempty" yaml:"enabled,omitempty"`
 	// Codes is a regular expression over response codes counted as errors.
 	Codes string `json:"codes,omitempty" yaml:"codes,omitempty"`
+	// Margin is the non-inferiority margin: once the canary's error rate is
+	// shown at most this much above the baseline's (absolute, over the
+	// rollout so far, at alpha), a step may advance before its minDuration
+	// and minCanaryRequests. 0 turns early advancing off; unset means
+	// DefaultMargin.
+	Margin *float64 `json:"margin,omitempty" yaml:"margin,omitempty"`
 }
 
 // LatencyTest compares the canary's latency histogram with the baseline's.

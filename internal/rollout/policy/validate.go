@@ -7,27 +7,19 @@ import (
 	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Validate checks a defaulted policy and reports every problem with its
 // field path (and file:line when the policy came from a file).
 func Validate(p *CanaryPolicy) error {
-	c := &errs{file: p.File, lines: p.lines}
-	if p.APIVersion != APIVersion {
-		c.addf("apiVersion", "must be %s, got %q", APIVersion, p.APIVersion)
-	}
-	if p.Kind != Kind {
-		c.addf("kind", "must be %s, got %q", Kind, p.Kind)
-	}
+	c := validateHead(p)
 	s := &p.Spec
-	validateTarget(c, &s.Target)
 	for _, f := range []struct{ path, v string }{{"spec.stableSubset", s.StableSubset}, {"spec.canarySubset", s.CanarySubset}} {
 		if f.v == "" {
 			c.addf(f.path, "required")
 		}
-	}
-	if s.StableSubset != "" && s.StableSubset == s.CanarySubset {
-		c.addf("spec.canarySubset", "must differ from stableSubset %q", s.StableSubset)
 	}
 	validateSteps(c, s.Steps)
 	validateAnalysis(c, &s.Analysis)
@@ -47,7 +39,7 @@ func Validate(p *CanaryPolicy) error {
 			continue
 		}
 		if pu, err := url.Parse(u.v); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			c.addf(u.path, "must be an http(s) URL, got %q", u.v)
+			c.addf(u.path, "must be an http(s) URL, got %q", redact.URL(u.v))
 		}
 	}
 	validateController(c, s)
@@ -87,6 +79,29 @@ func validateController(c *errs, s *Spec) {
 			}
 		}
 	}
+}
+
+// ValidateTarget checks what reading or signalling a rollout needs: the
+// kind and the target. Subsets and steps are optional then (a pause names
+// the VirtualService, not the canary), and checked only for consistency.
+func ValidateTarget(p *CanaryPolicy) error { return validateHead(p).err() }
+
+// validateHead checks the kind, the target and, when both are given, that
+// the subsets differ.
+func validateHead(p *CanaryPolicy) *errs {
+	c := &errs{file: p.File, lines: p.lines}
+	if p.APIVersion != APIVersion {
+		c.addf("apiVersion", "must be %s, got %q", APIVersion, p.APIVersion)
+	}
+	if p.Kind != Kind {
+		c.addf("kind", "must be %s, got %q", Kind, p.Kind)
+	}
+	s := &p.Spec
+	validateTarget(c, &s.Target)
+	if s.StableSubset != "" && s.StableSubset == s.CanarySubset {
+		c.addf("spec.canarySubset", "must differ from stableSubset %q", s.StableSubset)
+	}
+	return c
 }
 
 func validateTarget(c *errs, t *Target) {
@@ -164,6 +179,9 @@ func validateAnalysis(c *errs, a *Analysis) {
 	}
 	if _, err := regexp.Compile("^(?:" + a.ErrorRate.Codes + ")$"); err != nil {
 		c.addf("spec.analysis.errorRate.codes", "not a regular expression: %v", err)
+	}
+	if m := a.ErrorRate.Margin; m != nil && !(*m >= 0 && *m < 1) {
+		c.addf("spec.analysis.errorRate.margin", "must be in [0, 1), got %g", *m)
 	}
 	if a.Guards.MaxErrorRate <= 0 || a.Guards.MaxErrorRate > 1 {
 		c.addf("spec.analysis.guards.maxErrorRate", "must be in (0, 1], got %g", a.Guards.MaxErrorRate)

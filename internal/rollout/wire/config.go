@@ -81,6 +81,13 @@ type Git struct {
 	// ArgoCDVersion selects the rendering rules ("": the newest).
 	ArgoCDVersion string
 	MaxAttempts   int // push attempts per commit (0: shift's default)
+	// AllowShared names the other Applications that render the
+	// VirtualService's files too and may change with each step (see
+	// shift.Request.AllowShared).
+	AllowShared []string
+	// Timeout bounds each clone, fetch and push (0: gitrepo.DefaultTimeout,
+	// negative: none).
+	Timeout time.Duration
 }
 
 // Clients are shared or fake clients. Nil fields are built from Kube and
@@ -106,7 +113,7 @@ type Clients struct {
 // flag that sets the missing value).
 var (
 	// ErrNoRepository: no Git repository was given and the Application names none.
-	ErrNoRepository = errkind.New(errkind.Usage, "the Application names no repoURL")
+	ErrNoRepository = errkind.New(errkind.Usage, "the Application names no Git repoURL")
 	// ErrNoPrometheus: neither a Prometheus URL nor a client was given.
 	ErrNoPrometheus = errkind.New(errkind.Usage, "a Prometheus URL is required: no evidence, no promotion")
 )

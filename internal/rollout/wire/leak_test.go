@@ -35,7 +35,7 @@ func TestGitTokenNeverLeaks(t *testing.T) {
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token))
 	s := gittest.Start(t)
 	s.Create(t, "bookinfo.git", map[string]string{"README": "x"})
-	url := s.HTTP(t, func(r *http.Request) bool { return r.Header.Get("Authorization") == want }) + "/bookinfo.git"
+	url := s.HTTPAuth(t, func(r *http.Request) bool { return r.Header.Get("Authorization") == want }).URL + "/bookinfo.git"
 
 	var logs bytes.Buffer
 	prev := slog.Default()

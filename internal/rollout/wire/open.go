@@ -91,7 +91,8 @@ func open(ctx context.Context, cfg Config, needCluster bool) (*Env, error) {
 	}
 	e.Git = &adapt.Git{Repo: repo, Branch: branch, App: t.Application, VirtualService: t.VirtualService.String(), Route: t.Route,
 		ValuesKey: t.ValuesKey, Stable: cfg.Policy.Spec.StableSubset, Canary: cfg.Policy.Spec.CanarySubset,
-		Author: author, Sign: g.Sign, GitEnv: g.Env, MaxAttempts: g.MaxAttempts, Logger: cfg.logger()}
+		Author: author, Sign: g.Sign, GitEnv: g.Env, MaxAttempts: g.MaxAttempts, AllowShared: g.AllowShared, GitTimeout: g.Timeout,
+		Logger: cfg.logger()}
 	e.Git.Source.ArgoCDVersion = g.ArgoCDVersion
 	if err := e.gitAuth(ctx); err != nil {
 		return nil, err

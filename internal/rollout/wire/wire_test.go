@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,6 +31,7 @@ import (
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/testenv"
 	"github.com/gitshift/gitshift/internal/verify"
 )
 
@@ -105,9 +105,7 @@ spec:
 // localRepo is a bare repository holding the Bookinfo example, on disk.
 func localRepo(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testenv.NeedGit(t)
 	work, bare := t.TempDir(), filepath.Join(t.TempDir(), "bookinfo.git")
 	src := "../../../examples/bookinfo-gitops"
 	files := map[string]string{}

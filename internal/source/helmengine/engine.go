@@ -2,7 +2,9 @@
 // It is separate because helm.sh/helm/v3/pkg/engine and chartutil link
 // client-go; importing this package (for its init) is the CLI's choice, and
 // package source and check stay offline-clean. The engine never contacts a
-// cluster: `lookup` returns empty results, as in `helm template`.
+// cluster (`lookup` returns empty results, as in `helm template`) nor the
+// network (no chart repository, no remote schema, no DNS), and reads
+// nothing outside the repository.
 package helmengine
 
 import (
@@ -12,8 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 
@@ -28,18 +28,19 @@ type Engine struct{}
 var _ source.HelmEngine = Engine{}
 
 // RenderChart loads req.ChartDir, resolves local dependencies and renders.
-func (Engine) RenderChart(ctx context.Context, req source.ChartRequest) ([]source.RenderedTemplate, error) {
+func (Engine) RenderChart(ctx context.Context, req source.ChartRequest) (*source.RenderedChart, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	chrt, err := loader.Load(req.ChartDir)
+	chrt, err := loadChart(req.RepoRoot, req.ChartDir)
 	if err != nil {
-		return nil, fmt.Errorf("loading chart: %w", err)
+		return nil, err
 	}
 	if chrt.Metadata.Type == "library" {
 		return nil, fmt.Errorf("library charts are not installable")
 	}
-	if err := addFileDependencies(chrt, req.ChartDir); err != nil {
+	deps, err := addFileDependencies(ctx, chrt, req)
+	if err != nil {
 		return nil, err
 	}
 	caps, err := capabilities(req)
@@ -49,19 +50,32 @@ func (Engine) RenderChart(ctx context.Context, req source.ChartRequest) ([]sourc
 	if err := chartutil.ProcessDependenciesWithMerge(chrt, req.Values); err != nil {
 		return nil, fmt.Errorf("processing dependencies: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !req.SkipSchemaValidation {
+		if err := checkSchemaRefs(req, chrt, deps); err != nil {
+			return nil, err
+		}
+	}
 	opts := chartutil.ReleaseOptions{Name: req.ReleaseName, Namespace: req.Namespace, Revision: 1, IsInstall: true}
 	vals, err := chartutil.ToRenderValuesWithSchemaValidation(chrt, req.Values, opts, caps, req.SkipSchemaValidation)
 	if err != nil {
 		return nil, err
 	}
+	// engine.Render never resolves DNS (getHostByName) unless asked to.
 	files, err := engine.Render(chrt, vals)
 	if err != nil {
 		return nil, err
 	}
-	var out []source.RenderedTemplate
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := &source.RenderedChart{Dirs: deps.dirs()}
 	if req.IncludeCRDs {
 		for _, crd := range chrt.CRDObjects() {
-			out = append(out, source.RenderedTemplate{Name: filepath.ToSlash(crd.Filename), Content: string(crd.File.Data)})
+			name := filepath.ToSlash(crd.Filename)
+			out.Templates = append(out.Templates, source.RenderedTemplate{Name: name, Content: string(crd.File.Data), File: deps.file(name)})
 		}
 	}
 	for name, content := range files {
@@ -69,7 +83,7 @@ func (Engine) RenderChart(ctx context.Context, req source.ChartRequest) ([]sourc
 		if strings.HasSuffix(name, "NOTES.txt") || strings.HasPrefix(path.Base(name), "_") || strings.TrimSpace(content) == "" {
 			continue
 		}
-		out = append(out, source.RenderedTemplate{Name: name, Content: content})
+		out.Templates = append(out.Templates, source.RenderedTemplate{Name: name, Content: content, File: deps.file(name)})
 	}
 	return out, nil
 }
@@ -85,29 +99,4 @@ func capabilities(req source.ChartRequest) (*chartutil.Capabilities, error) {
 	}
 	caps.APIVersions = append(caps.APIVersions, req.APIVersions...)
 	return caps, nil
-}
-
-// addFileDependencies loads `repository: file://...` dependencies that are
-// not vendored in charts/ (Argo CD's `helm dependency build` would package
-// them); other missing dependencies need a chart repository: an error.
-func addFileDependencies(chrt *chart.Chart, dir string) error {
-	have := map[string]bool{}
-	for _, d := range chrt.Dependencies() {
-		have[d.Name()] = true
-	}
-	for _, dep := range chrt.Metadata.Dependencies {
-		if have[dep.Name] {
-			continue
-		}
-		if !strings.HasPrefix(dep.Repository, "file://") {
-			return fmt.Errorf("dependency %q is not in charts/ (run helm dependency build; chart repositories cannot be fetched offline)", dep.Name)
-		}
-		sub, err := loader.Load(filepath.Join(dir, strings.TrimPrefix(dep.Repository, "file://")))
-		if err != nil {
-			return fmt.Errorf("loading dependency %q: %w", dep.Name, err)
-		}
-		chrt.AddDependency(sub)
-		have[dep.Name] = true
-	}
-	return nil
 }

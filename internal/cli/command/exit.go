@@ -1,0 +1,90 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/redact"
+)
+
+// Exit codes scripts can rely on. They are part of the CLI contract: do not renumber.
+const (
+	ExitOK          = 0 // everything passed
+	ExitFailed      = 1 // a check failed, or the input is invalid (the message says where)
+	ExitUnavailable = 2 // could not check: API server, Argo CD, Prometheus or remote unreachable
+	ExitConflict    = 3 // someone else changed the same thing (e.g. the same weights, a held lease)
+	ExitUsage       = 4 // bad flags or arguments
+)
+
+// ExitCode is the one mapping from an error to the process exit code: by
+// its kind (errkind.Of), which the library that knew what went wrong set.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	switch errkind.Of(err) {
+	case errkind.Unavailable:
+		return ExitUnavailable
+	case errkind.Conflict:
+		return ExitConflict
+	case errkind.Usage:
+		return ExitUsage
+	}
+	return ExitFailed
+}
+
+// reportedError is an outcome the command already showed (a failing
+// checklist, an unhealthy lab): Execute exits by its kind and prints
+// nothing more.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
+// Reported marks err as already shown to the user.
+func Reported(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &reportedError{err: err}
+}
+
+// Execute runs cmd (a command tree) with args, prints the error a command
+// returns on s.ErrOut (unless it was Reported) and returns the exit code.
+// Flag and argument errors are usage errors (exit 4).
+func Execute(ctx context.Context, cmd *cobra.Command, args []string, s Streams) int {
+	cmd.SetArgs(args)
+	cmd.SetIn(s.In)
+	cmd.SetOut(s.Out)
+	cmd.SetErr(s.ErrOut)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return errkind.Wrap(errkind.Usage, err) })
+	usageArgs(cmd)
+	err := cmd.ExecuteContext(ctx)
+	var r *reportedError
+	if err != nil && !errors.As(err, &r) {
+		fmt.Fprintf(s.ErrOut, "error: %v\n", redact.Text(err.Error())) // no URL credentials, whoever wrapped the error
+	}
+	return ExitCode(err)
+}
+
+// usageArgs makes every positional-argument error exit with ExitUsage, like
+// flag errors: cobra's validators return plain errors, which would exit 1
+// and read as "a check failed" to a script.
+func usageArgs(c *cobra.Command) {
+	if validate := c.Args; validate != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := validate(cmd, args); err != nil {
+				return errkind.Wrap(errkind.Usage, err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
+}

@@ -1,0 +1,43 @@
+package lab
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/lab"
+)
+
+func newLabProvisionCommand(s command.Streams) *cobra.Command {
+	var cacheDir string
+	cmd := &cobra.Command{
+		Use:   "provision",
+		Short: "Build (once, cached) and list the lab's tools without starting anything",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			root, err := findRepoRoot()
+			if err != nil {
+				return err
+			}
+			bins, assets, err := lab.Provision(cmd.Context(), root, cacheDir, s.ErrOut)
+			if err != nil {
+				return err
+			}
+			for _, m := range []map[string]string{bins, assets} {
+				names := make([]string, 0, len(m))
+				for n := range m {
+					names = append(names, n)
+				}
+				sort.Strings(names)
+				for _, n := range names {
+					fmt.Fprintf(s.Out, "%-30s %s\n", n, m[n])
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&cacheDir, "cache-dir", "", "tool cache (default $GITSHIFT_LAB_CACHE, else ~/.cache/gitshift/lab)")
+	return cmd
+}

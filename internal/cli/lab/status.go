@@ -1,0 +1,86 @@
+package lab
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/lab"
+)
+
+func newLabStatusCommand(s command.Streams, f *labFlags) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each lab component: running, or exited with its code and last log lines",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			format, err := command.ParseOutput(output, command.Text, command.JSON, command.YAML)
+			if err != nil {
+				return err
+			}
+			dir, err := f.resolveDir()
+			if err != nil {
+				return err
+			}
+			st, err := lab.GetStatus(dir)
+			if err != nil {
+				return err
+			}
+			if format != command.Text {
+				if err := command.WriteData(s.Out, format, st); err != nil {
+					return err
+				}
+			} else {
+				printLabStatus(s, st)
+			}
+			if !st.Healthy {
+				return command.Reported(errkind.Errorf(errkind.Invalid, "lab in %s is not healthy", st.Dir))
+			}
+			return nil
+		},
+	}
+	command.AddOutputFlag(cmd, &output, command.Text, command.JSON, command.YAML)
+	return cmd
+}
+
+func printLabStatus(s command.Streams, st *lab.Status) {
+	fmt.Fprintf(s.Out, "lab %s: %s (supervisor %s)\n", st.Dir, st.Phase, st.Supervisor)
+	if st.Error != "" {
+		fmt.Fprintf(s.Out, "error: %s\n", st.Error)
+	}
+	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMPONENT\tSTATE\tPID\tRSS\tLOG")
+	for _, c := range st.Components {
+		state := c.State
+		if c.ExitCode != nil {
+			state = fmt.Sprintf("exited (code %d)", *c.ExitCode)
+		}
+		pid := "-"
+		if c.PID != 0 {
+			pid = fmt.Sprint(c.PID)
+		}
+		rss := "-"
+		if c.RSSBytes > 0 {
+			rss = fmt.Sprintf("%d MiB", c.RSSBytes>>20)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, state, pid, rss, c.Log)
+	}
+	tw.Flush()
+	if st.RSSBytes > 0 {
+		fmt.Fprintf(s.Out, "total resident memory of the lab's components: %d MiB\n", st.RSSBytes>>20)
+	}
+	for _, c := range st.Components {
+		if c.LogTail != "" {
+			fmt.Fprintf(s.Out, "\n--- %s: last lines of %s\n%s\n", c.Name, c.Log, indent(c.LogTail))
+		}
+	}
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}

@@ -1,0 +1,80 @@
+package rollout
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/rollout"
+)
+
+func viewEvents() []rollout.Event {
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	w := map[string]int32{"v1": 95, "v3": 5}
+	an := rollout.Analysing
+	return []rollout.Event{
+		{Time: t0, Rollout: "r1", Type: rollout.EventCommit, Phase: rollout.WaitingSync, Step: 1, Steps: 4, SHA: "abcdef1234567", Weights: w},
+		{Time: t0.Add(time.Second), Rollout: "r1", Type: rollout.EventPhase, Phase: rollout.Analysing, Step: 1, Steps: 4, Weights: w},
+		{Time: t0.Add(20 * time.Second), Rollout: "r1", Type: rollout.EventAnalysis, Phase: an, Step: 1, Steps: 4, Weights: w, InStep: 19 * time.Second,
+			Analysis: &rollout.Analysis{Report: judge.Report{CanaryRequests: 120, BaselineRequests: 2280, CanaryErrorRate: 0.01, BaselineErrorRate: 0.005, ObservedSplit: 0.05, SplitLow: 0.042, SplitHigh: 0.06, Weight: 5,
+				Tests: []judge.TestResult{{Name: "error-rate", Statistic: 0.4, Bound: 3.69}}}}, Next: "advance to 25% after [40s more]"},
+		{Time: t0.Add(60 * time.Second), Rollout: "r1", Type: rollout.EventDecision, Phase: rollout.Advancing, Step: 1, Steps: 4, Decision: rollout.DecisionAdvance, Reason: "step 1/4 passed"},
+		{Time: t0.Add(61 * time.Second), Rollout: "r1", Type: rollout.EventDone, Phase: rollout.Promoted, Step: 4, Steps: 4},
+	}
+}
+
+func TestLiveViewPlain(t *testing.T) {
+	var b bytes.Buffer
+	v := newLiveView(&b, false, nil)
+	for _, ev := range viewEvents() {
+		v.Emit(context.Background(), ev)
+	}
+	out := b.String()
+	for _, want := range []string{"12:00:00  pushed abcdef1234  step 1/4  v1=95,v3=5", "→ Analysing",
+		"canary 120 req 1.00% err  baseline 2280 req 0.50% err  split 5.0% [4.2, 6.0]  error-rate 0.40/3.69  next: advance to 25%",
+		"ADVANCE: step 1/4 passed", "rollout r1 ended Promoted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("escape codes without a TTY")
+	}
+}
+
+func TestLiveViewTTY(t *testing.T) {
+	var b bytes.Buffer
+	v := newLiveView(&b, true, nil)
+	for _, ev := range viewEvents() {
+		v.Emit(context.Background(), ev)
+	}
+	out := b.String()
+	for _, want := range []string{"\x1b[", "in step 19s", "canary         120 req  errors   1.00%", "error-rate log BF    0.40  bound 3.69  ok", "next: advance to 25%"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%q", want, out)
+		}
+	}
+}
+
+func TestJSONEvents(t *testing.T) {
+	var b bytes.Buffer
+	j := newJSONEvents(&b)
+	for _, ev := range viewEvents() {
+		j.Emit(context.Background(), ev)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	var ev rollout.Event
+	if err := json.Unmarshal([]byte(lines[2]), &ev); err != nil || ev.Phase != rollout.Analysing || ev.Analysis.CanaryRequests != 120 {
+		t.Errorf("%v %+v", err, ev)
+	}
+	if !strings.Contains(lines[4], `"phase":"Promoted"`) {
+		t.Errorf("phase not by name: %s", lines[4])
+	}
+}

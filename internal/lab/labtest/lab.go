@@ -1,0 +1,95 @@
+package labtest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gitshift/gitshift/internal/lab"
+)
+
+// Lab is a lab started for one test.
+type Lab struct {
+	Dir     string
+	State   *lab.State
+	Cluster *lab.Cluster
+}
+
+// Up starts a lab in a temporary directory (`gitshift lab up --dir <dir>
+// args...`) and registers a cleanup that stops it and fails the test if
+// any process of it is left. It fails the test if the lab does not come up.
+func Up(t *testing.T, args ...string) *Lab {
+	t.Helper()
+	l := &Lab{Dir: filepath.Join(t.TempDir(), "lab")}
+	start := time.Now()
+	r := Run(t, nil, append([]string{"lab", "up", "--dir", l.Dir}, args...)...)
+	t.Cleanup(func() { l.down(t) })
+	if r.Code != 0 {
+		t.Fatalf("lab up: exit %d\n%s\nstatus:\n%s", r.Code, r.Stderr, Run(t, nil, "lab", "status", "--dir", l.Dir).Stdout)
+	}
+	t.Logf("lab up took %s", time.Since(start).Round(time.Second))
+	var err error
+	if l.State, err = lab.LoadState(l.Dir); err != nil {
+		t.Fatal(err)
+	}
+	if l.Cluster, err = lab.NewCluster(l.State.Endpoints.Kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// down stops the lab and checks that no process of it is left.
+func (l *Lab) down(t *testing.T) {
+	st, _ := lab.LoadState(l.Dir)
+	if r := Run(t, nil, "lab", "down", "--dir", l.Dir); r.Code != 0 {
+		t.Errorf("lab down: exit %d\n%s", r.Code, r.Stderr)
+	}
+	if st != nil {
+		for _, c := range st.Components {
+			if c.Proc.Alive() {
+				t.Errorf("%s (pid %d) still runs after down", c.Name, c.Proc.PID)
+			}
+			if g := c.Proc.Group(); len(g) > 0 {
+				t.Errorf("%s's process group still has %v after down", c.Name, g)
+			}
+		}
+		if st.Supervisor.Alive() {
+			t.Errorf("supervisor (pid %d) still runs after down", st.Supervisor.PID)
+		}
+	}
+	if left := lab.ProcessesUsing(l.Dir); len(left) > 0 {
+		t.Errorf("processes still using %s after down: %v", l.Dir, left)
+	}
+}
+
+// SyncApp applies the example Bookinfo Application, pointed at the lab's
+// Git and API server and with directory recursion on or off, and waits
+// until Argo CD has synced it at the HEAD of main. It returns that SHA.
+func (l *Lab) SyncApp(t *testing.T, recurse bool) string {
+	t.Helper()
+	ctx := context.Background()
+	ep := l.State.Endpoints
+	app, err := lab.LabApplication(filepath.Join(root, "examples", "bookinfo-gitops", "argocd", "application.yaml"), ep.GitURL, ep.APIServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unstructured.SetNestedField(app.Object, recurse, "spec", "source", "directory", "recurse"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Cluster.Apply(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	sha, err := lab.RemoteHead(ctx, ep.GitURL, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := l.Cluster.WaitApp(ctx, "argocd", app.GetName(), sha, 3*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Application %s (recurse %v): %+v", app.GetName(), recurse, as)
+	return sha
+}
