@@ -1,0 +1,140 @@
+package deploy
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"sigs.k8s.io/yaml"
+
+	"github.com/gitshift/gitshift/internal/source"
+	"github.com/gitshift/gitshift/internal/source/helmengine"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files and the chart's copy of the CRD")
+
+const (
+	chartDir    = "chart/gitshift"
+	releaseName = "gitshift"
+	releaseNS   = "gitshift-system"
+)
+
+// variant is one set of values the chart is rendered, linted and checked with.
+type variant struct {
+	name   string
+	values string // YAML, layered over values.yaml
+}
+
+var variants = []variant{
+	{name: "default"},
+	{name: "sharded", values: `
+watchNamespaces: [team-a, team-b]
+selector: gitshift.dev/shard=a
+argocd: {namespace: argo}
+prometheus: {url: "http://prometheus.monitoring.svc:9090"}
+git:
+  author: "Release Bot <release@example.com>"
+  knownHosts: "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+image: {digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
+metrics: {serviceMonitor: {enabled: true, labels: {release: prometheus}}}
+logLevel: debug
+`},
+}
+
+func (v variant) valueMap(t *testing.T) map[string]any {
+	t.Helper()
+	vals := map[string]any{}
+	if err := yaml.Unmarshal([]byte(v.values), &vals); err != nil {
+		t.Fatalf("values of variant %s: %v", v.name, err)
+	}
+	return vals
+}
+
+// render renders the chart like `helm template gitshift chart/gitshift -n
+// gitshift-system`: Helm's engine, then Helm's install order, one document
+// per object under a "# Source:" comment. It uses the engine package source
+// uses for Argo CD's Helm sources rather than helm's action package, which
+// would pull kubectl, SQL drivers and OCI clients into the module for a test.
+func render(t *testing.T, vals map[string]any) string {
+	t.Helper()
+	abs, err := filepath.Abs(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := helmengine.Engine{}.RenderChart(context.Background(), source.ChartRequest{
+		ChartDir: abs, ReleaseName: releaseName, Namespace: releaseNS, Values: vals,
+	})
+	if err != nil {
+		t.Fatalf("rendering %s: %v", chartDir, err)
+	}
+	byName := map[string]string{}
+	for _, f := range files {
+		byName[f.Name] = f.Content
+	}
+	hooks, manifests, err := releaseutil.SortManifests(byName, nil, releaseutil.InstallOrder)
+	if err != nil {
+		t.Fatalf("sorting manifests: %v", err)
+	}
+	if len(hooks) > 0 {
+		t.Fatalf("the chart has %d hooks; Argo CD runs hooks differently from Helm, keep it hook-free", len(hooks))
+	}
+	var b strings.Builder
+	for _, m := range manifests {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, strings.TrimSpace(m.Content))
+	}
+	return b.String()
+}
+
+// object is the part of a rendered object every check needs.
+type object struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name      string `json:"name"`
+		Namespace string `json:"namespace"`
+	} `json:"metadata"`
+	raw string
+}
+
+func (o object) String() string { return o.Kind + " " + o.Metadata.Namespace + "/" + o.Metadata.Name }
+
+// objects splits a render into its objects.
+func objects(t *testing.T, manifest string) []object {
+	t.Helper()
+	var out []object
+	docs := releaseutil.SplitManifests(manifest)
+	keys := make([]string, 0, len(docs))
+	for k := range docs {
+		keys = append(keys, k)
+	}
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	for _, k := range keys {
+		doc := docs[k]
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		var o object
+		if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+			t.Fatalf("rendered document does not parse: %v\n%s", err, doc)
+		}
+		if o.Kind == "" {
+			continue // a document of comments only
+		}
+		o.raw = doc
+		out = append(out, o)
+	}
+	return out
+}
+
+func find(objs []object, kind, name string) (object, bool) {
+	for _, o := range objs {
+		if o.Kind == kind && o.Metadata.Name == name {
+			return o, true
+		}
+	}
+	return object{}, false
+}
