@@ -39,7 +39,6 @@ argocd: {namespace: argo}
 prometheus: {url: "http://prometheus.monitoring.svc:9090"}
 git:
   author: "Release Bot <release@example.com>"
-  knownHosts: "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 image: {digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
 metrics: {serviceMonitor: {enabled: true, labels: {release: prometheus}}}
 logLevel: debug
