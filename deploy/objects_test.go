@@ -126,16 +126,18 @@ func TestChartDeploymentHardening(t *testing.T) {
 	}
 }
 
-// TestChartShardingFlags: watchNamespaces and selector reach the
-// controller's flags, and nothing of them appears by default.
-func TestChartShardingFlags(t *testing.T) {
+// TestChartControllerFlags: values reach `gitshift controller`'s flags
+// (internal/cli/controller.go), and the sharding flags are absent by default.
+func TestChartControllerFlags(t *testing.T) {
 	tests := []struct {
 		variant string
 		want    []string
 		absent  []string
 	}{
-		{variant: "default", absent: []string{"--namespace=", "--selector="}},
-		{variant: "sharded", want: []string{"--namespace=team-a", "--namespace=team-b", "--selector=gitshift.dev/shard=a", "--log-level=debug"}},
+		{variant: "default", want: []string{"--leader-election-id=gitshift", "--leader-election-namespace=" + releaseNS},
+			absent: []string{"--namespace=", "--selector=", "--prometheus="}},
+		{variant: "sharded", want: []string{"--namespace=team-a", "--selector=gitshift.dev/shard=a", "--prometheus=http://prometheus.monitoring.svc:9090",
+			"--max-concurrent-reconciles=8", "--log-format=text", "--resync=10m", "--leader-election-id=gitshift"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variant, func(t *testing.T) {

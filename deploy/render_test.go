@@ -33,7 +33,8 @@ type variant struct {
 var variants = []variant{
 	{name: "default"},
 	{name: "sharded", values: `
-watchNamespaces: [team-a, team-b]
+watchNamespace: team-a
+maxConcurrentReconciles: 8
 selector: gitshift.dev/shard=a
 argocd: {namespace: argo}
 prometheus: {url: "http://prometheus.monitoring.svc:9090"}
@@ -41,7 +42,8 @@ git:
   author: "Release Bot <release@example.com>"
 image: {digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
 metrics: {serviceMonitor: {enabled: true, labels: {release: prometheus}}}
-logLevel: debug
+logFormat: text
+extraArgs: ["--resync=10m"]
 `},
 }
 
