@@ -116,10 +116,19 @@ func TestChartDeploymentHardening(t *testing.T) {
 			if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
 				t.Errorf("resources %+v: want cpu and memory requests and a memory limit", c.Resources)
 			}
-			// A read-only root needs writable mounts where git writes.
-			for _, dir := range []string{"/var/lib/gitshift", "/tmp"} {
-				if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == dir && !m.ReadOnly }) {
-					t.Errorf("no writable volume at %s", dir)
+			// A read-only root: git's HOME and the temp dir (clones) must be
+			// on a writable volume.
+			for _, name := range []string{"HOME", "TMPDIR"} {
+				i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == name })
+				if i < 0 {
+					t.Errorf("no %s in env", name)
+					continue
+				}
+				dir := c.Env[i].Value
+				if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool {
+					return !m.ReadOnly && (dir == m.MountPath || strings.HasPrefix(dir, m.MountPath+"/"))
+				}) {
+					t.Errorf("%s=%s is on the read-only root filesystem", name, dir)
 				}
 			}
 		})
