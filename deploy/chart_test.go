@@ -72,3 +72,29 @@ func firstDiff(want, got string) string {
 	}
 	return "(no line differs)"
 }
+
+// TestChartValuesSchema: values.schema.json rejects what would otherwise
+// be ignored or fail late (a misspelt key renders a chart without it).
+func TestChartValuesSchema(t *testing.T) {
+	tests := []struct {
+		name, values, wantErr string
+	}{
+		{name: "misspelt key", values: "watchNamespaces: [a]", wantErr: "watchNamespaces"},
+		{name: "author without email", values: "git: {author: gitshift}", wantErr: "author"},
+		{name: "prometheus without scheme", values: "prometheus: {url: prometheus:9090}", wantErr: "url"},
+		{name: "log format", values: "logFormat: xml", wantErr: "logFormat"},
+		{name: "valid", values: "watchNamespace: a\ngit: {author: \"A B <a@b.c>\"}\nprometheus: {url: \"http://p:9090\"}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := variant{name: tt.name, values: tt.values}
+			_, err := renderErr(v.valueMap(t))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("error %v, want one naming %s", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -63,15 +63,23 @@ func (v variant) valueMap(t *testing.T) map[string]any {
 // would pull kubectl, SQL drivers and OCI clients into the module for a test.
 func render(t *testing.T, vals map[string]any) string {
 	t.Helper()
-	abs, err := filepath.Abs(chartDir)
+	out, err := renderErr(vals)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+func renderErr(vals map[string]any) (string, error) {
+	abs, err := filepath.Abs(chartDir)
+	if err != nil {
+		return "", err
 	}
 	files, err := helmengine.Engine{}.RenderChart(context.Background(), source.ChartRequest{
 		ChartDir: abs, ReleaseName: releaseName, Namespace: releaseNS, Values: vals,
 	})
 	if err != nil {
-		t.Fatalf("rendering %s: %v", chartDir, err)
+		return "", fmt.Errorf("rendering %s: %w", chartDir, err)
 	}
 	byName := map[string]string{}
 	for _, f := range files {
@@ -79,16 +87,16 @@ func render(t *testing.T, vals map[string]any) string {
 	}
 	hooks, manifests, err := releaseutil.SortManifests(byName, nil, releaseutil.InstallOrder)
 	if err != nil {
-		t.Fatalf("sorting manifests: %v", err)
+		return "", fmt.Errorf("sorting manifests: %w", err)
 	}
 	if len(hooks) > 0 {
-		t.Fatalf("the chart has %d hooks; Argo CD runs hooks differently from Helm, keep it hook-free", len(hooks))
+		return "", fmt.Errorf("the chart has %d hooks; Argo CD runs hooks differently from Helm, keep it hook-free", len(hooks))
 	}
 	var b strings.Builder
 	for _, m := range manifests {
 		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, strings.TrimSpace(m.Content))
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // object is the part of a rendered object every check needs.
