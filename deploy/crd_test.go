@@ -48,8 +48,9 @@ func TestChartCRDMatchesConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := got["metadata"].(map[string]any)
-	if meta["annotations"].(map[string]any)["helm.sh/resource-policy"] != "keep" {
-		t.Errorf("CRD annotations %v: want helm.sh/resource-policy: keep by default", meta["annotations"])
+	ann, _ := meta["annotations"].(map[string]any)
+	if ann["helm.sh/resource-policy"] != "keep" || ann["argocd.argoproj.io/sync-options"] != "Prune=false,Delete=false" {
+		t.Errorf("CRD annotations %v: want Helm and Argo CD to keep it by default", ann)
 	}
 	delete(meta, "labels")
 	delete(meta, "annotations")
@@ -69,7 +70,7 @@ func TestChartCRDOptional(t *testing.T) {
 	if !ok {
 		t.Fatal("crds.keep=false renders no CRD")
 	}
-	if bytes.Contains([]byte(o.raw), []byte("resource-policy")) {
+	if bytes.Contains([]byte(o.raw), []byte("resource-policy")) || bytes.Contains([]byte(o.raw), []byte("Delete=false")) {
 		t.Error("crds.keep=false still keeps the CRD on uninstall")
 	}
 }
