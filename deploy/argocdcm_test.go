@@ -51,14 +51,6 @@ func wantPatch(script string) string {
 // the key Argo CD reads for gitshift.dev/CanaryPolicy.
 func TestArgoCDPatchCarriesScript(t *testing.T) {
 	script := readScript(t)
-	if *update {
-		if err := os.WriteFile(argocdCMPatch, []byte(wantPatch(script)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(chartLuaCopy, []byte(script), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	b, err := os.ReadFile(argocdCMPatch)
 	if err != nil {
 		t.Fatal(err)

@@ -16,17 +16,12 @@ const (
 
 // TestChartCRDMatchesConfig: a chart cannot read files outside its
 // directory, so it carries a copy of config/crd (the controller's CRD).
-// The copy must be byte-equal (-update copies it), and the rendered CRD must
+// The copy must be byte-equal (-update copies it, in TestMain), and the rendered CRD must
 // equal it but for the chart's labels and annotations.
 func TestChartCRDMatchesConfig(t *testing.T) {
 	src, err := os.ReadFile(configCRD)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile(chartCRD, src, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	cp, err := os.ReadFile(chartCRD)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,7 +17,43 @@ import (
 	"github.com/gitshift/gitshift/internal/source/helmengine"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files and the chart's copy of the CRD")
+var update = flag.Bool("update", false, "rewrite the golden files, the chart's copies (CRD, health script) and the argocd-cm patch")
+
+// TestMain refreshes the generated files before any test reads them, so one
+// -update run is enough (the golden render includes the CRD copy).
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if *update {
+		if err := regenerate(); err != nil {
+			fmt.Fprintln(os.Stderr, "-update:", err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// regenerate copies config/crd and the health script into the chart and
+// writes the argocd-cm patch from the script.
+func regenerate() error {
+	crd, err := os.ReadFile(configCRD)
+	if err != nil {
+		return err
+	}
+	script, err := os.ReadFile(healthScript)
+	if err != nil {
+		return err
+	}
+	for path, content := range map[string][]byte{
+		chartCRD:      crd,
+		chartLuaCopy:  script,
+		argocdCMPatch: []byte(wantPatch(string(script))),
+	} {
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 const (
 	chartDir    = "chart/gitshift"
