@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/gitshift
 
-.PHONY: build test test-short demo bench fuzz vet fmt clean
+.PHONY: build test test-short demo bench fuzz vet fmt clean image-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gitshift
@@ -34,6 +34,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitYAMLMatchesAPIMachinery$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzSetVirtualServiceWeights$$' -fuzztime $(FUZZTIME) ./internal/edit/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAndEdit$$' -fuzztime $(FUZZTIME) ./internal/edit/
+
+# The image's build line (deploy/Dockerfile) gives a static binary that runs.
+# A full CGO_ENABLED=0 -trimpath compile, so not part of `make test`.
+image-check:
+	GITSHIFT_IMAGE_CHECK=1 $(GO) test -count=1 -run TestDockerfileBuildIsStatic -timeout 30m ./deploy/
 
 clean:
 	rm -rf bin

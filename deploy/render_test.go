@@ -112,14 +112,14 @@ func renderErr(vals map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	files, err := helmengine.Engine{}.RenderChart(context.Background(), source.ChartRequest{
+	rendered, err := helmengine.Engine{}.RenderChart(context.Background(), source.ChartRequest{
 		ChartDir: abs, ReleaseName: releaseName, Namespace: releaseNS, Values: vals,
 	})
 	if err != nil {
 		return "", fmt.Errorf("rendering %s: %w", chartDir, err)
 	}
 	byName := map[string]string{}
-	for _, f := range files {
+	for _, f := range rendered.Templates {
 		byName[f.Name] = f.Content
 	}
 	hooks, manifests, err := releaseutil.SortManifests(byName, nil, releaseutil.InstallOrder)
