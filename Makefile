@@ -77,11 +77,13 @@ demo: build
 #                recurse → 90/10 live and measured), busy port, down leaves nothing
 #   e2e-verify:  issue 5's acceptance list for `gitshift verify`
 #   e2e-rollout: healthy canary promoted, faulty one rolled back, SIGKILL resume
+#   e2e-controller-api: the controller's manager and `gitshift controller` against a
+#                real etcd + kube-apiserver as a user bound to exactly the chart's RBAC
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
 E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout
-e2e: e2e-lab e2e-verify e2e-rollout
+.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-controller-api
+e2e: lab-tools e2e-lab e2e-verify e2e-rollout e2e-controller-api
 
 e2e-lab: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/lab/
@@ -94,3 +96,6 @@ e2e-verify: build
 
 e2e-rollout: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/rollout/e2e/
+
+e2e-controller-api: build
+	GITSHIFT_E2E=1 GITSHIFT_CI=1 $(GO) test -count=1 -timeout 20m -v -run 'TestAgainstAPIServer|TestCommandSmoke' ./internal/controller/
