@@ -29,10 +29,10 @@ import (
 
 	api "github.com/gitshift/gitshift/internal/api/v1alpha1"
 	"github.com/gitshift/gitshift/internal/lab"
-	"github.com/gitshift/gitshift/internal/testenv"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/adapt"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/testenv"
 )
 
 // labBinary finds a binary the lab built (~/.cache/gitshift/lab/<name>-*/<name>).
