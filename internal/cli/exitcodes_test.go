@@ -79,10 +79,13 @@ func runExitCases(t *testing.T, cases []exitCase) {
 func TestCheckExitCodes(t *testing.T) {
 	broken := clitest.CopyDir(t, gitopsExample)
 	clitest.ReplaceInFile(t, filepath.Join(broken, "argocd/application.yaml"), "recurse: true", "recurse: false")
+	quoted := clitest.CopyDir(t, gitopsExample)
+	clitest.ReplaceInFile(t, filepath.Join(quoted, "canary/reviews-traffic-90-10.yaml"), "weight: 90", `weight: "90"`)
 	empty := t.TempDir()
 	runExitCases(t, []exitCase{
 		{"every diagnostic below --fail-on", []string{"check", gitopsExample}, nil, command.ExitOK, ""},
 		{"an error diagnostic", []string{"check", broken}, nil, command.ExitFailed, ""},
+		{"a quoted weight", []string{"check", quoted}, nil, command.ExitFailed, ""},
 		{"a warning with --fail-on warning", []string{"check", "--fail-on", "warning", broken}, nil, command.ExitFailed, ""},
 		{"no Application", []string{"check", empty}, nil, command.ExitFailed, "no Argo CD Application found in " + empty + " (use --app FILE"},
 		{"no Application of that name", []string{"check", "--name", "nope", gitopsExample}, nil, command.ExitFailed, `no Application named "nope"`},
@@ -120,6 +123,12 @@ func TestShiftExitCodes(t *testing.T) {
 	repo := clitest.LocalRepo(t, files, nil)
 	common := []string{"shift", "--repo", repo, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews"}
 	vs := "canary/reviews-traffic-90-10.yaml"
+	quotedFiles := map[string]string{}
+	for k, v := range files {
+		quotedFiles[k] = v
+	}
+	quotedFiles[vs] = strings.Replace(files[vs], "weight: 90", `weight: "90"`, 1)
+	quoted := clitest.LocalRepo(t, quotedFiles, nil)
 	files[vs] += "    - name: beta\n      route:\n        - destination: {host: reviews, subset: v1}\n          weight: 50\n        - destination: {host: reviews, subset: v3}\n          weight: 50\n"
 	twoRoutes := clitest.LocalRepo(t, files, nil)
 	hang := gittest.Hang(t)
@@ -130,6 +139,8 @@ func TestShiftExitCodes(t *testing.T) {
 		{"two routes split traffic", []string{"shift", "--repo", twoRoutes, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=100"}, nil, command.ExitFailed, "name one (pass --route NAME|INDEX)"},
 		{"would add a check error", append(common, "--set", "v1=50,v9=50", "--add-destination"), nil, command.ExitFailed, `subset "v9"`},
 		{"a subset the route lacks", append(common, "--set", "v1=50,v2=50"), nil, command.ExitFailed, "(pass --add-destination)"},
+		{"a quoted weight", []string{"shift", "--repo", quoted, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=75,v3=25"}, nil, command.ExitFailed,
+			vs + `:16: weight of v1 is the string "90": write weight: 90 without quotes; Istio's CRD declares an integer and the API server refuses a string`},
 		{"commit without push in a temporary clone", []string{"shift", "--repo", "git://127.0.0.1:1/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--no-push"},
 			nil, command.ExitUsage, "--no-push needs --in-place"},
 		{"remote does not answer", []string{"shift", "--repo", "git://" + hang + "/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--git-timeout", "300ms"},
