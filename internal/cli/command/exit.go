@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/redact"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 // Exit codes scripts can rely on. They are part of the CLI contract: do not renumber.
@@ -67,9 +69,17 @@ func Execute(ctx context.Context, cmd *cobra.Command, args []string, s Streams) 
 	err := cmd.ExecuteContext(ctx)
 	var r *reportedError
 	if err != nil && !errors.As(err, &r) {
-		fmt.Fprintf(s.ErrOut, "error: %v\n", redact.Text(err.Error())) // no URL credentials, whoever wrapped the error
+		fmt.Fprintf(s.ErrOut, "error: %s\n", ErrorText(err))
 	}
 	return ExitCode(err)
+}
+
+// ErrorText is err as gitshift prints it: no URL credentials, whoever
+// wrapped the error; no control character of a name in it acting on the
+// terminal; every line after the first indented, so that a newline in a
+// file name cannot print a line that looks like gitshift's own.
+func ErrorText(err error) string {
+	return strings.ReplaceAll(termsafe.Lines(redact.Text(err.Error())), "\n", "\n  ")
 }
 
 // usageArgs makes every positional-argument error exit with ExitUsage, like

@@ -16,6 +16,7 @@ import (
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
+	"github.com/gitshift/gitshift/internal/termsafe"
 	"github.com/gitshift/gitshift/internal/verify"
 )
 
@@ -114,7 +115,7 @@ func runVerify(ctx context.Context, s command.Streams, o *verifyOptions) error {
 		MinRequests: o.minRequests, MaxErrorRate: o.maxErrorRate, Reporter: o.reporter, ErrorCodes: o.errorCodes,
 		ArgoCDURL: o.argoURL, KialiURL: o.kialiURL, JaegerURL: o.jaegerURL, PrometheusURL: o.prometheus,
 		DefaultNamespace: o.ns,
-		Progress:         func(line string) { fmt.Fprintln(s.ErrOut, line) },
+		Progress:         func(line string) { fmt.Fprintln(s.ErrOut, termsafe.Text(line)) },
 	}
 	if o.hardRefresh {
 		cfg.RefreshType = argocd.RefreshHard
