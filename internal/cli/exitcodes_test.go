@@ -121,6 +121,7 @@ func TestRenderExitCodes(t *testing.T) {
 func TestShiftExitCodes(t *testing.T) {
 	files := clitest.Files(t, gitopsExample)
 	repo := clitest.LocalRepo(t, files, nil)
+	gittest.Git(t, repo, "tag", "v1", "main")
 	common := []string{"shift", "--repo", repo, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews"}
 	vs := "canary/reviews-traffic-90-10.yaml"
 	quotedFiles := map[string]string{}
@@ -139,6 +140,9 @@ func TestShiftExitCodes(t *testing.T) {
 		{"two routes split traffic", []string{"shift", "--repo", twoRoutes, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=100"}, nil, command.ExitFailed, "name one (pass --route NAME|INDEX)"},
 		{"would add a check error", append(common, "--set", "v1=50,v9=50", "--add-destination"), nil, command.ExitFailed, `subset "v9"`},
 		{"a subset the route lacks", append(common, "--set", "v1=50,v2=50"), nil, command.ExitFailed, "(pass --add-destination)"},
+		{"a branch the remote lacks", append(common, "--set", "v1=50,v3=50", "--branch", "nope"), nil, command.ExitFailed, "branch nope does not exist on " + repo + "; its branches: main (pass --branch)"},
+		{"a tag for --branch", append(common, "--set", "v1=50,v3=50", "--branch", "v1"), nil, command.ExitFailed, "v1 is a tag on " + repo + ", not a branch"},
+		{"zero push attempts", append(common, "--set", "v1=50,v3=50", "--max-attempts", "0"), nil, command.ExitUsage, "(0 would take the default 8)"},
 		{"a quoted weight", []string{"shift", "--repo", quoted, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=75,v3=25"}, nil, command.ExitFailed,
 			vs + `:16: weight of v1 is the string "90": write weight: 90 without quotes; Istio's CRD declares an integer and the API server refuses a string`},
 		{"commit without push in a temporary clone", []string{"shift", "--repo", "git://127.0.0.1:1/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--no-push"},
@@ -169,7 +173,7 @@ func TestVerifyExitCodes(t *testing.T) {
 		{"Prometheus unreachable", nil, verify.Report{Outcome: verify.OutcomeUnavailable,
 			Results: []verify.Result{{ID: "traffic-split", Status: verify.Error, Error: "cannot query Prometheus"}}}.Err(), command.ExitUnavailable, ""},
 		{"no --app", []string{"verify"}, nil, command.ExitUsage, "--app is required"},
-		{"unknown reporter", []string{"verify", "--app", "a", "--reporter", "both"}, nil, command.ExitUsage, `--reporter "both"`},
+		{"unknown reporter", []string{"verify", "--app", "a", "--reporter", "both"}, nil, command.ExitUsage, `invalid argument "both" for "--reporter" flag: want destination or source`},
 		{"invalid Prometheus URL", []string{"verify", "--app", "a", "--kubeconfig", unreachable, "--prometheus", "nohost"}, nil, command.ExitUsage, "invalid Prometheus URL"},
 		{"unknown output format", []string{"verify", "--app", "a", "-o", "xml"}, nil, command.ExitUsage, "xml"},
 		// verify only reads: nothing to conflict with (3).
@@ -267,7 +271,7 @@ func TestLabExitCodes(t *testing.T) {
 		{"faults: lab not ready", []string{"lab", "faults", "--dir", notReady}, nil, command.ExitUnavailable, "not ready"},
 		{"faults: API server unreachable", []string{"lab", "faults", "--dir", unreachable}, nil, command.ExitUnavailable, "reading ConfigMap"},
 		{"faults clear: API server unreachable", []string{"lab", "faults", "clear", "--dir", unreachable}, nil, command.ExitUnavailable, "updating ConfigMap"},
-		{"faults set: invalid profile", []string{"lab", "faults", "set", "reviews.v3", "--error-rate", "2", "--dir", unreachable}, nil, command.ExitUsage, "errorRate 2"},
+		{"faults set: invalid profile", []string{"lab", "faults", "set", "reviews.v3", "--error-rate", "2", "--dir", unreachable}, nil, command.ExitUsage, `invalid argument "2" for "--error-rate" flag: must be a number from 0 to 1`},
 		{"faults set: no key", []string{"lab", "faults", "set", "--dir", unreachable}, nil, command.ExitUsage, "accepts 1 arg"},
 		{"demo: unknown story", []string{"lab", "demo", "--story", "epic"}, nil, command.ExitUsage, `--story "epic"`},
 		{"demo: no lab", []string{"lab", "demo", "--dir", noLab}, nil, command.ExitFailed, "no lab found"},

@@ -70,6 +70,8 @@ func TestShiftBadInput(t *testing.T) {
 	helmQuoted := tree(t, "testdata/chart=chart", "testdata/valid-helm-values-block")
 	helmQuoted["chart/templates/vs.yaml"] = strings.Replace(helmQuoted["chart/templates/vs.yaml"], "weight: {{ $weight }}", "weight: {{ $weight | quote }}", 1)
 	base := srv.Create(t, "repo", files)
+	gittest.Git(t, srv.Path("repo"), "tag", "v1", "main")
+	gittest.Git(t, srv.Path("repo"), "branch", "dev", "main")
 	srv.Create(t, "broken", broken)
 	srv.Create(t, "quoted", quoted)
 	srv.Create(t, "helm-quoted", helmQuoted)
@@ -101,6 +103,10 @@ func TestShiftBadInput(t *testing.T) {
 			want: `VirtualService reviews (rendered from chart/templates/vs.yaml:1): weight of v1 is the string "90": write weight: 90 without quotes`, inputEr: true},
 		{name: "unparsable file", repo: "unparsable", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
 			want: vsFile, inputEr: true},
+		{name: "missing branch", req: Request{VirtualService: "reviews", Branch: "nope", Weights: mustW("v1=100")},
+			want: "branch nope does not exist on " + srv.URL("repo") + "; its branches: dev, main", inputEr: true, field: "Branch"},
+		{name: "a tag is not a branch", req: Request{VirtualService: "reviews", Branch: "v1", Weights: mustW("v1=100")},
+			want: "v1 is a tag on " + srv.URL("repo") + ", not a branch: a shift commits to a branch (its branches: dev, main)", inputEr: true, field: "Branch"},
 		{name: "unreachable remote with credentials", repo: "http://bob:s3cret@127.0.0.1:1/x.git", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
 			want: "http://***@127.0.0.1:1/x.git", remote: true},
 	}

@@ -72,6 +72,8 @@ whole profile is replaced: a flag not given takes the default (no errors, code
 	set.Flags().IntVar(&o.errorCode, "error-code", d.ErrorCode, "HTTP status of the errors")
 	set.Flags().DurationVar(&o.p50, "p50", msDuration(d.LatencyMs.P50), "median latency")
 	set.Flags().DurationVar(&o.p99, "p99", msDuration(d.LatencyMs.P99), "99th percentile latency")
+	command.FlagRange(set.Flags(), "error-rate", command.Range{Min: 0, Max: 1, Why: "a share of requests"})
+	command.FlagRange(set.Flags(), "error-code", command.Range{Min: 100, Max: 599, Why: "an HTTP status"})
 
 	clear := &cobra.Command{
 		Use:   "clear [KEY...]",

@@ -95,6 +95,8 @@ or a push was interrupted (its outcome unknown), 3 conflict, 4 usage.`,
 	f.StringVar(&o.argocdVersion, "argocd-version", "", "Argo CD version whose rendering rules apply (default newest)")
 	f.IntVar(&o.maxAttempts, "max-attempts", 8, "push attempts before giving up when the branch keeps moving")
 	command.AddOutputFlag(cmd, &o.output, command.Text, command.JSON, command.YAML)
+	command.FlagRange(f, "weight", command.Range{Min: 0, Max: 100})
+	command.FlagRange(f, "max-attempts", command.AtLeast(1, "0 would take the default 8"))
 	return cmd
 }
 
