@@ -104,9 +104,9 @@ func TestShiftBadInput(t *testing.T) {
 		{name: "unparsable file", repo: "unparsable", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
 			want: vsFile, inputEr: true},
 		{name: "missing branch", req: Request{VirtualService: "reviews", Branch: "nope", Weights: mustW("v1=100")},
-			want: "branch nope does not exist on " + srv.URL("repo") + "; its branches: dev, main", inputEr: true, field: "Branch"},
+			want: "branch nope does not exist on " + srv.URL("repo") + "; its branches: dev, main"},
 		{name: "a tag is not a branch", req: Request{VirtualService: "reviews", Branch: "v1", Weights: mustW("v1=100")},
-			want: "v1 is a tag on " + srv.URL("repo") + ", not a branch: a shift commits to a branch (its branches: dev, main)", inputEr: true, field: "Branch"},
+			want: "v1 is a tag on " + srv.URL("repo") + ", not a branch: a shift commits to a branch (its branches: dev, main)"},
 		{name: "unreachable remote with credentials", repo: "http://bob:s3cret@127.0.0.1:1/x.git", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
 			want: "http://***@127.0.0.1:1/x.git", remote: true},
 	}

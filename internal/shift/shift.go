@@ -283,46 +283,24 @@ func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*worksp
 		return nil, err
 	}
 	ws := &workspace{tmp: tmp, remote: "origin", noPush: req.NoPush}
-	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv, Timeout: req.GitTimeout})
+	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv, Timeout: req.GitTimeout, BranchOnly: true})
 	if err != nil {
 		ws.close()
-		return nil, branchProblem(ctx, req, src, err)
+		return nil, err
 	}
 	ws.repo.Logger = log
 	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil {
 		ws.close()
 		return nil, err
 	}
-	if ws.branch == "" {
-		// git clone --branch checks out a tag detached; without --branch,
-		// the remote's HEAD names no branch.
+	if ws.branch == "" { // the remote's HEAD names no branch (Clone refuses a tag)
 		ws.close()
-		if req.Branch != "" {
-			return nil, branchProblem(ctx, req, src, needf("Branch", "%s: %s is not a branch", redact.URL(src), req.Branch))
-		}
 		return nil, needf("Branch", "%s: its default branch (HEAD) is not a branch gitshift can commit to: name the branch", redact.URL(src))
 	}
 	if req.Branch == "" {
 		ws.defaultBranch = ws.branch // the clone checked out the remote's default
 	}
 	return ws, nil
-}
-
-// branchProblem replaces err, from cloning req.Branch, by a clear error when
-// the remote has no such branch (a typo or a tag), listing its branches;
-// when the remote cannot even list its refs, err stands.
-func branchProblem(ctx context.Context, req *Request, src string, err error) error {
-	if req.Branch == "" {
-		return err
-	}
-	refs, rerr := gitrepo.RemoteRefs(ctx, src, req.GitEnv, req.GitTimeout)
-	if rerr != nil {
-		return err
-	}
-	if be := refs.CheckBranch(src, req.Branch); be != nil {
-		return &InputError{Err: be, Field: "Branch"}
-	}
-	return err
 }
 
 // pushableDir refuses early when git would refuse to push into a local
