@@ -23,15 +23,15 @@ func TestMain(m *testing.M) { labtest.Main(m) }
 
 // labEnv is a running lab with the Bookinfo Application synced.
 type labEnv struct {
-	st      *lab.State
-	c       *lab.Cluster
-	env     []string
-	policy  string
-	flags   []string
+	st     *lab.State
+	c      *lab.Cluster
+	env    []string
+	policy string
+	flags  []string
 	// quick runs the crash scenarios: what they prove (one commit per
 	// step after a kill) does not need the acceptance policy's long first
 	// step, and three short rollouts save CI about seven minutes.
-	quick []string
+	quick   []string
 	workdir string
 }
 
