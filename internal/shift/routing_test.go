@@ -32,7 +32,7 @@ func TestShiftHeaderAndMirror(t *testing.T) {
 		added, removed []string // substrings each added/removed line must contain one of
 	}{
 		{name: "header route", header: &edit.HeaderChange{Set: header}, weights: "v1=100,v3=0",
-			added: []string{"gitshift-header", "match", "headers", "x-canary", "exact", "route", "destination", "host: reviews", "subset: v3", "weight: 100", "weight: 0"},
+			added:   []string{"gitshift-header", "match", "headers", "x-canary", "exact", "route", "destination", "host: reviews", "subset: v3", "weight: 100", "weight: 0"},
 			removed: []string{"weight: 90", "weight: 10"}},
 		{name: "mirror instead", header: &edit.HeaderChange{}, mirror: &edit.MirrorChange{Set: mirror}, expect: &mesh.CanaryRouting{Header: header},
 			added:   []string{"mirror", "host: reviews", "subset: v3", "mirrorPercentage", "value: 20"},
