@@ -34,6 +34,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitYAMLMatchesAPIMachinery$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzSetVirtualServiceWeights$$' -fuzztime $(FUZZTIME) ./internal/edit/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAndEdit$$' -fuzztime $(FUZZTIME) ./internal/edit/
+	$(GO) test -run '^$$' -fuzz '^FuzzRouteEdits$$' -fuzztime $(FUZZTIME) ./internal/edit/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAndEditRoute$$' -fuzztime $(FUZZTIME) ./internal/edit/
 
 # The image's build line (deploy/Dockerfile) gives a static binary that runs.
 # A full CGO_ENABLED=0 -trimpath compile, so not part of `make test`.

@@ -209,3 +209,45 @@ func istioObjects(m *mesh.Model) []*mesh.Meta {
 	}
 	return out
 }
+
+// runShadowedRoute reports http routes after a catch-all route: Istio takes
+// the first route that matches, so nothing reaches them. A header route
+// (gitshift's, or a person's) belongs before the weighted route.
+func runShadowedRoute(p *Pass) {
+	for _, vs := range p.Own().VirtualServices {
+		http := vs.Spec.GetHttp()
+		for _, s := range mesh.ShadowedRoutes(vs) {
+			name := "http route " + fmt.Sprint(s.Route)
+			if n := http[s.Route].GetName(); n != "" {
+				name = fmt.Sprintf("http route %d (%s)", s.Route, n)
+			}
+			p.reportAt("", vs.Source, fmt.Sprintf("spec.http[%d]", s.Route),
+				fmt.Sprintf("VirtualService %s: %s comes after http route %d, which matches every request, so it is never reached", vs.Ref(), name, s.By),
+				fmt.Sprintf("move it before spec.http[%d] (Istio uses the first route that matches)", s.By))
+		}
+	}
+}
+
+// runUnknownMirrorSubset reports a mirror to a subset the host's
+// DestinationRule lacks (or a host without one): Envoy has no cluster for
+// it, so the copies go nowhere and a mirror step measures nothing.
+func runUnknownMirrorSubset(p *Pass) {
+	for _, vs := range p.Own().VirtualServices {
+		for _, d := range mesh.MirrorDestinations(vs) {
+			if d.Subset == "" {
+				continue
+			}
+			dr, _, ok := p.World.Subset(d.FQDN, d.Subset)
+			switch {
+			case dr == nil:
+				p.reportAt("", vs.Source, d.Path+".subset",
+					fmt.Sprintf("VirtualService %s mirrors to subset %q of %s, but no rendered DestinationRule has host %s", vs.Ref(), d.Subset, d.Host, d.FQDN),
+					"add a DestinationRule for the host with the subset")
+			case !ok:
+				p.reportAt("", vs.Source, d.Path+".subset",
+					fmt.Sprintf("VirtualService %s mirrors to subset %q of %s, which DestinationRule %s does not define (subsets: %s)", vs.Ref(), d.Subset, d.Host, dr.Ref(), subsetNames(dr)),
+					fmt.Sprintf("add subset %q to DestinationRule %s (%s)", d.Subset, dr.Ref(), dr.Source))
+			}
+		}
+	}
+}

@@ -123,6 +123,14 @@ func Rules() []Rule {
 			"Istio object that does not fit Istio's schema",
 			"The API server validates Istio objects against Istio's CRD schema and refuses this one, so Argo CD's sync fails: a quoted number or boolean (weight: \"90\"), a number out of range (int32), an enum given as a number or an unknown name, two alternatives of a oneof, a proto field name (mirror_percentage), or a value Istio's decoder refuses. Istio's Go decoder accepts several of these, the API server none. An unknown field is a warning: a newer Istio may know it.",
 			runInvalidIstio},
+		{"GS2012", "route-after-catch-all", SeverityWarning,
+			"HTTP route placed after a route that matches every request",
+			"Istio evaluates http routes in order and uses the first that matches; a route after one without match conditions is never reached (a header route after the weighted route routes nobody).",
+			runShadowedRoute},
+		{"GS2013", "unknown-mirror-subset", SeverityError,
+			"Mirror to a subset the DestinationRule does not define",
+			"Envoy has no cluster for the subset: the mirrored copies go nowhere, and a mirror step sees no canary requests.",
+			runUnknownMirrorSubset},
 	}
 }
 

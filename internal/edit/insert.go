@@ -281,13 +281,26 @@ func hasAnchorOrAlias(n *yaml.Node) bool {
 
 // plainSafe reports whether v written plain reads back as the string v, so
 // copies of string fields (subset names, parameter names) keep their type.
+// It must read back the same in block and in flow context (where ",", "[",
+// "]", "{" and "}" end a scalar).
 func plainSafe(v string) bool {
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(v), &n); err != nil || len(n.Content) != 1 {
-		return false
+	for _, doc := range []string{v, "[" + v + "]"} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(doc), &n); err != nil || len(n.Content) != 1 {
+			return false
+		}
+		c := n.Content[0]
+		if c.Kind == yaml.SequenceNode && doc != v {
+			if len(c.Content) != 1 {
+				return false
+			}
+			c = c.Content[0]
+		}
+		if c.Kind != yaml.ScalarNode || c.Tag != "!!str" || c.Value != v || c.Style != 0 {
+			return false
+		}
 	}
-	c := n.Content[0]
-	return c.Kind == yaml.ScalarNode && c.Tag == "!!str" && c.Value == v && c.Style == 0
+	return true
 }
 
 // stringLike renders string v in n's quoting style, quoting a plain value

@@ -73,6 +73,8 @@ func plainEnds(src []byte, i int) bool {
 	switch src[i] {
 	case ' ', '\t', ',', ']', '}', '#':
 		return true
+	case ':': // a mapping key: the indicator needs a blank or an end after it
+		return i+1 == len(src) || plainEnds(src, i+1) && src[i+1] != '#'
 	}
 	return breakLen(src, i) > 0
 }
@@ -97,22 +99,26 @@ func (f *File) skipProperties(off int) int {
 func (f *File) flowEnd(n *yaml.Node, off int) (int, error) {
 	src := f.Src
 	depth := 0
+	// A quote opens a quoted scalar only where a scalar starts (after an
+	// indicator); inside a plain scalar (a"b) it is an ordinary character.
+	prev := byte('[')
 	for i := off; i < len(src); i++ {
-		switch c := src[i]; c {
-		case '{', '[':
+		c := src[i]
+		switch {
+		case c == '{' || c == '[':
 			depth++
-		case '}', ']':
+		case c == '}' || c == ']':
 			depth--
 			if depth == 0 {
 				return i + 1, nil
 			}
-		case '"':
+		case c == '"' && scalarStart(prev):
 			for i++; i < len(src) && src[i] != '"'; i++ {
 				if src[i] == '\\' {
 					i++
 				}
 			}
-		case '\'':
+		case c == '\'' && scalarStart(prev):
 			for i++; i < len(src); i++ {
 				if src[i] == '\'' {
 					if i+1 < len(src) && src[i+1] == '\'' {
@@ -122,13 +128,24 @@ func (f *File) flowEnd(n *yaml.Node, off int) (int, error) {
 					break
 				}
 			}
-		case '#':
-			if i == 0 || src[i-1] == ' ' || src[i-1] == '\t' || breakLen(src, i-1) > 0 {
-				i = f.lineEnd(i) - 1
-			}
+		case c == '#' && (i == 0 || src[i-1] == ' ' || src[i-1] == '\t' || breakLen(src, i-1) > 0):
+			i = f.lineEnd(i) - 1
+		}
+		if i < len(src) && c != ' ' && c != '\t' && breakLen(src, i) == 0 {
+			prev = c
 		}
 	}
 	return 0, f.errorf(n, "unterminated flow collection")
+}
+
+// scalarStart reports whether a scalar may start after the non-blank
+// character prev in a flow collection.
+func scalarStart(prev byte) bool {
+	switch prev {
+	case '{', '[', ',', ':', '?', '-', '!', '&':
+		return true
+	}
+	return false
 }
 
 // nodeEnd returns the offset just after the last byte of n's text.

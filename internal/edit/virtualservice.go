@@ -40,7 +40,9 @@ type destination struct {
 }
 
 type route struct {
-	list  *yaml.Node // the `route:` sequence
+	http  *yaml.Node // spec.http
+	node  *yaml.Node // the selected http route (a mapping)
+	list  *yaml.Node // its `route:` sequence
 	dests []destination
 	label string // for messages
 }
@@ -94,7 +96,10 @@ func (f *File) findRoute(vs *yaml.Node, t Target) (*route, error) {
 	if r.Kind == yaml.AliasNode {
 		return nil, f.errorf(r, "http route index %d of VirtualService %s is an alias (*%s): editing its anchor would change both routes; edit the file by hand", idx, t, r.Value)
 	}
-	rt := &route{label: routeLabel(r, idx)}
+	if r.Kind != yaml.MappingNode || hasMerge(r) {
+		return nil, f.errorf(r, "http route %s of VirtualService %s is not a plain mapping: edit it by hand", routeLabel(r, idx), t)
+	}
+	rt := &route{http: http, node: r, label: routeLabel(r, idx)}
 	rt.list = mapGet(r, "route")
 	if rt.list != nil && rt.list.Kind == yaml.AliasNode {
 		return nil, f.errorf(rt.list, "route of http route %s of VirtualService %s is an alias (*%s): editing its anchor would change both routes; edit the file by hand", rt.label, t, rt.list.Value)

@@ -35,23 +35,8 @@ func (f *File) SetVirtualServiceWeights(t Target, want Weights) (*WeightEdit, er
 		return nil, err
 	}
 	e := &Edits{File: f}
-	var missing Weights
-	for _, w := range want {
-		if !r.has(w.Subset) {
-			missing = append(missing, w)
-		}
-	}
-	final := len(r.dests) + len(missing)
-	for _, d := range r.dests {
-		nw, _ := want.Get(d.key)
-		if err := f.setDestWeight(e, d, nw, final); err != nil {
-			return nil, err
-		}
-	}
-	for _, w := range missing {
-		if err := f.addDestination(e, r, w, t); err != nil {
-			return nil, err
-		}
+	if err := f.setWeights(e, r, want, t); err != nil {
+		return nil, err
 	}
 	out := &WeightEdit{Old: r.weights(), Changes: e.Changes}
 	if out.Data, err = e.Apply(); err != nil {
@@ -69,6 +54,29 @@ func (f *File) SetVirtualServiceWeights(t Target, want Weights) (*WeightEdit, er
 		return nil, fmt.Errorf("internal error: edited weights are %s, want %s", out.New, want)
 	}
 	return out, nil
+}
+
+// setWeights adds the splices that give r's destinations the weights want.
+func (f *File) setWeights(e *Edits, r *route, want Weights, t Target) error {
+	var missing Weights
+	for _, w := range want {
+		if !r.has(w.Subset) {
+			missing = append(missing, w)
+		}
+	}
+	final := len(r.dests) + len(missing)
+	for _, d := range r.dests {
+		nw, _ := want.Get(d.key)
+		if err := f.setDestWeight(e, d, nw, final); err != nil {
+			return err
+		}
+	}
+	for _, w := range missing {
+		if err := f.addDestination(e, r, w, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *route) has(key string) bool {

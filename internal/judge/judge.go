@@ -14,9 +14,13 @@ import (
 // Judge holds the evidence of one rollout across its steps. Not safe for
 // concurrent use.
 type Judge struct {
-	pol       Policy
-	step      int
-	weight    int32 // percent
+	pol    Policy
+	step   int
+	weight int32 // percent; 0 in a step begun by BeginShare
+	// share is the canary's expected share of the counted requests (the
+	// split test's null); 0 when none is known (no split test), and why.
+	share     float64
+	shareWhy  string
 	stepStart time.Time
 	canary    stats.Counts // step totals
 	baseline  stats.Counts
@@ -57,15 +61,37 @@ func (j *Judge) BeginStep(at time.Time, weight int32) error {
 	if weight < 1 || weight > 100 {
 		return fmt.Errorf("judge: weight %d%% must be in 1..100", weight)
 	}
+	j.begin(at)
+	j.weight, j.share, j.shareWhy = weight, float64(weight)/100, ""
+	return nil
+}
+
+// BeginShare begins a step whose canary is not routed by a weight: share is
+// the canary's expected share of the counted requests, tested like a
+// weight's (a mirror of p% of the baseline's requests gives p/(100+p)), or 0
+// when none is known (a header route: the clients decide how many requests
+// carry the header), which turns the split test off for the step; why says
+// so in the report. The comparative tests run as in any step.
+func (j *Judge) BeginShare(at time.Time, share float64, why string) error {
+	if j.failed != nil {
+		return ErrFailed
+	}
+	if !(share >= 0 && share < 1) {
+		return fmt.Errorf("judge: canary share %v must be in [0, 1)", share)
+	}
+	j.begin(at)
+	j.weight, j.share, j.shareWhy = 0, share, why
+	return nil
+}
+
+func (j *Judge) begin(at time.Time) {
 	j.errStepEv.NextStep()
 	j.latEv.NextStep()
 	j.splitEv.NextStep()
 	j.guardEv.NextStep()
 	j.step++
-	j.weight = weight
 	j.stepStart = at
 	j.canary, j.baseline = stats.Counts{}, stats.Counts{}
-	return nil
 }
 
 // Observe ingests one window's counts (increases since the previous
@@ -127,7 +153,7 @@ func (j *Judge) evaluate(now time.Time) Decision {
 	r.CanaryP50, r.CanaryP99 = quantiles(c.Buckets)
 	r.BaselineP50, r.BaselineP99 = quantiles(b.Buckets)
 	total := c.Requests + b.Requests
-	w := float64(j.weight) / 100
+	w := j.share
 
 	// §1 sample ratio at the configured weight (exact martingale: w fixed).
 	r.SplitLow, r.SplitHigh = stats.Wilson(c.Requests, total, stats.ZForConfidence(1-p.SplitAlpha))
@@ -135,11 +161,14 @@ func (j *Judge) evaluate(now time.Time) Decision {
 		r.ObservedSplit = float64(c.Requests) / float64(total)
 	}
 	var split TestResult
-	if j.weight < 100 {
+	switch {
+	case w == 0:
+		r.Notes = append(r.Notes, "split test off: "+j.shareWhy)
+	case j.weight < 100:
 		j.splitEv.Update(stats.SplitLogBF(c.Requests, total, w, p.SplitPriorK))
 		split = test("split", &j.splitEv, p.SplitAlpha)
 		r.Tests = append(r.Tests, split)
-	} else if b.Requests > 0 {
+	case b.Requests > 0:
 		r.Notes = append(r.Notes, fmt.Sprintf("weight 100%% but the baseline received %d requests", b.Requests))
 	}
 

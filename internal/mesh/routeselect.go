@@ -59,8 +59,30 @@ func (e *RouteSelectionError) Error() string {
 //     traffic (several destinations or a weight); none or several such
 //     routes is an error listing the candidates.
 //
+// gitshift's own header route (HeaderRouteName) is never selected, and
+// indices count the routes without it: inserting it before the weighted
+// route must not change which route an index names.
+//
 // The errors are *RouteSelectionError.
-func SelectHTTPRoute(routes []RouteChoice, name string) (int, error) {
+func SelectHTTPRoute(all []RouteChoice, name string) (int, error) {
+	var routes []RouteChoice
+	var pos []int
+	for i, r := range all {
+		if r.Name == HeaderRouteName {
+			continue
+		}
+		r.Index = len(routes)
+		routes = append(routes, r)
+		pos = append(pos, i)
+	}
+	i, err := selectRoute(routes, name)
+	if err != nil {
+		return -1, err
+	}
+	return pos[i], nil
+}
+
+func selectRoute(routes []RouteChoice, name string) (int, error) {
 	if name != "" {
 		for i, r := range routes {
 			if r.Name == name {

@@ -48,6 +48,9 @@ type Config struct {
 	// and nobody reports them (source side), and calls to it are reported
 	// only by the caller.
 	IgnoreSidecars bool
+	// TagHeaders are request headers reported as metric labels (an Istio
+	// Telemetry tagOverride); nil means DefaultTagHeaders.
+	TagHeaders []string
 	// Log receives the simulator's logs; slog.Default() when nil.
 	Log *slog.Logger
 }
@@ -73,6 +76,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.TagHeaders == nil {
+		c.TagHeaders = DefaultTagHeaders
 	}
 	var errs []error
 	if c.RPS < 0 {

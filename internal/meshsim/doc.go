@@ -48,7 +48,15 @@
 //	misroute: '{"reviews":{"percent":20,"subset":"v3"}}'
 //
 // Without "subset" the diverted requests spread evenly over the route's
-// destinations. Invalid keys are logged and skipped.
+// destinations. The key "headers" makes the generator send a share of a
+// service's requests with a header (testers of a header route):
+//
+//	headers: '{"reviews":{"name":"x-canary","value":"1","percent":10}}'
+//
+// Config.TagHeaders (default x-canary) are reported as metric labels with
+// dashes as underscores (x_canary), as an Istio Telemetry tagOverride adds
+// them. A route's mirror copies are reported by the destination only, with
+// the caller's identity, as Istio does. Invalid keys are logged and skipped.
 //
 // # Simulation
 //

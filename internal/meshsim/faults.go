@@ -53,6 +53,8 @@ const DefaultKey = "default"
 type NamespaceFaults struct {
 	Profiles map[string]Profile
 	Misroute map[string]Misroute
+	// Headers are shares of requests sent with a header (HeadersKey).
+	Headers map[string]HeaderShare
 }
 
 // ParseFaults reads a fault ConfigMap's data. A bad key is reported and
@@ -67,6 +69,15 @@ func ParseFaults(data map[string]string) (NamespaceFaults, []error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		v := data[k]
+		if k == HeadersKey {
+			h, err := parseHeaderShares(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("key %q: %w", k, err))
+				continue
+			}
+			nf.Headers = h
+			continue
+		}
 		if k == MisrouteKey {
 			var m map[string]Misroute
 			if err := json.Unmarshal([]byte(v), &m); err != nil {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // Istio's standard metric names.
@@ -46,26 +48,40 @@ type Request struct {
 	Code      int
 	Flags     string
 	LatencyMs float64
+	// Headers are the request's headers (lowercase names); Recorder
+	// reports the tagged ones as labels.
+	Headers map[string]string
+	// Mirrored marks a mirror's copy: only the destination reports it,
+	// with the caller's identity (mTLS) though the caller reports nothing.
+	Mirrored bool
 }
 
 // Recorder turns simulated requests into Istio's metrics.
 type Recorder struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	tags     []string // request headers reported as labels
 }
 
-// NewRecorder creates the metrics and registers them with reg.
-func NewRecorder(reg prometheus.Registerer) (*Recorder, error) {
-	r := &Recorder{
+// NewRecorder creates the metrics and registers them with reg. Each of
+// tagHeaders adds a label (mesh.MetricLabel of its name) with the request's
+// value of that header, "" when absent, as an Istio Telemetry tagOverride
+// does.
+func NewRecorder(reg prometheus.Registerer, tagHeaders ...string) (*Recorder, error) {
+	labels := append([]string(nil), LabelNames...)
+	for _, h := range tagHeaders {
+		labels = append(labels, mesh.MetricLabel(h))
+	}
+	r := &Recorder{tags: tagHeaders,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: RequestsTotal,
 			Help: "Simulated Istio request count (gitshift lab mesh simulator).",
-		}, LabelNames),
+		}, labels),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    RequestDuration,
 			Help:    "Simulated Istio request duration in milliseconds (gitshift lab mesh simulator).",
 			Buckets: DurationBuckets,
-		}, LabelNames),
+		}, labels),
 	}
 	for _, c := range []prometheus.Collector{r.requests, r.duration} {
 		if err := reg.Register(c); err != nil {
@@ -89,7 +105,7 @@ func (r *Recorder) Record(req Request) {
 		// Without a client sidecar there is no mTLS and no peer metadata: the
 		// destination cannot tell who called.
 		src, policy := unknownWorkload(), "none"
-		if req.SourceReports {
+		if req.SourceReports || req.Mirrored {
 			src, policy = req.Source, "mutual_tls"
 		}
 		r.observe(r.values("destination", req, src, policy), req.LatencyMs)
@@ -116,7 +132,7 @@ func (r *Recorder) values(reporter string, req Request, src Workload, policy str
 	if flags == "" {
 		flags = FlagNone
 	}
-	return []string{
+	out := []string{
 		reporter,
 		src.Name, src.Namespace, srcPrincipal,
 		src.App, src.Version,
@@ -128,4 +144,8 @@ func (r *Recorder) values(reporter string, req Request, src Workload, policy str
 		"http", strconv.Itoa(req.Code), "", flags,
 		policy,
 	}
+	for _, h := range r.tags {
+		out = append(out, req.Headers[h])
+	}
+	return out
 }

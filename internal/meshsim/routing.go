@@ -2,7 +2,6 @@ package meshsim
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -38,7 +37,8 @@ const (
 	FlagNone          = "-"
 	FlagNoHealthy     = "UH" // no healthy upstream: subset resolved, no ready pod
 	FlagNoCluster     = "NC" // destination host or subset unknown
-	FlagNoRouteConfig = "NR" // the gateway has no route for the host
+	FlagNoRouteConfig = "NR" // no route for the host, or none matches the request
+	FlagFaultInjected = "FI" // the route's fault.abort answered
 )
 
 // Backend is one weighted destination of a route with its ready endpoints.
@@ -59,31 +59,15 @@ func (b *Backend) label() string {
 	return b.Subset
 }
 
-// Route is what a proxy does with requests for one host.
+// Route is what a proxy does with requests for one host: its rules in
+// order (routetable.go decides per request).
 type Route struct {
 	Host           string // requested FQDN
 	VirtualService string // "namespace/name" of the VirtualService used, "" for default routing
-	Backends       []Backend
+	Rules          []Rule
 	// NoRoute is set when a gateway has no VirtualService for the host:
 	// Envoy answers 404 NR.
 	NoRoute bool
-	total   int64
-}
-
-// pick chooses a backend by weight, as Envoy's weighted clusters do per
-// request.
-func (r *Route) pick(rng *rand.Rand) *Backend {
-	if len(r.Backends) == 1 || r.total <= 0 {
-		return &r.Backends[0]
-	}
-	n := rng.Int64N(r.total)
-	for i := range r.Backends {
-		n -= int64(r.Backends[i].Weight)
-		if n < 0 {
-			return &r.Backends[i]
-		}
-	}
-	return &r.Backends[len(r.Backends)-1]
 }
 
 type routeKey struct {
@@ -112,10 +96,12 @@ type Table struct {
 //     namespace, "*" and "*.suffix" wildcards), exact hosts before wildcards,
 //     then the oldest object; gateways decide the context as documented on
 //     Context; exportTo and Gateway objects are ignored.
-//   - Within a VirtualService, the first http route without a match block
-//     is used; when every route has a match, the first route (simulated
-//     requests are taken to be what that match wants). Header, URI, mirror,
-//     retries, timeouts, fault and delegate are not modelled.
+//   - Within a VirtualService, the first http route whose match holds takes
+//     the request (Rule, Route.Decide): headers and withoutHeaders (exact,
+//     prefix, regex), URI; mirror with mirrorPercentage (default 100);
+//     fault.abort. A flow without a path is taken to want what a URI match
+//     wants, preferring a route without one. Retries, timeouts, delays,
+//     the mirrors list and delegate are not modelled.
 //   - Weights as written; a single destination without weight gets 100.
 //   - A subset resolves through the DestinationRule for the host (one in the
 //     service's namespace first, then the oldest) to its labels, combined with
@@ -196,33 +182,43 @@ func (t *Table) buildRoute(vss []*networkingv1.VirtualService, ctx Context, fqdn
 			return &Route{Host: fqdn, NoRoute: true}
 		}
 		info := t.services[fqdn]
-		return &Route{Host: fqdn, Backends: []Backend{{Service: info.ref, Weight: 100, Endpoints: info.ready}}, total: 100}
-	}
-	http := vs.Spec.GetHttp()
-	chosen := http[0]
-	for _, h := range http {
-		if len(h.GetMatch()) == 0 {
-			chosen = h
-			break
-		}
+		return &Route{Host: fqdn, Rules: []Rule{{Backends: []Backend{{Service: info.ref, Weight: 100, Endpoints: info.ready}}, total: 100}}}
 	}
 	r := &Route{Host: fqdn, VirtualService: vs.Namespace + "/" + vs.Name}
-	for _, d := range chosen.GetRoute() {
-		host := resolveHost(d.GetDestination().GetHost(), vs.Namespace)
-		b := t.backend(host, d.GetDestination().GetSubset())
-		b.Weight = d.GetWeight()
-		r.Backends = append(r.Backends, b)
-	}
-	if len(r.Backends) == 0 {
-		// A route without destinations (redirect, direct response) sends
-		// nothing to any pod; model it as no route.
-		return &Route{Host: fqdn, VirtualService: r.VirtualService, NoRoute: true}
-	}
-	if len(r.Backends) == 1 && r.Backends[0].Weight == 0 {
-		r.Backends[0].Weight = 100
-	}
-	for _, b := range r.Backends {
-		r.total += int64(b.Weight)
+	for _, h := range vs.Spec.GetHttp() {
+		rule := Rule{Name: h.GetName(), Match: matchesOf(h.GetMatch())}
+		for _, d := range h.GetRoute() {
+			host := resolveHost(d.GetDestination().GetHost(), vs.Namespace)
+			b := t.backend(host, d.GetDestination().GetSubset())
+			b.Weight = d.GetWeight()
+			rule.Backends = append(rule.Backends, b)
+		}
+		if len(rule.Backends) == 0 {
+			// A route without destinations (redirect, direct response)
+			// sends nothing to any pod; model it as no route.
+			return &Route{Host: fqdn, VirtualService: r.VirtualService, NoRoute: true}
+		}
+		if len(rule.Backends) == 1 && rule.Backends[0].Weight == 0 {
+			rule.Backends[0].Weight = 100
+		}
+		for _, b := range rule.Backends {
+			rule.total += int64(b.Weight)
+		}
+		if m, err := mesh.MirrorOf(h); err == nil && m != nil {
+			host := fqdn
+			if m.Host != "" {
+				host = resolveHost(m.Host, vs.Namespace)
+			}
+			rule.Mirror = &MirrorTarget{Backend: t.backend(host, m.Subset), Percent: m.Percent}
+		}
+		if a := h.GetFault().GetAbort(); a != nil {
+			pct := 100.0
+			if a.GetPercentage() != nil {
+				pct = a.GetPercentage().GetValue()
+			}
+			rule.Abort = &Abort{Percent: pct, Status: int(a.GetHttpStatus())}
+		}
+		r.Rules = append(r.Rules, rule)
 	}
 	return r
 }
@@ -332,15 +328,25 @@ func (t *Table) Summary() string {
 		if k.ctx == Gateway {
 			ctx = "gateway"
 		}
-		var parts []string
-		for _, b := range r.Backends {
-			p := fmt.Sprintf("%s=%d(%d ready)", b.label(), b.Weight, len(b.Endpoints))
-			if b.Flag != "" {
-				p = fmt.Sprintf("%s=%d(%s)", b.label(), b.Weight, b.Flag)
+		var rules []string
+		for _, rule := range r.Rules {
+			var parts []string
+			if rule.Name != "" {
+				parts = append(parts, "["+rule.Name+"]")
 			}
-			parts = append(parts, p)
+			for _, b := range rule.Backends {
+				p := fmt.Sprintf("%s=%d(%d ready)", b.label(), b.Weight, len(b.Endpoints))
+				if b.Flag != "" {
+					p = fmt.Sprintf("%s=%d(%s)", b.label(), b.Weight, b.Flag)
+				}
+				parts = append(parts, p)
+			}
+			if m := rule.Mirror; m != nil {
+				parts = append(parts, fmt.Sprintf("mirror %s %g%%", m.Backend.label(), m.Percent))
+			}
+			rules = append(rules, strings.Join(parts, " "))
 		}
-		lines = append(lines, fmt.Sprintf("%s %s via %s: %s", ctx, k.fqdn, r.VirtualService, strings.Join(parts, " ")))
+		lines = append(lines, fmt.Sprintf("%s %s via %s: %s", ctx, k.fqdn, r.VirtualService, strings.Join(rules, " | ")))
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")

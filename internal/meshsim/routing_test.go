@@ -27,11 +27,12 @@ func routeView(r *Route) string {
 	if r == nil {
 		return "<nil>"
 	}
-	if r.NoRoute {
+	rule := r.match(Attrs{}) // a flow without path or headers
+	if r.NoRoute || rule == nil {
 		return "NR"
 	}
 	var parts []string
-	for _, b := range r.Backends {
+	for _, b := range rule.Backends {
 		parts = append(parts, backendView(b))
 	}
 	return r.VirtualService + " " + strings.Join(parts, " ")

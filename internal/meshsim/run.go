@@ -66,7 +66,7 @@ func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Inter
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	rec, err := NewRecorder(reg)
+	rec, err := NewRecorder(reg, cfg.TagHeaders...)
 	if err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}

@@ -91,17 +91,34 @@ func (s *Simulator) source(t *Table, from, ns string) (w Workload, proxied, ok b
 func (s *Simulator) request(t *Table, f *Faults, src Workload, proxied bool, dst ServiceRef) Request {
 	req := Request{Source: src, SourceReports: proxied, Service: dst, LatencyMs: failFastMs}
 	var eps []Workload
+	var attrs Attrs
+	if h := f.HeaderShare(dst); h != nil && s.rng.Float64()*100 < h.Percent {
+		attrs.Headers = map[string]string{h.Name: h.Value}
+		req.Headers = attrs.Headers
+	}
 	if proxied {
 		ctx := Mesh
 		if src.Name == IngressGateway && src.Namespace == "istio-system" {
 			ctx = Gateway
 		}
 		route := t.Route(ctx, dst.FQDN())
-		if route == nil || route.NoRoute {
+		if route == nil {
 			req.Code, req.Flags = 404, FlagNoRouteConfig
 			return req
 		}
-		b := s.choose(t, f, route, dst)
+		d := route.Decide(attrs, s.rng)
+		if d.NoRoute {
+			req.Code, req.Flags = 404, FlagNoRouteConfig
+			return req
+		}
+		if d.Mirror != nil {
+			s.mirror(f, src, d.Mirror, req.Headers)
+		}
+		if d.Abort != 0 {
+			req.Code, req.Flags = d.Abort, FlagFaultInjected
+			return req
+		}
+		b := s.choose(t, f, d, dst)
 		req.Service = b.Service
 		if b.Flag != "" {
 			req.Code, req.Flags = 503, b.Flag
@@ -127,15 +144,31 @@ func (s *Simulator) request(t *Table, f *Faults, src Workload, proxied bool, dst
 
 // choose applies the weights, unless the misroute knob for the requested
 // service diverts this request.
-func (s *Simulator) choose(t *Table, f *Faults, route *Route, dst ServiceRef) *Backend {
+func (s *Simulator) choose(t *Table, f *Faults, d Decision, dst ServiceRef) *Backend {
 	if m := f.Misroute(dst); m != nil && s.rng.Float64()*100 < m.Percent {
 		if m.Subset == "" {
-			return &route.Backends[s.rng.IntN(len(route.Backends))]
+			return &d.Rule.Backends[s.rng.IntN(len(d.Rule.Backends))]
 		}
 		b := t.Subset(dst.FQDN(), m.Subset)
 		return &b
 	}
-	return route.pick(s.rng)
+	return d.Backend
+}
+
+// mirror sends the copy of a request: fire and forget, so only a pod that
+// answers reports it (reporter="destination"; Istio's caller-side proxy
+// reports no mirrored request), and its response reaches nobody.
+func (s *Simulator) mirror(f *Faults, src Workload, b *Backend, headers map[string]string) {
+	if b.Flag != "" || len(b.Endpoints) == 0 {
+		return // the copy fails in the caller's proxy, unseen
+	}
+	w := b.Endpoints[s.rng.IntN(len(b.Endpoints))]
+	if s.ignoreSidecars {
+		w.Sidecar = true
+	}
+	req := Request{Source: src, Mirrored: true, Dest: &w, Service: b.Service, Headers: headers, Flags: FlagNone}
+	req.Code, req.LatencyMs = f.Profile(w).sample(s.rng)
+	s.rec.Record(req)
 }
 
 // poisson draws a Poisson variate: Knuth's product method for small means,

@@ -44,6 +44,9 @@ type Selector struct {
 	// ErrorCodes is a regular expression over the whole response_code;
 	// empty means DefaultErrorCodes.
 	ErrorCodes string
+	// Extra are more label matchers in PromQL syntax, e.g. x_canary="1"
+	// (a header's value, when Istio's metrics carry it: HeaderMatcher).
+	Extra []string
 }
 
 func (s Selector) host() string {
@@ -60,7 +63,29 @@ func (s Selector) Matchers() string {
 	if rep == "" {
 		rep = "destination"
 	}
-	return fmt.Sprintf("reporter=%q,destination_service=%q", rep, s.host())
+	out := fmt.Sprintf("reporter=%q,destination_service=%q", rep, s.host())
+	for _, m := range s.Extra {
+		out += "," + m
+	}
+	return out
+}
+
+// HeaderMatcher is the PromQL matcher for requests whose header matches as
+// an Istio header route would (kind exact, prefix or regex; PromQL's =~ is
+// a fully anchored RE2 match like Envoy's), or, with negate, for the
+// others. label is the metric label carrying the header's value.
+func HeaderMatcher(label, kind, value string, negate bool) string {
+	op, v := "=", value
+	switch kind {
+	case "prefix":
+		op, v = "=~", regexp.QuoteMeta(value)+".*"
+	case "regex":
+		op = "=~"
+	}
+	if negate {
+		op = map[string]string{"=": "!=", "=~": "!~"}[op]
+	}
+	return label + op + strconv.Quote(v)
 }
 
 func (s Selector) errorRE() (*regexp.Regexp, error) {

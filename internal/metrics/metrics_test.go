@@ -205,3 +205,24 @@ func TestUnavailable(t *testing.T) {
 		t.Errorf("credentials in message: %v", err)
 	}
 }
+
+func TestHeaderMatcher(t *testing.T) {
+	for _, tt := range []struct {
+		kind, value string
+		negate      bool
+		want        string
+	}{
+		{"exact", "1", false, `x_canary="1"`},
+		{"exact", "1", true, `x_canary!="1"`},
+		{"prefix", "a.b", false, `x_canary=~"a\\.b.*"`},
+		{"regex", `(a|b)\d`, true, `x_canary!~"(a|b)\\d"`},
+	} {
+		if got := HeaderMatcher("x_canary", tt.kind, tt.value, tt.negate); got != tt.want {
+			t.Errorf("%s %q %v: %s, want %s", tt.kind, tt.value, tt.negate, got, tt.want)
+		}
+	}
+	sel := Selector{DestinationService: "reviews", Namespace: "bookinfo", Extra: []string{`x_canary="1"`}}
+	if got := sel.Matchers(); !strings.HasSuffix(got, `,x_canary="1"`) {
+		t.Errorf("matchers %s", got)
+	}
+}

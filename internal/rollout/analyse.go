@@ -56,9 +56,14 @@ func (e *Engine) look(ctx context.Context, r *Run) (Outcome, bool) {
 	now := e.d.Clock.Now()
 	// One growing window from the step's start (the live weights were
 	// verified then): differences between looks are exact increments.
-	canary, baseline, err := e.d.Counters.Counts(ctx, r.analysisStart, now)
+	sc, err := e.counts(ctx, r, now)
 	if err != nil {
 		return e.noData(r, now, err)
+	}
+	canary, baseline := sc.Canary, sc.Baseline
+	if sc.Misrouted > 0 {
+		cause := &MisrouteError{Step: r.Step, N: sc.Misrouted, What: sc.Misroute, Total: sc.Misrouted + canary.Requests + baseline.Requests}
+		return Outcome{Next: RollingBack, Decision: DecisionRollback, Cause: cause, Reason: cause.Error()}, true
 	}
 	dc, db := stats.Delta(r.prevCanary, canary), stats.Delta(r.prevBaseline, baseline)
 	r.prevCanary, r.prevBaseline = canary, baseline
@@ -117,8 +122,8 @@ func (e *Engine) noData(r *Run, now time.Time, err error) (Outcome, bool) {
 }
 
 func (e *Engine) summary(r *Run, inStep time.Duration) string {
-	s := fmt.Sprintf("step %s (%s %d%%) passed after %s with %d canary requests",
-		formatStep(r.Step, e.steps()), e.p.Spec.CanarySubset, e.step(r.Step).Weight, inStep.Round(time.Second), r.totalCanary)
+	s := fmt.Sprintf("step %s (%s) passed after %s with %d canary requests",
+		formatStep(r.Step, e.steps()), e.describeStep(r.Step), inStep.Round(time.Second), r.totalCanary)
 	if rep := r.report; rep != nil {
 		s += fmt.Sprintf(", error rate %.2f%% vs baseline %.2f%%", 100*rep.CanaryErrorRate, 100*rep.BaselineErrorRate)
 		if ni := rep.NonInferiority; ni != nil && ni.Shown {
@@ -141,7 +146,7 @@ func (e *Engine) nextNote(r *Run, inStep time.Duration, st policy.Step) string {
 	}
 	next := "advance"
 	if r.Step+1 <= e.steps() {
-		next = fmt.Sprintf("advance to %d%%", e.step(r.Step+1).Weight)
+		next = "advance to " + e.describeStep(r.Step+1)
 	}
 	if st.Gate == policy.GateManual {
 		next = "wait for the manual gate"

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/stats"
 )
 
@@ -26,9 +27,14 @@ type ShiftRequest struct {
 	// Expect are the weights the rollout believes Git has (nil: no
 	// expectation, the first step). A Shifter that finds others must fail
 	// with ErrConflict instead of overwriting a person's change.
-	Expect   map[string]int32
-	Message  string // subject line
-	Trailers []Trailer
+	Expect map[string]int32
+	// Routing, when set, is the header route and mirror the commit leaves
+	// (nil fields remove gitshift's header route and the canary's mirror);
+	// nil leaves them as they are. ExpectRouting is what the rollout
+	// believes Git has, checked like Expect.
+	Routing, ExpectRouting *mesh.CanaryRouting
+	Message                string // subject line
+	Trailers               []Trailer
 }
 
 // ShiftResult is the pushed commit.

@@ -2,6 +2,8 @@ package rollout
 
 import (
 	"time"
+
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // State is a rollout as Git history tells it: the durable half of a rollout's
@@ -19,6 +21,9 @@ type State struct {
 	// StepTime is the commit time of the last weight commit.
 	StepTime time.Time        `json:"stepTime,omitempty"`
 	Weights  map[string]int32 `json:"weights,omitempty"`
+	// Routing is the header route and mirror of the last weight commit
+	// (Gitshift-Header-Route, Gitshift-Mirror).
+	Routing mesh.CanaryRouting `json:"routing"`
 	// Paused by a pause signal not followed by resume.
 	Paused      bool   `json:"paused"`
 	PauseReason string `json:"pauseReason,omitempty"`
@@ -40,16 +45,19 @@ type State struct {
 
 // TimelineEntry is one of the rollout's commits, for status and the report.
 type TimelineEntry struct {
-	Time     time.Time        `json:"time"`
-	SHA      string           `json:"sha"`
-	Author   string           `json:"author"`
-	Action   string           `json:"action"`
-	Signal   Signal           `json:"signal,omitempty"`
-	Step     string           `json:"step,omitempty"`
-	Weights  map[string]int32 `json:"weights,omitempty"`
-	Decision Decision         `json:"decision,omitempty"`
-	Reason   string           `json:"reason,omitempty"`
-	Trigger  string           `json:"trigger,omitempty"`
+	Time    time.Time        `json:"time"`
+	SHA     string           `json:"sha"`
+	Author  string           `json:"author"`
+	Action  string           `json:"action"`
+	Signal  Signal           `json:"signal,omitempty"`
+	Step    string           `json:"step,omitempty"`
+	Weights map[string]int32 `json:"weights,omitempty"`
+	// Header and Mirror are what a header or mirror step's commit set.
+	Header   *mesh.HeaderRoute `json:"headerRoute,omitempty"`
+	Mirror   *mesh.Mirror      `json:"mirror,omitempty"`
+	Decision Decision          `json:"decision,omitempty"`
+	Reason   string            `json:"reason,omitempty"`
+	Trigger  string            `json:"trigger,omitempty"`
 }
 
 // Derive rebuilds the state of rollout id of virtual service vs (ns/name)
@@ -121,6 +129,11 @@ func entry(c Commit) (TimelineEntry, error) {
 		}
 		e.Weights = ws
 	}
+	rt, err := parseRouting(t)
+	if err != nil {
+		return e, &HistoryError{SHA: c.SHA, Msg: err.Error()}
+	}
+	e.Header, e.Mirror = rt.Header, rt.Mirror
 	return e, nil
 }
 
@@ -136,6 +149,7 @@ func (st *State) fold(c Commit, e TimelineEntry) error {
 			st.Step, st.Steps = i, n
 		}
 		st.Action, st.StepSHA, st.StepTime, st.Weights = e.Action, c.SHA, c.Time, e.Weights
+		st.Routing = mesh.CanaryRouting{Header: e.Header, Mirror: e.Mirror}
 		st.Finished = e.Action != ActionStep
 		st.Paused, st.PauseReason, st.GatePassed = false, "", false
 		st.Pending, st.PendingBy, st.PendingSHA = "", "", ""

@@ -58,11 +58,13 @@ type Options struct {
 
 // Engine runs one rollout of one policy.
 type Engine struct {
-	p   *policy.CanaryPolicy
-	d   Deps
-	o   Options
-	vs  string
-	log *slog.Logger
+	p *policy.CanaryPolicy
+	d Deps
+	// routed: the policy has header or mirror steps (see routing.go).
+	routed bool
+	o      Options
+	vs     string
+	log    *slog.Logger
 }
 
 // Outcome is what a step function decided: the next phase and what to record.
@@ -112,6 +114,11 @@ func New(p *policy.CanaryPolicy, d Deps, o Options) (*Engine, error) {
 	if len(p.Spec.Analysis.CustomChecks) > 0 && d.Querier == nil {
 		return nil, errors.New("rollout engine: the policy has custom checks but no Prometheus querier was given")
 	}
+	if routed(p) {
+		if err := checkRoutedDeps(d); err != nil {
+			return nil, err
+		}
+	}
 	if d.Clock == nil {
 		d.Clock = WallClock()
 	}
@@ -135,7 +142,7 @@ func New(p *policy.CanaryPolicy, d Deps, o Options) (*Engine, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Engine{p: p, d: d, o: o, vs: vs, log: o.Logger.With("virtualService", vs)}, nil
+	return &Engine{p: p, d: d, o: o, vs: vs, routed: routed(p), log: o.Logger.With("virtualService", vs)}, nil
 }
 
 // Run drives the rollout until a terminal phase, and returns how it ended.

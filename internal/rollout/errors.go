@@ -48,6 +48,9 @@ type ForeignChangeError struct {
 	Want    map[string]int32
 	Got     map[string]int32
 	Err     error // the shifter's conflict, when that is how it was found
+	// What replaces "the weights" when the weights are as expected but
+	// the header route or mirror is not.
+	What string
 }
 
 func (e *ForeignChangeError) Error() string {
@@ -56,7 +59,9 @@ func (e *ForeignChangeError) Error() string {
 		who = append(who, fmt.Sprintf("%s %q by %s", short(c.SHA), c.Subject, c.Author))
 	}
 	msg := "a commit not made by this rollout changed the weights"
-	if e.Got != nil {
+	if e.What != "" {
+		msg = "a commit not made by this rollout changed " + e.What
+	} else if e.Got != nil {
 		msg += fmt.Sprintf(" to %s (rollout expected %s)", FormatWeights(e.Got), FormatWeights(e.Want))
 	}
 	if len(who) > 0 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 	"github.com/gitshift/gitshift/internal/stats"
 )
@@ -117,6 +118,9 @@ type fakeGit struct {
 	beforePush func(req ShiftRequest)
 	afterPush  func(c Commit)
 	shifts     int
+	// routing and routingAt are the header route and mirror (routed_test.go).
+	routing   mesh.CanaryRouting
+	routingAt map[string]mesh.CanaryRouting
 }
 
 func (g *fakeGit) add(subject, author string, tr []Trailer, weights map[string]int32) Commit {
@@ -129,6 +133,10 @@ func (g *fakeGit) add(subject, author string, tr []Trailer, weights map[string]i
 		g.weights = copyWeights(weights)
 	}
 	g.byCommit[c.SHA] = copyWeights(g.weights)
+	if g.routingAt == nil {
+		g.routingAt = map[string]mesh.CanaryRouting{}
+	}
+	g.routingAt[c.SHA] = g.routing
 	g.commits = append(g.commits, c)
 	return c
 }
@@ -164,6 +172,12 @@ func (g *fakeGit) Shift(ctx context.Context, req ShiftRequest) (ShiftResult, err
 		if ctx.Err() != nil {
 			return ShiftResult{}, ctx.Err()
 		}
+	}
+	if req.ExpectRouting != nil && !sameRouting(*req.ExpectRouting, g.routing, "v3") {
+		return ShiftResult{}, fmt.Errorf("remote changed the header route or mirror meanwhile: %w", ErrConflict)
+	}
+	if req.Routing != nil {
+		g.routing = *req.Routing
 	}
 	c := g.add(req.Message, "gitshift", req.Trailers, req.Weights)
 	if g.afterPush != nil {
@@ -220,6 +234,7 @@ type fakeArgo struct {
 	drift   map[string]int32
 	onWait  func(sha string)
 	liveErr error
+	routing mesh.CanaryRouting
 }
 
 func (a *fakeArgo) WaitSynced(ctx context.Context, sha string, _ time.Time) error {
@@ -235,6 +250,7 @@ func (a *fakeArgo) WaitSynced(ctx context.Context, sha string, _ time.Time) erro
 		return context.DeadlineExceeded
 	}
 	a.live = copyWeights(a.w.git.byCommit[sha])
+	a.routing = a.w.git.routingAt[sha]
 	if a.drift != nil {
 		a.live = copyWeights(a.drift)
 	}
@@ -261,6 +277,10 @@ type fakeProm struct {
 	noTraffic            bool
 	onCall               func(call int)
 	canaryErrAfterWeight int32 // canaryErr applies only at or above this weight (0: always)
+	// header and mirror steps (routed_test.go)
+	stepCanary                stats.Counts
+	stepFrom                  int
+	misrouted, misroutedSoFar int64
 }
 
 // Counts returns the increase since `since`: a new window start (a new
@@ -269,6 +289,7 @@ func (p *fakeProm) Counts(_ context.Context, since, _ time.Time) (stats.Counts, 
 	p.calls++
 	if !since.Equal(p.since) {
 		p.since, p.canary, p.base = since, stats.Counts{}, stats.Counts{}
+		p.stepCanary, p.stepFrom = stats.Counts{}, p.calls-1
 	}
 	if p.onCall != nil {
 		p.onCall(p.calls)
@@ -301,6 +322,7 @@ func (p *fakeProm) Counts(_ context.Context, since, _ time.Time) (stats.Counts, 
 type fakeJudge struct {
 	c, b   stats.Counts
 	steps  []int32
+	shares []float64
 	forced *judge.Decision
 	ni     *judge.NonInferiority // reported as it is (nil: none)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // resolve (Idle) takes the lease and rebuilds the rollout from Git history,
@@ -40,14 +42,15 @@ func (e *Engine) resolve(ctx context.Context, r *Run) (Outcome, error) {
 		return Outcome{Next: Shifting, Decision: DecisionStart, Reason: fmt.Sprintf("new rollout of %s to %s", e.vs, e.p.Spec.CanarySubset)}, nil
 	}
 	r.ID = st.ID
-	r.StepSHA, r.PushedAt, r.Expected = st.StepSHA, st.StepTime, st.Weights
+	r.StepSHA, r.PushedAt, r.Expected, r.Routing = st.StepSHA, st.StepTime, st.Weights, st.Routing
 	r.checkedHead = st.StepSHA
 	r.syncFrom = e.d.Clock.Now()
 	if st.Action == ActionRollback {
 		r.Step = st.Step
 		return Outcome{Next: VerifyingRollback, Reason: "resuming: rollback " + short(st.StepSHA) + " is in Git"}, nil
 	}
-	if st.Steps != e.steps() || st.Step < 1 || st.Step > e.steps() || !EqualWeights(st.Weights, e.stepWeights(st.Step)) {
+	if st.Steps != e.steps() || st.Step < 1 || st.Step > e.steps() || !EqualWeights(st.Weights, e.stepWeights(st.Step)) ||
+		e.routed && !sameRouting(st.Routing, e.stepRouting(st.Step), e.p.Spec.CanarySubset) {
 		if st.Pending == SignalAbort {
 			// Rolling back needs no step of the policy: obey the abort
 			// the error below tells people to give.
@@ -83,11 +86,23 @@ func (e *Engine) foreignChange(ctx context.Context, r *Run, st State) (Outcome, 
 		e.log.Warn("reading Git weights to check foreign commits", "err", err)
 		return Outcome{}, false
 	}
+	same := EqualWeights(got, r.Expected)
+	var gotRouting mesh.CanaryRouting
+	if e.routed && same {
+		if gotRouting, err = e.d.History.(HistoryRouting).Routing(ctx, ""); err != nil {
+			e.log.Warn("reading Git's header route and mirror to check foreign commits", "err", err)
+			return Outcome{}, false
+		}
+		same = sameRouting(gotRouting, r.Routing, e.p.Spec.CanarySubset)
+	}
 	r.checkedHead = st.HeadSHA
-	if EqualWeights(got, r.Expected) {
+	if same {
 		return Outcome{}, false
 	}
 	cause := &ForeignChangeError{Commits: st.Foreign, Want: r.Expected, Got: got}
+	if EqualWeights(got, r.Expected) {
+		cause.What = fmt.Sprintf("the header route or mirror to %s (rollout expected %s, Git has %s)", e.p.Spec.CanarySubset, FormatRouting(r.Routing), FormatRouting(gotRouting))
+	}
 	return Outcome{Next: Aborted, Decision: DecisionAbort, Cause: cause, Reason: cause.Error()}, true
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/stats"
 )
 
@@ -29,6 +30,9 @@ type Run struct {
 	syncFrom time.Time
 	// Expected are the weights gitshift's last commit put in Git.
 	Expected map[string]int32
+	// Routing is the header route and mirror that commit put in Git
+	// (policies with header or mirror steps only).
+	Routing mesh.CanaryRouting
 	// Cause is the typed reason for a rollback, pause or stop.
 	Cause error
 	// Decision and Reason go into the next commit's trailers.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/gitshift/gitshift/internal/mesh"
 )
 
 // shiftStep (Shifting) commits the current step's weights. Before it commits
@@ -19,7 +21,7 @@ func (e *Engine) shiftStep(ctx context.Context, r *Run) (Outcome, error) {
 		return Outcome{}, err
 	}
 	if ok {
-		r.Step, r.StepSHA, r.Expected = r.Target, st.StepSHA, st.Weights
+		r.Step, r.StepSHA, r.Expected, r.Routing = r.Target, st.StepSHA, st.Weights, st.Routing
 		r.PushedAt, r.syncFrom = st.StepTime, e.d.Clock.Now()
 		return Outcome{Next: WaitingSync, Reason: fmt.Sprintf("step %d/%d is already in Git as %s", r.Target, e.steps(), short(st.StepSHA))}, nil
 	}
@@ -41,11 +43,11 @@ func (e *Engine) shiftStep(ctx context.Context, r *Run) (Outcome, error) {
 		decision = DecisionPromote
 	}
 	w := e.stepWeights(r.Target)
-	msg := fmt.Sprintf("rollout %s: step %d/%d, %s %d%%", r.ID, r.Target, e.steps(), e.p.Spec.CanarySubset, w[e.p.Spec.CanarySubset])
+	msg := fmt.Sprintf("rollout %s: step %d/%d, %s", r.ID, r.Target, e.steps(), e.describeStep(r.Target))
 	if final {
 		msg = fmt.Sprintf("rollout %s: promote %s to 100%%", r.ID, e.p.Spec.CanarySubset)
 	}
-	return e.push(ctx, r, r.Target, action, w, msg, decision, reason, WaitingSync)
+	return e.push(ctx, r, r.Target, action, w, e.stepRouting(r.Target), msg, decision, reason, WaitingSync)
 }
 
 // rollback (RollingBack) commits stable 100 with the reason, with the same
@@ -56,7 +58,7 @@ func (e *Engine) rollback(ctx context.Context, r *Run) (Outcome, error) {
 		return Outcome{}, err
 	}
 	if ok {
-		r.StepSHA, r.Expected, r.PushedAt, r.syncFrom = st.StepSHA, st.Weights, st.StepTime, e.d.Clock.Now()
+		r.StepSHA, r.Expected, r.Routing, r.PushedAt, r.syncFrom = st.StepSHA, st.Weights, st.Routing, st.StepTime, e.d.Clock.Now()
 		return Outcome{Next: VerifyingRollback, Reason: "rollback is already in Git as " + short(st.StepSHA)}, nil
 	}
 	if o, stop := e.foreignChange(ctx, r, st); stop {
@@ -71,7 +73,7 @@ func (e *Engine) rollback(ctx context.Context, r *Run) (Outcome, error) {
 		reason = r.Cause.Error()
 	}
 	msg := fmt.Sprintf("rollout %s: roll back to %s 100%%", r.ID, e.p.Spec.StableSubset)
-	return e.push(ctx, r, r.Step, ActionRollback, e.stableWeights(), msg, decision, reason, VerifyingRollback)
+	return e.push(ctx, r, r.Step, ActionRollback, e.stableWeights(), mesh.CanaryRouting{}, msg, decision, reason, VerifyingRollback)
 }
 
 // alreadyPushed reports whether history holds this rollout's latest weight
@@ -91,10 +93,11 @@ func (e *Engine) alreadyPushed(ctx context.Context, r *Run, want func(State) boo
 	return st, want(st), nil
 }
 
-// push commits weights through the Shifter and classifies its failures:
-// a conflict on the weights aborts (a person's change wins), exhausted
-// pushes stop with the remote unchanged.
-func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w map[string]int32, msg string, decision Decision, reason string, next Phase) (Outcome, error) {
+// push commits weights (and, for a policy with header or mirror steps, the
+// routing: what the step does not set is removed) through the Shifter and
+// classifies its failures: a conflict on the weights aborts (a person's
+// change wins), exhausted pushes stop with the remote unchanged.
+func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w map[string]int32, routing mesh.CanaryRouting, msg string, decision Decision, reason string, next Phase) (Outcome, error) {
 	trailers := []Trailer{
 		{TrailerAction, action},
 		{TrailerRollout, r.ID},
@@ -103,13 +106,23 @@ func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w ma
 		{TrailerWeights, FormatWeights(w)},
 		{TrailerDecision, string(decision)},
 	}
+	req := ShiftRequest{Weights: w, Expect: r.Expected, Message: msg}
+	if e.routed {
+		trailers = append(trailers, routingTrailers(routing)...)
+		req.Routing = &routing
+		if r.Expected != nil {
+			had := r.Routing
+			req.ExpectRouting = &had
+		}
+	}
 	if reason != "" {
 		trailers = append(trailers, Trailer{TrailerReason, oneLine(reason)})
 	}
 	if e.o.Trigger != "" && decision == DecisionStart && action != ActionRollback {
 		trailers = append(trailers, Trailer{TrailerTrigger, oneLine(e.o.Trigger)})
 	}
-	res, err := e.d.Shifter.Shift(ctx, ShiftRequest{Weights: w, Expect: r.Expected, Message: msg, Trailers: trailers})
+	req.Trailers = trailers
+	res, err := e.d.Shifter.Shift(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Outcome{}, ctx.Err()
@@ -121,10 +134,10 @@ func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w ma
 		cause := &PushError{Action: action, Err: err}
 		return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
 	}
-	r.Step, r.StepSHA, r.PushedAt, r.Expected, r.checkedHead = step, res.SHA, res.PushedAt, w, res.SHA
+	r.Step, r.StepSHA, r.PushedAt, r.Expected, r.Routing, r.checkedHead = step, res.SHA, res.PushedAt, w, routing, res.SHA
 	r.liveTries = 0
 	entry := &TimelineEntry{Time: res.PushedAt, SHA: res.SHA, Action: action, Step: formatStep(step, e.steps()),
-		Weights: w, Decision: decision, Reason: oneLine(reason)}
+		Weights: w, Header: routing.Header, Mirror: routing.Mirror, Decision: decision, Reason: oneLine(reason)}
 	return Outcome{Next: next, Commit: entry, Note: "waiting for Argo CD to sync " + short(res.SHA)}, nil
 }
 

@@ -57,7 +57,11 @@ func (e *Engine) syncWithin(ctx context.Context, r *Run) (pending bool, err erro
 // advancing on a cluster that does not run what Git says proves nothing.
 func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 	got, err := e.d.Live.Weights(ctx)
-	if err == nil && EqualWeights(got, r.Expected) {
+	var drift error
+	if err == nil {
+		drift = e.liveRouting(ctx, r, got)
+	}
+	if err == nil && drift == nil {
 		r.liveTries = 0
 		if e.step(r.Step).Weight == 100 {
 			return Outcome{Next: Promoted, Decision: DecisionPromote,
@@ -65,7 +69,7 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 		}
 		r.resetAnalysis()
 		r.analysisStart = e.d.Clock.Now()
-		if err := e.d.Judge.BeginStep(r.analysisStart, e.step(r.Step).Weight); err != nil {
+		if err := e.beginStep(r.analysisStart, r.Step); err != nil {
 			return Outcome{}, fmt.Errorf("starting the judge for step %d: %w", r.Step, err)
 		}
 		// The first look comes one interval later: a window needs traffic.
@@ -79,8 +83,7 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("reading the live VirtualService weights: %w", err)
 	}
-	cause := &DriftError{Want: r.Expected, Got: got}
-	return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
+	return Outcome{Next: Failed, Decision: DecisionStop, Cause: drift, Reason: drift.Error()}, nil
 }
 
 // verifyRollback (VerifyingRollback) waits until the rollback commit is
@@ -101,7 +104,11 @@ func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 		}
 	}
 	got, err := e.d.Live.Weights(ctx)
-	if err == nil && EqualWeights(got, r.Expected) {
+	var drift error
+	if err == nil {
+		drift = e.liveRouting(ctx, r, got)
+	}
+	if err == nil && drift == nil {
 		reason := fmt.Sprintf("%s serves 100%% (rollback %s synced and live)", e.p.Spec.StableSubset, short(r.StepSHA))
 		if herr := e.hook(ctx, r, HookOnRollback, r.Step); herr != nil {
 			e.log.Warn("onRollback webhook", "err", herr) // best effort: the rollback itself is done
@@ -115,6 +122,26 @@ func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("reading the live VirtualService weights after the rollback: %w", err)
 	}
-	cause := &DriftError{Want: r.Expected, Got: got}
-	return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
+	return Outcome{Next: Failed, Decision: DecisionStop, Cause: drift, Reason: drift.Error()}, nil
+}
+
+// liveRouting compares the live weights and, for a policy with header or
+// mirror steps, the live header route and mirror with the commit's; nil
+// when they agree. An error reading the routing counts as a difference
+// (retried like one, then reported).
+func (e *Engine) liveRouting(ctx context.Context, r *Run, got map[string]int32) error {
+	if !EqualWeights(got, r.Expected) {
+		return &DriftError{Want: r.Expected, Got: got}
+	}
+	if !e.routed {
+		return nil
+	}
+	rt, err := e.d.Live.(RoutingSource).Routing(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the live header route and mirror: %w", err)
+	}
+	if !sameRouting(rt, r.Routing, e.p.Spec.CanarySubset) {
+		return &RoutingDriftError{Want: r.Routing, Got: rt}
+	}
+	return nil
 }

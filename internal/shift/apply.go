@@ -16,7 +16,6 @@ import (
 	"github.com/gitshift/gitshift/internal/source"
 	// Registers the Helm engine source.Render uses for Helm sources.
 	_ "github.com/gitshift/gitshift/internal/source/helmengine"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // testHookEdited runs after the files are written on each attempt, so tests
@@ -33,10 +32,12 @@ type mutation struct {
 	branch, defaultBranch string
 	// last attempt's outcome, for the report
 	old, new edit.Weights
-	files    []string
-	changes  []FileChange
-	shared   []string // other Applications the edit changes (allowed)
-	vsRef    string
+	// oldState/newState: with routing, the header route and mirror too
+	oldState, newState edit.RouteState
+	files              []string
+	changes            []FileChange
+	shared             []string // other Applications the edit changes (allowed)
+	vsRef              string
 }
 
 // found is the VirtualService as the Application renders it.
@@ -50,6 +51,10 @@ type found struct {
 
 func (m *mutation) fill(r *Result) {
 	r.Old, r.New, r.Files, r.Changes, r.SharedWith = m.old, m.new, m.files, m.changes, m.shared
+	if m.req.routing() {
+		o, n := routingOf(m.oldState), routingOf(m.newState)
+		r.OldRouting, r.NewRouting = &o, &n
+	}
 	r.Unchanged = len(m.files) == 0
 	if m.vsRef != "" {
 		r.VirtualService = m.vsRef
@@ -63,28 +68,35 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 	if err != nil {
 		return nil, err
 	}
-	old, err := renderedWeights(before, m.req.Route)
+	oldState, err := renderedState(before, m.req.Route, m.req.routing())
 	if err != nil {
 		return nil, m.precise(before, err)
 	}
+	old := oldState.Weights
 	if m.req.Expect != nil && !old.Equal(m.req.Expect) {
 		return nil, &gitrepo.ConflictError{Branch: m.req.Branch, Was: m.req.Expect.String(), Now: old.String()}
 	}
-	want, err := m.wantWeights(old, before)
-	if err != nil {
-		return nil, err
+	if er := m.req.ExpectRouting; er != nil && !sameExpected(routingOf(oldState), *er, mirrorOnly(m.req.Mirror)) {
+		return nil, &gitrepo.ConflictError{Branch: m.req.Branch, Was: "routing" + describeRouting(*er), Now: "routing" + describeRouting(routingOf(oldState))}
 	}
-	m.old, m.vsRef = old, before.ns+"/"+before.obj.GetName()
-	ch := &gitrepo.Change{Guard: old.String()}
-	m.files, m.changes, m.new, m.shared = nil, nil, old, nil
-	if old.Equal(want) {
-		m.log.Info("weights already as asked; nothing to commit", "weights", old)
+	want := old
+	if len(m.req.Weights) > 0 || m.req.Canary != "" {
+		if want, err = m.wantWeights(old, before); err != nil {
+			return nil, err
+		}
+	}
+	wantState := oldState.Apply(m.req.change(want))
+	m.old, m.oldState, m.vsRef = old, oldState, before.ns+"/"+before.obj.GetName()
+	ch := &gitrepo.Change{Guard: oldState.String()}
+	m.files, m.changes, m.new, m.newState, m.shared = nil, nil, old, oldState, nil
+	if oldState.Equal(wantState) {
+		m.log.Info("route already as asked; nothing to commit", "route", oldState)
 		return ch, nil
 	}
 	if err := m.checkNewDestinations(old, want); err != nil {
 		return nil, err
 	}
-	writes, err := m.plan(before, want, old)
+	writes, err := m.plan(before, m.req.change(want), old)
 	if err != nil {
 		return nil, err
 	}
@@ -108,15 +120,16 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 	if testHookEdited != nil {
 		testHookEdited(attempt)
 	}
-	after, err := m.verify(ctx, before, want, readers, edited)
+	afterState, err := m.verify(ctx, before, wantState, readers, edited)
 	if err != nil {
 		return nil, err
 	}
-	m.new = after
+	after := afterState.Weights
+	m.new, m.newState = after, afterState
 	ch.Paths = m.files
 	ch.Message = m.req.Message
 	if ch.Message == "" {
-		ch.Message = fmt.Sprintf("shift %s: %s", m.vsRef, after)
+		ch.Message = fmt.Sprintf("shift %s: %s%s", m.vsRef, after, describeRouting(routingOf(afterState)))
 	}
 	ch.Trailers = mergeTrailers([]gitrepo.Trailer{
 		{Key: gitrepo.TrailerAction, Value: "shift"},
@@ -124,6 +137,9 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 		{Key: gitrepo.TrailerVirtualService, Value: m.vsRef},
 		{Key: gitrepo.TrailerWeights, Value: after.String()},
 	}, m.req.Trailers)
+	if m.req.routing() {
+		ch.Trailers = mergeTrailers(ch.Trailers, routingTrailers(routingOf(afterState), m.req.Trailers))
+	}
 	if len(m.shared) > 0 {
 		ch.Trailers = append(ch.Trailers, gitrepo.Trailer{Key: TrailerSharedWith, Value: strings.Join(m.shared, ", ")})
 	}
@@ -136,26 +152,26 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 // .argocd-source file would otherwise make the commit a lie), no other
 // Application may change unless allowed, and check must report no error
 // that was not there before, in any Application the edit changes.
-func (m *mutation) verify(ctx context.Context, before *found, want edit.Weights, readers []*reader, edited []string) (edit.Weights, error) {
+func (m *mutation) verify(ctx context.Context, before *found, want edit.RouteState, readers []*reader, edited []string) (edit.RouteState, error) {
 	after, err := m.find(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("after the edit: %w", err)
+		return edit.RouteState{}, fmt.Errorf("after the edit: %w", err)
 	}
-	got, err := renderedWeights(after, m.req.Route)
+	got, err := renderedState(after, m.req.Route, m.req.routing())
 	if err != nil {
-		return nil, fmt.Errorf("after the edit: %w", err)
+		return edit.RouteState{}, fmt.Errorf("after the edit: %w", err)
 	}
 	if !got.Equal(want) {
-		return nil, inputf("after editing %s the rendered VirtualService %s has weights %s, not %s: the weights are also set somewhere gitshift did not edit (another values layer, a patch, .argocd-source*.yaml)",
+		return edit.RouteState{}, inputf("after editing %s the rendered VirtualService %s has %s, not %s: the route is also set somewhere gitshift did not edit (another values layer, a patch, .argocd-source*.yaml)",
 			strings.Join(m.files, ", "), m.vsRef, got, want)
 	}
 	shared, sb, sa := m.sharers(ctx, readers)
 	if err := m.allowShared(shared, edited); err != nil {
-		return nil, err
+		return edit.RouteState{}, err
 	}
 	m.shared = shared
 	if err := newCheckErrors(ctx, append([]*check.Target{before.target}, sb...), append([]*check.Target{after.target}, sa...)); err != nil {
-		return nil, err
+		return edit.RouteState{}, err
 	}
 	return got, nil
 }
@@ -245,24 +261,8 @@ func (m *mutation) findApp() (*source.Application, error) {
 // renderedWeights reads the route's weights from the rendered object, with
 // the same route selection and naming rules as the editor.
 func renderedWeights(f *found, route string) (edit.Weights, error) {
-	b, err := sigsyaml.Marshal(f.obj.Object)
-	if err != nil {
-		return nil, err
-	}
-	file, err := edit.Parse(f.obj.Source.String(), b)
-	if err != nil {
-		return nil, err
-	}
-	w, err := file.VirtualServiceWeights(edit.Target{Doc: 0, Item: -1, Name: f.obj.GetName(), Route: route})
-	if err != nil {
-		var ee *edit.Error
-		if errors.As(err, &ee) {
-			ee.Line = 0 // lines of the re-encoded object mean nothing to the user
-			return nil, &InputError{Err: fmt.Errorf("VirtualService %s (rendered from %s): %s", f.obj.GetName(), f.obj.Source, ee.Msg), Field: routeField(err)}
-		}
-		return nil, err
-	}
-	return w, nil
+	st, err := renderedState(f, route, false)
+	return st.Weights, err
 }
 
 // precise replaces an error about the rendered object with the same error
@@ -280,7 +280,12 @@ func (m *mutation) precise(f *found, err error) error {
 	if perr != nil {
 		return err
 	}
-	if _, verr := ef.VirtualServiceWeights(edit.Target{Doc: p.Doc, Item: p.Item, Name: f.obj.GetName(), Route: m.req.Route}); verr != nil {
+	t := edit.Target{Doc: p.Doc, Item: p.Item, Name: f.obj.GetName(), Route: m.req.Route}
+	_, verr := ef.VirtualServiceWeights(t)
+	if verr == nil && m.req.routing() {
+		_, verr = ef.RouteState(t)
+	}
+	if verr != nil {
 		return &InputError{Err: verr, Field: routeField(verr)}
 	}
 	return err

@@ -36,3 +36,31 @@ func Current(ctx context.Context, req Request) (edit.Weights, error) {
 	}
 	return w, nil
 }
+
+// CurrentRoute is Current with gitshift's header route and the route's
+// mirror (the rollout's reader for header and mirror steps).
+func CurrentRoute(ctx context.Context, req Request) (edit.RouteState, error) {
+	if req.App == "" || req.VirtualService == "" {
+		return edit.RouteState{}, inputf("the Application and the VirtualService are required")
+	}
+	log := req.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	req.DryRun, req.NoPush = true, false
+	ws, err := openWorkspace(ctx, &req, log)
+	if err != nil {
+		return edit.RouteState{}, err
+	}
+	defer ws.close()
+	m := &mutation{req: &req, root: ws.repo.Dir, log: log, branch: ws.branch, defaultBranch: ws.defaultBranch}
+	f, err := m.find(ctx)
+	if err != nil {
+		return edit.RouteState{}, err
+	}
+	st, err := renderedState(f, req.Route, true)
+	if err != nil {
+		return edit.RouteState{}, m.precise(f, err)
+	}
+	return st, nil
+}

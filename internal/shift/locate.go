@@ -21,19 +21,23 @@ type write struct {
 
 // plan maps the rendered VirtualService back to the bytes that set its
 // weights and edits them in memory.
-func (m *mutation) plan(f *found, want, old edit.Weights) ([]write, error) {
+func (m *mutation) plan(f *found, c edit.RouteChange, old edit.Weights) ([]write, error) {
+	want := c.Weights
+	if (c.Header != nil || c.Mirror != nil) && f.src.Result.Type == source.TypeHelm {
+		return nil, inputf("VirtualService %s is rendered by Helm: gitshift edits header routes and mirrors in manifests and kustomize inputs, not yet in Helm values; add them to the chart's template by hand", m.vsRef)
+	}
 	switch f.src.Result.Type {
 	case source.TypeDirectory:
-		return m.planManifest(f.obj.Source.File, f.obj.Source.Doc, f.obj.Source.Item, f, want)
+		return m.planManifest(f.obj.Source.File, f.obj.Source.Doc, f.obj.Source.Item, f, c)
 	case source.TypeKustomize:
-		return m.planKustomize(f, want)
+		return m.planKustomize(f, c)
 	case source.TypeHelm:
 		return m.planHelm(f, want, old)
 	}
 	return nil, inputf("VirtualService %s comes from a %s source; gitshift cannot edit those", m.vsRef, f.src.Result.Type)
 }
 
-func (m *mutation) planManifest(file string, doc, item int, f *found, want edit.Weights) ([]write, error) {
+func (m *mutation) planManifest(file string, doc, item int, f *found, c edit.RouteChange) ([]write, error) {
 	data, mode, err := m.read(file)
 	if err != nil {
 		return nil, err
@@ -42,7 +46,15 @@ func (m *mutation) planManifest(file string, doc, item int, f *found, want edit.
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	res, err := ef.SetVirtualServiceWeights(edit.Target{Doc: doc, Item: item, Name: f.obj.GetName(), Route: m.req.Route}, want)
+	t := edit.Target{Doc: doc, Item: item, Name: f.obj.GetName(), Route: m.req.Route}
+	if c.Header == nil && c.Mirror == nil {
+		res, err := ef.SetVirtualServiceWeights(t, c.Weights)
+		if err != nil {
+			return nil, &InputError{Err: err, Field: routeField(err)}
+		}
+		return []write{{file: file, data: res.Data, mode: mode, changes: res.Changes}}, nil
+	}
+	res, err := ef.SetRoute(t, c)
 	if err != nil {
 		return nil, &InputError{Err: err, Field: routeField(err)}
 	}
@@ -51,7 +63,7 @@ func (m *mutation) planManifest(file string, doc, item int, f *found, want edit.
 
 // planKustomize edits the one input file that defines the VirtualService;
 // verify then proves no patch overrides the weights.
-func (m *mutation) planKustomize(f *found, want edit.Weights) ([]write, error) {
+func (m *mutation) planKustomize(f *found, c edit.RouteChange) ([]write, error) {
 	var hits []string
 	for _, file := range f.src.Result.ReadFiles {
 		if ext := filepath.Ext(file); ext != ".yaml" && ext != ".yml" {
@@ -72,7 +84,7 @@ func (m *mutation) planKustomize(f *found, want edit.Weights) ([]write, error) {
 	if len(hits) != 1 {
 		return nil, inputf("kustomize source: %d input files define VirtualService %s (%s); edit it by hand", len(hits), m.vsRef, strings.Join(hits, ", "))
 	}
-	return m.planManifest(hits[0], -1, -1, f, want)
+	return m.planManifest(hits[0], -1, -1, f, c)
 }
 
 // read reads a repo-relative file, refusing paths that leave the checkout.

@@ -42,6 +42,14 @@ type Request struct {
 	// rollout engine's last step). Finding others is a ConflictError: a
 	// person changed them, and a shift must not overwrite that.
 	Expect edit.Weights
+	// Header and Mirror change gitshift's header route (mesh.HeaderRouteName)
+	// and the route's mirror; nil leaves them as they are. A shift may set
+	// them with or without weights. Helm sources: not supported yet.
+	Header *edit.HeaderChange
+	Mirror *edit.MirrorChange
+	// ExpectRouting, when set, is the header route and mirror the caller
+	// believes Git has; finding others is a ConflictError, like Expect.
+	ExpectRouting *mesh.CanaryRouting
 	// ValuesKey is the Helm values key whose children are the subsets'
 	// weights, e.g. "reviews.canary.weights". Default for Helm sources:
 	// "<virtualservice name>.canary.weights".
@@ -87,13 +95,17 @@ type Result struct {
 	Files          []string     `json:"files"`
 	Old            edit.Weights `json:"oldWeights"`
 	New            edit.Weights `json:"newWeights"`
-	Changes        []FileChange `json:"changes,omitempty"`
-	Commit         string       `json:"commit,omitempty"`
-	Pushed         bool         `json:"pushed"`
-	Attempts       int          `json:"attempts"`
-	DryRun         bool         `json:"dryRun,omitempty"`
-	Diff           string       `json:"diff,omitempty"`
-	Unchanged      bool         `json:"unchanged,omitempty"` // already at the asked weights
+	// OldRouting and NewRouting are the header route and mirror before
+	// and after, for shifts that change or expect them.
+	OldRouting *mesh.CanaryRouting `json:"oldRouting,omitempty"`
+	NewRouting *mesh.CanaryRouting `json:"newRouting,omitempty"`
+	Changes    []FileChange        `json:"changes,omitempty"`
+	Commit     string              `json:"commit,omitempty"`
+	Pushed     bool                `json:"pushed"`
+	Attempts   int                 `json:"attempts"`
+	DryRun     bool                `json:"dryRun,omitempty"`
+	Diff       string              `json:"diff,omitempty"`
+	Unchanged  bool                `json:"unchanged,omitempty"` // already at the asked weights
 	// AlreadyAt is the remote head that already had the asked weights when
 	// a concurrent writer set them first.
 	AlreadyAt string `json:"alreadyAt,omitempty"`
@@ -235,8 +247,19 @@ func validate(req *Request) error {
 		if req.Stable == req.Canary {
 			return inputf("stable and canary are both %q", req.Canary)
 		}
+	case req.Header != nil || req.Mirror != nil:
 	default:
 		return inputf("no weights: give Weights (e.g. v1=75,v3=25), or Canary with CanaryWeight")
+	}
+	if req.Header != nil && req.Header.Set != nil {
+		if err := req.Header.Set.Validate(); err != nil {
+			return &InputError{Err: err}
+		}
+	}
+	if req.Mirror != nil && req.Mirror.Set != nil {
+		if err := req.Mirror.Set.Validate(); err != nil {
+			return &InputError{Err: err}
+		}
 	}
 	return nil
 }

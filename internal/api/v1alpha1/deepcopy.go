@@ -47,6 +47,9 @@ func (l *CanaryPolicyList) DeepCopyObject() runtime.Object {
 
 func deepCopySpec(s policy.Spec) policy.Spec {
 	s.Steps = slices.Clone(s.Steps)
+	for i := range s.Steps {
+		s.Steps[i].HeaderRoute = clonePtr(s.Steps[i].HeaderRoute)
+	}
 	a := &s.Analysis
 	a.ErrorRate.Enabled = clonePtr(a.ErrorRate.Enabled)
 	a.ErrorRate.Margin = clonePtr(a.ErrorRate.Margin)

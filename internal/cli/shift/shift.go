@@ -13,6 +13,7 @@ import (
 	"github.com/gitshift/gitshift/internal/edit"
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/shift"
 	"github.com/gitshift/gitshift/internal/termsafe"
 )
@@ -27,13 +28,15 @@ type shiftOptions struct {
 	allowShared                                      string
 	addDestination                                   bool
 	gitTimeout                                       time.Duration
+	headerRoute, mirror                              string
+	noHeaderRoute, noMirror                          bool
 }
 
 // NewCommand returns `gitshift shift`.
 func NewCommand(s command.Streams) *cobra.Command {
 	o := &shiftOptions{}
 	cmd := &cobra.Command{
-		Use:   "shift --repo URL|DIR --app NAME --virtualservice [NS/]NAME (--set v1=75,v3=25 | --canary v3 --weight 25)",
+		Use:   "shift --repo URL|DIR --app NAME --virtualservice [NS/]NAME (--set v1=75,v3=25 | --canary v3 --weight 25 | --canary v3 --header-route x-canary=1 | --mirror v3=20)",
 		Short: "Change a canary's weights by a minimal Git commit, pushed safely",
 		Long: `shift changes the weights of a VirtualService route through Git. It clones the
 repository, renders the Application like Argo CD, maps the VirtualService back to
@@ -53,6 +56,20 @@ two overlays, a shared Helm values file, one path in two Applications) would
 move that Application's traffic as well: shift refuses it, naming them,
 unless --allow-shared names exactly those Applications.
 --no-push needs --in-place: a temporary clone is deleted at the end.
+
+Before users get the canary by weight it can be tried two safer ways, each one
+commit to the same VirtualService (manifests and kustomize inputs; not yet Helm
+values):
+  --header-route NAME=VALUE --canary SUBSET   requests carrying the header go to
+      SUBSET, everyone else keeps the weighted route. It is an http route named
+      gitshift-header inserted just before the weighted route, in the file's own
+      style (Istio takes the first route that matches, so it must come first).
+      NAME^=PREFIX matches a prefix, NAME~=REGEX a whole-value RE2 regex.
+  --mirror SUBSET=PERCENT   copies PERCENT of the weighted route's requests to
+      SUBSET (mirror + mirrorPercentage); their responses are discarded, so no
+      user sees SUBSET. Istio reports the copies on the receiving side only.
+--no-header-route and --no-mirror remove them again, exactly the lines they
+added; weights may change in the same commit.
 Each clone, fetch and push must finish within --git-timeout.
 
 Exit codes: 0 shifted (or nothing to change), 1 invalid input or the change
@@ -67,7 +84,13 @@ or a push was interrupted (its outcome unknown), 3 conflict, 4 usage.`,
 
   # Helm source: the weights live under a values key
   gitshift shift --repo ../bookinfo-helm --app bookinfo --virtualservice bookinfo/reviews \
-      --values-key reviews.canary.weights --set v1=50,v3=50 -o json`,
+      --values-key reviews.canary.weights --set v1=50,v3=50 -o json
+
+  # testers with "x-canary: 1" reach v3, nobody else does
+  gitshift shift --repo . --app bookinfo --virtualservice reviews --canary v3 --header-route x-canary=1
+
+  # then: no header route, a copy of 20% of the traffic to v3 instead
+  gitshift shift --repo . --app bookinfo --virtualservice reviews --no-header-route --mirror v3=20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runShift(cmd, s, o) },
 	}
@@ -82,6 +105,10 @@ or a push was interrupted (its outcome unknown), 3 conflict, 4 usage.`,
 	f.StringVar(&o.canary, "canary", "", "canary subset (with --weight)")
 	f.IntVar(&o.weight, "weight", -1, "canary weight; the stable subset gets the rest")
 	f.StringVar(&o.stable, "stable", "", "stable subset (default: the other destination)")
+	f.StringVar(&o.headerRoute, "header-route", "", "send requests whose header matches to --canary: NAME=VALUE (exact), NAME^=PREFIX or NAME~=REGEX")
+	f.BoolVar(&o.noHeaderRoute, "no-header-route", false, "remove gitshift's header route (the http route named gitshift-header)")
+	f.StringVar(&o.mirror, "mirror", "", "copy a share of the weighted route's requests to a subset, e.g. v3=20 (responses discarded)")
+	f.BoolVar(&o.noMirror, "no-mirror", false, "remove the weighted route's mirror (with --canary: only a mirror to that subset)")
 	f.StringVar(&o.valuesKey, "values-key", "", "Helm values key holding one weight per subset (default NAME.canary.weights)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff; commit and push nothing")
 	f.BoolVar(&o.inPlace, "in-place", false, "commit in the working tree at --repo (must be clean); push to its upstream")
@@ -123,19 +150,27 @@ func (o *shiftOptions) request() (shift.Request, error) {
 	if len(missing) > 0 {
 		return req, fmt.Errorf("required: %s", strings.Join(missing, ", "))
 	}
+	routing, err := o.routing(&req)
+	if err != nil {
+		return req, err
+	}
 	switch {
-	case o.set != "" && (o.canary != "" || o.weight >= 0):
+	case o.set != "" && (o.weight >= 0 || o.canary != "" && !routing):
 		return req, errors.New("give either --set or --canary/--weight, not both")
 	case o.set != "":
 		w, err := edit.ParseWeights(o.set)
 		if err != nil {
 			return req, fmt.Errorf("--set: %w", err)
 		}
-		req.Weights = w
+		req.Weights, req.Canary = w, ""
 	case o.canary != "" && o.weight != -1:
 		req.CanaryWeight = o.weight
+	case o.weight != -1:
+		return req, errors.New("--weight needs --canary SUBSET")
+	case routing:
+		req.Canary = "" // names the header route's or mirror's subset only
 	default:
-		return req, errors.New("give --set v1=75,v3=25, or --canary SUBSET with --weight N")
+		return req, errors.New("give --set v1=75,v3=25, --canary SUBSET with --weight N, or a header route or mirror change (--header-route, --mirror, --no-header-route, --no-mirror)")
 	}
 	if o.author != "" {
 		a, err := gitrepo.ParseSignature(o.author)
@@ -214,6 +249,10 @@ func printShift(s command.Streams, r *shift.Result) error {
 		return err
 	}
 	termsafe.Fprintf(s.Out, "shifted %s: %s -> %s\n", r.VirtualService, r.Old, r.New)
+	if r.OldRouting != nil && r.NewRouting != nil {
+		termsafe.Fprintf(s.Out, "  header route: %s -> %s\n", headerText(r.OldRouting.Header), headerText(r.NewRouting.Header))
+		termsafe.Fprintf(s.Out, "  mirror: %s -> %s\n", mirrorText(r.OldRouting.Mirror), mirrorText(r.NewRouting.Mirror))
+	}
 	if len(r.SharedWith) > 0 {
 		termsafe.Fprintf(s.Out, "  also changes Application(s) %s (--allow-shared)\n", strings.Join(r.SharedWith, ", "))
 	}
@@ -230,4 +269,72 @@ func printShift(s command.Streams, r *shift.Result) error {
 	}
 	_, err := termsafe.Fprintf(s.Out, "commit %s %s after %d attempt(s)\n", r.Commit, where, r.Attempts)
 	return err
+}
+
+// routing reads the header route and mirror flags into req; it reports
+// whether any was given.
+func (o *shiftOptions) routing(req *shift.Request) (bool, error) {
+	switch {
+	case o.headerRoute != "" && o.noHeaderRoute:
+		return false, errors.New("give --header-route or --no-header-route, not both")
+	case o.mirror != "" && o.noMirror:
+		return false, errors.New("give --mirror or --no-mirror, not both")
+	}
+	if o.headerRoute != "" {
+		if o.canary == "" {
+			return false, errors.New("--header-route needs --canary SUBSET: the subset the matching requests go to")
+		}
+		h, err := parseHeaderFlag(o.headerRoute, o.canary)
+		if err != nil {
+			return false, fmt.Errorf("--header-route: %w", err)
+		}
+		req.Header = &edit.HeaderChange{Set: &h}
+	}
+	if o.noHeaderRoute {
+		req.Header = &edit.HeaderChange{}
+	}
+	if o.mirror != "" {
+		m, err := mesh.ParseMirror(o.mirror)
+		if err != nil {
+			return false, fmt.Errorf("--mirror: %w", err)
+		}
+		req.Mirror = &edit.MirrorChange{Set: &m}
+	}
+	if o.noMirror {
+		req.Mirror = &edit.MirrorChange{Only: o.canary}
+	}
+	return req.Header != nil || req.Mirror != nil, nil
+}
+
+// parseHeaderFlag reads NAME=VALUE, NAME^=PREFIX or NAME~=REGEX.
+func parseHeaderFlag(s, subset string) (mesh.HeaderRoute, error) {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return mesh.HeaderRoute{}, fmt.Errorf("%q: want NAME=VALUE, NAME^=PREFIX or NAME~=REGEX, e.g. x-canary=1", s)
+	}
+	h := mesh.HeaderRoute{Header: name, Match: mesh.MatchExact, Value: value, Subset: subset}
+	switch {
+	case strings.HasSuffix(name, "^"):
+		h.Header, h.Match = strings.TrimSuffix(name, "^"), mesh.MatchPrefix
+	case strings.HasSuffix(name, "~"):
+		h.Header, h.Match = strings.TrimSuffix(name, "~"), mesh.MatchRegex
+	}
+	if err := h.Validate(); err != nil {
+		return mesh.HeaderRoute{}, err
+	}
+	return h, nil
+}
+
+func headerText(h *mesh.HeaderRoute) string {
+	if h == nil {
+		return "none"
+	}
+	return h.String()
+}
+
+func mirrorText(m *mesh.Mirror) string {
+	if m == nil {
+		return "none"
+	}
+	return m.String() + "%"
 }

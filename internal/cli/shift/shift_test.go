@@ -51,6 +51,13 @@ func TestShiftCommandExitCodes(t *testing.T) {
 		{"subset not in the route", append(common, "--set", "v1=50,v2=50"), command.ExitFailed, "pass --add-destination"},
 		{"hung remote", []string{"shift", "--repo", "git://" + hang + "/r", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--git-timeout", "500ms"},
 			command.ExitUnavailable, "git clone timed out after 500ms"},
+		{"header route without a subset", append(common, "--header-route", "x-canary=1"), command.ExitUsage, "needs --canary SUBSET"},
+		{"header route name", append(common, "--canary", "v3", "--header-route", "X-Canary=1"), command.ExitUsage, "lowercase"},
+		{"header route syntax", append(common, "--canary", "v3", "--header-route", "x-canary"), command.ExitUsage, "NAME=VALUE"},
+		{"hop-by-hop header", append(common, "--canary", "v3", "--header-route", "connection=1"), command.ExitUsage, "connection-specific"},
+		{"mirror percentage", append(common, "--mirror", "v3=120"), command.ExitUsage, "at most 100"},
+		{"mirror and no-mirror", append(common, "--mirror", "v3=20", "--no-mirror"), command.ExitUsage, "not both"},
+		{"weight without canary", append(common, "--weight", "20"), command.ExitUsage, "--weight needs --canary"},
 		{"git-timeout syntax", append(common, "--set", "v1=100", "--git-timeout", "soon"), command.ExitUsage, "invalid argument"},
 	}
 	for _, tt := range tests {

@@ -82,6 +82,8 @@ func (g *Git) Shift(ctx context.Context, req rollout.ShiftRequest) (rollout.Shif
 		// fresh head: a person's change is never overwritten.
 		sr.Expect = toEdit(req.Expect)
 	}
+	sr.Header, sr.Mirror = g.routeChange(req.Routing)
+	sr.ExpectRouting = req.ExpectRouting
 	res, err := shift.Run(ctx, sr)
 	if err != nil {
 		return rollout.ShiftResult{}, classifyPush(err)

@@ -12,3 +12,4 @@ var _ rollout.Judge = (*judge.Judge)(nil)
 // NewJudge configures the judge from the policy's analysis: policy.NewJudge
 // itself, which `gitshift simulate` uses too.
 var NewJudge = policy.NewJudge
+var _ rollout.ShareJudge = (*judge.Judge)(nil)

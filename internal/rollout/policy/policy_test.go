@@ -198,3 +198,23 @@ func TestCompleteTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderAndMirrorSteps(t *testing.T) {
+	p, err := LoadFile("testdata/valid-header-mirror.yaml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, s := range p.Spec.Steps {
+		kinds = append(kinds, string(s.Kind()))
+	}
+	if got := strings.Join(kinds, ","); got != "headerRoute,mirror,weight,weight,weight" {
+		t.Fatalf("kinds %s", got)
+	}
+	if k, v := p.Spec.Steps[0].HeaderRoute.Match(); k != "exact" || v != "1" || p.Spec.Steps[1].Mirror != 20 {
+		t.Errorf("steps %+v", p.Spec.Steps[:2])
+	}
+	if p.Spec.Steps[0].MinDuration.Duration != DefaultMinDuration || p.Spec.Steps[1].Gate != DefaultGate {
+		t.Errorf("defaults not applied to header/mirror steps: %+v", p.Spec.Steps[:2])
+	}
+}

@@ -157,10 +157,21 @@ type StepDefaults struct {
 	Gate              Gate     `json:"gate,omitempty" yaml:"gate,omitempty"`
 }
 
-// Step is one traffic weight for the canary and the evidence needed to leave it.
+// Step is one traffic step for the canary and the evidence needed to leave
+// it. It sets exactly one of Weight, HeaderRoute and Mirror; header and
+// mirror steps come before the weighted ones and give the canary no user
+// traffic by weight (the stable subset keeps 100).
 type Step struct {
 	// Weight is the canary's percentage; the stable subset gets the rest.
-	Weight int32 `json:"weight" yaml:"weight"`
+	Weight int32 `json:"weight,omitempty" yaml:"weight,omitempty"`
+	// HeaderRoute sends the requests carrying a header to the canary and
+	// everyone else to the stable subset (a match route inserted before the
+	// weighted route).
+	HeaderRoute *HeaderMatch `json:"headerRoute,omitempty" yaml:"headerRoute,omitempty"`
+	// Mirror copies this percentage of the route's requests to the canary
+	// (mirror and mirrorPercentage); the copies' responses are discarded, so
+	// no user sees the canary.
+	Mirror int32 `json:"mirror,omitempty" yaml:"mirror,omitempty"`
 	// MinDuration is the least time the step is analysed before advancing.
 	MinDuration Duration `json:"minDuration,omitempty" yaml:"minDuration,omitempty"`
 	// MinCanaryRequests is the least number of canary requests observed in
@@ -170,6 +181,50 @@ type Step struct {
 	// failure policy applies.
 	MaxDuration Duration `json:"maxDuration,omitempty" yaml:"maxDuration,omitempty"`
 	Gate        Gate     `json:"gate,omitempty" yaml:"gate,omitempty"`
+}
+
+// HeaderMatch names a request header and how its value must match: exactly
+// one of Exact, Prefix and Regex (RE2, the whole value), as in Istio's
+// HTTPMatchRequest.headers.
+type HeaderMatch struct {
+	Name   string `json:"name" yaml:"name"`
+	Exact  string `json:"exact,omitempty" yaml:"exact,omitempty"`
+	Prefix string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+	Regex  string `json:"regex,omitempty" yaml:"regex,omitempty"`
+}
+
+// Match returns the match kind ("exact", "prefix", "regex") and its value;
+// "" when none is set.
+func (h HeaderMatch) Match() (kind, value string) {
+	switch {
+	case h.Exact != "":
+		return "exact", h.Exact
+	case h.Prefix != "":
+		return "prefix", h.Prefix
+	case h.Regex != "":
+		return "regex", h.Regex
+	}
+	return "", ""
+}
+
+// StepKind says what a step changes.
+type StepKind string
+
+const (
+	StepWeight StepKind = "weight"
+	StepHeader StepKind = "headerRoute"
+	StepMirror StepKind = "mirror"
+)
+
+// Kind is the step's kind (weight when it sets none of the others).
+func (s Step) Kind() StepKind {
+	switch {
+	case s.HeaderRoute != nil:
+		return StepHeader
+	case s.Mirror != 0:
+		return StepMirror
+	}
+	return StepWeight
 }
 
 // FailurePolicy says what happens when the rollout cannot conclude (sync

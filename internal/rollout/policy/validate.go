@@ -133,15 +133,38 @@ func validateSteps(c *errs, steps []Step) {
 		c.addf("spec.steps", "at least one step is required")
 		return
 	}
-	prev := int32(0)
+	prev, prevMirror, weighted := int32(0), int32(0), false
 	for i, st := range steps {
 		p := fmt.Sprintf("spec.steps[%d]", i)
-		if st.Weight < 1 || st.Weight > 100 {
-			c.addf(p+".weight", "must be between 1 and 100, got %d", st.Weight)
-		} else if st.Weight <= prev {
-			c.addf(p+".weight", "weights must increase: %d after %d", st.Weight, prev)
+		set := 0
+		for _, on := range []bool{st.Weight != 0, st.HeaderRoute != nil, st.Mirror != 0} {
+			if on {
+				set++
+			}
 		}
-		prev = st.Weight
+		switch {
+		case set > 1:
+			c.addf(p, "give one of weight, headerRoute and mirror per step")
+		case st.Kind() == StepWeight:
+			weighted = true
+			if st.Weight < 1 || st.Weight > 100 {
+				c.addf(p+".weight", "must be between 1 and 100, got %d", st.Weight)
+			} else if st.Weight <= prev {
+				c.addf(p+".weight", "weights must increase: %d after %d", st.Weight, prev)
+			}
+			prev = st.Weight
+		case weighted:
+			c.addf(p, "a %s step must come before the weighted steps: once users get the canary by weight, a header or mirror step would take it away again", st.Kind())
+		case st.Kind() == StepMirror:
+			if st.Mirror < 1 || st.Mirror > 100 {
+				c.addf(p+".mirror", "must be a percentage between 1 and 100, got %d", st.Mirror)
+			} else if st.Mirror <= prevMirror {
+				c.addf(p+".mirror", "mirror percentages must increase: %d after %d", st.Mirror, prevMirror)
+			}
+			prevMirror = st.Mirror
+		default:
+			validateHeaderMatch(c, p+".headerRoute", *st.HeaderRoute)
+		}
 		if st.MinDuration.Duration < 0 {
 			c.addf(p+".minDuration", "must not be negative")
 		}
@@ -157,8 +180,36 @@ func validateSteps(c *errs, steps []Step) {
 			c.addf(p+".gate", "must be %q or %q, got %q", GateAuto, GateManual, st.Gate)
 		}
 	}
-	if last := steps[len(steps)-1].Weight; last != 100 {
-		c.addf(fmt.Sprintf("spec.steps[%d].weight", len(steps)-1), "the last step must be 100 (promotion ends with the canary at 100%%), got %d", last)
+	switch last, p := steps[len(steps)-1], fmt.Sprintf("spec.steps[%d]", len(steps)-1); {
+	case last.Kind() != StepWeight:
+		c.addf(p, "the last step must be a weight of 100 (promotion ends with the canary at 100%%), got a %s step", last.Kind())
+	case last.Weight != 100:
+		c.addf(p+".weight", "the last step must be 100 (promotion ends with the canary at 100%%), got %d", last.Weight)
+	}
+}
+
+var headerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// validateHeaderMatch checks the form; what Envoy can route on (no
+// connection-specific or x-envoy-* headers) is mesh.HeaderRoute's and is
+// checked when the engine is built.
+func validateHeaderMatch(c *errs, p string, h HeaderMatch) {
+	if !headerName.MatchString(h.Name) {
+		c.addf(p+".name", "must be a lowercase header name (letters, digits, - and _), got %q", h.Name)
+	}
+	n := 0
+	for _, v := range []string{h.Exact, h.Prefix, h.Regex} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		c.addf(p, "give exactly one non-empty exact, prefix or regex")
+	}
+	if h.Regex != "" {
+		if _, err := regexp.Compile("^(?:" + h.Regex + ")$"); err != nil {
+			c.addf(p+".regex", "not a regular expression: %v", err)
+		}
 	}
 }
 
