@@ -100,6 +100,7 @@ func decodeApplication(n *yaml.Node) (Application, error) {
 	app := Application{
 		Name: m.Metadata.Name, Namespace: m.Metadata.Namespace, Project: m.Spec.Project,
 		Destination: m.Spec.Destination, SyncPolicy: m.Spec.SyncPolicy, Sources: m.Spec.Sources,
+		MultipleSources: len(m.Spec.Sources) > 0,
 	}
 	// Argo CD uses `sources` when it is set and ignores `source` then.
 	if len(app.Sources) == 0 && m.Spec.Source != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -39,11 +40,16 @@ type fileJob struct {
 	warns   []Warning
 	notK8s  bool // silently ignored as not Kubernetes
 	err     error
+	read    []string // files a Jsonnet file imported
 }
 
 // load reads and decodes the file as the sequential walk did.
-func (j *fileJob) load(skipMarkerOn bool) {
+func (j *fileJob) load(ctx context.Context, skipMarkerOn bool, jr *jsonnetRunner) {
 	j.done = true
+	if strings.HasSuffix(j.path, ".jsonnet") {
+		j.objs, j.read, j.err = jr.eval(ctx, j.path)
+		return
+	}
 	err := withFile(j.path, j.limit, func(data []byte) {
 		if skipMarkerOn && bytes.Contains(data, []byte(skipMarker)) {
 			j.skip = true
@@ -65,13 +71,13 @@ func (j *fileJob) failed() bool { return j.readErr != nil || j.err != nil }
 // loadAll runs load on every job with up to GOMAXPROCS workers. Jobs after
 // a failed one are skipped (the replay stops there); the replay loads a
 // skipped job itself if it reaches it, so skipping only ever saves work.
-func loadAll(ctx context.Context, jobs []*fileJob, skipMarkerOn bool) {
+func loadAll(ctx context.Context, jobs []*fileJob, skipMarkerOn bool, jr *jsonnetRunner) {
 	inParallel(len(jobs), func(i int) bool {
 		if ctx.Err() != nil {
 			return true
 		}
 		j := jobs[i]
-		j.load(skipMarkerOn)
+		j.load(ctx, skipMarkerOn, jr)
 		return !j.failed()
 	})
 }
@@ -118,7 +124,7 @@ func (w *dirWalk) apply(ctx context.Context) error {
 			jobs = append(jobs, s.file)
 		}
 	}
-	loadAll(ctx, jobs, w.skipMarker)
+	loadAll(ctx, jobs, w.skipMarker, w.jsonnet)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -129,7 +135,7 @@ func (w *dirWalk) apply(ctx context.Context) error {
 			continue
 		}
 		if !j.done {
-			j.load(w.skipMarker)
+			j.load(ctx, w.skipMarker, w.jsonnet)
 		}
 		if j.readErr != nil {
 			return j.readErr
@@ -147,7 +153,7 @@ func (w *dirWalk) apply(ctx context.Context) error {
 		w.objs = append(w.objs, j.objs...)
 		w.res.Warnings = append(w.res.Warnings, j.warns...)
 		w.res.Files = append(w.res.Files, j.rel)
-		w.res.ReadFiles = append(w.res.ReadFiles, j.rel)
+		w.res.ReadFiles = append(append(w.res.ReadFiles, j.rel), j.read...)
 	}
 	return nil
 }

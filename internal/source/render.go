@@ -26,6 +26,9 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 	if src.Chart != "" {
 		return nil, &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf("chart %q from a Helm repository cannot be rendered offline", src.Chart)}
 	}
+	if err := checkRefs(app); err != nil {
+		return nil, appError(app, err)
+	}
 	appPath, err := resolveAppPath(root, src.Path)
 	if err != nil {
 		return nil, appError(app, err)
@@ -46,6 +49,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 			return nil, err
 		}
 	}
+	env := newArgoEnv(app, src, opts.Revision)
 	relPath, _ := filepath.Rel(root, appPath)
 	res := &Result{Type: t, Path: filepath.ToSlash(relPath), Source: eff, ReadFiles: used}
 	var objs []Object
@@ -53,7 +57,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 	case TypePlugin:
 		return nil, errPlugin()
 	case TypeDirectory:
-		w, err := newDirWalk(root, appPath, eff.Directory, v, opts.maxSize(), res)
+		w, err := newDirWalk(root, appPath, eff.Directory, v, env, opts.maxSize(), res)
 		if err != nil {
 			return nil, err
 		}
@@ -62,7 +66,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 		}
 		objs = w.objs
 	case TypeHelm:
-		if objs, err = renderHelm(ctx, root, appPath, app, eff, opts, res); err != nil {
+		if objs, err = renderHelm(ctx, root, appPath, app, eff, env, opts, res); err != nil {
 			return nil, err
 		}
 	case TypeKustomize:
