@@ -13,10 +13,10 @@ type Application struct {
 	Sources []AppSource `json:"sources"`
 	// MultipleSources: the Application lists `sources` (even one), which
 	// changes how Argo CD treats a source without path and `$ref` files.
-	MultipleSources bool `json:"multipleSources,omitempty"`
-	Destination Destination `json:"destination"`
-	SyncPolicy  *SyncPolicy `json:"syncPolicy,omitempty"`
-	Origin      Provenance  `json:"origin"` // where the Application manifest was found
+	MultipleSources bool        `json:"multipleSources,omitempty"`
+	Destination     Destination `json:"destination"`
+	SyncPolicy      *SyncPolicy `json:"syncPolicy,omitempty"`
+	Origin          Provenance  `json:"origin"` // where the Application manifest was found
 }
 
 type AppSource struct {
@@ -32,9 +32,9 @@ type AppSource struct {
 }
 
 type DirectorySource struct {
-	Recurse bool           `json:"recurse,omitempty"`
-	Include string         `json:"include,omitempty"`
-	Exclude string         `json:"exclude,omitempty"`
+	Recurse bool          `json:"recurse,omitempty"`
+	Include string        `json:"include,omitempty"`
+	Exclude string        `json:"exclude,omitempty"`
 	Jsonnet JsonnetSource `json:"jsonnet,omitempty"`
 }
 
