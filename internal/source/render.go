@@ -70,7 +70,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 			return nil, err
 		}
 	case TypeKustomize:
-		if objs, err = renderKustomize(ctx, root, appPath, eff.Kustomize, opts.maxSize(), res); err != nil {
+		if objs, err = renderKustomize(ctx, root, appPath, eff.Kustomize, env, opts, res); err != nil {
 			return nil, err
 		}
 	}
