@@ -137,7 +137,9 @@ func (f *editFS) Open(p string) (filesys.File, error) {
 	return nil, fmt.Errorf("%s: kustomize edit opens no file directly", p)
 }
 
-func (f *editFS) Create(p string) (filesys.File, error) { return nil, fmt.Errorf("%s: %w", p, errEditWrite) }
-func (f *editFS) Mkdir(p string) error                  { return fmt.Errorf("%s: %w", p, errEditWrite) }
-func (f *editFS) MkdirAll(p string) error               { return fmt.Errorf("%s: %w", p, errEditWrite) }
-func (f *editFS) RemoveAll(p string) error              { return fmt.Errorf("%s: %w", p, errEditWrite) }
+func (f *editFS) Create(p string) (filesys.File, error) {
+	return nil, fmt.Errorf("%s: %w", p, errEditWrite)
+}
+func (f *editFS) Mkdir(p string) error     { return fmt.Errorf("%s: %w", p, errEditWrite) }
+func (f *editFS) MkdirAll(p string) error  { return fmt.Errorf("%s: %w", p, errEditWrite) }
+func (f *editFS) RemoveAll(p string) error { return fmt.Errorf("%s: %w", p, errEditWrite) }
