@@ -57,8 +57,8 @@ func newFileIndex(ctx context.Context, targets []*Target) (*fileIndex, error) {
 			fi.roots[t.RepoRoot] = rf
 		}
 		for _, s := range t.Sources {
-			if s.Skipped != "" {
-				continue
+			if s.Skipped != "" || s.Elsewhere || s.Root != "" || s.Source.Chart != "" {
+				continue // not a source of this checkout
 			}
 			rf.appPaths = append(rf.appPaths, appPath{target: t, path: cleanRel(s.Source.Path)})
 			if s.Result == nil {

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 )
@@ -24,7 +25,10 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 		return nil, err
 	}
 	if src.Chart != "" {
-		return nil, &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf("chart %q from a Helm repository cannot be rendered offline", src.Chart)}
+		if root, err = localChart(opts, src); err != nil {
+			return nil, err
+		}
+		src.Path = "" // Argo CD renders the extracted chart as its own root
 	}
 	if err := checkRefs(app); err != nil {
 		return nil, appError(app, err)
@@ -109,4 +113,23 @@ func sortedUnique(s []string) []string {
 		}
 	}
 	return out
+}
+
+// localChart is the local copy of a Helm repository chart that the caller
+// mapped (Options.Repos: the chart repository URL -> a directory holding
+// <chart>/Chart.yaml, or the chart itself). Without one the source cannot
+// be rendered offline. The copy is trusted to be targetRevision.
+func localChart(opts Options, src AppSource) (string, error) {
+	dir, ok := opts.Repos[NormalizeRepoURL(src.RepoURL)]
+	if !ok {
+		return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf(
+			"chart %q from the Helm repository %s cannot be rendered offline without a local copy", src.Chart, src.RepoURL)}
+	}
+	for _, c := range []string{filepath.Join(dir, src.Chart), dir} {
+		if _, err := os.Stat(filepath.Join(c, "Chart.yaml")); err == nil {
+			return cleanRoot(c)
+		}
+	}
+	return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf(
+		"chart %q: the local copy of %s (%s) holds no %s/Chart.yaml", src.Chart, src.RepoURL, dir, src.Chart)}
 }
