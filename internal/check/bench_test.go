@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gitshift/gitshift/internal/benchtest"
 	"github.com/gitshift/gitshift/internal/source"
@@ -85,11 +86,12 @@ func BenchmarkCheck10k(b *testing.B) {
 	b.ResetTimer()
 	defer benchtest.ReportCPU(b)()
 	for i := 0; i < b.N; i++ {
-		apps, err := source.FindApplications(root)
+		files := source.NewFileCache() // as Load does
+		apps, err := source.FindApplicationsCached(ctx, root, files)
 		if err != nil || len(apps) != 1 {
 			b.Fatalf("apps %d: %v", len(apps), err)
 		}
-		t := Render(ctx, root, &apps[0], local, source.Options{})
+		t := Render(ctx, root, &apps[0], local, source.Options{Files: files})
 		diags, err := Run(ctx, []*Target{t}, Options{})
 		if err != nil || len(t.Objects()) != 2*benchFiles+benchFiles/5 || Count(diags, SeverityWarning) != 0 {
 			b.Fatalf("objects %d, diags %v, err %v", len(t.Objects()), diags, err)
@@ -125,4 +127,40 @@ func init() {
 	if v := os.Getenv("GITSHIFT_BENCH_FILES"); v != "" {
 		fmt.Sscan(v, &benchFiles)
 	}
+}
+
+// BenchmarkCheckVsParse10k runs check and the plain parallel parse of the
+// same files alternately in one process and reports their ratio (wall
+// and CPU): on a shared machine the load changes between separate runs,
+// so only a ratio measured side by side means something. The target is
+// wall-ratio ≤ 1.2 at Go's default GC (GOGC=100, the benchmark's default).
+func BenchmarkCheckVsParse10k(b *testing.B) {
+	root, files := benchRepo(b, benchFiles)
+	ctx := context.Background()
+	local := func(source.AppSource) (bool, string) { return true, "" }
+	var checkWall, parseWall, checkCPU, parseCPU time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c0, t0 := benchtest.CPUTime(), time.Now()
+		cache := source.NewFileCache() // as Load does
+		apps, err := source.FindApplicationsCached(ctx, root, cache)
+		if err != nil || len(apps) != 1 {
+			b.Fatalf("apps %d: %v", len(apps), err)
+		}
+		t := Render(ctx, root, &apps[0], local, source.Options{Files: cache})
+		if _, err := Run(ctx, []*Target{t}, Options{}); err != nil || len(t.Objects()) != 2*benchFiles+benchFiles/5 {
+			b.Fatalf("objects %d, err %v", len(t.Objects()), err)
+		}
+		c1, t1 := benchtest.CPUTime(), time.Now()
+		if n := benchtest.ParseYAMLParallel(b, files); n != int64(2*benchFiles+benchFiles/5) {
+			b.Fatalf("%d docs", n)
+		}
+		c2, t2 := benchtest.CPUTime(), time.Now()
+		checkWall, parseWall = checkWall+t1.Sub(t0), parseWall+t2.Sub(t1)
+		checkCPU, parseCPU = checkCPU+c1-c0, parseCPU+c2-c1
+	}
+	b.ReportMetric(float64(checkWall)/float64(parseWall), "wall-ratio")
+	b.ReportMetric(float64(checkCPU)/float64(parseCPU), "cpu-ratio")
+	b.ReportMetric(float64(checkWall.Milliseconds())/float64(b.N), "check-ms/op")
+	b.ReportMetric(float64(parseWall.Milliseconds())/float64(b.N), "parse-ms/op")
 }

@@ -93,7 +93,10 @@ func Load(ctx context.Context, dir string, sel Selection) (*Loaded, error) {
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 		return nil, errkind.Errorf(errkind.Usage, "%s is not a directory", dir)
 	}
-	apps, err := findApps(ctx, abs, sel.AppFile)
+	// The YAML files FindApplications reads are kept for the directory
+	// walks, which read most of them again.
+	files := source.NewFileCache()
+	apps, err := findApps(ctx, abs, sel.AppFile, files)
 	if err != nil {
 		return nil, errkind.Wrap(errkind.Invalid, err)
 	}
@@ -113,6 +116,9 @@ func Load(ctx context.Context, dir string, sel Selection) (*Loaded, error) {
 	}
 	if sel.Source.Revision == "" {
 		sel.Source.Revision = co.head
+	}
+	if sel.Source.Files == nil && sel.AppFile == "" {
+		sel.Source.Files = files
 	}
 	l := &Loaded{Dir: abs}
 	if co.top != "" && co.top != abs {
@@ -224,9 +230,9 @@ func mappedOnly(app *source.Application, repos map[string]string) (string, Local
 	return "", nil
 }
 
-func findApps(ctx context.Context, dir, appFile string) ([]source.Application, error) {
+func findApps(ctx context.Context, dir, appFile string, files *source.FileCache) ([]source.Application, error) {
 	if appFile == "" {
-		return source.FindApplicationsContext(ctx, dir)
+		return source.FindApplicationsCached(ctx, dir, files)
 	}
 	data, err := readAppFile(appFile, source.DefaultMaxCombinedManifestSize)
 	if err != nil {

@@ -32,6 +32,8 @@ type Options struct {
 	// KustomizeBuildOptions is argocd-cm's kustomize.buildOptions
 	// (default none), e.g. "--load-restrictor LoadRestrictionsNone".
 	KustomizeBuildOptions string
+	// Files, when set, holds files FindApplicationsCached already read.
+	Files *FileCache
 }
 
 // DefaultMaxCombinedManifestSize is Argo CD's default limit (10M) on the

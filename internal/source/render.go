@@ -65,6 +65,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 		if err != nil {
 			return nil, err
 		}
+		w.cache = opts.Files
 		if err := w.run(ctx); err != nil {
 			return nil, err
 		}

@@ -48,6 +48,7 @@ type dirWalk struct {
 	objs              []Object
 	steps             []walkStep // the walk's decisions in walk order
 	jsonnet           *jsonnetRunner
+	cache             *FileCache
 }
 
 func newDirWalk(repoRoot, appPath string, d *DirectorySource, v version, env argoEnv, maxSize int64, res *Result) (*dirWalk, error) {
@@ -223,7 +224,7 @@ func (w *dirWalk) read(path string, size int64) error {
 	if strings.HasSuffix(path, ".jsonnet") {
 		// Argo CD does not count Jsonnet files against the limit: their
 		// output is Jsonnet's business. Each input is bounded on its own.
-		w.queue(path, w.maxSize)
+		w.queue(path, size, w.maxSize)
 		return nil
 	}
 	budget := w.maxSize - w.total // what this file may hold
@@ -231,7 +232,7 @@ func (w *dirWalk) read(path string, size int64) error {
 	if w.total > w.maxSize {
 		return w.sizeError(path)
 	}
-	w.queue(path, budget)
+	w.queue(path, size, budget)
 	return nil
 }
 
