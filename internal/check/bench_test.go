@@ -19,55 +19,11 @@ var benchFiles = 10000
 // recursive Application.
 func benchRepo(b *testing.B, n int) (string, []string) {
 	b.Helper()
-	root, files := benchtest.WriteRepo(b, n, func(i int) (string, string) {
-		doc := fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata: {name: svc-%[1]d, namespace: apps}
-spec:
-  selector: {app: svc-%[1]d}
-  ports: [{name: http, port: 8080}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: svc-%[1]d-v1, namespace: apps}
-spec:
-  selector: {matchLabels: {app: svc-%[1]d, version: v1}}
-  template:
-    metadata: {labels: {app: svc-%[1]d, version: v1}}
-    spec: {containers: [{name: app, image: example/app:1}]}
-`, i)
-		if i%10 == 0 {
-			doc += fmt.Sprintf(`---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: svc-%[1]d, namespace: apps}
-spec:
-  host: svc-%[1]d
-  subsets: [{name: v1, labels: {version: v1}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: svc-%[1]d, namespace: apps}
-spec:
-  hosts: [svc-%[1]d]
-  http: [{route: [{destination: {host: svc-%[1]d, subset: v1}, weight: 100}]}]
-`, i)
-		}
-		return fmt.Sprintf("apps/d%02d/svc-%05d.yaml", i%100, i), doc
-	})
-	app := `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: apps, namespace: argocd}
-spec:
-  project: default
-  source: {repoURL: https://example.com/apps.git, path: apps, directory: {recurse: true}}
-  destination: {server: https://kubernetes.default.svc, namespace: apps}
-  syncPolicy: {automated: {prune: true, selfHeal: true}}
-`
+	root, files := benchtest.WriteRepo(b, n, benchtest.MeshManifest)
 	if err := os.MkdirAll(filepath.Join(root, "argocd"), 0o755); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "argocd", "apps.yaml"), []byte(app), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "argocd", "apps.yaml"), []byte(benchtest.MeshApplication), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	return root, files
