@@ -1,6 +1,6 @@
 // Command checkscale generates a repository of N manifest files (default
 // 100,000: Services, Deployments, every tenth with a DestinationRule and a
-// VirtualService, one recursive Application) and measures `gitshift check`
+// VirtualService, in 100 directories with one Application each) and measures `gitshift check`
 // on it: wall time, CPU time and peak RSS of the process, at the command's
 // own GC setting and at Go's default (GOGC=100), next to a plain parallel
 // yaml.v3 parse of the same files in this process. It is a benchmark
@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -101,12 +102,29 @@ func generate(root string, n int) ([]string, error) {
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	// One Application per directory of apps/: Argo CD refuses a directory
+	// source over 10 MiB of manifests, and so does check.
+	var apps bytes.Buffer
+	for d := 0; d < min(n, 100); d++ {
+		fmt.Fprintf(&apps, appTemplate, d)
+	}
 	app := filepath.Join(root, "argocd", "apps.yaml")
 	if err := os.MkdirAll(filepath.Dir(app), 0o755); err != nil {
 		return nil, err
 	}
-	return paths, os.WriteFile(app, []byte(benchtest.MeshApplication), 0o644)
+	return paths, os.WriteFile(app, apps.Bytes(), 0o644)
 }
+
+const appTemplate = `---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: apps-%02[1]d, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://example.com/apps.git, path: apps/d%02[1]d}
+  destination: {server: https://kubernetes.default.svc, namespace: apps}
+  syncPolicy: {automated: {prune: true, selfHeal: true}}
+`
 
 // parseAll decodes every document of every file into map[string]any on
 // GOMAXPROCS goroutines: the baseline.
@@ -165,8 +183,8 @@ func measure(bin, root, env string) (result, error) {
 	if env != "" {
 		cmd.Env = append(cmd.Env, env)
 	}
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
@@ -181,7 +199,11 @@ func measure(bin, root, env string) (result, error) {
 	r := result{code: cmd.ProcessState.ExitCode(), wall: wall,
 		cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), maxRSS: ru.Maxrss * 1024}
 	if r.code != 0 {
-		fmt.Fprintf(os.Stderr, "gitshift check exited %d:\n%s", r.code, stderr.String())
+		out := stdout.String()
+		if i := strings.Index(out, `"diagnostics"`); i >= 0 {
+			out = out[i:min(len(out), i+800)]
+		}
+		fmt.Fprintf(os.Stderr, "gitshift check exited %d:\n%s%s\n", r.code, stderr.String(), out)
 	}
 	return r, nil
 }

@@ -42,12 +42,12 @@ func BenchmarkCheck10k(b *testing.B) {
 	b.ResetTimer()
 	defer benchtest.ReportCPU(b)()
 	for i := 0; i < b.N; i++ {
-		files := source.NewFileCache() // as Load does
+		files := source.NewCache() // as Load does
 		apps, err := source.FindApplicationsCached(ctx, root, files)
 		if err != nil || len(apps) != 1 {
 			b.Fatalf("apps %d: %v", len(apps), err)
 		}
-		t := Render(ctx, root, &apps[0], local, source.Options{Files: files})
+		t := Render(ctx, root, &apps[0], local, source.Options{Cache: files})
 		diags, err := Run(ctx, []*Target{t}, Options{})
 		if err != nil || len(t.Objects()) != 2*benchFiles+benchFiles/5 || Count(diags, SeverityWarning) != 0 {
 			b.Fatalf("objects %d, diags %v, err %v", len(t.Objects()), diags, err)
@@ -98,12 +98,12 @@ func BenchmarkCheckVsParse10k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c0, t0 := benchtest.CPUTime(), time.Now()
-		cache := source.NewFileCache() // as Load does
+		cache := source.NewCache() // as Load does
 		apps, err := source.FindApplicationsCached(ctx, root, cache)
 		if err != nil || len(apps) != 1 {
 			b.Fatalf("apps %d: %v", len(apps), err)
 		}
-		t := Render(ctx, root, &apps[0], local, source.Options{Files: cache})
+		t := Render(ctx, root, &apps[0], local, source.Options{Cache: cache})
 		if _, err := Run(ctx, []*Target{t}, Options{}); err != nil || len(t.Objects()) != 2*benchFiles+benchFiles/5 {
 			b.Fatalf("objects %d, err %v", len(t.Objects()), err)
 		}

@@ -95,7 +95,7 @@ func Load(ctx context.Context, dir string, sel Selection) (*Loaded, error) {
 	}
 	// The YAML files FindApplications reads are kept for the directory
 	// walks, which read most of them again.
-	files := source.NewFileCache()
+	files := source.NewCache()
 	apps, err := findApps(ctx, abs, sel.AppFile, files)
 	if err != nil {
 		return nil, errkind.Wrap(errkind.Invalid, err)
@@ -117,8 +117,8 @@ func Load(ctx context.Context, dir string, sel Selection) (*Loaded, error) {
 	if sel.Source.Revision == "" {
 		sel.Source.Revision = co.head
 	}
-	if sel.Source.Files == nil && sel.AppFile == "" {
-		sel.Source.Files = files
+	if sel.Source.Cache == nil && sel.AppFile == "" {
+		sel.Source.Cache = files
 	}
 	l := &Loaded{Dir: abs}
 	if co.top != "" && co.top != abs {
@@ -230,7 +230,7 @@ func mappedOnly(app *source.Application, repos map[string]string) (string, Local
 	return "", nil
 }
 
-func findApps(ctx context.Context, dir, appFile string, files *source.FileCache) ([]source.Application, error) {
+func findApps(ctx context.Context, dir, appFile string, files *source.Cache) ([]source.Application, error) {
 	if appFile == "" {
 		return source.FindApplicationsCached(ctx, dir, files)
 	}

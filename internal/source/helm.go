@@ -89,7 +89,7 @@ func renderHelm(ctx context.Context, root, appPath string, app *Application, src
 	if h == nil {
 		h = &HelmSource{}
 	}
-	hr := &helmRefs{ctx: ctx, root: root, appPath: appPath, app: app, src: src, env: env, repos: opts.Repos}
+	hr := &helmRefs{ctx: ctx, root: root, appPath: appPath, app: app, src: src, env: env, repos: opts.Repos, cache: opts.Cache}
 	vals, read, err := helmValues(hr, h, opts.maxSize())
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ type helmRefs struct {
 	src           AppSource
 	env           argoEnv
 	repos         map[string]string // NormalizeRepoURL -> checkout
+	cache         *Cache
 }
 
 // inputFile is a resolved file: abs to read it, rel to name it. other is
@@ -105,7 +106,7 @@ func (hr *helmRefs) refRoot(p string, ref AppSource) (string, bool, error) {
 			"%s is in another repository (%s): it cannot be read offline unless that repository is mapped to a local checkout", p, ref.RepoURL)}
 	}
 	// Argo CD checks every checkout it reads for escaping symlinks.
-	if err := CheckOutOfBoundsSymlinks(hr.ctx, dir); err != nil {
+	if err := hr.cache.checkSymlinks(hr.ctx, dir); err != nil {
 		return "", false, err
 	}
 	return dir, true, nil

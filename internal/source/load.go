@@ -128,8 +128,8 @@ func FindApplicationsContext(ctx context.Context, repoRoot string) ([]Applicatio
 // Applications that did parse.
 //
 // Every file it reads goes into cache (when not nil), for a render that
-// reads it again (Options.Files).
-func FindApplicationsCached(ctx context.Context, repoRoot string, cache *FileCache) ([]Application, error) {
+// reads it again (Options.Cache).
+func FindApplicationsCached(ctx context.Context, repoRoot string, cache *Cache) ([]Application, error) {
 	root, err := cleanRoot(repoRoot)
 	if err != nil {
 		return nil, err

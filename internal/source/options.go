@@ -32,8 +32,10 @@ type Options struct {
 	// KustomizeBuildOptions is argocd-cm's kustomize.buildOptions
 	// (default none), e.g. "--load-restrictor LoadRestrictionsNone".
 	KustomizeBuildOptions string
-	// Files, when set, holds files FindApplicationsCached already read.
-	Files *FileCache
+	// Cache, when set, is shared by the renders of one run: files
+	// FindApplicationsCached already read, the repository-wide symlink
+	// check done once per root.
+	Cache *Cache
 }
 
 // DefaultMaxCombinedManifestSize is Argo CD's default limit (10M) on the

@@ -45,7 +45,7 @@ type fileJob struct {
 }
 
 // load reads and decodes the file as the sequential walk did.
-func (j *fileJob) load(ctx context.Context, skipMarkerOn bool, jr *jsonnetRunner, cache *FileCache) {
+func (j *fileJob) load(ctx context.Context, skipMarkerOn bool, jr *jsonnetRunner, cache *Cache) {
 	j.done = true
 	if strings.HasSuffix(j.path, ".jsonnet") {
 		j.objs, j.read, j.err = jr.eval(ctx, j.path)
@@ -77,7 +77,7 @@ func (j *fileJob) failed() bool { return j.readErr != nil || j.err != nil }
 // loadAll runs load on every job with up to GOMAXPROCS workers. Jobs after
 // a failed one are skipped (the replay stops there); the replay loads a
 // skipped job itself if it reaches it, so skipping only ever saves work.
-func loadAll(ctx context.Context, jobs []*fileJob, skipMarkerOn bool, jr *jsonnetRunner, cache *FileCache) {
+func loadAll(ctx context.Context, jobs []*fileJob, skipMarkerOn bool, jr *jsonnetRunner, cache *Cache) {
 	inParallel(len(jobs), func(i int) bool {
 		if ctx.Err() != nil {
 			return true

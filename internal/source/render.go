@@ -37,7 +37,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 	if err != nil {
 		return nil, appError(app, err)
 	}
-	if err := CheckOutOfBoundsSymlinks(ctx, root); err != nil {
+	if err := opts.Cache.checkSymlinks(ctx, root); err != nil {
 		return nil, err
 	}
 	eff, used, err := mergeSourceOverrides(normalizeSource(src), appPath, root, app.Name, opts.maxSize())
@@ -65,7 +65,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 		if err != nil {
 			return nil, err
 		}
-		w.cache = opts.Files
+		w.cache = opts.Cache
 		if err := w.run(ctx); err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ type dirWalk struct {
 	objs              []Object
 	steps             []walkStep // the walk's decisions in walk order
 	jsonnet           *jsonnetRunner
-	cache             *FileCache
+	cache             *Cache
 }
 
 func newDirWalk(repoRoot, appPath string, d *DirectorySource, v version, env argoEnv, maxSize int64, res *Result) (*dirWalk, error) {
