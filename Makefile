@@ -72,10 +72,13 @@ demo: build
 #                recurse → 90/10 live and measured), busy port, down leaves nothing
 #   e2e-verify:  issue 5's acceptance list for `gitshift verify`
 #   e2e-rollout: healthy canary promoted, faulty one rolled back, SIGKILL resume
+#   e2e-render:  gitshift render == what Argo CD 2.14.21 applied (Jsonnet,
+#                Kustomize settings, Helm parameters, multi-source $ref); make
+#                e2e runs it on the verify suite's lab, e2e-render on its own
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
 E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout
+.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render
 e2e: e2e-lab e2e-verify e2e-rollout
 
 e2e-lab: build
@@ -85,7 +88,11 @@ e2e-verify: build
 	@dir=$$(mktemp -d)/lab; \
 	trap '$(BIN) lab down --dir '"$$dir"' >/dev/null 2>&1 || true' EXIT; \
 	$(BIN) lab up --dir "$$dir" && \
-	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/
+	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/ && \
+	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/
 
 e2e-rollout: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/rollout/e2e/
+
+e2e-render: build
+	$(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/
