@@ -2,6 +2,7 @@ package helmengine_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -251,5 +252,32 @@ func TestHelmRefValueFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHelmRepositoryChartFromALocalCopy: a chart from a Helm repository
+// is not checked, unless the repository is mapped to a directory holding
+// the chart; it then renders as its own root (Argo CD's extracted chart).
+func TestHelmRepositoryChartFromALocalCopy(t *testing.T) {
+	charts := kindsChart(t) // holds c/Chart.yaml
+	src := source.AppSource{RepoURL: "https://charts.example.com/stable", Chart: "c", TargetRevision: "0.1.0",
+		Helm: &source.HelmSource{Parameters: []source.HelmParameter{{Name: "num", Value: "3"}}}}
+	app := &source.Application{Name: "remote", Sources: []source.AppSource{src}}
+	_, err := source.Render(context.Background(), t.TempDir(), app, src, source.Options{})
+	if k := errkind.Of(err); k != errkind.Unavailable || !strings.Contains(fmt.Sprint(err), "without a local copy") {
+		t.Fatalf("err = %v (%v), want not checked", err, k)
+	}
+	repos := map[string]string{source.NormalizeRepoURL(src.RepoURL): charts}
+	res, err := source.Render(context.Background(), t.TempDir(), app, src, source.Options{Repos: repos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Objects {
+		if o.GetName() == "kinds" && o.Object["data"].(map[string]any)["numv"] != "3" {
+			t.Errorf("data %v", o.Object["data"])
+		}
+	}
+	if res.Type != source.TypeHelm || len(res.Objects) != 2 {
+		t.Errorf("type %s, %d objects", res.Type, len(res.Objects))
 	}
 }
