@@ -57,7 +57,7 @@ func Rules() []Rule {
 			runRenderError},
 		{CodeUnsupported, "unsupported-source", SeverityWarning,
 			"Source gitshift cannot render offline",
-			"Plugins, Jsonnet, and anything on the network (remote charts, chart repository dependencies, remote value files, schema references, Kustomize remote resources and bases) are not rendered: check and render never use the network. The source is not checked (exit 2).",
+			"Plugins, sources in other repositories (unless --repo-map maps them), and anything on the network (remote charts, chart repository dependencies, remote value files, schema references, Kustomize remote resources and bases, helmCharts with --enable-helm) are not rendered: check and render never use the network and run no program. The source is not checked (exit 2).",
 			runUnsupported},
 		{"GS1012", "self-managed", SeverityWarning,
 			"Application applies its own manifest",
