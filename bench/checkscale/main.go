@@ -26,7 +26,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/gitshift/gitshift/internal/benchtest"
+	"github.com/gitshift/gitshift/internal/benchtest/meshrepo"
 )
 
 func main() {
@@ -48,7 +48,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("generated %d files (%d objects) in %s under %s\n", len(paths), benchtest.MeshObjects(*n), time.Since(start).Round(time.Millisecond), root)
+	fmt.Printf("generated %d files (%d objects) in %s under %s\n", len(paths), meshrepo.Objects(*n), time.Since(start).Round(time.Millisecond), root)
 
 	t0 := time.Now()
 	docs, err := parseAll(paths)
@@ -82,7 +82,7 @@ func generate(root string, n int) ([]string, error) {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				rel, content := benchtest.MeshManifest(i)
+				rel, content := meshrepo.Manifest(i)
 				p := filepath.Join(root, filepath.FromSlash(rel))
 				err := os.MkdirAll(filepath.Dir(p), 0o755)
 				if err == nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/benchtest"
+	"github.com/gitshift/gitshift/internal/benchtest/meshrepo"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -19,11 +20,11 @@ var benchFiles = 10000
 // recursive Application.
 func benchRepo(b *testing.B, n int) (string, []string) {
 	b.Helper()
-	root, files := benchtest.WriteRepo(b, n, benchtest.MeshManifest)
+	root, files := benchtest.WriteRepo(b, n, meshrepo.Manifest)
 	if err := os.MkdirAll(filepath.Join(root, "argocd"), 0o755); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "argocd", "apps.yaml"), []byte(benchtest.MeshApplication), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "argocd", "apps.yaml"), []byte(meshrepo.Application), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	return root, files

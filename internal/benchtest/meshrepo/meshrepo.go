@@ -1,11 +1,15 @@
-package benchtest
+// Package meshrepo generates the repository the check benchmarks and
+// bench/checkscale measure: many manifest files of Services, Deployments,
+// DestinationRules and VirtualServices. It imports no testing code, so a
+// benchmark program can use it.
+package meshrepo
 
 import "fmt"
 
-// MeshManifest is the i-th file of the generated check repository: a
+// Manifest is the i-th file of the generated check repository: a
 // Service and a Deployment, and for every tenth file a DestinationRule
 // and a VirtualService, in 100 directories under apps/.
-func MeshManifest(i int) (rel, content string) {
+func Manifest(i int) (rel, content string) {
 	doc := fmt.Sprintf(`apiVersion: v1
 kind: Service
 metadata: {name: svc-%[1]d, namespace: apps}
@@ -42,12 +46,12 @@ spec:
 	return fmt.Sprintf("apps/d%02d/svc-%05d.yaml", i%100, i), doc
 }
 
-// MeshObjects is how many objects n MeshManifest files hold.
-func MeshObjects(n int) int { return 2*n + 2*((n+9)/10) }
+// Objects is how many objects n Manifest files hold.
+func Objects(n int) int { return 2*n + 2*((n+9)/10) }
 
-// MeshApplication is the one recursive directory Application (argocd/)
+// Application is the one recursive directory Application (argocd/)
 // that applies apps/.
-const MeshApplication = `apiVersion: argoproj.io/v1alpha1
+const Application = `apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: {name: apps, namespace: argocd}
 spec:
