@@ -1,12 +1,12 @@
 package check
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/source/sourcetest"
 )
 
 // multiApp is a multi-source Application: a directory source here, one in
@@ -26,15 +26,7 @@ spec:
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for p, c := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sourcetest.WriteFiles(t, dir, files)
 	return dir
 }
 
