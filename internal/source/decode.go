@@ -62,8 +62,17 @@ func splitYAML(data []byte) ([]rawDoc, error) {
 	if hasJSONPrefix(data) {
 		return splitJSONStream(data)
 	}
+	chunks := yamlChunks(data)
+	if docs, ok := fastFile(data, chunks); ok {
+		return docs, nil
+	}
+	return splitChunks(chunks)
+}
+
+// splitChunks decodes apimachinery's chunks one by one.
+func splitChunks(chunks []yamlChunk) ([]rawDoc, error) {
 	var docs []rawDoc
-	for _, c := range yamlChunks(data) {
+	for _, c := range chunks {
 		if c.sepErr != "" {
 			return docs, &docError{doc: c.doc, line: c.start, err: fmt.Errorf("invalid Yaml document separator: %s", c.sepErr)}
 		}
