@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/gitshift
 
-.PHONY: build test test-short demo bench fuzz vet fmt clean
+.PHONY: build test test-short demo bench fuzz vet fmt clean image-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gitshift
@@ -35,6 +35,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFastFileMatchesChunks$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzSetVirtualServiceWeights$$' -fuzztime $(FUZZTIME) ./internal/edit/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAndEdit$$' -fuzztime $(FUZZTIME) ./internal/edit/
+
+# The image's build line (deploy/Dockerfile) gives a static binary that runs.
+# A full CGO_ENABLED=0 -trimpath compile, so not part of `make test`.
+image-check:
+	GITSHIFT_IMAGE_CHECK=1 $(GO) test -count=1 -run TestDockerfileBuildIsStatic -timeout 30m ./deploy/
 
 clean:
 	rm -rf bin
@@ -76,11 +81,13 @@ demo: build
 #   e2e-render:  gitshift render == what Argo CD 2.14.21 applied (Jsonnet,
 #                Kustomize settings, Helm parameters, multi-source $ref); make
 #                e2e runs it on the verify suite's lab, e2e-render on its own
+#   e2e-controller-api: the controller's manager and `gitshift controller` against a
+#                real etcd + kube-apiserver as a user bound to exactly the chart's RBAC
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
 E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render
-e2e: e2e-lab e2e-verify e2e-rollout
+.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api
+e2e: lab-tools e2e-lab e2e-verify e2e-rollout e2e-controller-api
 
 e2e-lab: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/lab/
@@ -97,3 +104,6 @@ e2e-rollout: build
 
 e2e-render: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/
+
+e2e-controller-api: build
+	GITSHIFT_E2E=1 GITSHIFT_CI=1 $(GO) test -count=1 -timeout 20m -v -run 'TestAgainstAPIServer|TestCommandSmoke' ./internal/controller/

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -56,9 +57,11 @@ func (p *Pass) report(sev Severity, file string, line int, msg, hint string) {
 	if sev == "" {
 		sev = p.rule.Severity
 	}
+	// Messages quote repoURLs, value-file and resource URLs: never with
+	// their credentials, in any output format.
 	p.diags = append(p.diags, Diagnostic{
 		Code: p.rule.Code, Severity: sev, File: file, Line: line,
-		Message: msg, Hint: hint, App: p.Target.App.Name,
+		Message: redact.Text(msg), Hint: redact.Text(hint), App: p.Target.App.Name,
 	})
 }
 

@@ -14,10 +14,13 @@ import (
 
 	"github.com/gitshift/gitshift/internal/cli/check"
 	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/cli/controller"
 	"github.com/gitshift/gitshift/internal/cli/lab"
 	"github.com/gitshift/gitshift/internal/cli/rollout"
 	"github.com/gitshift/gitshift/internal/cli/shift"
+	"github.com/gitshift/gitshift/internal/cli/simulate"
 	"github.com/gitshift/gitshift/internal/cli/verify"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Main runs gitshift with args and returns the process exit code.
@@ -53,7 +56,7 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 			case g.verbosity == 1:
 				level = slog.LevelInfo
 			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(s.ErrOut, &slog.HandlerOptions{Level: level})))
+			slog.SetDefault(slog.New(slog.NewTextHandler(redact.Writer(s.ErrOut), &slog.HandlerOptions{Level: level})))
 		},
 	}
 	root.PersistentFlags().CountVarP(&g.verbosity, "verbose", "v", "more log output on stderr (-v info, -vv debug)")
@@ -64,7 +67,9 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 		verify.NewCommand(s),
 		rollout.NewCommand(s),
 		lab.NewCommand(s),
+		simulate.NewCommand(s),
 		newVersionCommand(s),
+		controller.NewCommand(s),
 	)
 	return root
 }

@@ -3,26 +3,26 @@
 // re-applies an edit to the new head on rejection and never force-pushes.
 //
 // It runs the git binary directly (never through a shell), with
-// GIT_TERMINAL_PROMPT=0 so it cannot hang on a prompt. Credentials come only
-// from git's own mechanisms (SSH agent/keys, credential helpers,
-// GIT_ASKPASS); any user:password in a URL is redacted from every error and
-// log line. It must not import client-go.
+// GIT_TERMINAL_PROMPT=0 so it cannot hang on a prompt, and with a time
+// limit on every step that talks to a remote. Credentials come from git's
+// own mechanisms (SSH agent/keys, credential helpers, GIT_ASKPASS) or from
+// the URL; those in a URL are kept in memory and never written into the
+// clone (see auth), and every error and log line is redacted. It must not
+// import client-go.
 package gitrepo
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"time"
 
-	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Repo is a git working tree driven through the git CLI.
@@ -32,40 +32,12 @@ type Repo struct {
 	// GIT_CONFIG_COUNT/KEY/VALUE settings, GIT_SSH_COMMAND).
 	Env    []string
 	Logger *slog.Logger
+	// Timeout bounds each step that talks to the remote (clone, fetch,
+	// push): 0 means DefaultTimeout, a negative value no limit.
+	Timeout time.Duration
+	// auth carries the credentials of the URL the clone came from.
+	auth *auth
 }
-
-// Error is a failed git command. Args and Stderr are already redacted.
-type Error struct {
-	Args   []string
-	Stderr string
-	Err    error
-}
-
-func (e *Error) Error() string {
-	msg := strings.TrimSpace(e.Stderr)
-	if msg == "" {
-		msg = e.Err.Error()
-	}
-	return fmt.Sprintf("git %s: %s", strings.Join(e.Args, " "), msg)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// RemoteError means the remote could not be reached or refused access: the
-// caller could not do its job, which is different from invalid input.
-type RemoteError struct {
-	URL string // redacted
-	Err error
-}
-
-func (e *RemoteError) Error() string {
-	return fmt.Sprintf("remote %s unavailable: %v", e.URL, e.Err)
-}
-
-func (e *RemoteError) Unwrap() error { return e.Err }
-
-// ErrorKind: the remote could not be asked.
-func (e *RemoteError) ErrorKind() errkind.Kind { return errkind.Unavailable }
 
 func (r *Repo) logger() *slog.Logger {
 	if r.Logger != nil {
@@ -81,10 +53,19 @@ func (r *Repo) run(ctx context.Context, stdin io.Reader, args ...string) (string
 }
 
 func (r *Repo) runRaw(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
+	return r.exec(ctx, stdin, nil, args...)
+}
+
+// exec runs git with config added for this command only (GIT_CONFIG_*).
+func (r *Repo) exec(ctx context.Context, stdin io.Reader, config [][2]string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = r.Dir
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "LANGUAGE=C", "GIT_EDITOR=true")
-	cmd.Env = append(cmd.Env, r.Env...)
+	env := append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "LANGUAGE=C", "GIT_EDITOR=true")
+	env = append(env, r.Env...)
+	if r.auth != nil {
+		config = append(append([][2]string(nil), config...), r.auth.config()...)
+	}
+	cmd.Env = withConfig(env, config)
 	cmd.Stdin = stdin
 	cmd.WaitDelay = 5 * time.Second // do not hang on a child that keeps pipes open
 	var stdout, stderr bytes.Buffer
@@ -97,38 +78,25 @@ func (r *Repo) runRaw(ctx context.Context, stdin io.Reader, args ...string) (str
 		if ctx.Err() != nil {
 			err = errors.Join(ctx.Err(), err)
 		}
-		return stdout.String(), &Error{Args: red, Stderr: RedactText(stderr.String()), Err: err}
+		return stdout.String(), &Error{Args: red, Stderr: r.redact(stderr.String()), Err: err}
 	}
 	return stdout.String(), nil
+}
+
+// redact hides URL credentials in git's output, and the clone's own
+// credentials in whatever form git echoes them.
+func (r *Repo) redact(s string) string {
+	s = redact.Text(s)
+	if r.auth != nil {
+		s = redact.Scrub(s, r.auth.secrets)
+	}
+	return s
 }
 
 func redactArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		out[i] = RedactText(a)
+		out[i] = redact.Text(a)
 	}
 	return out
-}
-
-// userinfo matches the user[:password]@ part of scheme://user:password@host.
-var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/@\s'"]+)@`)
-
-// Redact hides credentials in a URL: the password always, and for every
-// scheme but ssh the user name too (HTTPS tokens are often passed as the
-// user name). ssh://git@host and scp-like git@host:path stay readable.
-func Redact(url string) string { return RedactText(url) }
-
-// RedactText applies Redact to every URL inside s (e.g. git's stderr).
-func RedactText(s string) string {
-	return userinfo.ReplaceAllStringFunc(s, func(m string) string {
-		sub := userinfo.FindStringSubmatch(m)
-		scheme, info := sub[1], sub[2]
-		if strings.HasPrefix(strings.ToLower(scheme), "ssh") || strings.HasPrefix(strings.ToLower(scheme), "git+ssh") {
-			if user, _, ok := strings.Cut(info, ":"); ok {
-				return scheme + user + ":***@"
-			}
-			return m
-		}
-		return scheme + "***@"
-	})
 }

@@ -60,9 +60,20 @@ func (e *BusyError) ErrorKind() errkind.Kind { return errkind.Conflict }
 // that moved rejects the push, and the caller decides what to do.
 func (r *Repo) Push(ctx context.Context, remote, branch string) error {
 	ref := "refs/heads/" + branch
-	out, err := r.run(ctx, nil, "push", "--porcelain", "--quiet", remote, "HEAD:"+ref)
+	out, err := r.network(ctx, "push", "push", "--porcelain", "--quiet", remote, "HEAD:"+ref)
 	if err == nil {
 		return nil
+	}
+	var timeout *TimeoutError
+	if ctx.Err() != nil || errors.As(err, &timeout) {
+		// git may have sent the pack and the update before it was
+		// stopped: only the remote knows whether the branch moved.
+		head, _ := r.Head(context.WithoutCancel(ctx))
+		cause := error(timeout)
+		if timeout == nil {
+			cause = ctx.Err()
+		}
+		return &PushUnknownError{URL: r.remoteDescription(ctx, remote), Branch: branch, Commit: head, Err: cause}
 	}
 	// --porcelain prints "!<TAB>HEAD:refs/heads/x<TAB>[rejected] (fetch first)".
 	for _, line := range strings.Split(out, "\n") {
@@ -75,8 +86,7 @@ func (r *Repo) Push(ctx context.Context, remote, branch string) error {
 			return &RejectedError{Ref: ref, Reason: reason}
 		}
 	}
-	url, _ := r.RemoteURL(ctx, remote)
-	return &RemoteError{URL: Redact(url), Err: err}
+	return &RemoteError{URL: r.remoteDescription(ctx, remote), Err: err}
 }
 
 // Change is what a Mutation did to the working tree.
@@ -109,11 +119,14 @@ type PushOptions struct {
 
 // PushResult reports a CommitAndPush.
 type PushResult struct {
-	Commit   string  `json:"commit,omitempty"`
-	Base     string  `json:"base"`
-	Attempts int     `json:"attempts"`
-	Pushed   bool    `json:"pushed"`
-	Change   *Change `json:"-"`
+	Commit   string `json:"commit,omitempty"`
+	Base     string `json:"base"`
+	Attempts int    `json:"attempts"`
+	Pushed   bool   `json:"pushed"`
+	// AlreadyAt is the remote head that already held the change when a
+	// concurrent writer made it first (nothing committed, no error).
+	AlreadyAt string  `json:"alreadyAt,omitempty"`
+	Change    *Change `json:"-"`
 }
 
 // CommitAndPush runs mutate, commits, and pushes, as a compare-and-swap loop:
@@ -151,6 +164,12 @@ func (r *Repo) CommitAndPush(ctx context.Context, o PushOptions, mutate Mutation
 		if attempt == 1 {
 			guard = ch.Guard
 		} else if ch.Guard != guard {
+			if len(ch.Paths) == 0 && !ch.Empty {
+				// A concurrent writer made the very change asked for: the
+				// remote already holds it, which is success, not a conflict.
+				res.AlreadyAt = base
+				return res, nil
+			}
 			_ = r.ResetHard(context.WithoutCancel(ctx), base)
 			return res, &ConflictError{Branch: o.Branch, Base: res.Base, Head: base, Was: guard, Now: ch.Guard}
 		}

@@ -161,3 +161,26 @@ func TestCommitAndPushConflict(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestCommitAndPushSameChange: a concurrent writer pushes exactly the
+// change asked for; the loser finds the remote already as asked: success,
+// nothing committed, and it says which head had it.
+func TestCommitAndPushSameChange(t *testing.T) {
+	srv := gittest.Start(t)
+	srv.Create(t, "repo", map[string]string{"weights.txt": "v1=90,v3=10\n"})
+	r := cloneOf(t, srv, "repo")
+	w := srv.NewWriter(t, "repo")
+	var theirs string
+	res, err := r.CommitAndPush(context.Background(), gitrepo.PushOptions{Branch: "main", Backoff: time.Millisecond},
+		setWeight(r, "v1=75,v3=25", func(attempt int) {
+			if attempt == 1 {
+				theirs = w.Commit(t, "the same shift", map[string]string{"weights.txt": "v1=75,v3=25\n"})
+			}
+		}))
+	if err != nil {
+		t.Fatalf("err = %v, want success: the remote already has the weights", err)
+	}
+	if res.Pushed || res.Commit != "" || res.AlreadyAt != theirs || srv.Head(t, "repo") != theirs {
+		t.Errorf("result %+v, remote head %s, theirs %s", res, srv.Head(t, "repo"), theirs)
+	}
+}

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // CloneOptions configure Clone.
@@ -17,12 +20,22 @@ type CloneOptions struct {
 	// tip); readers of history (rollout resume) want the full history.
 	Depth int
 	Env   []string
+	// Timeout bounds the clone and every later fetch and push of the
+	// returned Repo: 0 means DefaultTimeout, a negative value no limit.
+	Timeout time.Duration
+	// BranchOnly: Branch must name a branch of the remote (gitshift commits
+	// there). A name the remote has no branch for, or a tag, is a
+	// *BranchError listing the remote's branches.
+	BranchOnly bool
 }
 
 // Clone clones url (a URL or a local path) into dir, which must not exist or
-// be empty. The remote is named origin.
+// be empty. The remote is named origin. Credentials in url are used by every
+// command of the returned Repo and written nowhere: origin's URL in the
+// clone's config is url without them.
 func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) {
-	parent := &Repo{Dir: filepath.Dir(dir), Env: o.Env}
+	a := newAuth(url)
+	parent := &Repo{Dir: filepath.Dir(dir), Env: o.Env, Timeout: o.Timeout, auth: a}
 	args := []string{"clone", "--quiet", "--no-tags", "--single-branch"}
 	if o.Branch != "" {
 		args = append(args, "--branch", o.Branch)
@@ -31,6 +44,9 @@ func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) 
 		args = append(args, "--depth", strconv.Itoa(o.Depth))
 	}
 	src := url
+	if a != nil {
+		src = a.stored
+	}
 	// git runs in dir's parent: a relative local path must not be read
 	// from there.
 	if !isURL(url) && !filepath.IsAbs(url) {
@@ -41,10 +57,34 @@ func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) 
 		}
 	}
 	args = append(args, "--", src, dir)
-	if _, err := parent.run(ctx, nil, args...); err != nil {
-		return nil, &RemoteError{URL: Redact(url), Err: err}
+	if _, err := parent.network(ctx, "clone", args...); err != nil {
+		return nil, o.branchProblem(ctx, url, &RemoteError{URL: redact.URL(url), Err: err})
 	}
-	return &Repo{Dir: dir, Env: o.Env}, nil
+	r := &Repo{Dir: dir, Env: o.Env, Timeout: o.Timeout, auth: a}
+	if o.BranchOnly && o.Branch != "" {
+		// git clone --branch checks a tag out detached.
+		if b, err := r.CurrentBranch(ctx); err == nil && b == "" {
+			return nil, o.branchProblem(ctx, url, fmt.Errorf("%s: %s is not a branch", redact.URL(url), o.Branch))
+		}
+	}
+	return r, nil
+}
+
+// branchProblem replaces err, from cloning o.Branch, by a *BranchError
+// when the remote has no such branch; when it cannot even list its refs,
+// err stands.
+func (o CloneOptions) branchProblem(ctx context.Context, url string, err error) error {
+	if !o.BranchOnly || o.Branch == "" {
+		return err
+	}
+	refs, rerr := RemoteRefs(ctx, url, o.Env, o.Timeout)
+	if rerr != nil {
+		return err
+	}
+	if be := refs.CheckBranch(url, o.Branch); be != nil {
+		return be
+	}
+	return err
 }
 
 // isURL tells remote URLs from local paths (git ignores --depth for local
@@ -120,9 +160,8 @@ func (r *Repo) Fetch(ctx context.Context, remote, branch string) (string, error)
 	}
 	track := "refs/remotes/" + remote + "/" + branch
 	args = append(args, remote, "+refs/heads/"+branch+":"+track)
-	if _, err := r.run(ctx, nil, args...); err != nil {
-		url, _ := r.RemoteURL(ctx, remote)
-		return "", &RemoteError{URL: Redact(url), Err: err}
+	if _, err := r.network(ctx, "fetch", args...); err != nil {
+		return "", &RemoteError{URL: r.remoteDescription(ctx, remote), Err: err}
 	}
 	return r.RevParse(ctx, track)
 }

@@ -14,23 +14,6 @@ import (
 	"github.com/gitshift/gitshift/internal/testenv"
 )
 
-func TestRedact(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://user:s3cret@git.example.com/org/repo.git", "https://***@git.example.com/org/repo.git"},
-		{"https://ghp_TOKEN@github.com/org/repo", "https://***@github.com/org/repo"},
-		{"ssh://git@github.com/org/repo.git", "ssh://git@github.com/org/repo.git"},
-		{"ssh://git:pw@host/repo", "ssh://git:***@host/repo"},
-		{"git@github.com:org/repo.git", "git@github.com:org/repo.git"},
-		{"/tmp/local/repo", "/tmp/local/repo"},
-		{"fatal: unable to access 'https://a:b@h/x/': Could not resolve host: h", "fatal: unable to access 'https://***@h/x/': Could not resolve host: h"},
-	}
-	for _, tt := range tests {
-		if got := gitrepo.Redact(tt.in); got != tt.want {
-			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 // TestUnreachableRedacted: an unreachable remote is a RemoteError, and the
 // password in its URL appears nowhere in the error.
 func TestUnreachableRedacted(t *testing.T) {

@@ -20,11 +20,15 @@ type Judge struct {
 	stepStart time.Time
 	canary    stats.Counts // step totals
 	baseline  stats.Counts
-	errEv     stats.Evidence
-	latEv     stats.Evidence
-	splitEv   stats.Evidence
-	guardEv   stats.Evidence
-	failed    *Decision
+	// The rollout's totals (requests and errors only) for the
+	// non-inferiority bounds, and its one pooled error-rate process.
+	rollCanary, rollBaseline stats.Counts
+	errEv                    stats.PooledEvidence
+	errStepEv                stats.Evidence // Policy.PerStepErrorRate only
+	latEv                    stats.Evidence
+	splitEv                  stats.Evidence
+	guardEv                  stats.Evidence
+	failed                   *Decision
 }
 
 // ErrNoStep is returned by Observe before BeginStep.
@@ -42,8 +46,10 @@ func New(p Policy) (*Judge, error) {
 }
 
 // BeginStep begins a step at the canary's weight in percent (1..100). The
-// evidence of earlier steps is kept: each test's BF for the new step starts
-// at 1 and multiplies onto the product (stats.Evidence).
+// evidence of earlier steps is kept: the error-rate test is one process over
+// the whole rollout (stats.PooledEvidence); for the split, latency and guard
+// tests the new step's BF starts at 1 and multiplies onto the product
+// (stats.Evidence).
 func (j *Judge) BeginStep(at time.Time, weight int32) error {
 	if j.failed != nil {
 		return ErrFailed
@@ -51,7 +57,7 @@ func (j *Judge) BeginStep(at time.Time, weight int32) error {
 	if weight < 1 || weight > 100 {
 		return fmt.Errorf("judge: weight %d%% must be in 1..100", weight)
 	}
-	j.errEv.NextStep()
+	j.errStepEv.NextStep()
 	j.latEv.NextStep()
 	j.splitEv.NextStep()
 	j.guardEv.NextStep()
@@ -95,6 +101,13 @@ func (j *Judge) Observe(at time.Time, canary, baseline stats.Counts) (Decision, 
 	if err := j.baseline.Add(baseline); err != nil {
 		return Decision{}, fmt.Errorf("judge: baseline: %w", err)
 	}
+	// The pooled test conditions on each window's own split, so it takes
+	// the window, not the step's running totals.
+	j.errEv.Observe(canary.Requests, canary.Errors, baseline.Requests, baseline.Errors)
+	for _, a := range []struct{ total, w *stats.Counts }{{&j.rollCanary, &canary}, {&j.rollBaseline, &baseline}} {
+		a.total.Requests += a.w.Requests
+		a.total.Errors += a.w.Errors
+	}
 	d := j.evaluate(at)
 	d.Report.Notes = append(notes, d.Report.Notes...)
 	if d.Verdict == Fail {
@@ -130,21 +143,15 @@ func (j *Judge) evaluate(now time.Time) Decision {
 		r.Notes = append(r.Notes, fmt.Sprintf("weight 100%% but the baseline received %d requests", b.Requests))
 	}
 
-	// §2 error rate, conditioning on the observed share of requests.
-	if c.Requests > 0 && b.Requests > 0 {
-		share := float64(c.Requests) / float64(total)
-		l, err := stats.OneSidedLogBF(c.Errors, b.Errors, share, p.PriorK)
-		if err != nil {
-			// Fallback: the two-sided mixture is still a test martingale;
-			// direction is required at rejection below.
-			l = stats.MixtureLogBF(c.Errors, b.Errors, share, p.PriorK)
-			r.Notes = append(r.Notes, "error-rate test: two-sided fallback ("+err.Error()+")")
-		}
-		j.errEv.Update(l)
+	// §2 error rate: one process over the rollout, fed window by window in
+	// Observe; one-sided by its prior (β > 0), so no direction check.
+	errRate := TestResult{Name: "error-rate", Statistic: finite(j.errEv.LogE()),
+		Bound: stats.LogThreshold(p.comparativeAlpha()), Rejected: j.errEv.Reject(p.comparativeAlpha())}
+	if p.PerStepErrorRate {
+		errRate = j.perStepErrorRate(&r)
 	}
-	errRate := test("error-rate", &j.errEv, p.comparativeAlpha())
-	errRate.Rejected = errRate.Rejected && r.CanaryErrorRate > r.BaselineErrorRate
 	r.Tests = append(r.Tests, errRate)
+	r.NonInferiority = j.nonInferiority()
 
 	// §3 latency: product over disjoint buckets, direction by the AUC.
 	var latency TestResult
@@ -169,19 +176,42 @@ func (j *Judge) evaluate(now time.Time) Decision {
 		d = failure(ReasonAbsoluteGuard, "canary error rate %.2f%% (%d of %d) above the %.2f%% guard (BF %.3g ≥ %.3g)",
 			100*r.CanaryErrorRate, c.Errors, c.Requests, 100*p.MaxErrorRate, guard.BF(), 1/p.GuardAlpha)
 	case errRate.Rejected:
-		d = failure(ReasonErrorRate, "canary error rate %.2f%% vs baseline %.2f%% (BF %.3g ≥ %.3g)",
-			100*r.CanaryErrorRate, 100*r.BaselineErrorRate, errRate.BF(), 1/p.comparativeAlpha())
+		d = failure(ReasonErrorRate, "canary error rate %.2f%% vs baseline %.2f%% over the rollout (BF %.3g ≥ %.3g)",
+			100*j.rollCanary.ErrorRate(), 100*j.rollBaseline.ErrorRate(), errRate.BF(), 1/p.comparativeAlpha())
 	case latency.Rejected:
 		d = failure(ReasonLatency, "canary latency shifted up: P(slower) %.3f (BF %.3g ≥ %.3g)",
 			shift, latency.BF(), 1/p.comparativeAlpha())
 	case ready:
 		d.Verdict = Promote
 		d.Detail = fmt.Sprintf("%d canary requests over %s, no test rejected", c.Requests, r.InStep.Round(time.Second))
+		if ni := r.NonInferiority; ni != nil && ni.Shown {
+			d.Detail += fmt.Sprintf("; canary no worse than baseline + %.2g%% (bound %.2g%%)", 100*ni.Margin, 100*ni.Upper)
+		}
 	case c.Requests < p.MinRequests:
 		d.Detail = fmt.Sprintf("waiting for canary requests: %d of %d", c.Requests, p.MinRequests)
 	}
 	d.Report = r
 	return d
+}
+
+// perStepErrorRate is the error-rate test before the pooled process: a
+// Beta(k·w, k·(1−w)) mixture on the step's totals at their observed share,
+// restarted every step and multiplied across steps, rejecting only when the
+// step's canary rate is the higher one. Kept for comparison (simulate).
+func (j *Judge) perStepErrorRate(r *Report) TestResult {
+	p, c, b := j.pol, j.canary, j.baseline
+	if c.Requests > 0 && b.Requests > 0 {
+		share := float64(c.Requests) / float64(c.Requests+b.Requests)
+		l, err := stats.OneSidedLogBF(c.Errors, b.Errors, share, p.PriorK)
+		if err != nil {
+			l = stats.MixtureLogBF(c.Errors, b.Errors, share, p.PriorK)
+			r.Notes = append(r.Notes, "error-rate test: two-sided fallback ("+err.Error()+")")
+		}
+		j.errStepEv.Update(l)
+	}
+	t := test("error-rate", &j.errStepEv, p.comparativeAlpha())
+	t.Rejected = t.Rejected && r.CanaryErrorRate > r.BaselineErrorRate
+	return t
 }
 
 // guard tests H0: canary error rate ≤ MaxErrorRate with the one-sided

@@ -46,6 +46,17 @@ type Policy struct {
 	ErrorRate bool
 	// Latency turns on the histogram test (needs Counts.Buckets).
 	Latency bool
+	// Margin is the non-inferiority margin on the error rate: once the
+	// canary's error rate is shown below the baseline's plus Margin over the
+	// rollout so far (at Alpha), Report.NonInferiority.Shown lets the
+	// caller end a step before its minimum duration (see Advance). 0 turns
+	// the test off.
+	Margin float64
+	// PerStepErrorRate selects the error-rate test of earlier releases (a
+	// fresh Beta mixture per step on the step's totals, multiplied across
+	// steps) instead of the pooled process. For comparison only: gitshift
+	// simulate's "previous judge" row; policies cannot set it.
+	PerStepErrorRate bool
 }
 
 // DefaultPolicy returns the documented defaults.
@@ -60,6 +71,7 @@ func DefaultPolicy() Policy {
 		MinRequests:  100,
 		ErrorRate:    true,
 		Latency:      true,
+		Margin:       0.01,
 	}
 }
 
@@ -83,6 +95,9 @@ func (p Policy) Validate() error {
 	}
 	if !(p.GuardAlpha > 0 && p.GuardAlpha < 1) {
 		errs = append(errs, fmt.Errorf("guardAlpha %v: must be in (0,1)", p.GuardAlpha))
+	}
+	if !(p.Margin >= 0 && p.Margin < 1) {
+		errs = append(errs, fmt.Errorf("margin %v: must be in [0,1)", p.Margin))
 	}
 	if p.MinRequests < 1 {
 		// No data, no promotion: a zero minimum would promote on nothing.

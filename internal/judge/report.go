@@ -34,11 +34,26 @@ type Report struct {
 	// Tests are the sequential tests that ran, in a fixed order: split,
 	// error-rate, latency, guard.
 	Tests []TestResult `json:"tests,omitempty"`
+	// NonInferiority is the evidence for advancing early (nil when the
+	// policy's margin is 0 or errors are not judged).
+	NonInferiority *NonInferiority `json:"nonInferiority,omitempty"`
 	// InStep is the time since the step began.
 	InStep time.Duration `json:"inStep"`
 	// Notes explain anything unusual in the inputs (clamped windows,
 	// fallbacks, an invalid histogram).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// NonInferiority bounds how much worse the canary's error rate is than the
+// baseline's, over the rollout so far: Upper = CanaryUpper − BaselineLower,
+// each bound anytime-valid at Policy.Alpha/2 (stats.RateUpperBound,
+// stats.RateLowerBound). Shown when Upper < Margin.
+type NonInferiority struct {
+	Margin        float64 `json:"margin"`
+	Upper         float64 `json:"upper"`
+	CanaryUpper   float64 `json:"canaryUpper"`
+	BaselineLower float64 `json:"baselineLower"`
+	Shown         bool    `json:"shown"`
 }
 
 // TestResult is one sequential test: its statistic, the log of the Bayes

@@ -192,4 +192,16 @@ func TestUnavailable(t *testing.T) {
 	if !errors.As(err, &ue) || strings.Contains(err.Error(), "secret") {
 		t.Errorf("credentials in message: %v", err)
 	}
+	// A token as the user name, a quote in the password, a query token: the
+	// HTTP client quotes the URL in its error, and all of them must go.
+	for _, u := range []string{"http://s3crT@" + l.Addr().String(), "http://u:s3cr'%22x@" + l.Addr().String(),
+		"http://" + l.Addr().String() + "/?access_token=s3crQ", overloaded.URL + "/?token=s3crQ", badQuery.URL + "/?token=s3crQ"} {
+		_, err := newProm(t, u).Query(context.Background(), "up", end)
+		if err == nil || strings.Contains(err.Error(), "s3cr") {
+			t.Errorf("credentials in message: %v", err)
+		}
+	}
+	if _, err := NewPrometheus("prometheus:9090?token=s3crQ"); err == nil || strings.Contains(err.Error(), "s3cr") {
+		t.Errorf("credentials in message: %v", err)
+	}
 }

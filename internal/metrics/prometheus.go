@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Querier is the one call this package needs from Prometheus: an instant
@@ -34,7 +35,7 @@ type UnavailableError struct {
 }
 
 func (e *UnavailableError) Error() string {
-	return fmt.Sprintf("cannot query Prometheus at %s: %v", e.URL, e.Err)
+	return redact.Text(fmt.Sprintf("cannot query Prometheus at %s: %v", e.URL, e.Err))
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
@@ -64,13 +65,13 @@ var _ Querier = (*Prometheus)(nil)
 func NewPrometheus(rawURL string) (*Prometheus, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("invalid Prometheus URL %q: want e.g. http://prometheus:9090", rawURL)
+		return nil, fmt.Errorf("invalid Prometheus URL %q: want e.g. http://prometheus:9090", redact.URL(rawURL))
 	}
 	c, err := api.NewClient(api.Config{Address: rawURL})
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client: %w", err)
 	}
-	return &Prometheus{url: redact(u), api: promv1.NewAPI(c), Timeout: 30 * time.Second}, nil
+	return &Prometheus{url: redact.URL(rawURL), api: promv1.NewAPI(c), Timeout: 30 * time.Second}, nil
 }
 
 // Query runs promql at time at.
@@ -85,7 +86,7 @@ func (p *Prometheus) Query(ctx context.Context, promql string, at time.Time) (mo
 		if unavailable(err) {
 			return nil, &UnavailableError{URL: p.url, Err: err}
 		}
-		return nil, fmt.Errorf("prometheus query %q: %w", promql, err)
+		return nil, fmt.Errorf("prometheus query %q: %w", promql, redact.Error(err))
 	}
 	return v, nil
 }
@@ -111,13 +112,4 @@ func unavailable(err error) bool {
 	}
 	// Anything else comes from the HTTP transport: refused, DNS, TLS, timeout.
 	return true
-}
-
-// redact drops credentials from a URL before it appears in messages.
-func redact(u *url.URL) string {
-	c := *u
-	if c.User != nil {
-		c.User = url.User("REDACTED")
-	}
-	return c.String()
 }

@@ -27,9 +27,9 @@ func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
 	st := e.step(r.Step)
 	now := e.d.Clock.Now()
 	inStep := now.Sub(r.analysisStart)
-	ready := look.Analysis != nil && r.lastVerdict == judge.Promote
-	enough := inStep >= st.MinDuration.Duration && r.totalCanary >= st.MinCanaryRequests
-	if ready && enough {
+	// The judge's rule (judge.Advance, shared with `gitshift simulate`):
+	// minDuration and minCanaryRequests, or non-inferiority shown.
+	if look.Analysis != nil && judge.Advance(r.lastVerdict, look.Analysis.Report, inStep, r.totalCanary, st.MinDuration.Duration, st.MinCanaryRequests) {
 		reason := e.summary(r, inStep)
 		if st.Gate == policy.GateManual {
 			return Outcome{Next: AwaitingGate, Decision: DecisionHold, Reason: reason + "; manual gate: waiting for `gitshift rollout resume`",
@@ -121,6 +121,9 @@ func (e *Engine) summary(r *Run, inStep time.Duration) string {
 		formatStep(r.Step, e.steps()), e.p.Spec.CanarySubset, e.step(r.Step).Weight, inStep.Round(time.Second), r.totalCanary)
 	if rep := r.report; rep != nil {
 		s += fmt.Sprintf(", error rate %.2f%% vs baseline %.2f%%", 100*rep.CanaryErrorRate, 100*rep.BaselineErrorRate)
+		if ni := rep.NonInferiority; ni != nil && ni.Shown {
+			s += fmt.Sprintf("; no worse than baseline + %.2g points (bound %.2g)", 100*ni.Margin, 100*ni.Upper)
+		}
 	}
 	return s
 }
@@ -146,5 +149,13 @@ func (e *Engine) nextNote(r *Run, inStep time.Duration, st policy.Step) string {
 	if len(need) == 0 {
 		return next
 	}
-	return fmt.Sprintf("%s after %v; rollback if a test rejects; failure policy at %s", next, need, st.MaxDuration.Duration)
+	sooner := ""
+	if rep := r.report; rep != nil && rep.NonInferiority != nil && (st.MinDuration.Duration > inStep || st.MinCanaryRequests > r.totalCanary) {
+		ni := rep.NonInferiority
+		sooner = fmt.Sprintf(" (sooner once errors are shown within +%.2g points of the baseline's: bound now +%.2g)", 100*ni.Margin, 100*ni.Upper)
+		if ni.Shown {
+			sooner = fmt.Sprintf(" (errors shown within +%.2g points: sooner once the judge has its minimum requests)", 100*ni.Margin)
+		}
+	}
+	return fmt.Sprintf("%s after %v%s; rollback if a test rejects; failure policy at %s", next, need, sooner, st.MaxDuration.Duration)
 }

@@ -49,6 +49,7 @@ type TimelineEntry struct {
 	Weights  map[string]int32 `json:"weights,omitempty"`
 	Decision Decision         `json:"decision,omitempty"`
 	Reason   string           `json:"reason,omitempty"`
+	Trigger  string           `json:"trigger,omitempty"`
 }
 
 // Derive rebuilds the state of rollout id of virtual service vs (ns/name)
@@ -112,7 +113,7 @@ func ours(c Commit, vs, id string) bool {
 func entry(c Commit) (TimelineEntry, error) {
 	t := c.Trailers
 	e := TimelineEntry{Time: c.Time, SHA: c.SHA, Author: c.Author, Action: t[TrailerAction], Signal: Signal(t[TrailerSignal]),
-		Step: t[TrailerStep], Decision: Decision(t[TrailerDecision]), Reason: t[TrailerReason]}
+		Step: t[TrailerStep], Decision: Decision(t[TrailerDecision]), Reason: t[TrailerReason], Trigger: t[TrailerTrigger]}
 	if w := t[TrailerWeights]; w != "" {
 		ws, err := ParseWeights(w)
 		if err != nil {

@@ -41,6 +41,19 @@ type Options struct {
 	// NewID names a new rollout (default "<vs>-<UTC time>").
 	NewID  func(now time.Time) string
 	Logger *slog.Logger
+	// WaitForLease makes Step return a lease held by another runner, or
+	// lost to one, as an error instead of stopping the rollout in Failed:
+	// the controller requeues and tries again, the CLI exits 3.
+	WaitForLease bool
+	// MaxBlock bounds a step that waits for something outside (Argo CD's
+	// sync): past it the step returns and is stepped again after
+	// PollAfter. 0 waits up to the policy's own timeout in one step (CLI).
+	MaxBlock time.Duration
+	// PollAfter is the delay before such a step is retried (default 2s).
+	PollAfter time.Duration
+	// Trigger says what started a new rollout; its first commit records it
+	// in Gitshift-Trigger. Empty for a person's `rollout start`.
+	Trigger string
 }
 
 // Engine runs one rollout of one policy.
@@ -111,6 +124,9 @@ func New(p *policy.CanaryPolicy, d Deps, o Options) (*Engine, error) {
 	if o.LiveRetry <= 0 {
 		o.LiveRetry = 2 * time.Second
 	}
+	if o.PollAfter <= 0 {
+		o.PollAfter = 2 * time.Second
+	}
 	vs := p.Spec.Target.VirtualService.String()
 	if o.NewID == nil {
 		name := p.Spec.Target.VirtualService.Name
@@ -124,59 +140,100 @@ func New(p *policy.CanaryPolicy, d Deps, o Options) (*Engine, error) {
 
 // Run drives the rollout until a terminal phase, and returns how it ended.
 // The error is non-nil only when ctx ended first: the rollout then stays
-// where Git says it is and a later Run resumes it.
+// where Git says it is and a later Run resumes it. Run is a loop over Step
+// that sleeps Outcome.After between steps: the CLI and the controller drive
+// the same step function.
 func (e *Engine) Run(ctx context.Context) (*Result, error) {
-	r := &Run{ID: e.o.ID, Phase: Idle, started: e.d.Clock.Now()}
-	r.enteredAt = r.started
-	leased := false
-	defer func() {
-		if leased {
-			// Release with a fresh context: ctx may be cancelled already,
-			// and a released lease spares the next runner the stale wait.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if err := e.d.Lease.Release(rctx); err != nil {
-				e.log.Warn("releasing the lease", "err", err)
-			}
-		}
-	}()
-	for !r.Phase.Terminal() {
-		if err := ctx.Err(); err != nil {
+	r := e.Begin()
+	defer e.Finish(ctx, r)
+	for {
+		after, done, err := e.Step(ctx, r)
+		if err != nil || done {
 			return e.result(r), err
 		}
-		def := table[r.Phase]
-		var out Outcome
-		var err error
-		if leased {
-			if err = e.d.Lease.Renew(ctx); err != nil {
-				err = fmt.Errorf("renewing the lease: %w", err)
-			}
-		}
-		if err == nil {
-			out, err = def.step(e, ctx, r)
-		}
-		if r.Phase == Idle && err == nil && out.Next != Failed {
-			leased = true
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return e.result(r), ctx.Err()
-			}
-			out = Outcome{Next: Failed, Decision: DecisionStop, Cause: err, Reason: err.Error()}
-		}
-		if !def.allows(out.Next) {
-			err := &TransitionError{From: r.Phase, To: out.Next}
-			out = Outcome{Next: Failed, Decision: DecisionStop, Cause: err, Reason: err.Error()}
-		}
-		e.record(ctx, r, out)
-		if out.After > 0 {
-			if err := e.d.Clock.Sleep(ctx, out.After); err != nil {
+		if after > 0 {
+			if err := e.d.Clock.Sleep(ctx, after); err != nil {
 				return e.result(r), err
 			}
 		}
 	}
-	return e.result(r), nil
 }
+
+// Begin returns a new rollout in Idle, to be driven by Step.
+func (e *Engine) Begin() *Run {
+	r := &Run{ID: e.o.ID, Phase: Idle, started: e.d.Clock.Now()}
+	r.enteredAt = r.started
+	return r
+}
+
+// Step runs the step function of r's phase once, records its outcome, and
+// returns how long to wait before the next Step (Outcome.After) and whether
+// r reached a terminal phase. It never sleeps: a caller that is not a
+// terminal (the controller) requeues after the delay instead of parking a
+// worker. The error is non-nil when ctx ended (r is unchanged and may be
+// stepped again), and, with Options.WaitForLease, when the VirtualService's
+// lease is held by another runner (*LeaseHeldError, in Idle) or was taken
+// over (ErrLeaseLost): the rollout is then someone else's for now, and
+// nothing is recorded.
+func (e *Engine) Step(ctx context.Context, r *Run) (after time.Duration, done bool, err error) {
+	if r.Phase.Terminal() {
+		return 0, true, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, false, err
+	}
+	def := table[r.Phase]
+	var out Outcome
+	if r.leased {
+		if err = e.d.Lease.Renew(ctx); err != nil {
+			if e.o.WaitForLease && errors.Is(err, ErrLeaseLost) {
+				r.leased = false
+				return 0, false, err
+			}
+			err = fmt.Errorf("renewing the lease: %w", err)
+		}
+	}
+	if err == nil {
+		out, err = def.step(e, ctx, r)
+	}
+	if r.Phase == Idle && err == nil && out.Next != Failed {
+		r.leased = true
+	}
+	if held := (*LeaseHeldError)(nil); e.o.WaitForLease && r.Phase == Idle && errors.As(out.Cause, &held) {
+		return 0, false, out.Cause
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, false, ctx.Err()
+		}
+		out = Outcome{Next: Failed, Decision: DecisionStop, Cause: err, Reason: err.Error()}
+	}
+	if !def.allows(out.Next) {
+		err := &TransitionError{From: r.Phase, To: out.Next}
+		out = Outcome{Next: Failed, Decision: DecisionStop, Cause: err, Reason: err.Error()}
+	}
+	e.record(ctx, r, out)
+	return out.After, out.Next.Terminal(), nil
+}
+
+// Finish releases the VirtualService's lease if r holds it. Call it once
+// when done with r (ended, or abandoned on shutdown).
+func (e *Engine) Finish(ctx context.Context, r *Run) {
+	if !r.leased {
+		return
+	}
+	r.leased = false
+	// Release with a fresh context: ctx may be cancelled already, and a
+	// released lease spares the next runner the stale wait.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := e.d.Lease.Release(rctx); err != nil {
+		e.log.Warn("releasing the lease", "err", err)
+	}
+}
+
+// Result is how r stands (or ended).
+func (e *Engine) Result(r *Run) *Result { return e.result(r) }
 
 func (e *Engine) result(r *Run) *Result {
 	res := &Result{ID: r.ID, Phase: r.Phase, Step: r.Step, Steps: len(e.p.Spec.Steps), Cause: r.Cause,

@@ -302,6 +302,7 @@ type fakeJudge struct {
 	c, b   stats.Counts
 	steps  []int32
 	forced *judge.Decision
+	ni     *judge.NonInferiority // reported as it is (nil: none)
 }
 
 func (j *fakeJudge) BeginStep(_ time.Time, weight int32) error {
@@ -315,7 +316,7 @@ func (j *fakeJudge) Observe(_ time.Time, c, b stats.Counts) (judge.Decision, err
 		return judge.Decision{}, err
 	}
 	rep := judge.Report{CanaryRequests: j.c.Requests, CanaryErrors: j.c.Errors, BaselineRequests: j.b.Requests, BaselineErrors: j.b.Errors,
-		CanaryErrorRate: j.c.ErrorRate(), BaselineErrorRate: j.b.ErrorRate()}
+		CanaryErrorRate: j.c.ErrorRate(), BaselineErrorRate: j.b.ErrorRate(), NonInferiority: j.ni}
 	if j.forced != nil {
 		d := *j.forced
 		d.Report = rep

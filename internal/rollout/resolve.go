@@ -47,7 +47,14 @@ func (e *Engine) resolve(ctx context.Context, r *Run) (Outcome, error) {
 		r.Step = st.Step
 		return Outcome{Next: VerifyingRollback, Reason: "resuming: rollback " + short(st.StepSHA) + " is in Git"}, nil
 	}
-	if st.Steps != e.steps() || st.Step < 1 || !EqualWeights(st.Weights, e.stepWeights(st.Step)) {
+	if st.Steps != e.steps() || st.Step < 1 || st.Step > e.steps() || !EqualWeights(st.Weights, e.stepWeights(st.Step)) {
+		if st.Pending == SignalAbort {
+			// Rolling back needs no step of the policy: obey the abort
+			// the error below tells people to give.
+			r.Step = min(max(st.Step, 1), e.steps())
+			cause := &AbortedError{By: st.PendingBy, SHA: st.PendingSHA}
+			return Outcome{Next: RollingBack, Decision: DecisionAbort, Cause: cause, Reason: cause.Error()}, nil
+		}
 		return Outcome{}, &HistoryError{SHA: st.StepSHA, Msg: fmt.Sprintf(
 			"rollout %s is at step %d/%d with %s, which does not match the policy's steps; finish it with `gitshift rollout abort` or keep the policy unchanged during a rollout",
 			st.ID, st.Step, st.Steps, FormatWeights(st.Weights))}

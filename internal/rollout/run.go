@@ -36,6 +36,8 @@ type Run struct {
 	Reason   string
 	// pauseCommitted: the pause is recorded in Git (a signal commit).
 	pauseCommitted bool
+	// leased: this run holds the VirtualService's lease (Finish releases it).
+	leased bool
 
 	// Per-step analysis, reset by BeginStep.
 	analysisStart time.Time
@@ -69,3 +71,15 @@ func (r *Run) resetAnalysis() {
 	r.lastVerdict = judge.Continue
 	r.liveTries = 0
 }
+
+// Report is the last analysis of the current step (nil before its first look).
+func (r *Run) Report() *Analysis { return r.report }
+
+// Timeline are the rollout's commits so far, oldest first (shared: do not modify).
+func (r *Run) Timeline() []TimelineEntry { return r.timeline }
+
+// Started is when this run began (a resumed rollout: when it resumed).
+func (r *Run) Started() time.Time { return r.started }
+
+// Leased reports whether r holds the VirtualService's lease.
+func (r *Run) Leased() bool { return r.leased }

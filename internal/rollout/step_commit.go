@@ -106,6 +106,9 @@ func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w ma
 	if reason != "" {
 		trailers = append(trailers, Trailer{TrailerReason, oneLine(reason)})
 	}
+	if e.o.Trigger != "" && decision == DecisionStart && action != ActionRollback {
+		trailers = append(trailers, Trailer{TrailerTrigger, oneLine(e.o.Trigger)})
+	}
 	res, err := e.d.Shifter.Shift(ctx, ShiftRequest{Weights: w, Expect: r.Expected, Message: msg, Trailers: trailers})
 	if err != nil {
 		if ctx.Err() != nil {

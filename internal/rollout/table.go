@@ -27,7 +27,7 @@ func (d phaseDef) allows(p Phase) bool {
 var table = map[Phase]phaseDef{
 	Idle:              {(*Engine).resolve, []Phase{Shifting, WaitingSync, Advancing, RollingBack, VerifyingRollback, Paused, Aborted, Failed}},
 	Shifting:          {(*Engine).shiftStep, []Phase{WaitingSync, RollingBack, Paused, Aborted, Failed}},
-	WaitingSync:       {(*Engine).waitSync, []Phase{VerifyingLive, RollingBack, Paused, Failed}},
+	WaitingSync:       {(*Engine).waitSync, []Phase{WaitingSync, VerifyingLive, RollingBack, Paused, Failed}},
 	VerifyingLive:     {(*Engine).verifyLive, []Phase{VerifyingLive, Analysing, Promoted, Failed}},
 	Analysing:         {(*Engine).analyse, []Phase{Analysing, AwaitingGate, Advancing, RollingBack, Paused, Aborted, Failed}},
 	AwaitingGate:      {(*Engine).awaitGate, []Phase{AwaitingGate, Advancing, RollingBack, Paused, Aborted, Failed}},

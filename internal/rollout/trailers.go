@@ -18,6 +18,10 @@ const (
 	TrailerDecision       = "Gitshift-Decision"
 	TrailerReason         = "Gitshift-Reason"
 	TrailerSignal         = "Gitshift-Signal"
+	// TrailerTrigger says what started the rollout (on its first commit):
+	// "workload: Deployment bookinfo/reviews-v3 pod template 1a2b3c4d5e",
+	// "policy: generation 4", "manual: annotation gitshift.dev/start=…".
+	TrailerTrigger = "Gitshift-Trigger"
 )
 
 // Action values. Weight-changing commits are rollout-step, promote (the last

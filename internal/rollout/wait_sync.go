@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -9,16 +10,23 @@ import (
 // has synced the step's commit. The timeout counts from the push, or from
 // this runner's start when it resumed later (a dead runner set no refresh).
 func (e *Engine) waitSync(ctx context.Context, r *Run) (Outcome, error) {
-	if err := e.syncWithin(ctx, r); err != nil {
+	pending, err := e.syncWithin(ctx, r)
+	if err != nil {
 		if ctx.Err() != nil {
 			return Outcome{}, ctx.Err()
 		}
 		return e.failurePolicy(r, err), nil
 	}
+	if pending {
+		return Outcome{Next: WaitingSync, After: e.o.PollAfter, Note: "waiting for Argo CD to sync " + short(r.StepSHA)}, nil
+	}
 	return Outcome{Next: VerifyingLive, Note: "checking the live VirtualService"}, nil
 }
 
-func (e *Engine) syncWithin(ctx context.Context, r *Run) error {
+// syncWithin waits until Argo CD synced the step's commit, at most until
+// the sync timeout. With Options.MaxBlock it waits at most that long in
+// one call: pending then says the wait goes on in a later step.
+func (e *Engine) syncWithin(ctx context.Context, r *Run) (pending bool, err error) {
 	timeout := e.p.Spec.SyncTimeout.Duration
 	from := r.PushedAt
 	if from.Before(r.syncFrom) {
@@ -26,14 +34,21 @@ func (e *Engine) syncWithin(ctx context.Context, r *Run) error {
 	}
 	left := from.Add(timeout).Sub(e.d.Clock.Now())
 	if left <= 0 {
-		return &SyncTimeoutError{SHA: r.StepSHA, Timeout: timeout, Err: context.DeadlineExceeded}
+		return false, &SyncTimeoutError{SHA: r.StepSHA, Timeout: timeout, Err: context.DeadlineExceeded}
+	}
+	sliced := e.o.MaxBlock > 0 && e.o.MaxBlock < left
+	if sliced {
+		left = e.o.MaxBlock
 	}
 	sctx, cancel := context.WithTimeout(ctx, left)
 	defer cancel()
 	if err := e.d.Sync.WaitSynced(sctx, r.StepSHA, r.PushedAt); err != nil {
-		return &SyncTimeoutError{SHA: r.StepSHA, Timeout: timeout, Err: err}
+		if sliced && ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+			return true, nil
+		}
+		return false, &SyncTimeoutError{SHA: r.StepSHA, Timeout: timeout, Err: err}
 	}
-	return nil
+	return false, nil
 }
 
 // verifyLive (VerifyingLive) compares the live weights with the commit's.
@@ -73,12 +88,16 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 // try without writing the cluster itself, so it stops and says so loudly.
 func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 	if r.liveTries == 0 {
-		if err := e.syncWithin(ctx, r); err != nil {
+		pending, err := e.syncWithin(ctx, r)
+		if err != nil {
 			if ctx.Err() != nil {
 				return Outcome{}, ctx.Err()
 			}
 			cause := fmt.Errorf("the rollback commit %s is in Git but not applied: %w", short(r.StepSHA), err)
 			return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
+		}
+		if pending {
+			return Outcome{Next: VerifyingRollback, After: e.o.PollAfter, Note: "waiting for Argo CD to sync the rollback " + short(r.StepSHA)}, nil
 		}
 	}
 	got, err := e.d.Live.Weights(ctx)

@@ -28,10 +28,14 @@ type mutation struct {
 	req  *Request
 	root string
 	log  *slog.Logger
+	// branch is the branch pushed to; defaultBranch the remote's default
+	// when known (for Applications whose targetRevision is HEAD).
+	branch, defaultBranch string
 	// last attempt's outcome, for the report
 	old, new edit.Weights
 	files    []string
 	changes  []FileChange
+	shared   []string // other Applications the edit changes (allowed)
 	vsRef    string
 }
 
@@ -45,7 +49,7 @@ type found struct {
 }
 
 func (m *mutation) fill(r *Result) {
-	r.Old, r.New, r.Files, r.Changes = m.old, m.new, m.files, m.changes
+	r.Old, r.New, r.Files, r.Changes, r.SharedWith = m.old, m.new, m.files, m.changes, m.shared
 	r.Unchanged = len(m.files) == 0
 	if m.vsRef != "" {
 		r.VirtualService = m.vsRef
@@ -72,12 +76,23 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 	}
 	m.old, m.vsRef = old, before.ns+"/"+before.obj.GetName()
 	ch := &gitrepo.Change{Guard: old.String()}
-	m.files, m.changes, m.new = nil, nil, old
+	m.files, m.changes, m.new, m.shared = nil, nil, old, nil
 	if old.Equal(want) {
 		m.log.Info("weights already as asked; nothing to commit", "weights", old)
 		return ch, nil
 	}
+	if err := m.checkNewDestinations(old, want); err != nil {
+		return nil, err
+	}
 	writes, err := m.plan(before, want, old)
+	if err != nil {
+		return nil, err
+	}
+	var edited []string
+	for _, w := range writes {
+		edited = append(edited, w.file)
+	}
+	readers, err := m.readers(ctx, before, edited)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +108,7 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 	if testHookEdited != nil {
 		testHookEdited(attempt)
 	}
-	after, err := m.verify(ctx, before, want)
+	after, err := m.verify(ctx, before, want, readers, edited)
 	if err != nil {
 		return nil, err
 	}
@@ -109,15 +124,19 @@ func (m *mutation) apply(ctx context.Context, attempt int) (*gitrepo.Change, err
 		{Key: gitrepo.TrailerVirtualService, Value: m.vsRef},
 		{Key: gitrepo.TrailerWeights, Value: after.String()},
 	}, m.req.Trailers)
+	if len(m.shared) > 0 {
+		ch.Trailers = append(ch.Trailers, gitrepo.Trailer{Key: TrailerSharedWith, Value: strings.Join(m.shared, ", ")})
+	}
 	m.log.Info("edited", "attempt", attempt, "files", m.files, "old", old, "new", after)
 	return ch, nil
 }
 
 // verify renders again: the VirtualService must carry exactly the asked
 // weights (a Helm value overridden elsewhere, a kustomize patch or an
-// .argocd-source file would otherwise make the commit a lie), and check
-// must report no error that was not there before.
-func (m *mutation) verify(ctx context.Context, before *found, want edit.Weights) (edit.Weights, error) {
+// .argocd-source file would otherwise make the commit a lie), no other
+// Application may change unless allowed, and check must report no error
+// that was not there before, in any Application the edit changes.
+func (m *mutation) verify(ctx context.Context, before *found, want edit.Weights, readers []*reader, edited []string) (edit.Weights, error) {
 	after, err := m.find(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("after the edit: %w", err)
@@ -130,10 +149,35 @@ func (m *mutation) verify(ctx context.Context, before *found, want edit.Weights)
 		return nil, inputf("after editing %s the rendered VirtualService %s has weights %s, not %s: the weights are also set somewhere gitshift did not edit (another values layer, a patch, .argocd-source*.yaml)",
 			strings.Join(m.files, ", "), m.vsRef, got, want)
 	}
-	if err := newCheckErrors(ctx, before.target, after.target); err != nil {
+	shared, sb, sa := m.sharers(ctx, readers)
+	if err := m.allowShared(shared, edited); err != nil {
+		return nil, err
+	}
+	m.shared = shared
+	if err := newCheckErrors(ctx, append([]*check.Target{before.target}, sb...), append([]*check.Target{after.target}, sa...)); err != nil {
 		return nil, err
 	}
 	return got, nil
+}
+
+// checkNewDestinations refuses to add a destination to the route unless
+// asked: a subset named in --set that the route lacks (but the
+// DestinationRule has) is more often a typo than a plan.
+func (m *mutation) checkNewDestinations(old, want edit.Weights) error {
+	if m.req.AddDestinations {
+		return nil
+	}
+	var added []string
+	for _, w := range want {
+		if _, ok := old.Get(w.Subset); !ok {
+			added = append(added, w.Subset)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	return needf("AddDestinations", "the route of VirtualService %s has no destination for subset %s (its destinations: %s); a shift changes weights only unless allowed to add a destination (a copy of the last one)",
+		m.vsRef, strings.Join(added, ", "), old)
 }
 
 // find loads the Application, renders it and finds the VirtualService.
@@ -280,24 +324,24 @@ func splitRef(ref string) (ns, name string) {
 // newCheckErrors runs check before and after; an error diagnostic that was
 // not there before blocks the shift. Lines may move with an insertion, so
 // diagnostics compare by code, file and message.
-func newCheckErrors(ctx context.Context, before, after *check.Target) error {
-	b, err := check.Run(ctx, []*check.Target{before}, check.Options{})
+func newCheckErrors(ctx context.Context, before, after []*check.Target) error {
+	b, err := check.Run(ctx, before, check.Options{})
 	if err != nil {
 		return err
 	}
-	a, err := check.Run(ctx, []*check.Target{after}, check.Options{})
+	a, err := check.Run(ctx, after, check.Options{})
 	if err != nil {
 		return err
 	}
 	seen := map[string]bool{}
 	for _, d := range b {
 		if d.Severity == check.SeverityError {
-			seen[d.Code+"\x00"+d.File+"\x00"+d.Message] = true
+			seen[d.App+"\x00"+d.Code+"\x00"+d.File+"\x00"+d.Message] = true
 		}
 	}
 	var added []string
 	for _, d := range a {
-		if d.Severity == check.SeverityError && !seen[d.Code+"\x00"+d.File+"\x00"+d.Message] {
+		if d.Severity == check.SeverityError && !seen[d.App+"\x00"+d.Code+"\x00"+d.File+"\x00"+d.Message] {
 			added = append(added, d.String())
 		}
 	}

@@ -2,7 +2,6 @@ package shift
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,30 +101,16 @@ func localSources(repo string, app *source.Application) check.LocalFunc {
 	urls := map[string]bool{}
 	for _, s := range app.Sources {
 		if s.Chart == "" && s.RepoURL != "" {
-			urls[normalizeURL(s.RepoURL)] = true
+			urls[check.NormalizeRepoURL(s.RepoURL)] = true
 		}
 	}
 	return func(s source.AppSource) (bool, string) {
 		switch {
 		case s.Chart != "":
 			return false, "chart from a Helm repository"
-		case normalizeURL(s.RepoURL) == normalizeURL(repo), len(urls) == 1:
+		case check.NormalizeRepoURL(s.RepoURL) == check.NormalizeRepoURL(repo), len(urls) == 1:
 			return true, ""
 		}
 		return false, fmt.Sprintf("repoURL %s is another repository", s.RepoURL)
 	}
-}
-
-// normalizeURL makes https://u:p@Host/org/repo.git/ and git@host:org/repo
-// compare equal enough.
-func normalizeURL(s string) string {
-	s = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(s), "/"), ".git")
-	if u, err := url.Parse(s); err == nil && u.Host != "" {
-		return strings.ToLower(u.Hostname()) + "/" + strings.TrimPrefix(u.Path, "/")
-	}
-	if at := strings.Index(s, "@"); at >= 0 && strings.Contains(s[at:], ":") {
-		host, path, _ := strings.Cut(s[at+1:], ":")
-		return strings.ToLower(host) + "/" + strings.TrimPrefix(path, "/")
-	}
-	return s
 }

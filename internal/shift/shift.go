@@ -20,6 +20,7 @@ import (
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -46,9 +47,16 @@ type Request struct {
 	// "<virtualservice name>.canary.weights".
 	ValuesKey string
 
+	// AddDestinations lets the edit add a destination for a subset the
+	// route lacks (a copy of the last one); without it that is an error.
+	AddDestinations bool
+	// AllowShared names the other Applications that render the edited
+	// files too and would change with them; it must name exactly those.
+	AllowShared []string
+
 	DryRun  bool // compute and return the diff; commit and push nothing
 	InPlace bool // edit and commit in the working tree at Repo (must be clean)
-	NoPush  bool // commit only
+	NoPush  bool // commit only; with InPlace (a temporary clone would be deleted)
 
 	Message  string
 	Author   *gitrepo.Signature
@@ -58,28 +66,40 @@ type Request struct {
 	Source      source.Options
 	MaxAttempts int
 	Backoff     time.Duration
-	GitEnv      []string // extra environment for git (tests, GIT_SSH_COMMAND)
-	Logger      *slog.Logger
+	// GitTimeout bounds each clone, fetch and push: 0 means
+	// gitrepo.DefaultTimeout, a negative value no limit.
+	GitTimeout time.Duration
+	GitEnv     []string // extra environment for git (tests, GIT_SSH_COMMAND)
+	Logger     *slog.Logger
 }
+
+// TrailerSharedWith lists, in a shift's commit, the other Applications the
+// edit changes too (allowed with --allow-shared).
+const TrailerSharedWith = "Gitshift-Shared-With"
 
 // Result reports a shift. Every URL in it is redacted.
 type Result struct {
-	Repo           string        `json:"repository"`
-	Branch         string        `json:"branch"`
-	App            string        `json:"app"`
-	VirtualService string        `json:"virtualService"`
-	Route          string        `json:"route,omitempty"`
-	Files          []string      `json:"files"`
-	Old            edit.Weights  `json:"oldWeights"`
-	New            edit.Weights  `json:"newWeights"`
-	Changes        []FileChange  `json:"changes,omitempty"`
-	Commit         string        `json:"commit,omitempty"`
-	Pushed         bool          `json:"pushed"`
-	Attempts       int           `json:"attempts"`
-	DryRun         bool          `json:"dryRun,omitempty"`
-	Diff           string        `json:"diff,omitempty"`
-	Unchanged      bool          `json:"unchanged,omitempty"` // already at the asked weights
-	Took           time.Duration `json:"-"`
+	Repo           string       `json:"repository"`
+	Branch         string       `json:"branch"`
+	App            string       `json:"app"`
+	VirtualService string       `json:"virtualService"`
+	Route          string       `json:"route,omitempty"`
+	Files          []string     `json:"files"`
+	Old            edit.Weights `json:"oldWeights"`
+	New            edit.Weights `json:"newWeights"`
+	Changes        []FileChange `json:"changes,omitempty"`
+	Commit         string       `json:"commit,omitempty"`
+	Pushed         bool         `json:"pushed"`
+	Attempts       int          `json:"attempts"`
+	DryRun         bool         `json:"dryRun,omitempty"`
+	Diff           string       `json:"diff,omitempty"`
+	Unchanged      bool         `json:"unchanged,omitempty"` // already at the asked weights
+	// AlreadyAt is the remote head that already had the asked weights when
+	// a concurrent writer set them first.
+	AlreadyAt string `json:"alreadyAt,omitempty"`
+	// SharedWith are the other Applications the commit changes too.
+	SharedWith []string      `json:"sharedWith,omitempty"`
+	Took       time.Duration `json:"-"`
 }
 
 // FileChange is one scalar edit, for reports.
@@ -106,6 +126,19 @@ func (e *InputError) ErrorKind() errkind.Kind { return errkind.Invalid }
 func inputf(format string, args ...any) error {
 	return &InputError{Err: fmt.Errorf(format, args...)}
 }
+
+// UsageError is a request whose options contradict each other.
+type UsageError struct {
+	Err error
+	// Field names the Request field that contradicts the others.
+	Field string
+}
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// ErrorKind: the call itself is wrong.
+func (e *UsageError) ErrorKind() errkind.Kind { return errkind.Usage }
 
 // routeField is "Route" when err is a route selection that naming the
 // route resolves: no route was named and several split traffic.
@@ -147,8 +180,8 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	defer ws.close()
-	res := &Result{Repo: gitrepo.Redact(req.Repo), Branch: ws.branch, App: req.App, VirtualService: req.VirtualService, Route: req.Route, DryRun: req.DryRun}
-	m := &mutation{req: &req, root: ws.repo.Dir, log: log}
+	res := &Result{Repo: redact.URL(req.Repo), Branch: ws.branch, App: req.App, VirtualService: req.VirtualService, Route: req.Route, DryRun: req.DryRun}
+	m := &mutation{req: &req, root: ws.repo.Dir, log: log, branch: ws.branch, defaultBranch: ws.defaultBranch}
 	if req.DryRun {
 		ch, err := m.apply(ctx, 1)
 		if err != nil {
@@ -170,7 +203,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		MaxAttempts: req.MaxAttempts, Backoff: req.Backoff,
 	}, m.apply)
 	if pr != nil {
-		res.Attempts, res.Commit, res.Pushed = pr.Attempts, pr.Commit, pr.Pushed
+		res.Attempts, res.Commit, res.Pushed, res.AlreadyAt = pr.Attempts, pr.Commit, pr.Pushed, pr.AlreadyAt
 	}
 	if err != nil {
 		return res, err
@@ -184,6 +217,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 func validate(req *Request) error {
 	if req.App == "" || req.VirtualService == "" {
 		return inputf("the Application and the VirtualService are required")
+	}
+	if err := validateNoPush(req.NoPush, req.InPlace, req.DryRun); err != nil {
+		return err
 	}
 	switch {
 	case len(req.Weights) > 0 && req.Canary != "":
@@ -205,14 +241,25 @@ func validate(req *Request) error {
 	return nil
 }
 
+// validateNoPush refuses NoPush where the commit would be lost: without
+// InPlace, gitshift commits in a temporary clone it deletes at the end.
+func validateNoPush(noPush, inPlace, dryRun bool) error {
+	if noPush && !inPlace && !dryRun {
+		return &UsageError{Field: "NoPush", Err: fmt.Errorf("committing without pushing needs an in-place working tree: a temporary clone is deleted at the end, and the commit with it (a dry run shows the change without committing)")}
+	}
+	return nil
+}
+
 // workspace is the git working tree a shift edits: a temporary clone, or the
 // user's own tree with InPlace.
 type workspace struct {
 	repo   *gitrepo.Repo
 	remote string
 	branch string
-	noPush bool
-	tmp    string
+	// defaultBranch is the remote's default branch when known ("" otherwise).
+	defaultBranch string
+	noPush        bool
+	tmp           string
 }
 
 func (w *workspace) close() {
@@ -236,15 +283,22 @@ func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*worksp
 		return nil, err
 	}
 	ws := &workspace{tmp: tmp, remote: "origin", noPush: req.NoPush}
-	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv})
+	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv, Timeout: req.GitTimeout, BranchOnly: true})
 	if err != nil {
 		ws.close()
 		return nil, err
 	}
 	ws.repo.Logger = log
-	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil || ws.branch == "" {
+	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil {
 		ws.close()
-		return nil, needf("Branch", "%s: cannot tell which branch to shift: %v", gitrepo.Redact(src), err)
+		return nil, err
+	}
+	if ws.branch == "" { // the remote's HEAD names no branch (Clone refuses a tag)
+		ws.close()
+		return nil, needf("Branch", "%s: its default branch (HEAD) is not a branch gitshift can commit to: name the branch", redact.URL(src))
+	}
+	if req.Branch == "" {
+		ws.defaultBranch = ws.branch // the clone checked out the remote's default
 	}
 	return ws, nil
 }
@@ -264,7 +318,7 @@ func pushableDir(ctx context.Context, dir, branch string, env []string) error {
 	case "updateInstead", "ignore", "warn", "false":
 		return nil
 	}
-	return needf("InPlace", "%s is a working tree with %s checked out, and git refuses pushes into it: commit there in place, do not push, or give its remote URL", dir, cur)
+	return needf("InPlace", "%s is a working tree with %s checked out, and git refuses pushes into it: commit there in place (and push from there, or not), or give its remote URL", dir, cur)
 }
 
 func openInPlace(ctx context.Context, req *Request, log *slog.Logger) (*workspace, error) {
@@ -272,7 +326,7 @@ func openInPlace(ctx context.Context, req *Request, log *slog.Logger) (*workspac
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	r.Env, r.Logger = req.GitEnv, log
+	r.Env, r.Logger, r.Timeout = req.GitEnv, log, req.GitTimeout
 	dirty, err := r.Dirty(ctx)
 	if err != nil {
 		return nil, err

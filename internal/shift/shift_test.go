@@ -80,13 +80,14 @@ func TestShiftAgainstGitDaemon(t *testing.T) {
 		// keys are inserted; otherwise each removed line must reappear with
 		// only its digits changed.
 		insertOK *regexp.Regexp
+		addDest  bool // --add-destination
 	}{
 		{name: "plain file (example)", files: []string{"../../examples/bookinfo-gitops"}, vs: "bookinfo/reviews", set: "v1=75,v3=25",
 			wantFile: "canary/reviews-traffic-90-10.yaml"},
-		{name: "multi-document file, quoted weight", files: []string{"testdata/valid-multidoc"}, vs: "reviews", set: "v1=60,v3=40",
+		{name: "multi-document file, quoted weight under an !!int tag", files: []string{"testdata/valid-multidoc"}, vs: "reviews", set: "v1=60,v3=40",
 			wantFile: "mesh/routes.yaml"},
 		{name: "destination insert", files: []string{"testdata/valid-insert"}, vs: "shop/reviews", set: "v1=90,v3=10",
-			wantFile: "mesh/reviews.yaml", insertOK: regexp.MustCompile(`^\s*(- destination:|host: reviews|subset: v3|weight: \d+)$`)},
+			wantFile: "mesh/reviews.yaml", insertOK: regexp.MustCompile(`^\s*(- destination:|host: reviews|subset: v3|weight: \d+)$`), addDest: true},
 		{name: "helm values file (example)", files: []string{"../../examples/bookinfo-helm"}, vs: "reviews", set: "v1=50,v3=50",
 			wantFile: "chart/values.yaml"},
 		{name: "helm valuesObject", files: []string{"testdata/chart=chart", "testdata/valid-helm-valuesobject"}, vs: "reviews", set: "v1=70,v3=30",
@@ -96,7 +97,7 @@ func TestShiftAgainstGitDaemon(t *testing.T) {
 		{name: "helm values block", files: []string{"testdata/chart=chart", "testdata/valid-helm-values-block"}, vs: "reviews", set: "v1=70,v3=30",
 			wantFile: "argocd/app.yaml"},
 		{name: "helm new subset goes next to its siblings", files: []string{"testdata/chart=chart", "testdata/valid-helm-valuesobject"}, vs: "reviews", set: "v1=80,v2=10,v3=10",
-			wantFile: "argocd/app.yaml", insertOK: regexp.MustCompile(`^\s*(v2: 10)$`)},
+			wantFile: "argocd/app.yaml", insertOK: regexp.MustCompile(`^\s*(v2: 10)$`), addDest: true},
 	}
 	srv := gittest.Start(t)
 	for i, tt := range tests {
@@ -109,7 +110,7 @@ func TestShiftAgainstGitDaemon(t *testing.T) {
 			}
 			res, err := Run(context.Background(), Request{
 				Repo: srv.URL(name), App: app, VirtualService: tt.vs,
-				Weights: weights(t, tt.set), ValuesKey: tt.valuesKey, Author: bot, GitEnv: gittest.Env,
+				Weights: weights(t, tt.set), ValuesKey: tt.valuesKey, AddDestinations: tt.addDest, Author: bot, GitEnv: gittest.Env,
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // SignalRequest asks for a commit that changes no file and carries only a
@@ -21,6 +22,7 @@ type SignalRequest struct {
 	Sign            bool
 	MaxAttempts     int
 	Backoff         time.Duration
+	GitTimeout      time.Duration // see Request.GitTimeout
 	GitEnv          []string
 	Logger          *slog.Logger
 }
@@ -31,13 +33,16 @@ func Signal(ctx context.Context, sr SignalRequest) (*Result, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	req := Request{Repo: sr.Repo, Branch: sr.Branch, InPlace: sr.InPlace, NoPush: sr.NoPush, GitEnv: sr.GitEnv}
+	if err := validateNoPush(sr.NoPush, sr.InPlace, false); err != nil {
+		return nil, err
+	}
+	req := Request{Repo: sr.Repo, Branch: sr.Branch, InPlace: sr.InPlace, NoPush: sr.NoPush, GitEnv: sr.GitEnv, GitTimeout: sr.GitTimeout}
 	ws, err := openWorkspace(ctx, &req, log)
 	if err != nil {
 		return nil, err
 	}
 	defer ws.close()
-	res := &Result{Repo: gitrepo.Redact(sr.Repo), Branch: ws.branch}
+	res := &Result{Repo: redact.URL(sr.Repo), Branch: ws.branch}
 	pr, err := ws.repo.CommitAndPush(ctx, gitrepo.PushOptions{
 		Remote: ws.remote, Branch: ws.branch, NoPush: ws.noPush,
 		Commit:      gitrepo.CommitOptions{Author: sr.Author, Sign: sr.Sign},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gitshift/gitshift/internal/argocd"
+	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -59,7 +60,7 @@ func checkApplication(ctx context.Context, s *State) Result {
 	}
 	return Result{Status: Pass,
 		Summary:  fmt.Sprintf("%s/%s: %s -> namespace %s (%s)", app.Namespace, app.Name, strings.Join(srcs, " + "), s.DestNS, policy),
-		Evidence: map[string]any{"sources": s.SourceApp.Sources, "destination": sa.Destination, "automated": app.Automated(), "selfHeal": app.SelfHeal()}}
+		Evidence: map[string]any{"sources": redactedSources(s.SourceApp.Sources), "destination": sa.Destination, "automated": app.Automated(), "selfHeal": app.SelfHeal()}}
 }
 
 func describeSource(src source.AppSource) string {
@@ -69,11 +70,11 @@ func describeSource(src source.AppSource) string {
 	}
 	switch {
 	case src.Chart != "":
-		return fmt.Sprintf("chart %s %s from %s", src.Chart, rev, src.RepoURL)
+		return fmt.Sprintf("chart %s %s from %s", src.Chart, rev, redact.URL(src.RepoURL))
 	case src.Path == "" && src.Ref != "":
-		return fmt.Sprintf("$%s=%s@%s", src.Ref, src.RepoURL, rev)
+		return fmt.Sprintf("$%s=%s@%s", src.Ref, redact.URL(src.RepoURL), rev)
 	}
-	d := fmt.Sprintf("%s@%s path %s", src.RepoURL, rev, orDot(src.Path))
+	d := fmt.Sprintf("%s@%s path %s", redact.URL(src.RepoURL), rev, orDot(src.Path))
 	if src.Directory != nil && src.Directory.Recurse {
 		d += " (recurse)"
 	}
@@ -249,4 +250,13 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// redactedSources are the sources as evidence: repoURLs without credentials.
+func redactedSources(srcs []source.AppSource) []source.AppSource {
+	out := append([]source.AppSource(nil), srcs...)
+	for i := range out {
+		out[i].RepoURL = redact.URL(out[i].RepoURL)
+	}
+	return out
 }

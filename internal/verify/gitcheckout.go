@@ -9,6 +9,7 @@ import (
 	"regexp"
 
 	"github.com/gitshift/gitshift/internal/gitrepo"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // GitCLI implements Git with the git CLI: a shallow clone of a remote into
@@ -74,9 +75,9 @@ func (g *GitCLI) local(ctx context.Context, dir, revision string) (Checkout, err
 func (g *GitCLI) describe(ctx context.Context, r *gitrepo.Repo, repo, revision string, local bool) (Checkout, error) {
 	commits, err := r.Log(ctx, "HEAD", 1)
 	if err != nil || len(commits) == 0 {
-		return Checkout{}, fmt.Errorf("reading the head commit of %s: %w", gitrepo.Redact(repo), err)
+		return Checkout{}, fmt.Errorf("reading the head commit of %s: %w", redact.URL(repo), err)
 	}
-	return Checkout{Dir: r.Dir, Repo: gitrepo.Redact(repo), Revision: revision, SHA: commits[0].SHA, Time: commits[0].Time, Local: local}, nil
+	return Checkout{Dir: r.Dir, Repo: redact.URL(repo), Revision: revision, SHA: commits[0].SHA, Time: commits[0].Time, Local: local}, nil
 }
 
 // Close removes the temporary clones.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 var meshServiceName = mesh.ServiceName
@@ -13,7 +14,7 @@ var meshServiceName = mesh.ServiceName
 // links builds UI links for the report from the base URLs given.
 func links(cfg Config, s *State) map[string]string {
 	out := map[string]string{}
-	base := func(u string) string { return strings.TrimSuffix(u, "/") }
+	base := func(u string) string { return strings.TrimSuffix(redact.URL(u), "/") }
 	if cfg.ArgoCDURL != "" {
 		out["argocd"] = fmt.Sprintf("%s/applications/%s/%s", base(cfg.ArgoCDURL), url.PathEscape(cfg.AppNamespace), url.PathEscape(cfg.App))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
@@ -35,6 +36,8 @@ type rolloutOptions struct {
 	id, author, identity, argocdVersion        string
 	sign                                       bool
 	output, report                             string
+	allowShared                                string
+	gitTimeout                                 time.Duration
 }
 
 // NewCommand returns `gitshift rollout` and its subcommands.
@@ -99,6 +102,18 @@ or another runner holds the lease), 4 usage.`,
 	f.BoolVar(&o.sign, "sign", false, "sign commits with git's own gpg/ssh setup")
 	f.StringVar(&o.identity, "identity", "", "runner identity in the Lease (default user@host:pid)")
 	f.StringVar(&o.argocdVersion, "argocd-version", "", "Argo CD version whose rendering rules apply")
+	f.StringVar(&o.allowShared, "allow-shared", "", "other Applications that render the VirtualService's files too and may change with each step (exactly those; see gitshift shift --help)")
+	f.DurationVar(&o.gitTimeout, "git-timeout", gitrepo.DefaultTimeout, "time limit of each clone, fetch and push (0: none)")
+	// A policy override of 0 would leave the policy's value: not what was asked.
+	const keep = "0 would keep the policy's value"
+	for _, name := range []string{"min-duration", "max-duration", "interval", "sync-timeout"} {
+		command.FlagRange(f, name, command.Above(0, keep))
+	}
+	command.FlagRange(f, "min-requests", command.AtLeast(1, keep))
+	command.FlagEnum(f, "reporter", "destination", "source")
+	command.FlagEnum(f, "gate", string(policy.GateAuto), string(policy.GateManual))
+	command.FlagEnum(f, "failure-policy", string(policy.FailureRollback), string(policy.FailurePause))
+	command.FlagRange(f, "alpha", command.Range{Min: 0, Max: 0.5, MinOpen: true, MaxOpen: true, Why: "a false-rollback probability, as spec.analysis.alpha"})
 	cmd.AddCommand(newRolloutStartCommand(s, o), newRolloutStatusCommand(s, o))
 	for _, sig := range []string{"pause", "resume", "promote", "abort"} {
 		cmd.AddCommand(newRolloutSignalCommand(s, o, sig))
@@ -106,8 +121,10 @@ or another runner holds the lease), 4 usage.`,
 	return cmd
 }
 
-// policy reads --policy (if any) and applies the flags over it.
-func (o *rolloutOptions) policy() (*policy.CanaryPolicy, error) {
+// policy reads --policy (if any) and applies the flags over it. Only
+// running a rollout (start) needs a complete policy; status and the signals
+// need its target.
+func (o *rolloutOptions) policy(run bool) (*policy.CanaryPolicy, error) {
 	p := &policy.CanaryPolicy{}
 	if o.policyFile != "" {
 		var err error
@@ -137,6 +154,9 @@ func (o *rolloutOptions) policy() (*policy.CanaryPolicy, error) {
 			}
 			ov.Weights = append(ov.Weights, int32(w))
 		}
+	}
+	if !run {
+		return policy.CompleteTarget(*p, ov)
 	}
 	return policy.Complete(*p, ov)
 }

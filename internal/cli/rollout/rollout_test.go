@@ -44,7 +44,9 @@ func TestRolloutSignalsAgainstGit(t *testing.T) {
 	srv := gittest.Start(t)
 	files := clitest.Files(t, clitest.Example("bookinfo-gitops"))
 	srv.Create(t, "repo", files)
-	flags := []string{"--repo", srv.URL("repo"), "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--stable", "v1", "--canary", "v3"}
+	// As in the help's examples: status and signals name the target only,
+	// no subsets (issue 15 finding 9).
+	flags := []string{"--repo", srv.URL("repo"), "--app", "bookinfo", "--virtualservice", "bookinfo/reviews"}
 	code, out, stderr := runRollout(t, append([]string{"status"}, flags...)...)
 	if code != 0 || !strings.Contains(out, "no rollout of bookinfo/reviews") {
 		t.Fatalf("status exit %d: %s %s", code, out, stderr)

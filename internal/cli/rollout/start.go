@@ -34,7 +34,7 @@ func runRolloutStart(ctx context.Context, s command.Streams, o *rolloutOptions) 
 	if err != nil {
 		return err
 	}
-	pol, err := o.policy()
+	pol, err := o.policy(true)
 	if err != nil {
 		return err
 	}

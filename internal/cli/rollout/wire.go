@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/errkind"
@@ -17,15 +19,33 @@ import (
 // config turns the flags into the rollout facade's configuration.
 func (o *rolloutOptions) config(pol *policy.CanaryPolicy, sink rollout.EventSink) wire.Config {
 	return wire.Config{Policy: pol, ID: o.id, PrometheusURL: o.prometheus, Reporter: o.reporter, Identity: o.identity,
-		Kube:   wire.Kube{Kubeconfig: o.kubeconfig, Context: o.kubeContext, DestinationContext: o.destContext},
-		Git:    wire.Git{Repo: o.repo, Branch: o.branch, Author: o.author, Sign: o.sign, ArgoCDVersion: o.argocdVersion},
+		Kube: wire.Kube{Kubeconfig: o.kubeconfig, Context: o.kubeContext, DestinationContext: o.destContext},
+		Git: wire.Git{Repo: o.repo, Branch: o.branch, Author: o.author, Sign: o.sign, ArgoCDVersion: o.argocdVersion,
+			AllowShared: o.sharedApps(), Timeout: o.gitLimit()},
 		Events: sink, Logger: slog.Default()}
 }
 
+// sharedApps is --allow-shared as a list.
+func (o *rolloutOptions) sharedApps() []string {
+	if o.allowShared == "" {
+		return nil
+	}
+	return strings.Split(o.allowShared, ",")
+}
+
+// gitLimit is --git-timeout for gitrepo: 0 on the command line means none.
+func (o *rolloutOptions) gitLimit() time.Duration {
+	if o.gitTimeout == 0 {
+		return -1
+	}
+	return o.gitTimeout
+}
+
 // open resolves the policy's Git repository (and the cluster when --repo is
-// not given): what status and the signals need.
+// not given): what status and the signals need, with the policy's target
+// only (no subsets or steps).
 func (o *rolloutOptions) open(ctx context.Context) (*wire.Env, error) {
-	pol, err := o.policy()
+	pol, err := o.policy(false)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/shift"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 type shiftOptions struct {
@@ -22,6 +24,9 @@ type shiftOptions struct {
 	dryRun, inPlace, noPush, sign                    bool
 	message, author, output, argocdVersion           string
 	maxAttempts                                      int
+	allowShared                                      string
+	addDestination                                   bool
+	gitTimeout                                       time.Duration
 }
 
 // NewCommand returns `gitshift shift`.
@@ -34,14 +39,25 @@ func NewCommand(s command.Streams) *cobra.Command {
 repository, renders the Application like Argo CD, maps the VirtualService back to
 the bytes that set its weights (a manifest, or the Helm value in values.yaml,
 helm.valuesObject, helm.values or helm.parameters; the highest-precedence place
-wins), edits only those scalars (comments, quoting and layout stay), renders
-again to prove the result, refuses a change that adds a check error, commits
-with Gitshift-* trailers and pushes. A lost push race is retried on the new
-head; if someone changed the same weights meanwhile, shift stops (exit 3).
-A destination not named in --set is kept at weight 0 rather than removed.
+wins), edits only those weight scalars (comments, quoting and layout stay;
+a destination without a weight gets a weight key), renders again to prove the
+result, refuses a change that adds a check error, commits with Gitshift-*
+trailers and pushes. A lost push race is retried on the new head; if someone
+changed the same weights meanwhile, shift stops (exit 3); if they set exactly
+the asked weights, there is nothing to do (exit 0).
+A destination not named in --set is kept at weight 0 rather than removed. A
+subset the route has no destination for is refused unless --add-destination
+is given (a copy of the last destination is added).
+An edit whose file another Application renders too (a Kustomize base under
+two overlays, a shared Helm values file, one path in two Applications) would
+move that Application's traffic as well: shift refuses it, naming them,
+unless --allow-shared names exactly those Applications.
+--no-push needs --in-place: a temporary clone is deleted at the end.
+Each clone, fetch and push must finish within --git-timeout.
 
 Exit codes: 0 shifted (or nothing to change), 1 invalid input or the change
-would add a check error, 2 the remote is unreachable, 3 conflict, 4 usage.`,
+would add a check error, 2 the remote is unreachable, did not answer in time,
+or a push was interrupted (its outcome unknown), 3 conflict, 4 usage.`,
 		Example: `  # 75/25 between the two subsets, committed and pushed to the default branch
   gitshift shift --repo https://git.example.com/bookinfo.git --app bookinfo \
       --virtualservice bookinfo/reviews --set v1=75,v3=25
@@ -69,13 +85,18 @@ would add a check error, 2 the remote is unreachable, 3 conflict, 4 usage.`,
 	f.StringVar(&o.valuesKey, "values-key", "", "Helm values key holding one weight per subset (default NAME.canary.weights)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff; commit and push nothing")
 	f.BoolVar(&o.inPlace, "in-place", false, "commit in the working tree at --repo (must be clean); push to its upstream")
-	f.BoolVar(&o.noPush, "no-push", false, "commit but do not push")
+	f.BoolVar(&o.noPush, "no-push", false, "with --in-place: commit in the working tree but do not push")
+	f.BoolVar(&o.addDestination, "add-destination", false, "allow adding a destination for a subset the route lacks (a copy of the last destination)")
+	f.StringVar(&o.allowShared, "allow-shared", "", "other Applications that render the edited files too and may change with them, e.g. app-stg (exactly those; recorded in a Gitshift-Shared-With trailer)")
+	f.DurationVar(&o.gitTimeout, "git-timeout", gitrepo.DefaultTimeout, "time limit of each clone, fetch and push (0: none)")
 	f.BoolVar(&o.sign, "sign", false, "sign the commit with git's own gpg/ssh setup (commit -S)")
 	f.StringVar(&o.message, "message", "", "commit message subject/body (trailers are added)")
 	f.StringVar(&o.author, "author", "", `commit author as "Name <email>"`)
 	f.StringVar(&o.argocdVersion, "argocd-version", "", "Argo CD version whose rendering rules apply (default newest)")
 	f.IntVar(&o.maxAttempts, "max-attempts", 8, "push attempts before giving up when the branch keeps moving")
 	command.AddOutputFlag(cmd, &o.output, command.Text, command.JSON, command.YAML)
+	command.FlagRange(f, "weight", command.Range{Min: 0, Max: 100})
+	command.FlagRange(f, "max-attempts", command.AtLeast(1, "0 would take the default 8"))
 	return cmd
 }
 
@@ -84,7 +105,13 @@ func (o *shiftOptions) request() (shift.Request, error) {
 		Repo: o.repo, Branch: o.branch, App: o.app, AppFile: o.appFile, VirtualService: o.vs, Route: o.route,
 		Canary: o.canary, Stable: o.stable, ValuesKey: o.valuesKey,
 		DryRun: o.dryRun, InPlace: o.inPlace, NoPush: o.noPush, Sign: o.sign, Message: o.message,
-		MaxAttempts: o.maxAttempts,
+		MaxAttempts: o.maxAttempts, AddDestinations: o.addDestination, GitTimeout: o.gitTimeout,
+	}
+	if o.gitTimeout == 0 {
+		req.GitTimeout = -1 // no limit
+	}
+	if o.allowShared != "" {
+		req.AllowShared = strings.Split(o.allowShared, ",")
 	}
 	req.Source.ArgoCDVersion = o.argocdVersion
 	var missing []string
@@ -142,46 +169,65 @@ func runShift(cmd *cobra.Command, s command.Streams, o *shiftOptions) error {
 // shiftHints name the flag that sets the shift.Request field an input
 // error asks for.
 var shiftHints = map[string]string{
-	"AppFile":   "pass --app-file",
-	"Stable":    "pass --stable",
-	"Branch":    "pass --branch",
-	"ValuesKey": "pass --values-key",
-	"InPlace":   "use --in-place to commit there, or --no-push",
-	"NoPush":    "--no-push",
-	"Route":     "pass --route NAME|INDEX",
+	"AppFile":         "pass --app-file",
+	"Stable":          "pass --stable",
+	"Branch":          "pass --branch",
+	"ValuesKey":       "pass --values-key",
+	"InPlace":         "use --in-place to commit there, with --no-push to keep the commit local",
+	"NoPush":          "--no-push",
+	"Route":           "pass --route NAME|INDEX",
+	"AddDestinations": "pass --add-destination",
 }
 
 // explainShift adds the flag that resolves an input error to its message.
 func explainShift(err error) error {
 	var ie *shift.InputError
-	if errors.As(err, &ie) && shiftHints[ie.Field] != "" {
+	var se *shift.SharedError
+	var ue *shift.UsageError
+	switch {
+	case errors.As(err, &se) && len(se.Shared) == 0:
+		return fmt.Errorf("%w (drop --allow-shared)", err)
+	case errors.As(err, &se):
+		return fmt.Errorf("%w (pass --allow-shared %s)", err, se.Names())
+	case errors.As(err, &ue) && ue.Field == "NoPush":
+		return fmt.Errorf("%w (--no-push needs --in-place)", err)
+	case errors.As(err, &ie) && shiftHints[ie.Field] != "":
 		return fmt.Errorf("%w (%s)", err, shiftHints[ie.Field])
 	}
 	return err
 }
 
+// printShift reports a shift; file and object names come from the
+// repository, so every value goes through termsafe.
 func printShift(s command.Streams, r *shift.Result) error {
 	if r.DryRun {
-		fmt.Fprintf(s.ErrOut, "dry run: %s %s -> %s (nothing written)\n", r.VirtualService, r.Old, r.New)
-		_, err := fmt.Fprint(s.Out, r.Diff)
+		termsafe.Fprintf(s.ErrOut, "dry run: %s %s -> %s (nothing written)\n", r.VirtualService, r.Old, r.New)
+		_, err := fmt.Fprint(s.Out, termsafe.Lines(r.Diff))
 		return err
 	}
 	if r.Unchanged {
-		_, err := fmt.Fprintf(s.Out, "%s already has weights %s: nothing to commit\n", r.VirtualService, r.Old)
+		by := ""
+		if r.AlreadyAt != "" {
+			by = fmt.Sprintf(" (commit %.12s set them meanwhile)", r.AlreadyAt)
+		}
+		_, err := termsafe.Fprintf(s.Out, "%s already has weights %s%s: nothing to commit\n", r.VirtualService, r.Old, by)
 		return err
 	}
-	fmt.Fprintf(s.Out, "shifted %s: %s -> %s\n", r.VirtualService, r.Old, r.New)
+	termsafe.Fprintf(s.Out, "shifted %s: %s -> %s\n", r.VirtualService, r.Old, r.New)
+	if len(r.SharedWith) > 0 {
+		termsafe.Fprintf(s.Out, "  also changes Application(s) %s (--allow-shared)\n", strings.Join(r.SharedWith, ", "))
+	}
 	for _, c := range r.Changes {
 		old := c.Old
 		if old == "" {
 			old = "(new)"
 		}
-		fmt.Fprintf(s.Out, "  %s:%d %s: %s -> %s\n", c.File, c.Line, c.What, old, c.New)
+		termsafe.Fprintf(s.Out, "  %s:%d %s: %s -> %s\n", c.File, c.Line, c.What, old, c.New)
 	}
 	where := "committed locally (not pushed)"
 	if r.Pushed {
 		where = "pushed to " + r.Branch
 	}
-	_, err := fmt.Fprintf(s.Out, "commit %s %s after %d attempt(s)\n", r.Commit, where, r.Attempts)
+	_, err := termsafe.Fprintf(s.Out, "commit %s %s after %d attempt(s)\n", r.Commit, where, r.Attempts)
 	return err
 }

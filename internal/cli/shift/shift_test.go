@@ -1,7 +1,10 @@
 package shift
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +13,10 @@ import (
 
 	"github.com/gitshift/gitshift/internal/cli/clitest"
 	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/edit"
+	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
+	"github.com/gitshift/gitshift/internal/shift"
 )
 
 // runCLI runs `gitshift shift ARGS...` as gitshift does, with git
@@ -25,6 +31,7 @@ func TestShiftCommandExitCodes(t *testing.T) {
 	srv := gittest.Start(t)
 	base := srv.Create(t, "repo", clitest.Files(t, clitest.Example("bookinfo-gitops")))
 	url := srv.URL("repo")
+	hang := gittest.Hang(t)
 	common := []string{"shift", "--repo", url, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews"}
 	tests := []struct {
 		name string
@@ -40,6 +47,11 @@ func TestShiftCommandExitCodes(t *testing.T) {
 		{"unknown vs", []string{"shift", "--repo", url, "--app", "bookinfo", "--virtualservice", "x", "--set", "v1=100"}, command.ExitFailed, "renders no VirtualService x"},
 		{"unreachable", []string{"shift", "--repo", "http://u:pw@127.0.0.1:1/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100"}, command.ExitUnavailable, "http://***@127.0.0.1:1/r.git"},
 		{"author syntax", append(common, "--set", "v1=100", "--author", "nobody"), command.ExitUsage, "Name <email>"},
+		{"no-push on a clone", append(common, "--set", "v1=100", "--no-push"), command.ExitUsage, "--no-push needs --in-place"},
+		{"subset not in the route", append(common, "--set", "v1=50,v2=50"), command.ExitFailed, "pass --add-destination"},
+		{"hung remote", []string{"shift", "--repo", "git://" + hang + "/r", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--git-timeout", "500ms"},
+			command.ExitUnavailable, "git clone timed out after 500ms"},
+		{"git-timeout syntax", append(common, "--set", "v1=100", "--git-timeout", "soon"), command.ExitUsage, "invalid argument"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,5 +120,37 @@ func TestShiftCommandInPlace(t *testing.T) {
 	}
 	if st := gittest.Git(t, w.Dir, "status", "--porcelain"); st != "" {
 		t.Errorf("working tree left dirty: %s", st)
+	}
+}
+
+// TestShiftErrorKinds: an interrupted push or a hung remote could not be
+// checked (exit 2); NoPush without InPlace is a usage error (exit 4).
+func TestShiftErrorKinds(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		code int
+	}{
+		{&gitrepo.PushUnknownError{Err: context.Canceled}, command.ExitUnavailable},
+		{&gitrepo.RemoteError{Err: &gitrepo.TimeoutError{Step: "fetch"}}, command.ExitUnavailable},
+		{explainShift(&shift.UsageError{Field: "NoPush", Err: errors.New("x")}), command.ExitUsage},
+		{explainShift(&shift.InputError{Err: &shift.SharedError{Shared: []string{"b"}}}), command.ExitFailed},
+	} {
+		if c := command.ExitCode(tt.err); c != tt.code {
+			t.Errorf("%v -> %d, want %d", tt.err, c, tt.code)
+		}
+	}
+}
+
+// TestPrintShiftSaysWhy: nothing to commit because a concurrent commit set
+// the weights says so; an allowed shared edit names the other Applications.
+func TestPrintShiftSaysWhy(t *testing.T) {
+	var out bytes.Buffer
+	s := command.Streams{Out: &out, ErrOut: &out}
+	_ = printShift(s, &shift.Result{VirtualService: "bookinfo/reviews", Unchanged: true, Old: edit.Weights{{Subset: "v1", Weight: 75}}, AlreadyAt: "0123456789abcdef"})
+	_ = printShift(s, &shift.Result{VirtualService: "bookinfo/reviews", SharedWith: []string{"app-stg"}, Pushed: true, Branch: "main", Commit: "c"})
+	for _, want := range []string{"already has weights v1=75 (commit 0123456789ab set them meanwhile): nothing to commit", "also changes Application(s) app-stg"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

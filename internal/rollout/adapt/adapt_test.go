@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -136,6 +137,20 @@ func TestWebhooks(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "beforeStep:r1,afterStep:r1" {
 		t.Errorf("calls %v", got)
+	}
+	// A webhook URL's credentials never reach an error (and so the events
+	// and logs that quote it): refused, failing, or malformed.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := l.Addr().String()
+	l.Close()
+	for _, u := range []string{"http://u:s3crP@" + down + "/hook?token=s3crQ", srv.URL + "/fail?sig=s3crS", "http://s3crT@" + down + "/h", "http://u:s3cr%zz@h/"} {
+		err := Webhooks{URLs: map[rollout.HookPoint]string{rollout.HookBeforeStep: u}}.Call(ctx, rollout.HookBeforeStep, rollout.Event{})
+		if err == nil || strings.Contains(err.Error(), "s3cr") {
+			t.Errorf("%v", err)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gitshift/gitshift/internal/argocd"
@@ -20,6 +21,29 @@ type Sync struct {
 	// Progress, when set, sees each new assessment (the live view).
 	Progress func(argocd.Assessment)
 	Log      *slog.Logger
+	// Refreshed, when set, remembers the commit last refreshed for, so a
+	// wait the controller slices into many calls refreshes once per commit.
+	Refreshed *Refreshed
+}
+
+// Refreshed is the SHA whose refresh was requested last.
+type Refreshed struct {
+	mu  sync.Mutex
+	sha string
+}
+
+// first reports whether sha was not refreshed for yet, and records it.
+func (r *Refreshed) first(sha string) bool {
+	if r == nil {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sha == sha {
+		return false
+	}
+	r.sha = sha
+	return true
 }
 
 var _ rollout.SyncWaiter = Sync{}
@@ -27,6 +51,9 @@ var _ rollout.SyncWaiter = Sync{}
 // WaitSynced sets the refresh annotation first: it turns Argo CD's 2-3
 // minute polling into about a second, and is gitshift's only cluster write.
 func (s Sync) WaitSynced(ctx context.Context, sha string, pushedAt time.Time) error {
+	if !s.Refreshed.first(sha) {
+		return s.wait(ctx, sha, pushedAt)
+	}
 	if err := s.Reader.Refresh(ctx, s.Namespace, s.App, argocd.RefreshNormal); err != nil {
 		if argocd.IsNotFound(err) || kube.IsUnreachable(err) {
 			return unreachable(err)
@@ -36,6 +63,10 @@ func (s Sync) WaitSynced(ctx context.Context, sha string, pushedAt time.Time) er
 			s.Log.Warn("refresh annotation not set; waiting for Argo CD's polling", "err", err)
 		}
 	}
+	return s.wait(ctx, sha, pushedAt)
+}
+
+func (s Sync) wait(ctx context.Context, sha string, pushedAt time.Time) error {
 	a, err := s.Reader.WaitForRevision(ctx, s.Namespace, s.App, sha, pushedAt, s.Progress)
 	if err != nil {
 		if kube.IsUnreachable(err) {

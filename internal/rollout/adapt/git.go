@@ -28,13 +28,21 @@ type Git struct {
 	VirtualService string // namespace/name
 	Route          string
 	ValuesKey      string
+	// Stable and Canary are the policy's subsets; reading and shifting
+	// weights need neither (kept for callers that describe the target).
 	Stable, Canary string
 	Author         *gitrepo.Signature
 	Sign           bool
-	GitEnv         []string
-	Source         source.Options
-	MaxAttempts    int
-	Logger         *slog.Logger
+	// AllowShared names the other Applications that render the edited
+	// files too (see shift.Request.AllowShared); a step that would change
+	// others is refused.
+	AllowShared []string
+	// GitTimeout bounds each clone, fetch and push (0: gitrepo.DefaultTimeout).
+	GitTimeout  time.Duration
+	GitEnv      []string
+	Source      source.Options
+	MaxAttempts int
+	Logger      *slog.Logger
 
 	mu      sync.Mutex
 	history *gitrepo.Repo
@@ -54,9 +62,13 @@ func (g *Git) Close() {
 	}
 }
 
+// request is a shift of the rollout's target. A destination for the canary
+// may be added: the policy names the canary subset explicitly (and the
+// rollout checked it against the DestinationRule).
 func (g *Git) request() shift.Request {
 	return shift.Request{Repo: g.Repo, Branch: g.Branch, App: g.App, VirtualService: g.VirtualService, Route: g.Route,
-		ValuesKey: g.ValuesKey, Author: g.Author, Sign: g.Sign, Source: g.Source, MaxAttempts: g.MaxAttempts, GitEnv: g.GitEnv, Logger: g.Logger}
+		ValuesKey: g.ValuesKey, Author: g.Author, Sign: g.Sign, Source: g.Source, MaxAttempts: g.MaxAttempts,
+		AddDestinations: true, AllowShared: g.AllowShared, GitTimeout: g.GitTimeout, GitEnv: g.GitEnv, Logger: g.Logger}
 }
 
 // Shift commits the weights with the rollout's trailers. When Git already
@@ -84,7 +96,7 @@ func (g *Git) Shift(ctx context.Context, req rollout.ShiftRequest) (rollout.Shif
 // abort, or a step whose weights Git already had), with shift's push safety.
 func (g *Git) Signal(ctx context.Context, message string, trailers []rollout.Trailer) (rollout.ShiftResult, error) {
 	res, err := shift.Signal(ctx, shift.SignalRequest{Repo: g.Repo, Branch: g.Branch, Message: message, Trailers: toGit(trailers),
-		Author: g.Author, Sign: g.Sign, MaxAttempts: g.MaxAttempts, GitEnv: g.GitEnv, Logger: g.Logger})
+		Author: g.Author, Sign: g.Sign, MaxAttempts: g.MaxAttempts, GitTimeout: g.GitTimeout, GitEnv: g.GitEnv, Logger: g.Logger})
 	if err != nil {
 		return rollout.ShiftResult{}, classifyPush(err)
 	}
@@ -100,12 +112,13 @@ func classifyPush(err error) error {
 	var busy *gitrepo.BusyError
 	var rejected *gitrepo.RejectedError
 	var remote *gitrepo.RemoteError
+	var unknown *gitrepo.PushUnknownError
 	switch {
 	case errors.As(err, &conflict):
 		return fmt.Errorf("%w: %w", rollout.ErrConflict, err)
 	case errors.As(err, &busy), errors.As(err, &rejected):
 		return fmt.Errorf("%w: %w", rollout.ErrPushExhausted, err)
-	case errors.As(err, &remote):
+	case errors.As(err, &remote), errors.As(err, &unknown):
 		return fmt.Errorf("%w: %w", rollout.ErrUnavailable, err)
 	}
 	return err
@@ -117,14 +130,12 @@ func (g *Git) Weights(ctx context.Context, rev string) (map[string]int32, error)
 	if rev != "" {
 		return nil, fmt.Errorf("reading weights at %s: only the branch head is supported", rev)
 	}
-	sr := g.request()
-	sr.DryRun, sr.Canary, sr.Stable, sr.CanaryWeight = true, g.Canary, g.Stable, 0
-	res, err := shift.Run(ctx, sr)
+	cur, err := shift.Current(ctx, g.request())
 	if err != nil {
 		return nil, classifyPush(err)
 	}
 	out := map[string]int32{}
-	for _, w := range res.Old {
+	for _, w := range cur {
 		out[w.Subset] = int32(w.Weight)
 	}
 	return out, nil
@@ -167,7 +178,7 @@ func (g *Git) clone(ctx context.Context) (*gitrepo.Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	repo, err := gitrepo.Clone(ctx, g.Repo, filepath.Join(tmp, "repo"), gitrepo.CloneOptions{Branch: g.Branch, Env: g.GitEnv})
+	repo, err := gitrepo.Clone(ctx, g.Repo, filepath.Join(tmp, "repo"), gitrepo.CloneOptions{Branch: g.Branch, Env: g.GitEnv, Timeout: g.GitTimeout, BranchOnly: true})
 	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, classifyPush(err)
@@ -191,7 +202,7 @@ func (g *Git) branch(ctx context.Context, repo *gitrepo.Repo) string {
 var knownKeys = func() map[string]string {
 	m := map[string]string{}
 	for _, k := range []string{rollout.TrailerAction, rollout.TrailerRollout, rollout.TrailerVirtualService, rollout.TrailerStep,
-		rollout.TrailerWeights, rollout.TrailerDecision, rollout.TrailerReason, rollout.TrailerSignal} {
+		rollout.TrailerWeights, rollout.TrailerDecision, rollout.TrailerReason, rollout.TrailerSignal, rollout.TrailerTrigger} {
 		m[strings.ToLower(k)] = k
 	}
 	return m

@@ -179,3 +179,43 @@ func TestEngineWithRealGit(t *testing.T) {
 		t.Errorf("history:\n%s", out)
 	}
 }
+
+// TestGitShiftSharedVirtualService: a rollout whose VirtualService comes
+// from a Kustomize base that another Application's overlay renders too is
+// refused at its first step, unless that Application is allowed.
+func TestGitShiftSharedVirtualService(t *testing.T) {
+	if testing.Short() {
+		t.Skip("git daemon test")
+	}
+	files := bookinfo(t)
+	overlay := func(name string) string {
+		return "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: " + name + "\n  namespace: argocd\nspec:\n  project: default\n" +
+			"  source:\n    repoURL: https://github.com/gitshift/bookinfo-gitops.git\n    targetRevision: main\n    path: " + name + "\n" +
+			"  destination:\n    server: https://kubernetes.default.svc\n    namespace: bookinfo\n"
+	}
+	files["argocd/application.yaml"] = overlay("prod") + "---\n" + overlay("stg")
+	files["base/reviews-traffic.yaml"] = files["canary/reviews-traffic-90-10.yaml"]
+	delete(files, "canary/reviews-traffic-90-10.yaml")
+	files["base/kustomization.yaml"] = "resources:\n- bookinfo.yaml\n- destination-rule.yaml\n- gateway.yaml\n- reviews-traffic.yaml\n"
+	files["prod/kustomization.yaml"] = "resources:\n- ../base\n"
+	files["stg/kustomization.yaml"] = "resources:\n- ../base\n"
+	srv := gittest.Start(t)
+	base := srv.Create(t, "repo", files)
+	g := &Git{Repo: srv.URL("repo"), App: "prod", VirtualService: "bookinfo/reviews", GitEnv: gittest.Env,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	t.Cleanup(g.Close)
+	ctx := context.Background()
+	if w, err := g.Weights(ctx, ""); err != nil || w["v1"] != 90 {
+		t.Fatalf("reading the weights of a shared VirtualService: %v %v", w, err)
+	}
+	step := rollout.ShiftRequest{Weights: map[string]int32{"v1": 95, "v3": 5}, Message: "rollout r1: step 1/4", Trailers: stepTrailers}
+	_, err := g.Shift(ctx, step)
+	if err == nil || !strings.Contains(err.Error(), "allow exactly stg") || srv.Head(t, "repo") != base {
+		t.Fatalf("err = %v, want a refusal naming stg and no push", err)
+	}
+	g.AllowShared = []string{"stg"}
+	res, err := g.Shift(ctx, step)
+	if err != nil || srv.Head(t, "repo") != res.SHA {
+		t.Fatalf("allowed: %+v %v", res, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
@@ -56,18 +57,18 @@ func post(ctx context.Context, c *http.Client, url string, body any) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
 	if err != nil {
-		return err
+		return redact.Error(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "gitshift")
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return redact.Error(err) // *url.Error quotes the URL, with any ?token=
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		return fmt.Errorf("%s answered %s: %s", req.URL.Redacted(), resp.Status, bytes.TrimSpace(snippet))
+		return fmt.Errorf("%s answered %s: %s", redact.URL(url), resp.Status, bytes.TrimSpace(snippet))
 	}
 	return nil
 }

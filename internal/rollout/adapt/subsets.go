@@ -25,23 +25,9 @@ type Target struct {
 // it selects, else its name. A VirtualService that does not exist yet
 // leaves the host at vsName in namespace.
 func ResolveTarget(ctx context.Context, kc *kube.Client, namespace, vsName, route string, subsets ...string) (Target, error) {
-	t := Target{Host: mesh.ResolveHost(vsName, namespace), Versions: map[string]string{}, Subsets: map[string]mesh.SubsetVersion{}}
-	vs, _, err := kube.LiveVirtualService(ctx, kc, namespace, vsName)
-	if err != nil {
-		return t, err
-	}
-	if vs != nil {
-		rt, err := vs.HTTPRoute(route)
-		if err != nil {
-			return t, err
-		}
-		t.Host = destinationHost(rt, subsets, t.Host)
-	}
-	_, hostNS, ok := mesh.ServiceName(t.Host)
-	if !ok {
-		hostNS = namespace
-	}
-	m, err := kube.LiveModel(ctx, kc, hostNS, namespace)
+	t := Target{Versions: map[string]string{}, Subsets: map[string]mesh.SubsetVersion{}}
+	host, m, err := liveRouting(ctx, kc, namespace, vsName, route, subsets)
+	t.Host = host
 	if err != nil {
 		return t, err
 	}
@@ -51,6 +37,46 @@ func ResolveTarget(ctx context.Context, kc *kube.Client, namespace, vsName, rout
 		t.Versions[s], t.Subsets[s] = sv.Version, sv
 	}
 	return t, nil
+}
+
+// SubsetWorkloads returns the live workloads a subset of the rollout's
+// route routes to (mesh.Model.SubsetWorkloads over kube.LiveModel: the
+// Service's selector plus the subset's labels), the controller's workload
+// trigger watches their pod templates.
+func SubsetWorkloads(ctx context.Context, kc *kube.Client, namespace, vsName, route, subset string) ([]*mesh.Workload, error) {
+	host, m, err := liveRouting(ctx, kc, namespace, vsName, route, []string{subset})
+	if err != nil {
+		return nil, err
+	}
+	_, info, ok := m.Subset(host, subset)
+	if !ok {
+		return nil, nil
+	}
+	ws, _ := m.SubsetWorkloads(host, info.Labels)
+	return ws, nil
+}
+
+// liveRouting reads the live route's destination host and the mesh model
+// of its namespace and the VirtualService's.
+func liveRouting(ctx context.Context, kc *kube.Client, namespace, vsName, route string, subsets []string) (string, *mesh.Model, error) {
+	host := mesh.ResolveHost(vsName, namespace)
+	vs, _, err := kube.LiveVirtualService(ctx, kc, namespace, vsName)
+	if err != nil {
+		return host, nil, err
+	}
+	if vs != nil {
+		rt, err := vs.HTTPRoute(route)
+		if err != nil {
+			return host, nil, err
+		}
+		host = destinationHost(rt, subsets, host)
+	}
+	_, hostNS, ok := mesh.ServiceName(host)
+	if !ok {
+		hostNS = namespace
+	}
+	m, err := kube.LiveModel(ctx, kc, hostNS, namespace)
+	return host, m, err
 }
 
 // destinationHost is the host of the route's destination to one of the

@@ -23,11 +23,15 @@ func TestMain(m *testing.M) { labtest.Main(m) }
 
 // labEnv is a running lab with the Bookinfo Application synced.
 type labEnv struct {
-	st      *lab.State
-	c       *lab.Cluster
-	env     []string
-	policy  string
-	flags   []string
+	st     *lab.State
+	c      *lab.Cluster
+	env    []string
+	policy string
+	flags  []string
+	// quick runs the crash scenarios: what they prove (one commit per
+	// step after a kill) does not need the acceptance policy's long first
+	// step, and three short rollouts save CI about seven minutes.
+	quick   []string
 	workdir string
 }
 
@@ -42,6 +46,11 @@ func startLab(t *testing.T) *labEnv {
 		t.Fatal(err)
 	}
 	l.flags = []string{"--policy", l.policy, "--repo", l.st.Endpoints.GitURL, "--branch", "main"}
+	quick := filepath.Join(l.workdir, "quick.yaml")
+	if err := os.WriteFile(quick, []byte(quickPolicyYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l.quick = []string{"--policy", quick, "--repo", l.st.Endpoints.GitURL, "--branch", "main"}
 	return l
 }
 
@@ -67,6 +76,28 @@ spec:
   syncTimeout: 3m
 `
 
+// quickPolicyYAML has three short steps; step 2 is where the crash
+// scenarios kill the runner, so it asks for enough canary requests (about
+// 20 s at 20%) that the kill lands mid-analysis although the judge may
+// advance a step before minDuration.
+const quickPolicyYAML = `apiVersion: gitshift.dev/v1alpha1
+kind: CanaryPolicy
+metadata: {name: reviews, namespace: bookinfo}
+spec:
+  target:
+    application: bookinfo
+    virtualService: {name: reviews}
+  stableSubset: v1
+  canarySubset: v3
+  stepDefaults: {minDuration: 10s, minCanaryRequests: 60, maxDuration: 3m}
+  steps: [{weight: 10}, {weight: 20, minCanaryRequests: 200}, {weight: 100}]
+  analysis:
+    interval: 5s
+    noDataTimeout: 90s
+    guards: {minRequests: 40}
+  syncTimeout: 3m
+`
+
 func (l *labEnv) run(t *testing.T, env []string, args ...string) labtest.Result {
 	t.Helper()
 	return labtest.Run(t, append(append([]string{}, l.env...), env...), args...)
@@ -85,7 +116,13 @@ func (l *labEnv) reset(t *testing.T) {
 // start runs `rollout start -o json` and returns the exit code and events.
 func (l *labEnv) start(t *testing.T, env []string, extra ...string) (int, []rollout.Event, string) {
 	t.Helper()
-	args := append(append([]string{"rollout", "start", "-o", "json", "--identity", "e2e-runner"}, l.flags...), extra...)
+	return l.startWith(t, env, l.flags, extra...)
+}
+
+// startWith is start with other policy and repository flags (l.quick).
+func (l *labEnv) startWith(t *testing.T, env, flags []string, extra ...string) (int, []rollout.Event, string) {
+	t.Helper()
+	args := append(append([]string{"rollout", "start", "-o", "json", "--identity", "e2e-runner"}, flags...), extra...)
 	r := l.run(t, env, args...)
 	return r.Code, decodeEvents(t, r.Stdout), r.Stderr
 }

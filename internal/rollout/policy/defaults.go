@@ -16,11 +16,13 @@ var (
 	DefaultPriorK            = 100.0
 	DefaultNoDataTimeout     = 5 * time.Minute
 	DefaultErrorCodes        = "5.."
+	DefaultMargin            = 0.01
 	DefaultMaxErrorRate      = 0.05
 	DefaultGuardAlpha        = 0.01
 	DefaultGuardMinRequests  = int64(100)
 	DefaultSyncTimeout       = 5 * time.Minute
 	DefaultFailurePolicy     = FailureRollback
+	DefaultTrigger           = TriggerWorkload
 )
 
 // WithDefaults returns a copy of p with every unset field filled. It never
@@ -87,6 +89,9 @@ func WithDefaults(p CanaryPolicy) CanaryPolicy {
 	if a.ErrorRate.Codes == "" {
 		a.ErrorRate.Codes = DefaultErrorCodes
 	}
+	if a.ErrorRate.Margin == nil {
+		a.ErrorRate.Margin = ptr(DefaultMargin)
+	}
 	if a.Latency.Enabled == nil {
 		a.Latency.Enabled = ptr(true)
 	}
@@ -105,6 +110,10 @@ func WithDefaults(p CanaryPolicy) CanaryPolicy {
 	if s.FailurePolicy == "" {
 		s.FailurePolicy = DefaultFailurePolicy
 	}
+	if s.Trigger == "" {
+		s.Trigger = DefaultTrigger
+	}
+	s.Notifications = append([]Notification(nil), s.Notifications...)
 	return p
 }
 

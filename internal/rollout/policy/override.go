@@ -92,12 +92,23 @@ func (o Overrides) Apply(p CanaryPolicy) CanaryPolicy {
 }
 
 // Complete applies overrides and defaults to p and validates the result:
-// the one way the CLI turns a file and flags into a policy.
+// the one way the CLI turns a file and flags into a policy to run.
 func Complete(p CanaryPolicy, o Overrides) (*CanaryPolicy, error) {
+	return complete(p, o, Validate)
+}
+
+// CompleteTarget is Complete for reading or signalling a rollout (status,
+// pause, resume, promote, abort), which needs only the target: see
+// ValidateTarget.
+func CompleteTarget(p CanaryPolicy, o Overrides) (*CanaryPolicy, error) {
+	return complete(p, o, ValidateTarget)
+}
+
+func complete(p CanaryPolicy, o Overrides, validate func(*CanaryPolicy) error) (*CanaryPolicy, error) {
 	lines := p.lines
 	d := WithDefaults(o.Apply(p))
 	d.lines = lines
-	if err := Validate(&d); err != nil {
+	if err := validate(&d); err != nil {
 		return nil, err
 	}
 	return &d, nil

@@ -18,6 +18,7 @@ func TestLoadValid(t *testing.T) {
 		"testdata/valid-multidoc.yaml",
 		"../../../config/samples/canarypolicy-bookinfo.yaml",
 		"../../../config/samples/canarypolicy-bookinfo-helm.yaml",
+		"../../../config/samples/canarypolicy-controller.yaml",
 		"../../../examples/bookinfo-gitops/argocd/canary-policy.yaml",
 		"../../../examples/bookinfo-gitops/argocd/canary-policy-demo.yaml",
 		"../../../examples/bookinfo-helm/argocd/canary-policy.yaml",
@@ -54,7 +55,8 @@ func TestDefaults(t *testing.T) {
 	}
 	a := s.Analysis
 	if a.Alpha != 0.05 || a.PriorK != 100 || a.ErrorRate.Codes != "5.." || !On(a.ErrorRate.Enabled) || !On(a.Latency.Enabled) ||
-		a.Guards.MaxErrorRate != 0.05 || a.Guards.Alpha != 0.01 || a.Guards.MinRequests != 100 || a.Interval.Duration != 10*time.Second {
+		a.Guards.MaxErrorRate != 0.05 || a.Guards.Alpha != 0.01 || a.Guards.MinRequests != 100 || a.Interval.Duration != 10*time.Second ||
+		a.ErrorRate.Margin == nil || *a.ErrorRate.Margin != DefaultMargin {
 		t.Errorf("analysis %+v", a)
 	}
 	if s.SyncTimeout.Duration != 5*time.Minute || s.FailurePolicy != FailureRollback {
@@ -170,4 +172,29 @@ func weights(st []Step) string {
 		s = append(s, strconv.Itoa(int(x.Weight)))
 	}
 	return strings.Join(s, ",")
+}
+
+// TestCompleteTarget: status and the signals name a target, no subsets;
+// running a rollout still needs them.
+func TestCompleteTarget(t *testing.T) {
+	target := Overrides{Application: "bookinfo", VirtualService: &ObjectRef{Namespace: "bookinfo", Name: "reviews"}}
+	if _, err := Complete(CanaryPolicy{}, target); err == nil || !strings.Contains(err.Error(), "spec.stableSubset: required") {
+		t.Errorf("Complete without subsets: %v", err)
+	}
+	p, err := CompleteTarget(CanaryPolicy{}, target)
+	if err != nil || p.Spec.Target.VirtualService.String() != "bookinfo/reviews" || p.Spec.Target.ArgoCDNamespace != DefaultArgoCDNamespace {
+		t.Fatalf("CompleteTarget: %+v %v", p, err)
+	}
+	for _, tt := range []struct {
+		ov   Overrides
+		want string
+	}{
+		{Overrides{Application: "bookinfo"}, "spec.target.virtualService.name: required"},
+		{Overrides{VirtualService: target.VirtualService}, "spec.target.application: required"},
+		{Overrides{Application: "bookinfo", VirtualService: target.VirtualService, StableSubset: "v1", CanarySubset: "v1"}, "must differ"},
+	} {
+		if _, err := CompleteTarget(CanaryPolicy{}, tt.ov); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("CompleteTarget(%+v) = %v, want %q", tt.ov, err, tt.want)
+		}
+	}
 }

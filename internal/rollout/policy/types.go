@@ -49,7 +49,71 @@ type Spec struct {
 	Webhooks      Webhooks      `json:"webhooks,omitempty" yaml:"webhooks,omitempty"`
 	// NotificationURL receives every decision as a JSON POST (best effort).
 	NotificationURL string `json:"notificationURL,omitempty" yaml:"notificationURL,omitempty"`
+
+	// The fields below are read by `gitshift controller` only; the CLI
+	// accepts and ignores them, so one file serves both.
+
+	// Trigger says what starts a rollout in the controller (default workload).
+	Trigger Trigger `json:"trigger,omitempty" yaml:"trigger,omitempty"`
+	// Git names the credentials the controller pushes with.
+	Git GitAccess `json:"git,omitempty" yaml:"git,omitempty"`
+	// Notifications receive one message per decision.
+	Notifications []Notification `json:"notifications,omitempty" yaml:"notifications,omitempty"`
 }
+
+// Trigger is what makes the controller start a rollout.
+type Trigger string
+
+const (
+	// TriggerWorkload: the canary subset's workload got a new pod template
+	// (e.g. a commit changed its image) while Git gives the canary < 100%.
+	TriggerWorkload Trigger = "workload"
+	// TriggerPolicy: the policy's spec changed (metadata.generation).
+	TriggerPolicy Trigger = "policy"
+	// TriggerManual: a person asks, with the gitshift.dev/start annotation
+	// (any new value) or `gitshift rollout start`.
+	TriggerManual Trigger = "manual"
+)
+
+// GitAccess says how the controller authenticates to the Git remote.
+type GitAccess struct {
+	// SecretRef names a Secret in the policy's namespace with either
+	// `token` (HTTPS basic, user `username` or x-access-token), or
+	// `bearerToken` (HTTPS Authorization: Bearer), or `sshPrivateKey` and
+	// `knownHosts` (SSH). Key is not used.
+	SecretRef *SecretRef `json:"secretRef,omitempty" yaml:"secretRef,omitempty"`
+}
+
+// SecretRef names a Secret (in the policy's namespace) and a key in it.
+type SecretRef struct {
+	Name string `json:"name" yaml:"name"`
+	Key  string `json:"key,omitempty" yaml:"key,omitempty"`
+}
+
+// NotificationType is a receiver's message format.
+type NotificationType string
+
+const (
+	NotifySlack   NotificationType = "slack"   // Slack incoming webhook
+	NotifyTeams   NotificationType = "teams"   // Microsoft Teams incoming webhook (message card)
+	NotifyWebhook NotificationType = "webhook" // plain JSON
+)
+
+// Notification is one receiver of decision messages.
+type Notification struct {
+	Type NotificationType `json:"type" yaml:"type"`
+	// URL of the receiver, or SecretRef to a Secret key holding it (chat
+	// webhook URLs are credentials).
+	URL       string     `json:"url,omitempty" yaml:"url,omitempty"`
+	SecretRef *SecretRef `json:"secretRef,omitempty" yaml:"secretRef,omitempty"`
+	// On lists the decision kinds sent (start, advance, promote, hold,
+	// rollback, abort, pause, resume, stop); empty sends every decision.
+	On []string `json:"on,omitempty" yaml:"on,omitempty"`
+}
+
+// DecisionKinds are the values Notification.On accepts: the engine's
+// decisions (rollout.Decision, which this package cannot import).
+var DecisionKinds = []string{"start", "advance", "promote", "hold", "rollback", "abort", "pause", "resume", "stop"}
 
 // Target names what the rollout changes and where Argo CD applies it.
 type Target struct {
@@ -140,6 +204,12 @@ type ErrorRateTest struct {
 	Enabled *bool `json:"enabled,omitempty" yaml:"enabled,omitempty"`
 	// Codes is a regular expression over response codes counted as errors.
 	Codes string `json:"codes,omitempty" yaml:"codes,omitempty"`
+	// Margin is the non-inferiority margin: once the canary's error rate is
+	// shown at most this much above the baseline's (absolute, over the
+	// rollout so far, at alpha), a step may advance before its minDuration
+	// and minCanaryRequests. 0 turns early advancing off; unset means
+	// DefaultMargin.
+	Margin *float64 `json:"margin,omitempty" yaml:"margin,omitempty"`
 }
 
 // LatencyTest compares the canary's latency histogram with the baseline's.

@@ -4,29 +4,22 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/gitshift/gitshift/internal/redact"
 )
 
 // Validate checks a defaulted policy and reports every problem with its
 // field path (and file:line when the policy came from a file).
 func Validate(p *CanaryPolicy) error {
-	c := &errs{file: p.File, lines: p.lines}
-	if p.APIVersion != APIVersion {
-		c.addf("apiVersion", "must be %s, got %q", APIVersion, p.APIVersion)
-	}
-	if p.Kind != Kind {
-		c.addf("kind", "must be %s, got %q", Kind, p.Kind)
-	}
+	c := validateHead(p)
 	s := &p.Spec
-	validateTarget(c, &s.Target)
 	for _, f := range []struct{ path, v string }{{"spec.stableSubset", s.StableSubset}, {"spec.canarySubset", s.CanarySubset}} {
 		if f.v == "" {
 			c.addf(f.path, "required")
 		}
-	}
-	if s.StableSubset != "" && s.StableSubset == s.CanarySubset {
-		c.addf("spec.canarySubset", "must differ from stableSubset %q", s.StableSubset)
 	}
 	validateSteps(c, s.Steps)
 	validateAnalysis(c, &s.Analysis)
@@ -46,10 +39,69 @@ func Validate(p *CanaryPolicy) error {
 			continue
 		}
 		if pu, err := url.Parse(u.v); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			c.addf(u.path, "must be an http(s) URL, got %q", u.v)
+			c.addf(u.path, "must be an http(s) URL, got %q", redact.URL(u.v))
 		}
 	}
+	validateController(c, s)
 	return c.err()
+}
+
+func validateController(c *errs, s *Spec) {
+	switch s.Trigger {
+	case TriggerWorkload, TriggerPolicy, TriggerManual:
+	default:
+		c.addf("spec.trigger", "must be %q, %q or %q, got %q", TriggerWorkload, TriggerPolicy, TriggerManual, s.Trigger)
+	}
+	if r := s.Git.SecretRef; r != nil && r.Name == "" {
+		c.addf("spec.git.secretRef.name", "required")
+	}
+	for i, n := range s.Notifications {
+		p := fmt.Sprintf("spec.notifications[%d]", i)
+		switch n.Type {
+		case NotifySlack, NotifyTeams, NotifyWebhook:
+		default:
+			c.addf(p+".type", "must be %q, %q or %q, got %q", NotifySlack, NotifyTeams, NotifyWebhook, n.Type)
+		}
+		switch {
+		case (n.URL == "") == (n.SecretRef == nil):
+			c.addf(p, "give exactly one of url and secretRef")
+		case n.SecretRef != nil && (n.SecretRef.Name == "" || n.SecretRef.Key == ""):
+			c.addf(p+".secretRef", "name and key are required")
+		case n.URL != "":
+			if pu, err := url.Parse(n.URL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				// The URL may carry a token: never echo it.
+				c.addf(p+".url", "must be an http(s) URL")
+			}
+		}
+		for j, on := range n.On {
+			if !slices.Contains(DecisionKinds, on) {
+				c.addf(fmt.Sprintf("%s.on[%d]", p, j), "unknown decision %q (one of %v)", on, DecisionKinds)
+			}
+		}
+	}
+}
+
+// ValidateTarget checks what reading or signalling a rollout needs: the
+// kind and the target. Subsets and steps are optional then (a pause names
+// the VirtualService, not the canary), and checked only for consistency.
+func ValidateTarget(p *CanaryPolicy) error { return validateHead(p).err() }
+
+// validateHead checks the kind, the target and, when both are given, that
+// the subsets differ.
+func validateHead(p *CanaryPolicy) *errs {
+	c := &errs{file: p.File, lines: p.lines}
+	if p.APIVersion != APIVersion {
+		c.addf("apiVersion", "must be %s, got %q", APIVersion, p.APIVersion)
+	}
+	if p.Kind != Kind {
+		c.addf("kind", "must be %s, got %q", Kind, p.Kind)
+	}
+	s := &p.Spec
+	validateTarget(c, &s.Target)
+	if s.StableSubset != "" && s.StableSubset == s.CanarySubset {
+		c.addf("spec.canarySubset", "must differ from stableSubset %q", s.StableSubset)
+	}
+	return c
 }
 
 func validateTarget(c *errs, t *Target) {
@@ -127,6 +179,9 @@ func validateAnalysis(c *errs, a *Analysis) {
 	}
 	if _, err := regexp.Compile("^(?:" + a.ErrorRate.Codes + ")$"); err != nil {
 		c.addf("spec.analysis.errorRate.codes", "not a regular expression: %v", err)
+	}
+	if m := a.ErrorRate.Margin; m != nil && !(*m >= 0 && *m < 1) {
+		c.addf("spec.analysis.errorRate.margin", "must be in [0, 1), got %g", *m)
 	}
 	if a.Guards.MaxErrorRate <= 0 || a.Guards.MaxErrorRate > 1 {
 		c.addf("spec.analysis.guards.maxErrorRate", "must be in (0, 1], got %g", a.Guards.MaxErrorRate)

@@ -37,8 +37,17 @@ func Build(ctx context.Context, cfg Config) (*Rollout, error) {
 }
 
 // Engine returns an engine over the wired adapters.
-func (r *Rollout) Engine() (*rollout.Engine, error) {
-	return rollout.New(r.Policy, r.Deps, rollout.Options{ID: r.cfg.ID, Logger: r.cfg.logger()})
+func (r *Rollout) Engine() (*rollout.Engine, error) { return r.EngineWith(rollout.Options{}) }
+
+// EngineWith returns an engine with o (ID and Logger default to Config's).
+func (r *Rollout) EngineWith(o rollout.Options) (*rollout.Engine, error) {
+	if o.ID == "" {
+		o.ID = r.cfg.ID
+	}
+	if o.Logger == nil {
+		o.Logger = r.cfg.logger()
+	}
+	return rollout.New(r.Policy, r.Deps, o)
 }
 
 func (r *Rollout) wire(ctx context.Context) error {
@@ -58,21 +67,25 @@ func (r *Rollout) wire(ctx context.Context) error {
 		return errkind.Wrap(errkind.Invalid, err)
 	}
 	identity := cfg.identity()
+	notify, err := r.notifications(ctx)
+	if err != nil {
+		return err
+	}
 	r.Deps = rollout.Deps{
 		Shifter: r.Git, Signaler: r.Git, History: r.Git,
-		Sync: adapt.Sync{Reader: r.Apps, Namespace: t.ArgoCDNamespace, App: t.Application, Log: log},
+		Sync: adapt.Sync{Reader: r.Apps, Namespace: t.ArgoCDNamespace, App: t.Application, Log: log, Refreshed: &adapt.Refreshed{}},
 		Live: r.Live(),
 		Counters: adapt.Counters{Q: prom, CanaryVersion: r.Target.Versions[p.Spec.CanarySubset], StableVersion: r.Target.Versions[p.Spec.StableSubset],
 			Sel: metrics.Selector{DestinationService: r.Target.Host, Namespace: vs.Namespace, Reporter: cfg.reporter(), ErrorCodes: p.Spec.Analysis.ErrorRate.Codes}},
 		Querier: adapt.Querier{Q: prom},
 		Judge:   j,
 		Lease: &lease.Lease{Client: r.Destination.Core.CoordinationV1(), Namespace: vs.Namespace, Name: lease.Name(vs.Name), Identity: identity,
-			Annotations: map[string]string{"gitshift.dev/virtualservice": vs.String()}, AutoRenew: true},
+			Duration: cfg.LeaseDuration, Annotations: map[string]string{"gitshift.dev/virtualservice": vs.String()}, AutoRenew: !cfg.Stepped},
 		Hooks: adapt.Webhooks{Client: cfg.Clients.HTTP, URLs: map[rollout.HookPoint]string{rollout.HookBeforeStep: p.Spec.Webhooks.BeforeStep,
 			rollout.HookAfterStep: p.Spec.Webhooks.AfterStep, rollout.HookOnRollback: p.Spec.Webhooks.OnRollback}},
 		Events: rollout.Sinks{cfg.Events,
 			adapt.AppEvents{Core: r.Cluster.Core, Namespace: t.ArgoCDNamespace, App: t.Application, Host: identity, Log: log},
-			adapt.Notifier{URL: p.Spec.NotificationURL, Client: cfg.Clients.HTTP, Log: log}},
+			adapt.Notifier{URL: p.Spec.NotificationURL, Client: cfg.Clients.HTTP, Log: log}, notify},
 		Clock: cfg.Clients.Clock,
 	}
 	return nil

@@ -16,11 +16,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
 	"github.com/gitshift/gitshift/internal/rollout"
+	"github.com/gitshift/gitshift/internal/rollout/adapt"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
@@ -48,6 +50,12 @@ type Config struct {
 	// Logger receives the adapters' and the engine's logs (nil: none).
 	Logger  *slog.Logger
 	Clients Clients
+	// Stepped: the caller drives Engine.Step and renews the lease on each
+	// step (the controller), so no background renewal runs per rollout.
+	Stepped bool
+	// LeaseDuration is how long the VirtualService's lease lasts without
+	// renewal (0: lease.DefaultDuration).
+	LeaseDuration time.Duration
 }
 
 // Kube says where the clusters are, when Clients does not give them.
@@ -73,6 +81,13 @@ type Git struct {
 	// ArgoCDVersion selects the rendering rules ("": the newest).
 	ArgoCDVersion string
 	MaxAttempts   int // push attempts per commit (0: shift's default)
+	// AllowShared names the other Applications that render the
+	// VirtualService's files too and may change with each step (see
+	// shift.Request.AllowShared).
+	AllowShared []string
+	// Timeout bounds each clone, fetch and push (0: gitrepo.DefaultTimeout,
+	// negative: none).
+	Timeout time.Duration
 }
 
 // Clients are shared or fake clients. Nil fields are built from Kube and
@@ -89,6 +104,9 @@ type Clients struct {
 	HTTP *http.Client
 	// Clock is the engine's time (nil: the wall clock).
 	Clock rollout.Clock
+	// Notify sends the policy's notifications (nil: Build starts one per
+	// rollout and Close drains it).
+	Notify *adapt.Dispatcher
 }
 
 // Errors a caller may want to explain in its own terms (e.g. naming the

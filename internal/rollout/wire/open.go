@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/errkind"
@@ -29,7 +30,9 @@ type Env struct {
 	// Git commits steps and signals and reads the rollout's history.
 	Git *adapt.Git
 
-	cfg Config
+	cfg    Config
+	auth   *adapt.GitAuth
+	notify *adapt.Dispatcher // started by Build when Clients.Notify is nil
 }
 
 // Open resolves the rollout's Git repository without building the engine:
@@ -88,8 +91,12 @@ func open(ctx context.Context, cfg Config, needCluster bool) (*Env, error) {
 	}
 	e.Git = &adapt.Git{Repo: repo, Branch: branch, App: t.Application, VirtualService: t.VirtualService.String(), Route: t.Route,
 		ValuesKey: t.ValuesKey, Stable: cfg.Policy.Spec.StableSubset, Canary: cfg.Policy.Spec.CanarySubset,
-		Author: author, Sign: g.Sign, GitEnv: g.Env, MaxAttempts: g.MaxAttempts, Logger: cfg.logger()}
+		Author: author, Sign: g.Sign, GitEnv: g.Env, MaxAttempts: g.MaxAttempts, AllowShared: g.AllowShared, GitTimeout: g.Timeout,
+		Logger: cfg.logger()}
 	e.Git.Source.ArgoCDVersion = g.ArgoCDVersion
+	if err := e.gitAuth(ctx); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -111,8 +118,15 @@ func (e *Env) destination(app argocd.AppStatus) (*kube.Client, error) {
 	return dc, nil
 }
 
-// Close removes the Git adapter's private clone.
-func (e *Env) Close() { e.Git.Close() }
+// Close removes the Git adapter's private clone, stops the credentials'
+// helpers and drains the notifications Build started.
+func (e *Env) Close() {
+	e.Git.Close()
+	e.auth.Close()
+	if e.notify != nil {
+		e.notify.Close(5 * time.Second)
+	}
+}
 
 // HistoryDepth is how many commits State reads.
 const HistoryDepth = 200
