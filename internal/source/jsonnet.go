@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	jsonnet "github.com/google/go-jsonnet"
@@ -76,6 +75,8 @@ func (r *jsonnetRunner) eval(ctx context.Context, path string) ([]Object, []stri
 	}
 	imp := &repoImporter{root: r.root, jpaths: r.jpaths, limit: r.limit, cache: map[string]*importEntry{}}
 	vm.Importer(imp)
+	errs := &jsonnetErrors{ErrorFormatter: vm.ErrorFormatter}
+	vm.ErrorFormatter = errs
 	// The evaluator takes no context: a file that loops is left behind
 	// when ctx is done (the command is ending).
 	out, err := whileAlive(ctx, func() (string, error) { return vm.EvaluateFile(path) })
@@ -87,10 +88,8 @@ func (r *jsonnetRunner) eval(ctx context.Context, path string) ([]Object, []stri
 	}
 	read := imp.files()
 	if err != nil {
-		// Argo CD: "Failed to evaluate jsonnet %q: %v". Paths in the
-		// trace are made repo-relative, as Argo CD redacts its checkout.
-		msg := strings.ReplaceAll(err.Error(), r.root+string(filepath.Separator), "")
-		return nil, read, &ManifestError{File: rel, Msg: "failed to evaluate jsonnet", Err: errors.New(msg)}
+		// Argo CD: "Failed to evaluate jsonnet %q: %v".
+		return nil, read, errs.manifestError(r.root, path, rel, err.Error())
 	}
 	objs, err := jsonnetObjects(rel, []byte(out))
 	return objs, read, err

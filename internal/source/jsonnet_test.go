@@ -101,7 +101,22 @@ func TestJsonnet(t *testing.T) {
 		{
 			name:     "evaluation-error-names-the-file",
 			files:    map[string]string{"app/a.jsonnet": `error "boom"`},
-			wantErr:  "app/a.jsonnet: failed to evaluate jsonnet: RUNTIME ERROR: boom",
+			wantErr:  "app/a.jsonnet:1: failed to evaluate jsonnet: RUNTIME ERROR: boom at app/a.jsonnet:1:1-13",
+			wantKind: errkind.Invalid,
+		},
+		{
+			name:     "syntax-error-names-the-line",
+			files:    map[string]string{"app/a.jsonnet": "// c\nlocal x = ;\n{}"},
+			wantErr:  "app/a.jsonnet:2: failed to evaluate jsonnet: app/a.jsonnet:2:11-12 Unexpected: \";\" while parsing terminal",
+			wantKind: errkind.Invalid,
+		},
+		{
+			name: "error-in-an-import-names-the-importing-line-and-the-import",
+			files: map[string]string{
+				"app/a.jsonnet":   "local l = import 'l.libsonnet';\nl.x",
+				"app/l.libsonnet": "{\n  x: error 'deep',\n}",
+			},
+			wantErr:  "app/a.jsonnet:2: failed to evaluate jsonnet: RUNTIME ERROR: deep at app/l.libsonnet:2:6-18",
 			wantKind: errkind.Invalid,
 		},
 		{
@@ -149,6 +164,9 @@ func TestJsonnet(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want containing %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("err spans lines: %q", err)
 				}
 				if k := errkind.Of(err); k != tt.wantKind {
 					t.Errorf("kind = %v, want %v", k, tt.wantKind)
