@@ -83,3 +83,23 @@ func TestCheckJsonnetSource(t *testing.T) {
 		t.Fatalf("exit %d, want %d naming the file\n%s%s", code, command.ExitFailed, out, errOut)
 	}
 }
+
+// TestCheckTextNamesUnrenderedSources: check's text names a source it could
+// not render by what it is, a chart of a Helm repository or a path.
+func TestCheckTextNamesUnrenderedSources(t *testing.T) {
+	app := strings.ReplaceAll(multiApp, "path: there}", "path: there}\n  - {repoURL: https://charts.example.com, chart: nginx, targetRevision: 1.2.3}")
+	dir := writeTree(t, map[string]string{"argocd/app.yaml": app,
+		"here/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
+	code, out, errOut := runGitshift(t, "check", dir)
+	if code != command.ExitUnavailable {
+		t.Fatalf("exit %d, want %d\n%s%s", code, command.ExitUnavailable, out, errOut)
+	}
+	for _, w := range []string{
+		`source path "there" (https://example.com/other.git): not rendered`,
+		`source chart "nginx" (https://charts.example.com): not rendered`,
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
