@@ -161,15 +161,9 @@ func TestJsonnet(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := writeRepo(t, tt.files)
 			res, err := render(t, root, dirApp("app", tt.dir), Options{MaxCombinedManifestSize: tt.maxSize})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want containing %q", err, tt.wantErr)
-				}
+			if sourcetest.WantError(t, err, tt.wantErr, tt.wantKind) {
 				if strings.Contains(err.Error(), "\n") {
 					t.Errorf("err spans lines: %q", err)
-				}
-				if k := errkind.Of(err); k != tt.wantKind {
-					t.Errorf("kind = %v, want %v", k, tt.wantKind)
 				}
 				return
 			}

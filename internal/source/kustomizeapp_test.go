@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/source/sourcetest"
 )
 
 const kDeploy = `apiVersion: apps/v1
@@ -178,13 +179,7 @@ func TestKustomizeApplicationSettings(t *testing.T) {
 			app := &Application{Name: "app", Destination: Destination{Namespace: "dest"},
 				Sources: []AppSource{{RepoURL: "https://example.com/r.git", Path: "k", Kustomize: tt.k}}}
 			res, err := render(t, root, app, Options{})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want containing %q", err, tt.wantErr)
-				}
-				if k := errkind.Of(err); k != tt.wantKind {
-					t.Errorf("kind %v, want %v", k, tt.wantKind)
-				}
+			if sourcetest.WantError(t, err, tt.wantErr, tt.wantKind) {
 				return
 			}
 			if err != nil {

@@ -222,13 +222,7 @@ func TestHelmRefValueFiles(t *testing.T) {
 			root := kindsChart(t)
 			app := &source.Application{Name: "myapp", Sources: tt.sources, MultipleSources: !tt.single}
 			res, err := source.Render(context.Background(), root, app, tt.sources[0], source.Options{Repos: tt.repos})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want containing %q", err, tt.wantErr)
-				}
-				if k := errkind.Of(err); k != tt.wantKind {
-					t.Errorf("kind %v, want %v", k, tt.wantKind)
-				}
+			if sourcetest.WantError(t, err, tt.wantErr, tt.wantKind) {
 				return
 			}
 			if err != nil {
