@@ -59,7 +59,7 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 	var objs []Object
 	switch t {
 	case TypePlugin:
-		return nil, errPlugin()
+		return nil, errPlugin(eff.Plugin)
 	case TypeDirectory:
 		w, err := newDirWalk(root, appPath, eff.Directory, v, env, opts.maxSize(), res)
 		if err != nil {
