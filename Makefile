@@ -32,6 +32,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzGlobMatch$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzIsManifestName$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitYAMLMatchesAPIMachinery$$' -fuzztime $(FUZZTIME) ./internal/source/
+	$(GO) test -run '^$$' -fuzz '^FuzzFastFileMatchesChunks$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzSetVirtualServiceWeights$$' -fuzztime $(FUZZTIME) ./internal/edit/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAndEdit$$' -fuzztime $(FUZZTIME) ./internal/edit/
 	$(GO) test -run '^$$' -fuzz '^FuzzRouteEdits$$' -fuzztime $(FUZZTIME) ./internal/edit/
@@ -79,12 +80,15 @@ demo: build
 #                recurse → 90/10 live and measured), busy port, down leaves nothing
 #   e2e-verify:  issue 5's acceptance list for `gitshift verify`
 #   e2e-rollout: healthy canary promoted, faulty one rolled back, SIGKILL resume
+#   e2e-render:  gitshift render == what Argo CD 2.14.21 applied (Jsonnet,
+#                Kustomize settings, Helm parameters, multi-source $ref); make
+#                e2e runs it on the verify suite's lab, e2e-render on its own
 #   e2e-controller-api: the controller's manager and `gitshift controller` against a
 #                real etcd + kube-apiserver as a user bound to exactly the chart's RBAC
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
 E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-controller-api
+.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api
 e2e: lab-tools e2e-lab e2e-verify e2e-rollout e2e-controller-api
 
 e2e-lab: build
@@ -94,10 +98,14 @@ e2e-verify: build
 	@dir=$$(mktemp -d)/lab; \
 	trap '$(BIN) lab down --dir '"$$dir"' >/dev/null 2>&1 || true' EXIT; \
 	$(BIN) lab up --dir "$$dir" && \
-	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/
+	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/ && \
+	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/
 
 e2e-rollout: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/rollout/e2e/
+
+e2e-render: build
+	$(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/
 
 e2e-controller-api: build
 	GITSHIFT_E2E=1 GITSHIFT_CI=1 $(GO) test -count=1 -timeout 20m -v -run 'TestAgainstAPIServer|TestCommandSmoke' ./internal/controller/

@@ -94,13 +94,14 @@ func parseFile(b *testing.B, path string) int {
 // returned function runs: on a shared, overloaded machine wall time says
 // little, CPU time still compares. Use: defer benchtest.ReportCPU(b)().
 func ReportCPU(b *testing.B) func() {
-	start := cpuTime()
+	start := CPUTime()
 	return func() {
-		b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64((CPUTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 
-func cpuTime() time.Duration {
+// CPUTime is the user+system CPU time of the process so far.
+func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

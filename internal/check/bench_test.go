@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gitshift/gitshift/internal/benchtest"
+	"github.com/gitshift/gitshift/internal/benchtest/meshrepo"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -18,55 +20,11 @@ var benchFiles = 10000
 // recursive Application.
 func benchRepo(b *testing.B, n int) (string, []string) {
 	b.Helper()
-	root, files := benchtest.WriteRepo(b, n, func(i int) (string, string) {
-		doc := fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata: {name: svc-%[1]d, namespace: apps}
-spec:
-  selector: {app: svc-%[1]d}
-  ports: [{name: http, port: 8080}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: svc-%[1]d-v1, namespace: apps}
-spec:
-  selector: {matchLabels: {app: svc-%[1]d, version: v1}}
-  template:
-    metadata: {labels: {app: svc-%[1]d, version: v1}}
-    spec: {containers: [{name: app, image: example/app:1}]}
-`, i)
-		if i%10 == 0 {
-			doc += fmt.Sprintf(`---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: svc-%[1]d, namespace: apps}
-spec:
-  host: svc-%[1]d
-  subsets: [{name: v1, labels: {version: v1}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: svc-%[1]d, namespace: apps}
-spec:
-  hosts: [svc-%[1]d]
-  http: [{route: [{destination: {host: svc-%[1]d, subset: v1}, weight: 100}]}]
-`, i)
-		}
-		return fmt.Sprintf("apps/d%02d/svc-%05d.yaml", i%100, i), doc
-	})
-	app := `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: apps, namespace: argocd}
-spec:
-  project: default
-  source: {repoURL: https://example.com/apps.git, path: apps, directory: {recurse: true}}
-  destination: {server: https://kubernetes.default.svc, namespace: apps}
-  syncPolicy: {automated: {prune: true, selfHeal: true}}
-`
+	root, files := benchtest.WriteRepo(b, n, meshrepo.Manifest)
 	if err := os.MkdirAll(filepath.Join(root, "argocd"), 0o755); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "argocd", "apps.yaml"), []byte(app), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "argocd", "apps.yaml"), []byte(meshrepo.Application), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	return root, files
@@ -85,11 +43,12 @@ func BenchmarkCheck10k(b *testing.B) {
 	b.ResetTimer()
 	defer benchtest.ReportCPU(b)()
 	for i := 0; i < b.N; i++ {
-		apps, err := source.FindApplications(root)
+		files := source.NewCache() // as Load does
+		apps, err := source.FindApplicationsCached(ctx, root, files)
 		if err != nil || len(apps) != 1 {
 			b.Fatalf("apps %d: %v", len(apps), err)
 		}
-		t := Render(ctx, root, &apps[0], local, source.Options{})
+		t := Render(ctx, root, &apps[0], local, source.Options{Cache: files})
 		diags, err := Run(ctx, []*Target{t}, Options{})
 		if err != nil || len(t.Objects()) != 2*benchFiles+benchFiles/5 || Count(diags, SeverityWarning) != 0 {
 			b.Fatalf("objects %d, diags %v, err %v", len(t.Objects()), diags, err)
@@ -125,4 +84,40 @@ func init() {
 	if v := os.Getenv("GITSHIFT_BENCH_FILES"); v != "" {
 		fmt.Sscan(v, &benchFiles)
 	}
+}
+
+// BenchmarkCheckVsParse10k runs check and the plain parallel parse of the
+// same files alternately in one process and reports their ratio (wall
+// and CPU): on a shared machine the load changes between separate runs,
+// so only a ratio measured side by side means something. The target is
+// wall-ratio ≤ 1.2 at Go's default GC (GOGC=100, the benchmark's default).
+func BenchmarkCheckVsParse10k(b *testing.B) {
+	root, files := benchRepo(b, benchFiles)
+	ctx := context.Background()
+	local := func(source.AppSource) (bool, string) { return true, "" }
+	var checkWall, parseWall, checkCPU, parseCPU time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c0, t0 := benchtest.CPUTime(), time.Now()
+		cache := source.NewCache() // as Load does
+		apps, err := source.FindApplicationsCached(ctx, root, cache)
+		if err != nil || len(apps) != 1 {
+			b.Fatalf("apps %d: %v", len(apps), err)
+		}
+		t := Render(ctx, root, &apps[0], local, source.Options{Cache: cache})
+		if _, err := Run(ctx, []*Target{t}, Options{}); err != nil || len(t.Objects()) != 2*benchFiles+benchFiles/5 {
+			b.Fatalf("objects %d, err %v", len(t.Objects()), err)
+		}
+		c1, t1 := benchtest.CPUTime(), time.Now()
+		if n := benchtest.ParseYAMLParallel(b, files); n != int64(2*benchFiles+benchFiles/5) {
+			b.Fatalf("%d docs", n)
+		}
+		c2, t2 := benchtest.CPUTime(), time.Now()
+		checkWall, parseWall = checkWall+t1.Sub(t0), parseWall+t2.Sub(t1)
+		checkCPU, parseCPU = checkCPU+c1-c0, parseCPU+c2-c1
+	}
+	b.ReportMetric(float64(checkWall)/float64(parseWall), "wall-ratio")
+	b.ReportMetric(float64(checkCPU)/float64(parseCPU), "cpu-ratio")
+	b.ReportMetric(float64(checkWall.Milliseconds())/float64(b.N), "check-ms/op")
+	b.ReportMetric(float64(parseWall.Milliseconds())/float64(b.N), "parse-ms/op")
 }

@@ -75,14 +75,20 @@ func (d Diagnostic) String() string {
 type SourceResult struct {
 	Index  int // position in Application.Sources
 	Source source.AppSource
+	// Root is the checkout the source was rendered from when it is not
+	// the Target's (another repository mapped to a local directory).
+	Root string
 	// Result is what Argo CD would apply; nil when rendering failed or the
 	// source was skipped.
 	Result *source.Result
 	// Err is the render error: a *source.ManifestError when Argo CD would
 	// fail too, a *source.UnsupportedError when gitshift cannot render it.
 	Err error
-	// Skipped says why the source was not rendered (e.g. another repository).
+	// Skipped says why the source was not rendered (e.g. a ref source).
 	Skipped string
+	// Elsewhere: the source is in another repository that is not mapped
+	// to a local checkout (Err says it cannot be checked).
+	Elsewhere bool
 }
 
 // Target is one Application checked against a local checkout.
@@ -94,7 +100,8 @@ type Target struct {
 	Diagnostics []Diagnostic
 }
 
-// Objects returns every object the Application's rendered sources apply.
+// Objects returns every object the Application's rendered sources apply,
+// source after source, as Argo CD's controller combines them.
 func (t *Target) Objects() []source.Object {
 	var out []source.Object
 	for _, s := range t.Sources {
@@ -117,25 +124,42 @@ func (t *Target) ArgoCDNamespace() string {
 }
 
 // LocalFunc says whether src lives in the checkout at repoRoot; when not,
-// reason explains why it is skipped.
+// reason explains why.
 type LocalFunc func(src source.AppSource) (local bool, reason string)
 
-// Render renders every source of app that local accepts, like Argo CD's
-// repo-server, and returns the Target to check. Render errors are kept in
-// the Target (check reports them) rather than returned.
+// Render renders every source of app like Argo CD's repo-server and
+// returns the Target to check. A source in the checkout (local) renders
+// from repoRoot, one whose repository opts.Repos maps renders from that
+// checkout, a Helm repository chart goes to source.Render (which renders
+// a mapped local copy or says it cannot), and any other source cannot be
+// read offline: a *source.UnsupportedError naming it. In a multi-source
+// Application a source without path and chart renders nothing, as in Argo
+// CD. Render errors are kept in the Target (check reports them).
 func Render(ctx context.Context, repoRoot string, app *source.Application, local LocalFunc, opts source.Options) *Target {
 	t := &Target{App: app, RepoRoot: repoRoot}
 	for i, src := range app.Sources {
 		sr := SourceResult{Index: i, Source: src}
-		switch ok, reason := local(src); {
-		case !ok:
-			sr.Skipped = reason
-		case src.Ref != "" && src.Path == "" && src.Chart == "":
-			sr.Skipped = "ref-only source (values for other sources)"
-		case pathProblem(repoRoot, src.Path) != "":
-			sr.Err = &pathError{problem: pathProblem(repoRoot, src.Path)}
-		default:
+		root := repoRoot
+		ok, reason := local(src)
+		mapped := opts.Repos[source.NormalizeRepoURL(src.RepoURL)]
+		switch {
+		case app.MultipleSources && src.Path == "" && src.Chart == "":
+			sr.Skipped = "no path and no chart: Argo CD renders nothing for it (a ref source)"
+		case src.Chart != "":
 			sr.Result, sr.Err = source.Render(ctx, repoRoot, app, src, opts)
+		case !ok && mapped == "":
+			sr.Elsewhere = true
+			sr.Err = &source.UnsupportedError{What: fmt.Sprintf("source %d (%s, path %q): %s; it cannot be read offline unless that repository is mapped to a local checkout",
+				i+1, src.RepoURL, src.Path, reason)}
+		default:
+			if !ok {
+				root, sr.Root = mapped, mapped
+			}
+			if problem := pathProblem(root, src.Path); problem != "" {
+				sr.Err = &pathError{problem: problem}
+				break
+			}
+			sr.Result, sr.Err = source.Render(ctx, root, app, src, opts)
 		}
 		t.Sources = append(t.Sources, sr)
 	}

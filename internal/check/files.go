@@ -15,7 +15,8 @@ import (
 // applies or reads, which ones each Application skipped and why, and what
 // the skipped ones contain.
 type fileIndex struct {
-	roots map[string]*rootFiles
+	roots     map[string]*rootFiles
+	unapplied map[*Target][]unapplied // unappliedFor's answers: every rule asks
 }
 
 type rootFiles struct {
@@ -28,6 +29,9 @@ type rootFiles struct {
 	// apply is unknown, so nothing is reported as outside every path.
 	failed   bool
 	contents map[string]*fileContent
+	// outside lists, per nearest target, the candidates no source
+	// applies, reads, ignores or contains (built once, on first use).
+	outside map[*Target][]string
 }
 
 type appPath struct {
@@ -44,7 +48,7 @@ type unapplied struct {
 }
 
 func newFileIndex(ctx context.Context, targets []*Target) (*fileIndex, error) {
-	fi := &fileIndex{roots: map[string]*rootFiles{}}
+	fi := &fileIndex{roots: map[string]*rootFiles{}, unapplied: map[*Target][]unapplied{}}
 	for _, t := range targets {
 		rf := fi.roots[t.RepoRoot]
 		if rf == nil {
@@ -57,8 +61,8 @@ func newFileIndex(ctx context.Context, targets []*Target) (*fileIndex, error) {
 			fi.roots[t.RepoRoot] = rf
 		}
 		for _, s := range t.Sources {
-			if s.Skipped != "" {
-				continue
+			if s.Skipped != "" || s.Elsewhere || s.Root != "" || s.Source.Chart != "" {
+				continue // not a source of this checkout
 			}
 			rf.appPaths = append(rf.appPaths, appPath{target: t, path: cleanRel(s.Source.Path)})
 			if s.Result == nil {
@@ -95,6 +99,9 @@ func under(file, dir string) bool {
 // applies: the ones its sources skipped, and, for the Application whose path
 // is nearest, the manifests outside every Application's path.
 func (fi *fileIndex) unappliedFor(t *Target) []unapplied {
+	if out, ok := fi.unapplied[t]; ok {
+		return out
+	}
 	rf := fi.roots[t.RepoRoot]
 	if rf == nil {
 		return nil
@@ -111,16 +118,32 @@ func (fi *fileIndex) unappliedFor(t *Target) []unapplied {
 			out = append(out, unapplied{File: ig.File, Reason: ig.Reason, Detail: ig.Detail, Content: rf.content(ig.File)})
 		}
 	}
-	for _, f := range rf.candidates {
-		if rf.failed {
-			break
-		}
-		if rf.used[f] || len(rf.ignoredBy[f]) > 0 || rf.insideSomePath(f) || rf.nearest(f) != t {
-			continue
-		}
+	for _, f := range rf.outsideFor(t) {
 		out = append(out, unapplied{File: f, Reason: source.IgnoredOutsidePath, Content: rf.content(f)})
 	}
+	fi.unapplied[t] = out
 	return out
+}
+
+// outsideFor is the candidates outside every source path that are
+// nearest to t's, in candidate order: one pass over the repository for
+// all targets, not one per target and rule.
+func (rf *rootFiles) outsideFor(t *Target) []string {
+	if rf.failed {
+		return nil
+	}
+	if rf.outside == nil {
+		rf.outside = map[*Target][]string{}
+		for _, f := range rf.candidates {
+			if rf.used[f] || len(rf.ignoredBy[f]) > 0 || rf.insideSomePath(f) {
+				continue
+			}
+			if n := rf.nearest(f); n != nil {
+				rf.outside[n] = append(rf.outside[n], f)
+			}
+		}
+	}
+	return rf.outside[t]
 }
 
 func (rf *rootFiles) insideSomePath(f string) bool {

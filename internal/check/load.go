@@ -28,6 +28,10 @@ type Selection struct {
 	Name string
 	// Source tunes rendering (Argo CD version, Helm engine).
 	Source source.Options
+	// RepoMap maps other repositories' URLs to local directories (each
+	// its own repository root): their sources and `$ref` files are read
+	// there instead of being reported as not checked.
+	RepoMap map[string]string
 	// Logger receives debug logs (nil: none).
 	Logger *slog.Logger
 }
@@ -89,7 +93,10 @@ func Load(ctx context.Context, dir string, sel Selection) (*Loaded, error) {
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 		return nil, errkind.Errorf(errkind.Usage, "%s is not a directory", dir)
 	}
-	apps, err := findApps(ctx, abs, sel.AppFile)
+	// The YAML files FindApplications reads are kept for the directory
+	// walks, which read most of them again.
+	files := source.NewCache()
+	apps, err := findApps(ctx, abs, sel.AppFile, files)
 	if err != nil {
 		return nil, errkind.Wrap(errkind.Invalid, err)
 	}
@@ -104,6 +111,15 @@ func Load(ctx context.Context, dir string, sel Selection) (*Loaded, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	co := inspectCheckout(ctx, abs)
+	if sel.Source.Repos, err = repoRoots(sel.RepoMap); err != nil {
+		return nil, err
+	}
+	if sel.Source.Revision == "" {
+		sel.Source.Revision = co.head
+	}
+	if sel.Source.Cache == nil && sel.AppFile == "" {
+		sel.Source.Cache = files
+	}
 	l := &Loaded{Dir: abs}
 	if co.top != "" && co.top != abs {
 		if rel, err := filepath.Rel(co.top, abs); err == nil {
@@ -113,6 +129,9 @@ func Load(ctx context.Context, dir string, sel Selection) (*Loaded, error) {
 	for i := range apps {
 		app := &apps[i]
 		root, local, skip := mapSources(co, app, sel)
+		if root == "" {
+			root, local = mappedOnly(app, sel.Source.Repos)
+		}
 		if root == "" {
 			skip.App = *app
 			l.Skipped = append(l.Skipped, skip)
@@ -129,6 +148,7 @@ type checkout struct {
 	dir    string
 	top    string // git top level, "" when dir is not in a git work tree
 	origin string // normalised remote origin URL, "" when none
+	head   string // the commit checked out, "" when unknown
 }
 
 func inspectCheckout(ctx context.Context, dir string) checkout {
@@ -144,30 +164,75 @@ func inspectCheckout(ctx context.Context, dir string) checkout {
 	if u, err := r.RemoteURL(ctx, "origin"); err == nil {
 		c.origin = NormalizeRepoURL(u)
 	}
+	if h, err := r.Head(ctx); err == nil {
+		c.head = h
+	}
 	return c
 }
 
-// NormalizeRepoURL reduces a Git URL to host/path: no scheme, user, ".git"
-// or trailing slash, scp-like "git@host:org/repo" as "host/org/repo".
-func NormalizeRepoURL(u string) string {
-	u = strings.TrimSpace(u)
-	if i := strings.Index(u, "://"); i >= 0 {
-		u = u[i+3:]
-	} else if at := strings.Index(u, "@"); at >= 0 {
-		if colon := strings.Index(u[at:], ":"); colon >= 0 {
-			u = u[:at+colon] + "/" + u[at+colon+1:]
+// NormalizeRepoURL reduces a Git URL to host/path (source.NormalizeRepoURL).
+func NormalizeRepoURL(u string) string { return source.NormalizeRepoURL(u) }
+
+// repoRoots checks the repository map: every directory must exist; each
+// becomes a repository root (absolute, symlinks resolved).
+func repoRoots(m map[string]string) (map[string]string, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	for url, dir := range m {
+		abs, err := filepath.Abs(dir)
+		if err == nil {
+			abs, err = filepath.EvalSymlinks(abs)
 		}
+		if err != nil {
+			return nil, &RepoMapError{URL: url, Dir: dir, Err: err}
+		}
+		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+			return nil, &RepoMapError{URL: url, Dir: dir, Err: errors.New("not a directory")}
+		}
+		out[NormalizeRepoURL(url)] = abs
 	}
-	if at := strings.LastIndex(u, "@"); at >= 0 && at < strings.Index(u+"/", "/") {
-		u = u[at+1:]
-	}
-	u = strings.TrimSuffix(strings.TrimSuffix(u, "/"), ".git")
-	return strings.ToLower(u)
+	return out, nil
 }
 
-func findApps(ctx context.Context, dir, appFile string) ([]source.Application, error) {
+// RepoMapError: a repository is mapped to something that is not a
+// directory.
+type RepoMapError struct {
+	URL, Dir string
+	Err      error
+}
+
+func (e *RepoMapError) Error() string {
+	return fmt.Sprintf("repository map %s=%s: %v", e.URL, e.Dir, e.Err)
+}
+
+func (e *RepoMapError) Unwrap() error { return e.Err }
+
+// ErrorKind: the caller's input is wrong.
+func (e *RepoMapError) ErrorKind() errkind.Kind { return errkind.Usage }
+
+// mappedOnly makes an Application none of whose sources is in the
+// checkout a target when one of its repositories is mapped: the first
+// such source's checkout is its root.
+func mappedOnly(app *source.Application, repos map[string]string) (string, LocalFunc) {
+	for _, s := range app.Sources {
+		url := NormalizeRepoURL(s.RepoURL)
+		if root, ok := repos[url]; ok && s.Chart == "" {
+			return root, func(src source.AppSource) (bool, string) {
+				if NormalizeRepoURL(src.RepoURL) == url {
+					return true, ""
+				}
+				return false, fmt.Sprintf("repoURL %s is another repository", src.RepoURL)
+			}
+		}
+	}
+	return "", nil
+}
+
+func findApps(ctx context.Context, dir, appFile string, files *source.Cache) ([]source.Application, error) {
 	if appFile == "" {
-		return source.FindApplicationsContext(ctx, dir)
+		return source.FindApplicationsCached(ctx, dir, files)
 	}
 	data, err := readAppFile(appFile, source.DefaultMaxCombinedManifestSize)
 	if err != nil {

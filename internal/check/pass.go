@@ -2,6 +2,7 @@ package check
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/redact"
@@ -40,7 +41,8 @@ func (p *Pass) markPlain() {
 			continue
 		}
 		for _, f := range s.Result.Files {
-			p.lines.plain[f] = true
+			// A Jsonnet file's text is not its objects.
+			p.lines.plain[f] = !strings.HasSuffix(f, ".jsonnet")
 		}
 		if s.Result.Type == source.TypeKustomize {
 			for _, f := range s.Result.ReadFiles {

@@ -62,8 +62,17 @@ func splitYAML(data []byte) ([]rawDoc, error) {
 	if hasJSONPrefix(data) {
 		return splitJSONStream(data)
 	}
+	chunks := yamlChunks(data)
+	if docs, ok := fastFile(data, chunks); ok {
+		return docs, nil
+	}
+	return splitChunks(chunks)
+}
+
+// splitChunks decodes apimachinery's chunks one by one.
+func splitChunks(chunks []yamlChunk) ([]rawDoc, error) {
 	var docs []rawDoc
-	for _, c := range yamlChunks(data) {
+	for _, c := range chunks {
 		if c.sepErr != "" {
 			return docs, &docError{doc: c.doc, line: c.start, err: fmt.Errorf("invalid Yaml document separator: %s", c.sepErr)}
 		}
@@ -99,9 +108,9 @@ type yamlChunk struct {
 }
 
 // yamlChunks splits data like apimachinery's YAMLReader (v0.31): lines
-// are read with their end ("\n" or "\r\n") replaced by "\n"; a line
-// starting with "---" ends the current chunk if it has any text, and is
-// otherwise kept as the chunk's first line. An invalid separator ends the
+// are read with their end ("\n" or "\r\n", or none at the end of data)
+// replaced by "\n"; a line starting with "---" ends the current chunk if
+// it has any text, and is otherwise kept as the chunk's first line. An invalid separator ends the
 // list with a chunk holding the error, and drops the text before it that
 // had not been returned yet.
 func yamlChunks(data []byte) []yamlChunk {
@@ -112,22 +121,41 @@ func yamlChunks(data []byte) []yamlChunk {
 		lineNo  int
 		seps    int  // `---` lines seen so far
 		content bool // a content line was seen before the first `---`
+		// Without a carriage return a chunk's text is a slice of data
+		// (each line keeps its "\n"): no copy, except to end the last
+		// line of the file with a "\n".
+		direct     = bytes.IndexByte(data, '\r') < 0
+		src        = data
+		pos        int  // offset of the current line in src
+		start, end int  // the chunk's span in src, when direct
+		have       bool // the chunk has text
 	)
 	flush := func() {
-		if len(buf) > 0 {
-			cur.text = buf
+		if have {
+			if direct {
+				cur.text = src[start:end:end]
+				if end == len(src) && src[end-1] != '\n' {
+					cur.text = append(cur.text, '\n') // copies: capacity is full
+				}
+			} else {
+				cur.text = buf
+			}
 			out = append(out, cur)
 		}
-		buf, cur = nil, yamlChunk{}
+		buf, cur, have = nil, yamlChunk{}, false
 	}
 	for len(data) > 0 {
 		var line []byte
+		lineStart := pos
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
+			// bufio's ReadLine drops "\r\n" or "\n", but keeps a "\r" that
+			// ends the file.
+			line, data = bytes.TrimSuffix(data[:i], []byte("\r")), data[i+1:]
+			pos += i + 1
 		} else {
 			line, data = data, nil
+			pos = len(src)
 		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
 		lineNo++
 		if bytes.HasPrefix(line, []byte("---")) {
 			if rest := strings.TrimSpace(string(line[3:])); rest != "" && rest[0] != '#' {
@@ -136,13 +164,13 @@ func yamlChunks(data []byte) []yamlChunk {
 				return append(out, yamlChunk{start: lineNo, firstLine: lineNo, doc: docIndex(seps, content), sepErr: rest})
 			}
 			seps++
-			if len(buf) > 0 {
+			if have {
 				flush()
 				continue
 			}
 		}
-		if len(buf) == 0 {
-			cur.start = lineNo
+		if !have {
+			cur.start, start = lineNo, lineStart
 		}
 		if cur.firstLine == 0 && isContentLine(line) {
 			cur.firstLine = lineNo
@@ -151,7 +179,12 @@ func yamlChunks(data []byte) []yamlChunk {
 				content = true
 			}
 		}
-		buf = append(append(buf, line...), '\n')
+		if direct {
+			end = pos
+		} else {
+			buf = append(append(buf, line...), '\n')
+		}
+		have = true
 	}
 	flush()
 	for i := range out {

@@ -36,6 +36,9 @@ func resolveAppPath(repoRoot, p string) (string, error) {
 
 // normalizeSource drops tool blocks that hold only defaults, like Argo CD's
 // util/argo.NormalizeSource: `directory: {}` or `helm: {}` mean auto-detect.
+// The zero tests are Argo CD 2.14's IsZero methods: e.g. a kustomize block
+// with only forceCommonLabels is zero, a directory block with only include
+// keeps the include.
 func normalizeSource(s AppSource) AppSource {
 	if s.Kustomize != nil && isZeroKustomize(s.Kustomize) {
 		s.Kustomize = nil
@@ -43,22 +46,28 @@ func normalizeSource(s AppSource) AppSource {
 	if s.Helm != nil && isZeroHelm(s.Helm) {
 		s.Helm = nil
 	}
-	if d := s.Directory; d != nil && !d.Recurse && len(d.Jsonnet) == 0 && d.Include == "" && d.Exclude == "" {
-		s.Directory = nil
+	if d := s.Directory; d != nil && !d.Recurse && d.Jsonnet.IsZero() {
+		if d.Include == "" && d.Exclude == "" {
+			s.Directory = nil
+		} else {
+			s.Directory = &DirectorySource{Include: d.Include, Exclude: d.Exclude}
+		}
 	}
 	return s
 }
 
 func isZeroKustomize(k *KustomizeSource) bool {
-	return k.NamePrefix == "" && k.NameSuffix == "" && k.Namespace == "" && len(k.Images) == 0 &&
-		len(k.CommonLabels) == 0 && len(k.CommonAnnotations) == 0
+	return k.NamePrefix == "" && k.NameSuffix == "" && k.Version == "" && k.Namespace == "" &&
+		len(k.Images) == 0 && len(k.Replicas) == 0 && len(k.CommonLabels) == 0 &&
+		len(k.CommonAnnotations) == 0 && len(k.Patches) == 0 && len(k.Components) == 0 &&
+		k.KubeVersion == "" && len(k.APIVersions) == 0
 }
 
 func isZeroHelm(h *HelmSource) bool {
 	return h.ReleaseName == "" && h.Namespace == "" && len(h.ValueFiles) == 0 && h.Values == "" &&
 		h.ValuesObject == nil && len(h.Parameters) == 0 && len(h.FileParameters) == 0 &&
 		!h.IgnoreMissingValueFiles && !h.SkipCrds && h.Version == "" && !h.SkipTests &&
-		!h.SkipSchemaValidation && h.KubeVersion == "" && len(h.APIVersions) == 0
+		!h.SkipSchemaValidation && !h.PassCredentials && h.KubeVersion == "" && len(h.APIVersions) == 0
 }
 
 // explicitType returns the type set by a tool block; more than one is an

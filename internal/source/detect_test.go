@@ -58,7 +58,7 @@ func TestTypeDetection(t *testing.T) {
 		{name: "directory-block-with-defaults-autodetects", files: map[string]string{"app/kustomization.yml": kust, "app/a.yaml": obj("A", "a")}, src: AppSource{Directory: &DirectorySource{}}, want: TypeKustomize},
 		{name: "explicit-directory-wins", files: map[string]string{"app/kustomization.yaml": kust, "app/a.yaml": obj("A", "a")}, src: AppSource{Directory: &DirectorySource{Recurse: true}}, want: TypeDirectory},
 		{name: "two-blocks-error", files: map[string]string{"app/a.yaml": obj("A", "a")}, src: AppSource{Directory: &DirectorySource{Recurse: true}, Kustomize: &KustomizeSource{NamePrefix: "x-"}}, wantErr: "multiple application sources defined: Kustomize,Directory"},
-		{name: "plugin-unsupported", files: map[string]string{"app/a.yaml": obj("A", "a")}, src: AppSource{Plugin: map[string]any{"name": "cmp"}}, wantErr: "plugin sources cannot be rendered offline"},
+		{name: "plugin-unsupported", files: map[string]string{"app/a.yaml": obj("A", "a")}, src: AppSource{Plugin: map[string]any{"name": "cmp"}}, wantErr: `config management plugin "cmp" runs a program: not rendered offline`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

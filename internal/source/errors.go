@@ -30,7 +30,12 @@ func (e *UnsupportedError) Error() string {
 // known to be broken.
 func (e *UnsupportedError) ErrorKind() errkind.Kind { return errkind.Unavailable }
 
-// errPlugin is the UnsupportedError for config management plugins.
-func errPlugin() error {
-	return &UnsupportedError{Type: TypePlugin, What: "plugin sources cannot be rendered offline"}
+// errPlugin is the UnsupportedError for a config management plugin
+// (plugin.name, when set; Argo CD discovers it otherwise).
+func errPlugin(plugin map[string]any) error {
+	what := "a config management plugin"
+	if name, ok := plugin["name"].(string); ok && name != "" {
+		what = fmt.Sprintf("config management plugin %q", name)
+	}
+	return &UnsupportedError{Type: TypePlugin, What: what + " runs a program: not rendered offline"}
 }

@@ -25,9 +25,22 @@ import (
 // decode it: (nil, true) for an empty or null document, (obj, true) for a
 // mapping with a string kind, and ok == false whenever it cannot vouch.
 func fastDecode(chunk []byte) (obj map[string]any, ok bool) {
-	// yaml.v3 and go-yaml v2 disagree on document markers that are not at
-	// the start of a line ("a: ---" is null for one, "---" for the other).
-	// The chunk's own leading separator line is fine.
+	body, ok := fastBody(chunk)
+	if !ok {
+		return nil, false
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(chunk, &doc); err != nil {
+		return nil, false
+	}
+	return fastDocument(&doc, body)
+}
+
+// fastBody is the chunk without its own leading separator line, if the
+// fast path may take the chunk at all. yaml.v3 and go-yaml v2 disagree on
+// document markers that are not at the start of a line ("a: ---" is null
+// for one, "---" for the other), and on some tags.
+func fastBody(chunk []byte) ([]byte, bool) {
 	body := chunk
 	if bytes.HasPrefix(body, []byte("---")) {
 		if i := bytes.IndexByte(body, '\n'); i >= 0 {
@@ -39,10 +52,12 @@ func fastDecode(chunk []byte) (obj map[string]any, ok bool) {
 	if bytes.Contains(body, []byte("---")) || bytes.Contains(body, []byte("...")) || mayHoldTag(body) {
 		return nil, false
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(chunk, &doc); err != nil {
-		return nil, false
-	}
+	return body, true
+}
+
+// fastDocument converts one parsed document (body: its text without the
+// separator line) as fastDecode does.
+func fastDocument(doc *yaml.Node, body []byte) (obj map[string]any, ok bool) {
 	if doc.Kind == 0 {
 		for _, line := range bytes.Split(body, []byte("\n")) {
 			if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {

@@ -80,7 +80,7 @@ func helmEngine(opts Options) HelmEngine {
 	return defaultHelm
 }
 
-func renderHelm(ctx context.Context, root, appPath string, app *Application, src AppSource, opts Options, res *Result) ([]Object, error) {
+func renderHelm(ctx context.Context, root, appPath string, app *Application, src AppSource, env argoEnv, opts Options, res *Result) ([]Object, error) {
 	eng := helmEngine(opts)
 	if eng == nil {
 		return nil, &UnsupportedError{Type: TypeHelm, What: "no Helm engine linked in (import github.com/gitshift/gitshift/internal/source/helmengine)"}
@@ -89,21 +89,30 @@ func renderHelm(ctx context.Context, root, appPath string, app *Application, src
 	if h == nil {
 		h = &HelmSource{}
 	}
-	vals, read, err := helmValues(root, appPath, app, src, h, opts.maxSize())
+	hr := &helmRefs{ctx: ctx, root: root, appPath: appPath, app: app, src: src, env: env, repos: opts.Repos, cache: opts.Cache}
+	vals, read, err := helmValues(hr, h, opts.maxSize())
 	if err != nil {
 		return nil, err
 	}
 	res.ReadFiles = append(res.ReadFiles, read...)
+	// Argo CD: the app name, the source's namespace or the destination's,
+	// the source's kube version and API versions or the cluster's.
 	req := ChartRequest{
-		RepoRoot: root, ChartDir: appPath, ReleaseName: h.ReleaseName, Namespace: app.Destination.Namespace, Values: vals,
+		RepoRoot: root, ChartDir: appPath, ReleaseName: app.Name, Namespace: app.Destination.Namespace, Values: vals,
 		IncludeCRDs: !h.SkipCrds, SkipSchemaValidation: h.SkipSchemaValidation,
-		KubeVersion: h.KubeVersion, APIVersions: h.APIVersions,
+		KubeVersion: strings.ReplaceAll(h.KubeVersion, "+", ""), APIVersions: h.APIVersions,
 	}
-	if req.ReleaseName == "" {
-		req.ReleaseName = app.Name
+	if h.ReleaseName != "" {
+		req.ReleaseName = h.ReleaseName
 	}
 	if h.Namespace != "" {
 		req.Namespace = h.Namespace
+	}
+	if req.KubeVersion == "" {
+		req.KubeVersion = strings.ReplaceAll(opts.KubeVersion, "+", "")
+	}
+	if len(req.APIVersions) == 0 {
+		req.APIVersions = opts.APIVersions
 	}
 	// Helm's engine takes no context: a template that loops for long
 	// is left behind when ctx is done (the command is ending).

@@ -9,6 +9,7 @@ import (
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
@@ -22,7 +23,8 @@ const originAnnotation = "config.kubernetes.io/origin"
 // Application's kustomize overrides to the root kustomization in memory.
 // Every file kustomize reads goes through overlayFS: confined to the
 // repository, never a special file, never over limit.
-func renderKustomize(ctx context.Context, root, appPath string, k *KustomizeSource, limit int64, res *Result) ([]Object, error) {
+func renderKustomize(ctx context.Context, root, appPath string, k *KustomizeSource, env argoEnv, opts Options, res *Result) ([]Object, error) {
+	limit := opts.maxSize()
 	kfile := ""
 	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
 		if p := filepath.Join(appPath, n); filesys.MakeFsOnDisk().Exists(p) {
@@ -33,13 +35,34 @@ func renderKustomize(ctx context.Context, root, appPath string, k *KustomizeSour
 	if kfile == "" {
 		return nil, &ManifestError{File: relSlash(root, appPath), Msg: "kustomize source without a kustomization file"}
 	}
-	fs := &overlayFS{FileSystem: filesys.MakeFsOnDisk(), ctx: ctx, root: root, kfile: kfile, edit: k, limit: limit, plugins: map[string]bool{}}
-	opts := krusty.MakeDefaultOptions()
-	opts.Reorder = krusty.ReorderOptionLegacy // kustomize build's default
+	krel := relSlash(root, kfile)
+	build, err := parseKustomizeBuildOptions(opts.KustomizeBuildOptions)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := readInput(kfile, krel, TypeKustomize, limit)
+	if err != nil {
+		if isTyped(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("reading %s: %w", krel, err)
+	}
+	if err := checkAliasing(raw); err != nil {
+		return nil, &ManifestError{File: krel, Msg: "refused", Err: err}
+	}
+	kdata, err := editKustomization(ctx, root, kfile, raw, k, env, limit)
+	if err != nil {
+		return nil, err
+	}
+	fs := &overlayFS{FileSystem: filesys.MakeFsOnDisk(), ctx: ctx, root: root, kfile: kfile, kdata: kdata,
+		limit: limit, plugins: map[string]bool{}, helm: build.helm}
+	kopts := krusty.MakeDefaultOptions()
+	kopts.Reorder = build.reorder
+	kopts.LoadRestrictions = build.restrictions
 	// krusty has no context; its reads check ctx, and a build stuck
 	// elsewhere is left behind when ctx is done (the command is ending).
 	resMap, err := whileAlive(ctx, func() (resmap.ResMap, error) {
-		return krusty.MakeKustomizer(opts).Run(fs, appPath)
+		return krusty.MakeKustomizer(kopts).Run(fs, appPath)
 	})
 	if stop := fs.stopped(); stop != nil {
 		return nil, stop
@@ -48,14 +71,13 @@ func renderKustomize(ctx context.Context, root, appPath string, k *KustomizeSour
 		return nil, ctx.Err()
 	}
 	if err != nil {
-		return nil, &ManifestError{File: relSlash(root, kfile), Msg: "kustomize build failed", Err: err}
+		return nil, &ManifestError{File: krel, Msg: "kustomize build failed", Err: err}
 	}
 	out, err := resMap.AsYaml()
 	if err != nil {
 		return nil, fmt.Errorf("kustomize output: %w", err)
 	}
 	res.ReadFiles = append(res.ReadFiles, fs.read...)
-	krel := relSlash(root, kfile)
 	docs, err := splitYAML(out)
 	if err != nil {
 		return nil, &ManifestError{File: krel, Msg: "failed to unmarshal kustomize output", Err: err}
@@ -123,7 +145,8 @@ type overlayFS struct {
 	filesys.FileSystem
 	ctx            context.Context
 	root, kfile    string
-	edit           *KustomizeSource
+	kdata          []byte // the root kustomization, with the Application's settings
+	helm           bool   // --enable-helm: a helmCharts entry is not checked (it runs helm)
 	limit          int64
 	plugins        map[string]bool // plugin configuration files named so far
 	read           []string
@@ -152,19 +175,24 @@ func (f *overlayFS) ReadFile(path string) ([]byte, error) {
 		// directory: let it see the error it expects.
 		return f.FileSystem.ReadFile(abs)
 	}
-	data, err := readInput(abs, relSlash(f.root, abs), TypeKustomize, f.limit)
-	if isTyped(err) {
-		return nil, f.halt(err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkAliasing(data); err != nil {
-		return nil, f.halt(&ManifestError{File: relSlash(f.root, abs), Msg: "refused", Err: err})
+	var data []byte
+	if abs == f.kfile {
+		data = append([]byte(nil), f.kdata...)
+	} else {
+		data, err = readInput(abs, relSlash(f.root, abs), TypeKustomize, f.limit)
+		if isTyped(err) {
+			return nil, f.halt(err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := checkAliasing(data); err != nil {
+			return nil, f.halt(&ManifestError{File: relSlash(f.root, abs), Msg: "refused", Err: err})
+		}
 	}
 	plugin := f.plugins[abs]
 	if plugin || isKustomization(filepath.Base(abs)) {
-		more, err := checkKustomizeRefs(f.root, abs, data, plugin)
+		more, err := checkKustomizeRefs(f.root, abs, data, plugin, f.helm)
 		if err != nil {
 			return nil, f.halt(err)
 		}
@@ -176,7 +204,7 @@ func (f *overlayFS) ReadFile(path string) ([]byte, error) {
 	if abs != f.kfile {
 		return data, nil
 	}
-	return f.editKustomization(data)
+	return f.injectOrigin(data)
 }
 
 // halt records the first reason to stop: kustomize may take a failed read
@@ -196,13 +224,12 @@ func (f *overlayFS) stopped() error {
 	return f.stop
 }
 
-func (f *overlayFS) editKustomization(data []byte) ([]byte, error) {
+// injectOrigin turns on kustomize's origin annotations in the root
+// kustomization, from which each object's source file is learned.
+func (f *overlayFS) injectOrigin(data []byte) ([]byte, error) {
 	m := map[string]any{}
 	if err := yaml.Unmarshal(data, &m); err != nil {
 		return data, nil // let kustomize report it with its own message
-	}
-	if k := f.edit; k != nil {
-		applyKustomizeEdits(m, k)
 	}
 	bm, _ := m["buildMetadata"].([]any)
 	has := false
@@ -214,4 +241,63 @@ func (f *overlayFS) editKustomization(data []byte) ([]byte, error) {
 		f.injectedOrigin = true
 	}
 	return yaml.Marshal(m)
+}
+
+// kustomizeBuild is what argocd-cm's kustomize.buildOptions change.
+type kustomizeBuild struct {
+	restrictions types.LoadRestrictions
+	reorder      krusty.ReorderOption
+	helm         bool
+}
+
+// parseKustomizeBuildOptions reads kustomize.buildOptions (flags of
+// `kustomize build`). Flags that make kustomize run programs leave the
+// source unchecked; unknown flags are an error (kustomize fails on them).
+func parseKustomizeBuildOptions(s string) (kustomizeBuild, error) {
+	b := kustomizeBuild{restrictions: types.LoadRestrictionsRootOnly, reorder: krusty.ReorderOptionLegacy}
+	args := strings.Fields(s)
+	for i := 0; i < len(args); i++ {
+		name, val, hasVal := strings.Cut(args[i], "=")
+		next := func() string {
+			if hasVal {
+				return val
+			}
+			if i+1 < len(args) {
+				i++
+				return args[i]
+			}
+			return ""
+		}
+		switch name {
+		case "--load-restrictor", "--load_restrictor":
+			switch v := next(); v {
+			case "LoadRestrictionsNone", "none":
+				b.restrictions = types.LoadRestrictionsNone
+			case "LoadRestrictionsRootOnly", "rootOnly":
+				b.restrictions = types.LoadRestrictionsRootOnly
+			default:
+				return b, fmt.Errorf("kustomize build options: --load-restrictor %q", v)
+			}
+		case "--enable-helm":
+			b.helm = true
+		case "--reorder":
+			switch v := next(); v {
+			case "legacy":
+				b.reorder = krusty.ReorderOptionLegacy
+			case "none":
+				b.reorder = krusty.ReorderOptionNone
+			default:
+				return b, fmt.Errorf("kustomize build options: --reorder %q", v)
+			}
+		case "--helm-command", "--helm-kube-version", "--helm-api-versions", "--helm-debug":
+			if name != "--helm-debug" {
+				next()
+			}
+		case "--enable-alpha-plugins", "--enable-exec", "--enable-star", "--network", "--mount", "--env", "-e":
+			return b, &UnsupportedError{Type: TypeKustomize, What: fmt.Sprintf("kustomize build option %s runs plugins or containers: gitshift runs nothing", name)}
+		default:
+			return b, fmt.Errorf("kustomize build options: unknown flag %q", args[i])
+		}
+	}
+	return b, nil
 }

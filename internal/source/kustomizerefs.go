@@ -107,14 +107,6 @@ func kustomizationRefs(k map[string]any) []kustomizationRef {
 			refs.add(f, generatorFiles(m)...)
 		}
 	}
-	for _, m := range maps(k["helmCharts"]) {
-		refs.addRemote("helmCharts.repo", str(m["repo"]))
-		refs.add("helmCharts.valuesFile", str(m["valuesFile"]))
-		refs.add("helmCharts.additionalValuesFiles", strings_(m["additionalValuesFiles"])...)
-	}
-	for _, m := range maps(k["helmChartInflationGenerator"]) {
-		refs.addRemote("helmChartInflationGenerator.chartRepoUrl", str(m["chartRepoUrl"]))
-	}
 	if m, ok := k["openapi"].(map[string]any); ok {
 		refs.add("openapi.path", str(m["path"]))
 	}
@@ -172,7 +164,13 @@ func generatorFiles(m map[string]any) []string {
 // plugin configuration, plugin set) at abs that is remote or outside. It
 // returns the plugin configuration files the kustomization names, which
 // kustomize reads next.
-func checkKustomizeRefs(root, abs string, data []byte, plugin bool) ([]string, error) {
+//
+// helmCharts: without --enable-helm (Argo CD's default build options)
+// kustomize itself fails on them, as in Argo CD; with it, kustomize runs
+// the helm binary and may pull the chart, so the source is not checked.
+func checkKustomizeRefs(root, abs string, data []byte, plugin, helm bool) ([]string, error) {
+	dir := filepath.Dir(abs)
+	rel := relSlash(root, abs)
 	var refs []kustomizationRef
 	if plugin {
 		refs = pluginRefs("plugin", data)
@@ -181,10 +179,12 @@ func checkKustomizeRefs(root, abs string, data []byte, plugin bool) ([]string, e
 		if yaml.Unmarshal(data, &k) != nil {
 			return nil, nil // kustomize reports it with its own message
 		}
+		if helm && (k["helmCharts"] != nil || k["helmChartInflationGenerator"] != nil) {
+			return nil, &UnsupportedError{Type: TypeKustomize, File: rel,
+				What: "helmCharts with --enable-helm: kustomize runs helm (and may pull the chart); gitshift runs nothing"}
+		}
 		refs = kustomizationRefs(k)
 	}
-	dir := filepath.Dir(abs)
-	rel := relSlash(root, abs)
 	var plugins []string
 	for _, r := range refs {
 		v := r.value

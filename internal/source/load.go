@@ -100,6 +100,7 @@ func decodeApplication(n *yaml.Node) (Application, error) {
 	app := Application{
 		Name: m.Metadata.Name, Namespace: m.Metadata.Namespace, Project: m.Spec.Project,
 		Destination: m.Spec.Destination, SyncPolicy: m.Spec.SyncPolicy, Sources: m.Spec.Sources,
+		MultipleSources: len(m.Spec.Sources) > 0,
 	}
 	// Argo CD uses `sources` when it is set and ignores `source` then.
 	if len(app.Sources) == 0 && m.Spec.Source != nil {
@@ -113,14 +114,22 @@ func FindApplications(repoRoot string) ([]Application, error) {
 	return FindApplicationsContext(context.Background(), repoRoot)
 }
 
-// FindApplicationsContext walks repoRoot (skipping .git and Helm chart
+// FindApplicationsContext is FindApplicationsCached without a cache.
+func FindApplicationsContext(ctx context.Context, repoRoot string) ([]Application, error) {
+	return FindApplicationsCached(ctx, repoRoot, nil)
+}
+
+// FindApplicationsCached walks repoRoot (skipping .git and Helm chart
 // templates, which are not plain YAML) for regular .yaml/.yml files and
 // returns every Application found, with repo-relative Origins. A malformed
 // file that mentions `kind: Application` yields a *ManifestError, and so
 // does one over the size limit that mentions it (it is scanned, not
 // loaded); all such errors are joined and returned alongside the
 // Applications that did parse.
-func FindApplicationsContext(ctx context.Context, repoRoot string) ([]Application, error) {
+//
+// Every file it reads goes into cache (when not nil), for a render that
+// reads it again (Options.Cache).
+func FindApplicationsCached(ctx context.Context, repoRoot string, cache *Cache) ([]Application, error) {
 	root, err := cleanRoot(repoRoot)
 	if err != nil {
 		return nil, err
@@ -162,6 +171,7 @@ func FindApplicationsContext(ctx context.Context, repoRoot string) ([]Applicatio
 		r := &results[i]
 		rel := relSlash(root, paths[i])
 		err := withFile(paths[i], DefaultMaxCombinedManifestSize, func(data []byte) {
+			cache.put(paths[i], data)
 			if bytes.Contains(data, []byte("Application")) {
 				r.apps, r.parseErr = ParseApplications(data, rel)
 				r.mentionApp = bytes.Contains(data, []byte(appKindText))

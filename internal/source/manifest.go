@@ -58,7 +58,8 @@ func looksLikeK8s(data []byte) bool {
 }
 
 // flatten expands any object with an `items` array one level (Argo CD does
-// this for every such object, not only kind: List) and drops `items: null`.
+// this for every such object, not only kind: List) and drops an object
+// with `items: null` unless it has a spec or status (isNullList).
 func flatten(rel string, d rawDoc) ([]Object, []Warning, error) {
 	prov := Provenance{File: rel, Doc: d.doc, Line: d.line, Item: -1}
 	items, has := d.obj["items"]
@@ -66,6 +67,11 @@ func flatten(rel string, d rawDoc) ([]Object, []Warning, error) {
 		return []Object{newObject(d.obj, prov)}, nil, nil
 	}
 	if items == nil {
+		_, spec := d.obj["spec"]
+		_, status := d.obj["status"]
+		if spec || status {
+			return []Object{newObject(d.obj, prov)}, nil, nil
+		}
 		return nil, nil, nil
 	}
 	list, ok := items.([]any)

@@ -82,6 +82,7 @@ func TestKustomizeRemoteReferencesAreNotFetched(t *testing.T) {
 		want    string            // the reference named in the error
 		file    string            // the file named; default k/kustomization.yaml
 		invalid bool
+		build   string // kustomize build options
 	}{
 		{name: "resource-http-file", kust: "resources: [a.yaml, " + web + "/cm.yaml]\n", want: web + "/cm.yaml"},
 		{name: "resource-https-git", kust: "resources:\n- https://" + git + "/org/repo.git//base?ref=main\n", want: "https://" + git},
@@ -110,7 +111,13 @@ func TestKustomizeRemoteReferencesAreNotFetched(t *testing.T) {
 		{name: "transformer-file-with-remote-path", kust: "resources: [a.yaml]\ntransformers: [t.yaml]\n",
 			files: map[string]string{"k/t.yaml": "apiVersion: builtin\nkind: PatchStrategicMergeTransformer\nmetadata: {name: p}\npaths: [" + web + "/p.yaml]\n"},
 			want:  web + "/p.yaml", file: "k/t.yaml"},
-		{name: "helm-chart-from-repository", kust: "helmCharts:\n- name: x\n  repo: " + web + "/charts\n  version: 1.0.0\n", want: web + "/charts"},
+		// Argo CD's default build options have no --enable-helm: kustomize
+		// fails on helmCharts (invalid); with it, kustomize runs helm (not
+		// checked).
+		{name: "helm-chart-without-enable-helm", kust: "helmCharts:\n- name: x\n  repo: " + web + "/charts\n  version: 1.0.0\n",
+			want: "must specify --enable-helm", invalid: true},
+		{name: "helm-chart-with-enable-helm", kust: "helmCharts:\n- name: x\n  repo: " + web + "/charts\n  version: 1.0.0\n",
+			build: "--enable-helm", want: "kustomize runs helm"},
 		{name: "remote-in-a-base", kust: "resources: [../base]\n",
 			files: map[string]string{"base/kustomization.yaml": "resources:\n- " + web + "/cm.yaml\n"},
 			want:  web + "/cm.yaml", file: "base/kustomization.yaml"},
@@ -124,7 +131,7 @@ func TestKustomizeRemoteReferencesAreNotFetched(t *testing.T) {
 				files[f] = c
 			}
 			root := writeRepo(t, files)
-			_, err := render(t, root, &Application{Name: "app", Sources: []AppSource{{Path: "k"}}}, Options{})
+			_, err := render(t, root, &Application{Name: "app", Sources: []AppSource{{Path: "k"}}}, Options{KustomizeBuildOptions: tt.build})
 			p.assertUntouched(t)
 			file := tt.file
 			if file == "" {

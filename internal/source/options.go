@@ -18,6 +18,24 @@ type Options struct {
 	// MaxCombinedManifestSize mirrors the repo-server's
 	// --max-combined-directory-manifests-size; 0 means the default 10M.
 	MaxCombinedManifestSize int64
+	// Revision is the commit the checkout is at: Argo CD offers it to
+	// sources as $ARGOCD_APP_REVISION. Empty when unknown.
+	Revision string
+	// Repos maps other repositories (NormalizeRepoURL of their URL) to
+	// local checkouts, for `$ref` value files of multi-source
+	// Applications. Each is its own root: nothing outside it is read.
+	Repos map[string]string
+	// KubeVersion and APIVersions stand for the destination cluster's,
+	// which Argo CD passes to Helm when the source sets none.
+	KubeVersion string
+	APIVersions []string
+	// KustomizeBuildOptions is argocd-cm's kustomize.buildOptions
+	// (default none), e.g. "--load-restrictor LoadRestrictionsNone".
+	KustomizeBuildOptions string
+	// Cache, when set, is shared by the renders of one run: files
+	// FindApplicationsCached already read, the repository-wide symlink
+	// check done once per root.
+	Cache *Cache
 }
 
 // DefaultMaxCombinedManifestSize is Argo CD's default limit (10M) on the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -30,6 +31,7 @@ type walkStep struct {
 type fileJob struct {
 	path, rel string
 	limit     int64 // bytes the combined size limit leaves for this file
+	size      int64 // the size the walk saw
 	maxSize   int64 // the combined limit, for the message
 
 	done    bool
@@ -39,18 +41,28 @@ type fileJob struct {
 	warns   []Warning
 	notK8s  bool // silently ignored as not Kubernetes
 	err     error
+	read    []string // files a Jsonnet file imported
 }
 
 // load reads and decodes the file as the sequential walk did.
-func (j *fileJob) load(skipMarkerOn bool) {
+func (j *fileJob) load(ctx context.Context, skipMarkerOn bool, jr *jsonnetRunner, cache *Cache) {
 	j.done = true
-	err := withFile(j.path, j.limit, func(data []byte) {
+	if strings.HasSuffix(j.path, ".jsonnet") {
+		j.objs, j.read, j.err = jr.eval(ctx, j.path)
+		return
+	}
+	decode := func(data []byte) {
 		if skipMarkerOn && bytes.Contains(data, []byte(skipMarker)) {
 			j.skip = true
 			return
 		}
 		j.objs, j.warns, j.notK8s, j.err = decodeManifestFile(j.rel, data)
-	})
+	}
+	if data, ok := cache.take(j.path, j.size); ok && int64(len(data)) <= j.limit {
+		decode(data)
+		return
+	}
+	err := withFile(j.path, j.limit, decode)
 	var se *SizeError
 	switch {
 	case errors.As(err, &se): // it grew since the walk measured it
@@ -65,13 +77,13 @@ func (j *fileJob) failed() bool { return j.readErr != nil || j.err != nil }
 // loadAll runs load on every job with up to GOMAXPROCS workers. Jobs after
 // a failed one are skipped (the replay stops there); the replay loads a
 // skipped job itself if it reaches it, so skipping only ever saves work.
-func loadAll(ctx context.Context, jobs []*fileJob, skipMarkerOn bool) {
+func loadAll(ctx context.Context, jobs []*fileJob, skipMarkerOn bool, jr *jsonnetRunner, cache *Cache) {
 	inParallel(len(jobs), func(i int) bool {
 		if ctx.Err() != nil {
 			return true
 		}
 		j := jobs[i]
-		j.load(skipMarkerOn)
+		j.load(ctx, skipMarkerOn, jr, cache)
 		return !j.failed()
 	})
 }
@@ -105,8 +117,8 @@ func inParallel(n int, fn func(i int) (ok bool)) {
 
 // queue records a file to read, with the bytes it may hold; read it later
 // with apply.
-func (w *dirWalk) queue(path string, limit int64) {
-	w.steps = append(w.steps, walkStep{file: &fileJob{path: path, rel: w.rel(path), limit: limit, maxSize: w.maxSize}})
+func (w *dirWalk) queue(path string, size, limit int64) {
+	w.steps = append(w.steps, walkStep{file: &fileJob{path: path, rel: w.rel(path), size: size, limit: limit, maxSize: w.maxSize}})
 }
 
 // apply loads the queued files and replays the walk's steps in order,
@@ -118,7 +130,7 @@ func (w *dirWalk) apply(ctx context.Context) error {
 			jobs = append(jobs, s.file)
 		}
 	}
-	loadAll(ctx, jobs, w.skipMarker)
+	loadAll(ctx, jobs, w.skipMarker, w.jsonnet, w.cache)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -129,7 +141,7 @@ func (w *dirWalk) apply(ctx context.Context) error {
 			continue
 		}
 		if !j.done {
-			j.load(w.skipMarker)
+			j.load(ctx, w.skipMarker, w.jsonnet, w.cache)
 		}
 		if j.readErr != nil {
 			return j.readErr
@@ -147,7 +159,7 @@ func (w *dirWalk) apply(ctx context.Context) error {
 		w.objs = append(w.objs, j.objs...)
 		w.res.Warnings = append(w.res.Warnings, j.warns...)
 		w.res.Files = append(w.res.Files, j.rel)
-		w.res.ReadFiles = append(w.res.ReadFiles, j.rel)
+		w.res.ReadFiles = append(append(w.res.ReadFiles, j.rel), j.read...)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 )
@@ -24,13 +25,19 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 		return nil, err
 	}
 	if src.Chart != "" {
-		return nil, &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf("chart %q from a Helm repository cannot be rendered offline", src.Chart)}
+		if root, err = localChart(opts, src); err != nil {
+			return nil, err
+		}
+		src.Path = "" // Argo CD renders the extracted chart as its own root
+	}
+	if err := checkRefs(app); err != nil {
+		return nil, appError(app, err)
 	}
 	appPath, err := resolveAppPath(root, src.Path)
 	if err != nil {
 		return nil, appError(app, err)
 	}
-	if err := CheckOutOfBoundsSymlinks(ctx, root); err != nil {
+	if err := opts.Cache.checkSymlinks(ctx, root); err != nil {
 		return nil, err
 	}
 	eff, used, err := mergeSourceOverrides(normalizeSource(src), appPath, root, app.Name, opts.maxSize())
@@ -46,27 +53,29 @@ func Render(ctx context.Context, repoRoot string, app *Application, src AppSourc
 			return nil, err
 		}
 	}
+	env := newArgoEnv(app, src, opts.Revision)
 	relPath, _ := filepath.Rel(root, appPath)
 	res := &Result{Type: t, Path: filepath.ToSlash(relPath), Source: eff, ReadFiles: used}
 	var objs []Object
 	switch t {
 	case TypePlugin:
-		return nil, errPlugin()
+		return nil, errPlugin(eff.Plugin)
 	case TypeDirectory:
-		w, err := newDirWalk(root, appPath, eff.Directory, v, opts.maxSize(), res)
+		w, err := newDirWalk(root, appPath, eff.Directory, v, env, opts.maxSize(), res)
 		if err != nil {
 			return nil, err
 		}
+		w.cache = opts.Cache
 		if err := w.run(ctx); err != nil {
 			return nil, err
 		}
 		objs = w.objs
 	case TypeHelm:
-		if objs, err = renderHelm(ctx, root, appPath, app, eff, opts, res); err != nil {
+		if objs, err = renderHelm(ctx, root, appPath, app, eff, env, opts, res); err != nil {
 			return nil, err
 		}
 	case TypeKustomize:
-		if objs, err = renderKustomize(ctx, root, appPath, eff.Kustomize, opts.maxSize(), res); err != nil {
+		if objs, err = renderKustomize(ctx, root, appPath, eff.Kustomize, env, opts, res); err != nil {
 			return nil, err
 		}
 	}
@@ -105,4 +114,23 @@ func sortedUnique(s []string) []string {
 		}
 	}
 	return out
+}
+
+// localChart is the local copy of a Helm repository chart that the caller
+// mapped (Options.Repos: the chart repository URL -> a directory holding
+// <chart>/Chart.yaml, or the chart itself). Without one the source cannot
+// be rendered offline. The copy is trusted to be targetRevision.
+func localChart(opts Options, src AppSource) (string, error) {
+	dir, ok := opts.Repos[NormalizeRepoURL(src.RepoURL)]
+	if !ok {
+		return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf(
+			"chart %q from the Helm repository %s cannot be rendered offline without a local copy", src.Chart, src.RepoURL)}
+	}
+	for _, c := range []string{filepath.Join(dir, src.Chart), dir} {
+		if _, err := os.Stat(filepath.Join(c, "Chart.yaml")); err == nil {
+			return cleanRoot(c)
+		}
+	}
+	return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf(
+		"chart %q: the local copy of %s (%s) holds no %s/Chart.yaml", src.Chart, src.RepoURL, dir, src.Chart)}
 }

@@ -47,15 +47,19 @@ type dirWalk struct {
 	res               *Result
 	objs              []Object
 	steps             []walkStep // the walk's decisions in walk order
+	jsonnet           *jsonnetRunner
+	cache             *Cache
 }
 
-func newDirWalk(repoRoot, appPath string, d *DirectorySource, v version, maxSize int64, res *Result) (*dirWalk, error) {
+func newDirWalk(repoRoot, appPath string, d *DirectorySource, v version, env argoEnv, maxSize int64, res *Result) (*dirWalk, error) {
 	w := &dirWalk{repoRoot: repoRoot, appPath: appPath, skipMarker: v.atLeast(3, 1), maxSize: maxSize, res: res}
+	var js JsonnetSource
+	if d != nil {
+		js = d.Jsonnet
+	}
+	w.jsonnet = newJsonnetRunner(repoRoot, appPath, js, env, maxSize)
 	if d != nil {
 		w.recurse = d.Recurse
-		if len(d.Jsonnet) > 0 {
-			return nil, &UnsupportedError{Type: TypeDirectory, What: "directory.jsonnet (Jsonnet) cannot be rendered by gitshift"}
-		}
 		var err error
 		if w.include, err = patternMatcher("include", d.Include); err != nil {
 			return nil, err
@@ -218,14 +222,17 @@ func (w *dirWalk) checkSymlinkTarget(path string) error {
 // stops the walk at the first file that exceeds it, before reading any.
 func (w *dirWalk) read(path string, size int64) error {
 	if strings.HasSuffix(path, ".jsonnet") {
-		return &UnsupportedError{Type: TypeDirectory, File: w.rel(path), What: "Jsonnet files cannot be rendered by gitshift"}
+		// Argo CD does not count Jsonnet files against the limit: their
+		// output is Jsonnet's business. Each input is bounded on its own.
+		w.queue(path, size, w.maxSize)
+		return nil
 	}
 	budget := w.maxSize - w.total // what this file may hold
 	w.total += size
 	if w.total > w.maxSize {
 		return w.sizeError(path)
 	}
-	w.queue(path, budget)
+	w.queue(path, size, budget)
 	return nil
 }
 

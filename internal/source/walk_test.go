@@ -168,9 +168,9 @@ func TestDirectoryWalk(t *testing.T) {
 			wantIgnored: map[string]IgnoreReason{"app/a.yaml": IgnoredSkipMarker},
 		},
 		{
-			name:    "jsonnet-unsupported",
+			name:    "jsonnet-object-without-kind-is-invalid",
 			files:   map[string]string{"app/main.jsonnet": "{}"},
-			wantErr: "Jsonnet files cannot be rendered",
+			wantErr: "app/main.jsonnet: failed to unmarshal generated json: Object 'Kind' is missing",
 		},
 		{
 			name:    "combined-size-limit",

@@ -28,8 +28,9 @@ func NewCheckCommand(s command.Streams) *cobra.Command {
 		Use:   "check [DIR]",
 		Short: "Show what Argo CD will apply from a repository and check the canary routing",
 		Long: `check finds every Argo CD Application in DIR (default: the current directory),
-renders each source exactly as Argo CD's repo-server would (directory walk,
-Helm, Kustomize), and reports, per Application: the source type, the files
+renders each source exactly as Argo CD's repo-server would (directory walk
+with Jsonnet, Helm, Kustomize with the Application's settings, every source of
+a multi-source Application), and reports, per Application: the source type, the files
 applied, the files Argo CD skips and why (e.g. a directory source without
 recurse silently skips sub-directories), diagnostics with stable codes and
 file:line, and a traffic table for each VirtualService.
@@ -40,7 +41,10 @@ repository, Applications whose path exists in DIR are checked. Applications
 for other repositories are listed as skipped.
 
 check never uses the network: a source that needs it (a remote resource,
-chart or value file) is reported as not checked (GS1011).
+chart or value file, a source in another repository) is reported as not
+checked (GS1011). --repo-map URL=DIR reads another repository (or a Helm
+repository's chart) from a local directory instead. docs/argocd-sources.md
+lists every Argo CD source feature and how it is checked.
 
 Exit status: 1 when a diagnostic reaches --fail-on (default error), including
 a source Argo CD itself would fail to render; else 2 when a source could not
@@ -53,6 +57,9 @@ be checked offline; 0 otherwise.`,
 
   # CI: fail on warnings too, upload SARIF to code scanning
   gitshift check --fail-on warning -o sarif . > gitshift.sarif
+
+  # A multi-source Application whose values live in another repository
+  gitshift check --repo-map https://github.com/org/values.git=../values .
 
   # Machine-readable report
   gitshift check -o json . | jq '.applications[].diagnostics'`,

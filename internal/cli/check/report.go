@@ -125,7 +125,11 @@ func writeTargetText(ew *errWriter, t *check.Target) {
 		case s.Skipped != "":
 			ew.printf("  source %s: skipped: %s\n", redact.URL(s.Source.RepoURL), redact.Text(s.Skipped))
 		case s.Result == nil:
-			ew.printf("  source path %q: not rendered (see diagnostics)\n", s.Source.Path)
+			what := fmt.Sprintf("path %q", s.Source.Path)
+			if s.Source.Chart != "" {
+				what = fmt.Sprintf("chart %q", s.Source.Chart)
+			}
+			ew.printf("  source %s (%s): not rendered (see diagnostics)\n", what, redact.URL(s.Source.RepoURL))
 		default:
 			writeSourceText(ew, t, s.Result)
 		}

@@ -5,9 +5,12 @@ package sourcetest
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/errkind"
 )
 
 // WriteFiles writes path -> content under root (paths slash-separated).
@@ -55,4 +58,21 @@ func Within[T any](t testing.TB, d time.Duration, fn func() T) T {
 		t.Fatalf("did not return within %s", d)
 		panic("unreachable")
 	}
+}
+
+// WantError checks a render that should fail: err contains want and is of
+// kind. It reports whether a failure was wanted (want != ""), so a table
+// test's case ends there.
+func WantError(t testing.TB, err error, want string, kind errkind.Kind) bool {
+	t.Helper()
+	if want == "" {
+		return false
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want containing %q", err, want)
+	}
+	if k := errkind.Of(err); k != kind {
+		t.Errorf("kind %v, want %v", k, kind)
+	}
+	return true
 }

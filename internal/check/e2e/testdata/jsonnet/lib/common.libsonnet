@@ -1,0 +1,8 @@
+{
+  cm(name, v):: {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: name, labels: { from: 'jsonnet' } },
+    data: { v: v, n: std.toString(std.length(name)) },
+  },
+}
