@@ -1,0 +1,168 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is a bench run: every sample, and the summary the text shows.
+type Report struct {
+	Started  time.Time     `json:"started"`
+	Finished time.Time     `json:"finished"`
+	Steps    int           `json:"stepsPerVariant"`
+	Poll     time.Duration `json:"pollInterval"`
+	Gap      time.Duration `json:"gap"`
+	Samples  []Sample      `json:"samples"`
+}
+
+// Metric is one timed segment of a step.
+type Metric struct {
+	Name string
+	Of   func(Sample) time.Duration
+}
+
+// The metrics the ratios use.
+var (
+	metricFloor = Metric{"push→VirtualService applied (floor)", func(s Sample) time.Duration { return s.Applied }}
+	metricLive  = Metric{"push→live, gitshift's watches", Sample.Live}
+	metricPoll  = Metric{"push→live, plain poll", func(s Sample) time.Duration { return s.Poll }}
+)
+
+// Metrics are the rows of the summary, in the order of a step.
+var Metrics = []Metric{
+	{"commit→push", func(s Sample) time.Duration { return s.CommitToPush }},
+	{"push→refresh annotation set", func(s Sample) time.Duration { return s.Refresh }},
+	{"push→Argo CD compared the commit", func(s Sample) time.Duration { return s.Compared }},
+	{"push→Argo CD synced", func(s Sample) time.Duration { return s.Synced }},
+	{"synced→live VirtualService", Sample.SyncedToLive},
+	metricFloor,
+	metricLive,
+	metricPoll,
+	{"commit→live (total)", Sample.Total},
+}
+
+// Stat is a metric's median and 90th percentile over the samples that saw
+// it (N of them).
+type Stat struct {
+	N   int           `json:"n"`
+	P50 time.Duration `json:"p50"`
+	P90 time.Duration `json:"p90"`
+}
+
+// Summarize returns one metric's Stat over the samples of variant. A
+// sample that did not see the moment (0) does not count.
+func (r *Report) Summarize(variant string, m Metric) Stat {
+	var ds []time.Duration
+	for _, s := range r.Samples {
+		if s.Variant != variant {
+			continue
+		}
+		if d := m.Of(s); d > 0 {
+			ds = append(ds, d)
+		}
+	}
+	return Stat{N: len(ds), P50: Percentile(ds, 0.5), P90: Percentile(ds, 0.9)}
+}
+
+// Percentile is the q-quantile of ds by linear interpolation between the
+// order statistics (Hyndman–Fan type 7, as R and NumPy default to); 0 for
+// no data.
+func Percentile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	h := q * float64(len(s)-1)
+	lo := int(math.Floor(h))
+	if lo >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[lo] + time.Duration((h-float64(lo))*float64(s[lo+1]-s[lo]))
+}
+
+// Ratio is a/b, NaN when b is 0.
+func Ratio(a, b time.Duration) float64 {
+	if b == 0 || a == 0 {
+		return math.NaN()
+	}
+	return float64(a) / float64(b)
+}
+
+// WriteText prints the side-by-side summary: each metric per sync option,
+// the ratio ApplyOutOfSyncOnly/default, then the poll/watch and the
+// live/floor ratios, and what steps without the refresh did.
+func (r *Report) WriteText(w io.Writer) error {
+	a, b := VariantDefault, VariantOnlyDiff
+	fmt.Fprintf(w, "push→live per step in the lab: %d step commits per variant, rounds interleaved; plain poll every %s; %s between steps\n\n",
+		r.Steps, r.Poll, r.Gap)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "segment\t%s p50\tp90\t%s p50\tp90\tratio p50\tp90\t\n", a, b)
+	for _, m := range Metrics {
+		sa, sb := r.Summarize(a, m), r.Summarize(b, m)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.Name, ms(sa.P50), ms(sa.P90), ms(sb.P50), ms(sb.P90),
+			ratio(Ratio(sb.P50, sa.P50)), ratio(Ratio(sb.P90, sa.P90)))
+	}
+	live, poll, floor := metricLive, metricPoll, metricFloor
+	for _, x := range []struct {
+		name     string
+		num, den Metric
+	}{{"plain poll / gitshift's watches", poll, live}, {"gitshift's watches / floor", live, floor}} {
+		na, da, nb, db := r.Summarize(a, x.num), r.Summarize(a, x.den), r.Summarize(b, x.num), r.Summarize(b, x.den)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t\t\n", x.name, ratio(Ratio(na.P50, da.P50)), ratio(Ratio(na.P90, da.P90)),
+			ratio(Ratio(nb.P50, db.P50)), ratio(Ratio(nb.P90, db.P90)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var nr, live0 int
+	for _, s := range r.Samples {
+		if s.Variant == VariantNoRefresh {
+			nr++
+			if !s.TimedOut {
+				live0++
+			}
+		}
+	}
+	if nr > 0 {
+		st := r.Summarize(VariantNoRefresh, live)
+		fmt.Fprintf(w, "\nwithout the refresh annotation: %d of %d steps live within the step timeout (p50 %s); Argo CD polls Git every 180 s in the lab\n",
+			live0, nr, ms(st.P50))
+	}
+	return nil
+}
+
+// WriteJSON writes the report with every sample.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// line is a sample's progress line.
+func (s Sample) line() string {
+	if s.TimedOut {
+		return fmt.Sprintf("%.7s  not live within the timeout (synced %s, applied %s)", s.SHA, ms(s.Synced), ms(s.Applied))
+	}
+	return fmt.Sprintf("%.7s  commit→push %s  synced %s  applied %s  live %s  poll %s", s.SHA,
+		ms(s.CommitToPush), ms(s.Synced), ms(s.Applied), ms(s.Live()), ms(s.Poll))
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+func ratio(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f×", x)
+}
