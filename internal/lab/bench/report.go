@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -135,13 +134,6 @@ func (r *Report) WriteText(w io.Writer) error {
 			live0, nr, ms(st.P50))
 	}
 	return nil
-}
-
-// WriteJSON writes the report with every sample.
-func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
 }
 
 // line is a sample's progress line.
