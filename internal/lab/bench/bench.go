@@ -203,7 +203,8 @@ func setOutOfSyncOnly(ctx context.Context, cfg Config, base []string, on bool) e
 	if err := patchSyncOptions(ctx, cfg, withOutOfSyncOnly(base, on)); err != nil {
 		return err
 	}
-	return settle(ctx, cfg, "", at, false)
+	// A change of syncPolicy alone does not make Argo CD reconcile.
+	return settle(ctx, cfg, "", at, true)
 }
 
 func patchSyncOptions(ctx context.Context, cfg Config, opts []string) error {

@@ -19,30 +19,32 @@ type Report struct {
 	Samples  []Sample      `json:"samples"`
 }
 
-// Metric is one timed segment of a step.
+// Metric is one timed segment of a step. A zero is "not seen", unless
+// ZeroWhenLive and the step went live (a segment that took no time).
 type Metric struct {
-	Name string
-	Of   func(Sample) time.Duration
+	Name         string
+	Of           func(Sample) time.Duration
+	ZeroWhenLive bool
 }
 
 // The metrics the ratios use.
 var (
-	metricFloor = Metric{"push→VirtualService applied (floor)", func(s Sample) time.Duration { return s.Applied }}
-	metricLive  = Metric{"push→live, gitshift's watches", Sample.Live}
-	metricPoll  = Metric{"push→live, plain poll", func(s Sample) time.Duration { return s.Poll }}
+	metricFloor = Metric{Name: "push→VirtualService applied (floor)", Of: func(s Sample) time.Duration { return s.Applied }}
+	metricLive  = Metric{Name: "push→live, gitshift's watches", Of: Sample.Live}
+	metricPoll  = Metric{Name: "push→live, plain poll", Of: func(s Sample) time.Duration { return s.Poll }}
 )
 
 // Metrics are the rows of the summary, in the order of a step.
 var Metrics = []Metric{
-	{"commit→push", func(s Sample) time.Duration { return s.CommitToPush }},
-	{"push→refresh annotation set", func(s Sample) time.Duration { return s.Refresh }},
-	{"push→Argo CD compared the commit", func(s Sample) time.Duration { return s.Compared }},
-	{"push→Argo CD synced", func(s Sample) time.Duration { return s.Synced }},
-	{"synced→live VirtualService", Sample.SyncedToLive},
+	{Name: "commit→push", Of: func(s Sample) time.Duration { return s.CommitToPush }},
+	{Name: "push→refresh annotation set", Of: func(s Sample) time.Duration { return s.Refresh }},
+	{Name: "push→Argo CD compared the commit", Of: func(s Sample) time.Duration { return s.Compared }},
+	{Name: "push→Argo CD synced", Of: func(s Sample) time.Duration { return s.Synced }},
+	{Name: "synced→live VirtualService", Of: Sample.SyncedToLive, ZeroWhenLive: true},
 	metricFloor,
 	metricLive,
 	metricPoll,
-	{"commit→live (total)", Sample.Total},
+	{Name: "commit→live (total)", Of: Sample.Total},
 }
 
 // Stat is a metric's median and 90th percentile over the samples that saw
@@ -53,6 +55,14 @@ type Stat struct {
 	P90 time.Duration `json:"p90"`
 }
 
+// cell prints d, one of st's percentiles: "-" when nothing was seen.
+func (st Stat) cell(d time.Duration) string {
+	if st.N == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
 // Summarize returns one metric's Stat over the samples of variant. A
 // sample that did not see the moment (0) does not count.
 func (r *Report) Summarize(variant string, m Metric) Stat {
@@ -61,7 +71,7 @@ func (r *Report) Summarize(variant string, m Metric) Stat {
 		if s.Variant != variant {
 			continue
 		}
-		if d := m.Of(s); d > 0 {
+		if d := m.Of(s); d > 0 || (m.ZeroWhenLive && s.Live() > 0) {
 			ds = append(ds, d)
 		}
 	}
@@ -104,7 +114,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "segment\t%s p50\tp90\t%s p50\tp90\tratio p50\tp90\t\n", a, b)
 	for _, m := range Metrics {
 		sa, sb := r.Summarize(a, m), r.Summarize(b, m)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.Name, ms(sa.P50), ms(sa.P90), ms(sb.P50), ms(sb.P90),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.Name, sa.cell(sa.P50), sa.cell(sa.P90), sb.cell(sb.P50), sb.cell(sb.P90),
 			ratio(Ratio(sb.P50, sa.P50)), ratio(Ratio(sb.P90, sa.P90)))
 	}
 	live, poll, floor := metricLive, metricPoll, metricFloor
@@ -149,6 +159,7 @@ func ms(d time.Duration) string {
 	if d == 0 {
 		return "-"
 	}
+
 	return fmt.Sprintf("%.2fs", d.Seconds())
 }
 

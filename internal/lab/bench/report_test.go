@@ -63,6 +63,8 @@ func TestWriteText(t *testing.T) {
 	for _, want := range []string{
 		"push→Argo CD synced  2.20s  2.36s  1.10s  1.18s  0.50×  0.50×",
 		"plain poll / gitshift's watches  1.36×  1.34×  2.73×  2.68×",
+		"synced→live VirtualService 0.00s 0.00s 0.00s 0.00s - -",
+		"push→refresh annotation set - - - - - -",
 		"gitshift's watches / floor  1.29×  1.27×  1.83×  1.74×",
 		"without the refresh annotation: 0 of 1 steps live",
 	} {

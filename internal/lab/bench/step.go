@@ -179,6 +179,9 @@ func (t *target) pollLive(ctx context.Context, sha string, pushed time.Time, wei
 		if ctx.Err() != nil {
 			return 0, nil
 		}
+		if err != nil && endsWithin(ctx, t.poll) {
+			return 0, nil // the client's rate limiter refuses to wait past the deadline
+		}
 		if err != nil {
 			return 0, fmt.Errorf("polling Application %s/%s: %w", t.appNS, t.app, err)
 		}
@@ -189,6 +192,9 @@ func (t *target) pollLive(ctx context.Context, sha string, pushed time.Time, wei
 		if argocd.Assess(st, sha, pushed).Live {
 			rt, err := kube.LiveRoute(ctx, t.kc, t.vsNS, t.vs, t.route)
 			if ctx.Err() != nil {
+				return 0, nil
+			}
+			if err != nil && endsWithin(ctx, t.poll) {
 				return 0, nil
 			}
 			if err != nil {
@@ -204,6 +210,12 @@ func (t *target) pollLive(ctx context.Context, sha string, pushed time.Time, wei
 		case <-tick.C:
 		}
 	}
+}
+
+// endsWithin reports whether ctx's deadline is less than d away.
+func endsWithin(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
 }
 
 func equal(want map[string]int32) func(mesh.Route) bool {
