@@ -26,7 +26,7 @@ func newLabBenchCommand(s command.Streams, f *labFlags) *cobra.Command {
 	o := &labBenchOptions{labFlags: f}
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure push→live per traffic step in the lab, with and without ApplyOutOfSyncOnly, watch vs poll",
+		Short: "Measure push→live per traffic step in the lab, per Argo CD sync option, watch vs poll",
 		Long: `bench commits --steps traffic steps per variant to the lab's Git with gitshift's
 shift, refreshes the Application at the push as the rollout does, and times
 each step from the push: Argo CD compared the commit, Argo CD synced (Synced,
@@ -34,9 +34,10 @@ Healthy, reconciled after the sync), the VirtualService in the API server has
 the new weights (the floor), and live as gitshift's watches see it, against a
 plain poll of the same objects (--poll, as a kubectl loop would).
 
-Rounds alternate the Application's sync options between Argo CD's default and
-ApplyOutOfSyncOnly=true (a lab-only change of the Application, put back at the
-end, as are the weights), so both variants see the same machine load. Then
+Rounds alternate the Application's sync options: Argo CD's default,
+ApplyOutOfSyncOnly=true, Validate=false and both (a lab-only change of the
+Application, put back at the end, as are the weights), so every variant sees
+the same machine load. Then
 --no-refresh-steps steps go without the refresh annotation. It prints p50 and
 p90 side by side with their ratios (make bench-lab).`,
 		Args: cobra.NoArgs,

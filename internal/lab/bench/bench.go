@@ -3,9 +3,9 @@
 // gitshift's own shift, refreshes the Application at the push, and times
 // from the push Argo CD's compare and sync and the VirtualService's apply
 // with gitshift's watches, against a plain 1 s poll of the same objects.
-// Rounds interleave the Application's sync options (default and
-// ApplyOutOfSyncOnly=true), so both see the same machine load; a few steps
-// without the refresh show what it saves.
+// Rounds interleave the Application's sync options (Argo CD's default,
+// ApplyOutOfSyncOnly=true, Validate=false, both), so every variant sees the
+// same machine load; a few steps without the refresh show what it saves.
 package bench
 
 import (
@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,12 +30,30 @@ import (
 // objects that differ from Git, instead of every object of the Application.
 const OutOfSyncOnly = "ApplyOutOfSyncOnly=true"
 
+// NoValidate skips kubectl's client-side schema validation in Argo CD's
+// apply (the API server still validates).
+const NoValidate = "Validate=false"
+
+// Variant is a set of sync options added to the Application's own.
+type Variant struct {
+	Name    string
+	Options []string
+}
+
 // Variant names.
 const (
 	VariantDefault   = "default"
-	VariantOnlyDiff  = OutOfSyncOnly
 	VariantNoRefresh = "no refresh"
 )
+
+// DefaultVariants are compared by default: Argo CD's default, each
+// option, and both.
+var DefaultVariants = []Variant{
+	{Name: VariantDefault},
+	{Name: OutOfSyncOnly, Options: []string{OutOfSyncOnly}},
+	{Name: NoValidate, Options: []string{NoValidate}},
+	{Name: "both", Options: []string{OutOfSyncOnly, NoValidate}},
+}
 
 // Config says where and how much to measure.
 type Config struct {
@@ -47,8 +66,11 @@ type Config struct {
 	Canary       string
 	Kube         *kube.Client
 	Apps         argocd.Reader
-	// Steps per sync-option variant; NoRefreshSteps more without the
-	// refresh annotation (each waits up to StepTimeout).
+	// Variants of the sync options (default DefaultVariants); the first
+	// is the reference of the ratios.
+	Variants []Variant
+	// Steps per variant; NoRefreshSteps more without the refresh
+	// annotation (each waits up to StepTimeout).
 	Steps          int
 	NoRefreshSteps int
 	Poll           time.Duration // the plain poll's interval (1s)
@@ -77,6 +99,9 @@ func (c *Config) defaults() {
 	if c.Progress == nil {
 		c.Progress = io.Discard
 	}
+	if len(c.Variants) == 0 {
+		c.Variants = DefaultVariants
+	}
 }
 
 // canaryCycle are the canary weights the steps set in turn.
@@ -98,6 +123,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	orig := rt.SubsetWeights()
 	rep := &Report{Started: time.Now(), Steps: cfg.Steps, Poll: cfg.Poll, Gap: cfg.Gap}
+	for _, v := range cfg.Variants {
+		rep.Variants = append(rep.Variants, v.Name)
+	}
 	err = measure(ctx, cfg, t, orig[cfg.Canary], opts, rep)
 	// Put things back even when interrupted (with a fresh context).
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*cfg.StepTimeout)
@@ -132,17 +160,17 @@ func measure(ctx context.Context, cfg Config, t *target, canary int32, opts []st
 		return err
 	}
 	for i := 0; i < cfg.Steps; i++ {
-		for _, v := range []struct {
-			name string
-			on   bool
-		}{{VariantDefault, false}, {VariantOnlyDiff, true}} {
-			if err := setOutOfSyncOnly(ctx, cfg, opts, v.on); err != nil {
+		for _, v := range cfg.Variants {
+			if err := setVariant(ctx, cfg, opts, v); err != nil {
 				return err
 			}
-			if err := one(v.name, false); err != nil {
+			if err := one(v.Name, false); err != nil {
 				return err
 			}
 		}
+	}
+	if err := setVariant(ctx, cfg, opts, Variant{}); err != nil {
+		return err
 	}
 	for i := 0; i < cfg.NoRefreshSteps; i++ {
 		if err := one(VariantNoRefresh, true); err != nil {
@@ -179,28 +207,37 @@ func syncOptions(ctx context.Context, cfg Config) ([]string, error) {
 	return opts, nil
 }
 
-// withOutOfSyncOnly returns opts with ApplyOutOfSyncOnly set to on.
-func withOutOfSyncOnly(opts []string, on bool) []string {
-	out := slices.DeleteFunc(slices.Clone(opts), func(o string) bool { return o == OutOfSyncOnly || o == "ApplyOutOfSyncOnly=false" })
-	if on {
-		out = append(out, OutOfSyncOnly)
+// withVariant returns the Application's own options without any option a
+// variant sets (nor its opposite), plus v's.
+func withVariant(base []string, all []Variant, v Variant) []string {
+	managed := map[string]bool{}
+	for _, x := range all {
+		for _, o := range x.Options {
+			key, _, _ := strings.Cut(o, "=")
+			managed[key] = true
+		}
 	}
-	return out
+	out := slices.DeleteFunc(slices.Clone(base), func(o string) bool {
+		key, _, _ := strings.Cut(o, "=")
+		return managed[key]
+	})
+	return append(out, v.Options...)
 }
 
-// setOutOfSyncOnly changes the lab's Application (a bench-only write; gitshift
-// itself never edits an Application) when the option is not as wanted, and
+// setVariant sets the lab's Application's sync options for v (a bench-only
+// write; gitshift itself never edits an Application) when they differ, and
 // waits until Argo CD has reconciled the change.
-func setOutOfSyncOnly(ctx context.Context, cfg Config, base []string, on bool) error {
+func setVariant(ctx context.Context, cfg Config, base []string, v Variant) error {
 	cur, err := syncOptions(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if slices.Contains(cur, OutOfSyncOnly) == on {
+	want := withVariant(base, cfg.Variants, v)
+	if slices.Equal(cur, want) {
 		return nil
 	}
 	at := time.Now()
-	if err := patchSyncOptions(ctx, cfg, withOutOfSyncOnly(base, on)); err != nil {
+	if err := patchSyncOptions(ctx, cfg, want); err != nil {
 		return err
 	}
 	// A change of syncPolicy alone does not make Argo CD reconcile.

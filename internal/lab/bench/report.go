@@ -16,7 +16,9 @@ type Report struct {
 	Steps    int           `json:"stepsPerVariant"`
 	Poll     time.Duration `json:"pollInterval"`
 	Gap      time.Duration `json:"gap"`
-	Samples  []Sample      `json:"samples"`
+	// Variants are the sync-option variants, the first the reference.
+	Variants []string `json:"variants"`
+	Samples  []Sample `json:"samples"`
 }
 
 // Metric is one timed segment of a step. A zero is "not seen", unless
@@ -103,28 +105,48 @@ func Ratio(a, b time.Duration) float64 {
 	return float64(a) / float64(b)
 }
 
-// WriteText prints the side-by-side summary: each metric per sync option,
-// the ratio ApplyOutOfSyncOnly/default, then the poll/watch and the
-// live/floor ratios, and what steps without the refresh did.
+// WriteText prints the side-by-side summary: each metric's p50 and p90 per
+// sync-option variant with the p50's ratio to the first variant's, then the
+// poll/watch and the live/floor ratios, and what steps without the refresh
+// did.
 func (r *Report) WriteText(w io.Writer) error {
-	a, b := VariantDefault, VariantOnlyDiff
 	fmt.Fprintf(w, "push→live per step in the lab: %d step commits per variant, rounds interleaved; plain poll every %s; %s between steps\n\n",
 		r.Steps, r.Poll, r.Gap)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "segment\t%s p50\tp90\t%s p50\tp90\tratio p50\tp90\t\n", a, b)
-	for _, m := range Metrics {
-		sa, sb := r.Summarize(a, m), r.Summarize(b, m)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.Name, sa.cell(sa.P50), sa.cell(sa.P90), sb.cell(sb.P50), sb.cell(sb.P90),
-			ratio(Ratio(sb.P50, sa.P50)), ratio(Ratio(sb.P90, sa.P90)))
+	fmt.Fprint(tw, "segment")
+	for i, v := range r.Variants {
+		fmt.Fprintf(tw, "\t%s p50\tp90", v)
+		if i > 0 {
+			fmt.Fprint(tw, "\tp50 ratio")
+		}
 	}
-	live, poll, floor := metricLive, metricPoll, metricFloor
+	fmt.Fprint(tw, "\t\n")
+	for _, m := range Metrics {
+		fmt.Fprint(tw, m.Name)
+		ref := r.Summarize(r.Variants[0], m)
+		for i, v := range r.Variants {
+			st := r.Summarize(v, m)
+			fmt.Fprintf(tw, "\t%s\t%s", st.cell(st.P50), st.cell(st.P90))
+			if i > 0 {
+				fmt.Fprintf(tw, "\t%s", ratio(Ratio(st.P50, ref.P50)))
+			}
+		}
+		fmt.Fprint(tw, "\t\n")
+	}
+	live := metricLive
 	for _, x := range []struct {
 		name     string
 		num, den Metric
-	}{{"plain poll / gitshift's watches", poll, live}, {"gitshift's watches / floor", live, floor}} {
-		na, da, nb, db := r.Summarize(a, x.num), r.Summarize(a, x.den), r.Summarize(b, x.num), r.Summarize(b, x.den)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t\t\n", x.name, ratio(Ratio(na.P50, da.P50)), ratio(Ratio(na.P90, da.P90)),
-			ratio(Ratio(nb.P50, db.P50)), ratio(Ratio(nb.P90, db.P90)))
+	}{{"plain poll / gitshift's watches", metricPoll, metricLive}, {"gitshift's watches / floor", metricLive, metricFloor}} {
+		fmt.Fprint(tw, x.name)
+		for i, v := range r.Variants {
+			n, d := r.Summarize(v, x.num), r.Summarize(v, x.den)
+			fmt.Fprintf(tw, "\t%s\t%s", ratio(Ratio(n.P50, d.P50)), ratio(Ratio(n.P90, d.P90)))
+			if i > 0 {
+				fmt.Fprint(tw, "\t")
+			}
+		}
+		fmt.Fprint(tw, "\t\n")
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -49,10 +49,10 @@ func TestSampleSegments(t *testing.T) {
 // poll/watch and watch/floor ratios, from the samples.
 func TestWriteText(t *testing.T) {
 	ms := time.Millisecond
-	r := &Report{Steps: 2, Poll: time.Second}
+	r := &Report{Steps: 2, Poll: time.Second, Variants: []string{VariantDefault, OutOfSyncOnly}}
 	for _, d := range []time.Duration{2000 * ms, 2400 * ms} {
 		r.Samples = append(r.Samples, Sample{Variant: VariantDefault, CommitToPush: 200 * ms, Synced: d, Applied: d - 500*ms, Poll: d + 800*ms})
-		r.Samples = append(r.Samples, Sample{Variant: VariantOnlyDiff, CommitToPush: 200 * ms, Synced: d / 2, Applied: d/2 - 500*ms, Poll: d + 800*ms})
+		r.Samples = append(r.Samples, Sample{Variant: OutOfSyncOnly, CommitToPush: 200 * ms, Synced: d / 2, Applied: d/2 - 500*ms, Poll: d + 800*ms})
 	}
 	r.Samples = append(r.Samples, Sample{Variant: VariantNoRefresh, TimedOut: true})
 	var b bytes.Buffer
@@ -61,10 +61,10 @@ func TestWriteText(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"push→Argo CD synced  2.20s  2.36s  1.10s  1.18s  0.50×  0.50×",
+		"push→Argo CD synced  2.20s  2.36s  1.10s  1.18s  0.50×",
 		"plain poll / gitshift's watches  1.36×  1.34×  2.73×  2.68×",
-		"synced→live VirtualService 0.00s 0.00s 0.00s 0.00s - -",
-		"push→refresh annotation set - - - - - -",
+		"synced→live VirtualService 0.00s 0.00s 0.00s 0.00s -",
+		"push→refresh annotation set - - - - -",
 		"gitshift's watches / floor  1.29×  1.27×  1.83×  1.74×",
 		"without the refresh annotation: 0 of 1 steps live",
 	} {
@@ -79,3 +79,21 @@ func TestWriteText(t *testing.T) {
 
 // squeeze collapses runs of spaces (tabwriter's padding).
 func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestWithVariant: a variant's options replace the Application's own
+// settings of the same options (either value), and keep the others.
+func TestWithVariant(t *testing.T) {
+	base := []string{"CreateNamespace=true", "Validate=true", "PruneLast=true"}
+	for _, tc := range []struct {
+		v    Variant
+		want string
+	}{
+		{DefaultVariants[0], "CreateNamespace=true PruneLast=true"},
+		{DefaultVariants[1], "CreateNamespace=true PruneLast=true ApplyOutOfSyncOnly=true"},
+		{DefaultVariants[3], "CreateNamespace=true PruneLast=true ApplyOutOfSyncOnly=true Validate=false"},
+	} {
+		if got := strings.Join(withVariant(base, DefaultVariants, tc.v), " "); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.v.Name, got, tc.want)
+		}
+	}
+}
