@@ -24,6 +24,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/rollout"
 )
 
 // OutOfSyncOnly is the sync option that makes Argo CD apply only the
@@ -148,7 +149,7 @@ func measure(ctx context.Context, cfg Config, t *target, canary int32, opts []st
 		return w
 	}
 	one := func(variant string, noRefresh bool) error {
-		if err := sleep(ctx, cfg.Gap); err != nil {
+		if err := rollout.WallClock().Sleep(ctx, cfg.Gap); err != nil {
 			return err
 		}
 		s, err := t.step(ctx, variant, weight(), noRefresh)
@@ -281,18 +282,4 @@ func settle(ctx context.Context, cfg Config, sha string, at time.Time, refresh b
 		return fmt.Errorf("waiting for Argo CD to settle: %w", err)
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
