@@ -48,7 +48,7 @@ clean:
 
 # --- The local lab (internal/lab, lab/tools/*). Tools are built once and cached in
 # $GITSHIFT_LAB_CACHE (default ~/.cache/gitshift/lab); the lab runs in .lab/.
-.PHONY: lab-tools lab-up lab-down lab-status
+.PHONY: lab-tools lab-up lab-down lab-status bench-lab
 
 # Build (or find in the cache) every lab tool without starting anything.
 lab-tools: build
@@ -62,6 +62,18 @@ lab-down: build
 
 lab-status: build
 	$(BIN) lab status
+
+# Push→live per traffic step (gitshift lab bench --help): starts a lab of its
+# own in a temporary directory, runs BENCH_STEPS step commits per variant
+# (Argo CD's default sync vs ApplyOutOfSyncOnly=true, gitshift's watches vs a
+# plain 1 s poll, and steps without the refresh), prints p50/p90 side by
+# side with ratios, and stops the lab again.
+BENCH_STEPS ?= 8
+BENCH_ARGS ?=
+bench-lab: build
+	@dir=$$(mktemp -d -t gitshift-bench.XXXXXX); \
+	trap '$(BIN) lab down --dir '"$$dir"' >/dev/null 2>&1 || true' EXIT; \
+	$(BIN) lab up --dir "$$dir" && $(BIN) lab bench --dir "$$dir" --steps $(BENCH_STEPS) $(BENCH_ARGS)
 
 # The README's main command: start the lab (or reuse a running one) and tell the
 # story (gitshift lab demo, 4–5 minutes): Argo CD Synced/Healthy at the Git SHA, the

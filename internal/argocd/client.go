@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -52,6 +53,8 @@ func (f ErrorClassifier) wrap(err error) error {
 type Reader struct {
 	Client   dynamic.Interface
 	Classify ErrorClassifier
+	// Log receives the warning when a wait must poll (default slog.Default()).
+	Log *slog.Logger
 }
 
 // Get reads one Application.

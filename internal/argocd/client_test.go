@@ -11,7 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -108,5 +110,52 @@ func TestWaitForRevisionTimeout(t *testing.T) {
 	}
 	if !a.Has(ReasonRevisionMismatch) {
 		t.Errorf("last assessment = %s, want RevisionMismatch", a.Summary())
+	}
+}
+
+// TestWaitForRevisionWatches: the reconciled status arrives through a watch
+// opened at the version read; one read, and no poll (the fallback interval
+// is an hour: a poller would time out).
+func TestWaitForRevisionWatches(t *testing.T) {
+	old := PollInterval
+	PollInterval = time.Hour
+	defer func() { PollInterval = old }()
+	for _, tc := range []struct {
+		name    string
+		event   watch.EventType
+		wantErr bool
+	}{
+		{"synced", watch.Modified, false},
+		{"deleted", watch.Deleted, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := fixtureObject(t, "older-revision.yaml")
+			app.SetResourceVersion("41")
+			r := fakeReader(t, app)
+			dyn := r.Client.(*dynamicfake.FakeDynamicClient)
+			gets, from := 0, ""
+			dyn.PrependReactor("get", "applications", func(k8stesting.Action) (bool, runtime.Object, error) { gets++; return false, nil, nil })
+			dyn.PrependWatchReactor("applications", func(a k8stesting.Action) (bool, watch.Interface, error) {
+				from = a.(k8stesting.WatchActionImpl).WatchRestrictions.ResourceVersion
+				fw := watch.NewFakeWithChanSize(1, false)
+				fw.Action(tc.event, fixtureObject(t, "all-good.yaml"))
+				return true, fw, nil
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			a, err := r.WaitForRevision(ctx, "argocd", "bookinfo", headSHA, pushedAt, nil)
+			if tc.wantErr {
+				if !IsNotFound(err) {
+					t.Fatalf("err = %v, want NotFoundError", err)
+				}
+				return
+			}
+			if err != nil || !a.Live {
+				t.Fatalf("WaitForRevision = %s, %v", a.Summary(), err)
+			}
+			if gets != 1 || from != "41" {
+				t.Errorf("%d reads, watch from %q; want 1 read and a watch from 41", gets, from)
+			}
+		})
 	}
 }

@@ -3,13 +3,11 @@ package argocd
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/gitshift/gitshift/internal/kube/await"
 )
 
 // PollInterval is the fallback when a watch cannot be opened (e.g. RBAC
@@ -18,87 +16,37 @@ var PollInterval = time.Second
 
 // WaitForRevision waits until Assess says sha is live, until ctx ends. It
 // watches the Application (a status change arrives within milliseconds of
-// the controller writing it) and falls back to polling. progress, when not
-// nil, is called with each new assessment whose summary changed. On timeout
-// it returns the last assessment with an error wrapping ctx.Err().
+// the controller writing it) and falls back to polling, with a warning, when
+// it may not watch. progress, when not nil, is called with each new
+// assessment whose summary changed. On timeout it returns the last
+// assessment with an error wrapping ctx.Err().
 func (r Reader) WaitForRevision(ctx context.Context, namespace, name, sha string, pushedAt time.Time, progress func(Assessment)) (Assessment, error) {
 	var last Assessment
 	lastSummary := ""
-	report := func(app AppStatus) bool {
+	cond := func(u *unstructured.Unstructured) (bool, error) {
+		if u == nil {
+			return false, &NotFoundError{Namespace: namespace, Name: name}
+		}
+		app, err := FromUnstructured(u)
+		if err != nil {
+			return false, err
+		}
 		last = Assess(app, sha, pushedAt)
 		if s := last.Summary(); progress != nil && s != lastSummary {
 			progress(last)
 			lastSummary = s
 		}
-		return last.Live
+		return last.Live, nil
 	}
-	for {
-		app, err := r.Get(ctx, namespace, name)
-		if err != nil {
-			return last, err
-		}
-		if report(app) {
-			return last, nil
-		}
-		live, err := r.watchUntil(ctx, namespace, name, app, report)
-		if live {
-			return last, nil
-		}
-		if ctx.Err() != nil {
-			return last, fmt.Errorf("Application %s/%s did not reach %s: %w", namespace, name, short(sha), ctx.Err())
-		}
-		if err != nil {
-			// Watch not possible: poll instead.
-			slog.Debug("watch failed, polling", "app", name, "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(PollInterval):
-			}
-		}
+	err := await.Until(ctx, r.Client.Resource(GVR).Namespace(namespace), name, cond, await.Options{
+		Poll: PollInterval, Log: r.Log, What: fmt.Sprintf("Application %s/%s", namespace, name)})
+	switch {
+	case err == nil:
+		return last, nil
+	case ctx.Err() != nil:
+		return last, fmt.Errorf("Application %s/%s did not reach %s: %w", namespace, name, short(sha), ctx.Err())
+	case IsNotFound(err):
+		return last, err
 	}
-}
-
-// watchUntil streams changes to one Application from its last read version
-// until report returns true, the watch closes (the server ends watches after
-// a timeout; the caller re-reads and re-watches), or ctx ends.
-func (r Reader) watchUntil(ctx context.Context, namespace, name string, app AppStatus, report func(AppStatus) bool) (bool, error) {
-	timeout := int64(60)
-	w, err := r.Client.Resource(GVR).Namespace(namespace).Watch(ctx, metav1.ListOptions{
-		FieldSelector:   fields.OneTermEqualSelector("metadata.name", name).String(),
-		ResourceVersion: app.ResourceVersion,
-		TimeoutSeconds:  &timeout,
-	})
-	if err != nil {
-		return false, r.Classify.wrap(err)
-	}
-	defer w.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return false, nil
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return false, nil
-			}
-			switch ev.Type {
-			case watch.Added, watch.Modified:
-				u, ok := ev.Object.(*unstructured.Unstructured)
-				if !ok || u.GetName() != name {
-					continue
-				}
-				a, err := FromUnstructured(u)
-				if err != nil {
-					return false, err
-				}
-				if report(a) {
-					return true, nil
-				}
-			case watch.Deleted:
-				return false, &NotFoundError{Namespace: namespace, Name: name}
-			case watch.Error:
-				// Typically "resource version too old": re-read and re-watch.
-				return false, nil
-			}
-		}
-	}
+	return last, r.Classify.wrap(fmt.Errorf("reading Application %s/%s: %w", namespace, name, err))
 }

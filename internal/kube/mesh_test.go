@@ -5,10 +5,14 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/mesh"
@@ -115,5 +119,34 @@ func TestLiveRoute(t *testing.T) {
 	}
 	if _, err := LiveRoute(ctx, c, "bookinfo", "ratings", ""); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing VirtualService: %v", err)
+	}
+}
+
+// TestWaitRoute: the new weights arrive through the watch; a wait that
+// ends first returns the last route it saw with the context's error.
+func TestWaitRoute(t *testing.T) {
+	c := fakeClient(t, decode(t, twoRoutesVS)...)
+	dyn := c.Dynamic.(*dynamicfake.FakeDynamicClient)
+	gets := 0
+	dyn.PrependReactor("get", "virtualservices", func(k8stesting.Action) (bool, runtime.Object, error) { gets++; return false, nil, nil })
+	dyn.PrependWatchReactor("virtualservices", func(k8stesting.Action) (bool, watch.Interface, error) {
+		fw := watch.NewFakeWithChanSize(1, false)
+		fw.Modify(decode(t, strings.ReplaceAll(strings.ReplaceAll(twoRoutesVS, "80", "50"), "20}", "50}"))[0])
+		return true, fw, nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	canary := func(w int32) func(mesh.Route) bool {
+		return func(r mesh.Route) bool { return r.SubsetWeights()["canary"] == w }
+	}
+	r, err := c.WaitRoute(ctx, "bookinfo", "reviews", "split", canary(50), nil)
+	if err != nil || r.SubsetWeights()["stable"] != 50 || gets != 1 {
+		t.Fatalf("WaitRoute = %v, %v after %d reads; want 50/50 from the watch after 1 read", r.SubsetWeights(), err, gets)
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	r, err = c.WaitRoute(short, "bookinfo", "reviews", "split", canary(7), nil)
+	if !errors.Is(err, context.DeadlineExceeded) || r.SubsetWeights()["canary"] != 50 {
+		t.Errorf("WaitRoute = %v, %v; want the last route (50) and DeadlineExceeded", r.SubsetWeights(), err)
 	}
 }

@@ -55,9 +55,27 @@ type SyncWaiter interface {
 	WaitSynced(ctx context.Context, sha string, pushedAt time.Time) error
 }
 
+// SyncRefresher is optionally implemented by a SyncWaiter: Refresh asks
+// Argo CD to read Git now. The engine calls it the moment a push returns,
+// before it records the commit (events, webhooks) and before the next step
+// renews the lease, so Argo CD works on the commit meanwhile. A failure is
+// only logged: WaitSynced refreshes when it has not been done for sha.
+type SyncRefresher interface {
+	Refresh(ctx context.Context, sha string) error
+}
+
 // LiveWeights reads the live VirtualService route's weights per subset.
 type LiveWeights interface {
 	Weights(ctx context.Context) (map[string]int32, error)
+}
+
+// LiveWaiter is optionally implemented by LiveWeights: WaitWeights blocks
+// up to within until the live weights equal want (a watch), and returns the
+// weights it saw last. Not reaching want is not an error; an error means
+// the weights could not be read. With it VerifyingLive waits for a lagging
+// apply as long as it lags, instead of re-reading every LiveRetry.
+type LiveWaiter interface {
+	WaitWeights(ctx context.Context, want map[string]int32, within time.Duration) (map[string]int32, error)
 }
 
 // CounterSource counts the canary's and the baseline's requests in the

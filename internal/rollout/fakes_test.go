@@ -34,6 +34,9 @@ type world struct {
 	// onEvent lets a scenario act like a person at a moment of the rollout.
 	onEvent func(w *world, ev Event)
 	cancel  context.CancelFunc
+	// sync and live replace argo as the engine's SyncWaiter / LiveWeights.
+	sync SyncWaiter
+	live LiveWeights
 }
 
 func newWorld(t *testing.T) *world {
@@ -65,7 +68,15 @@ func (w *world) engine(o Options) *Engine {
 	w.t.Helper()
 	o.LiveRetry = time.Second
 	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := New(w.pol, Deps{Shifter: w.git, Signaler: w.git, Sync: w.argo, Live: w.argo, Counters: w.prom, Judge: w.judge,
+	var sync SyncWaiter = w.argo
+	if w.sync != nil {
+		sync = w.sync
+	}
+	var live LiveWeights = w.argo
+	if w.live != nil {
+		live = w.live
+	}
+	e, err := New(w.pol, Deps{Shifter: w.git, Signaler: w.git, Sync: sync, Live: live, Counters: w.prom, Judge: w.judge,
 		History: w.git, Lease: w.lease, Clock: w.clock, Hooks: w.hooks, Querier: w.query,
 		Events: SinkFunc(func(_ context.Context, ev Event) {
 			w.events = append(w.events, ev)

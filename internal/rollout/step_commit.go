@@ -134,6 +134,7 @@ func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w ma
 		cause := &PushError{Action: action, Err: err}
 		return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
 	}
+	e.refreshAtPush(ctx, res.SHA)
 	r.Step, r.StepSHA, r.PushedAt, r.Expected, r.Routing, r.checkedHead = step, res.SHA, res.PushedAt, w, routing, res.SHA
 	r.liveTries = 0
 	entry := &TimelineEntry{Time: res.PushedAt, SHA: res.SHA, Action: action, Step: formatStep(step, e.steps()),
@@ -151,4 +152,16 @@ func (e *Engine) hook(ctx context.Context, r *Run, point HookPoint, step int) er
 		return &HookError{Point: point, Err: err}
 	}
 	return nil
+}
+
+// refreshAtPush asks Argo CD to read Git as soon as the commit is pushed
+// (SyncRefresher), rather than when the next step starts waiting.
+func (e *Engine) refreshAtPush(ctx context.Context, sha string) {
+	rf, ok := e.d.Sync.(SyncRefresher)
+	if !ok {
+		return
+	}
+	if err := rf.Refresh(ctx, sha); err != nil {
+		e.log.Warn("refreshing the Application after the push; the sync wait tries again", "sha", short(sha), "err", err)
+	}
 }

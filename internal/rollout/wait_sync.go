@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // waitSync (WaitingSync) refreshes the Application and waits until Argo CD
@@ -56,10 +57,13 @@ func (e *Engine) syncWithin(ctx context.Context, r *Run) (pending bool, err erro
 // retries is drift (a live edit, another controller) and stops the rollout:
 // advancing on a cluster that does not run what Git says proves nothing.
 func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
-	got, err := e.d.Live.Weights(ctx)
+	got, waited, err := e.readLive(ctx, r.Expected)
 	var drift error
 	if err == nil {
 		drift = e.liveRouting(ctx, r, got)
+	}
+	if _, weights := drift.(*DriftError); drift != nil && !weights {
+		waited = false // the watch waited for the weights only: retry the routing after LiveRetry
 	}
 	if err == nil && drift == nil {
 		r.liveTries = 0
@@ -75,9 +79,12 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 		// The first look comes one interval later: a window needs traffic.
 		return Outcome{Next: Analysing, After: e.p.Spec.Analysis.Interval.Duration, Note: "analysing step " + formatStep(r.Step, e.steps())}, nil
 	}
+	if ctx.Err() != nil {
+		return Outcome{}, ctx.Err()
+	}
 	r.liveTries++
 	if r.liveTries < e.o.LiveTries {
-		return Outcome{Next: VerifyingLive, After: e.o.LiveRetry}, nil
+		return Outcome{Next: VerifyingLive, After: e.liveRetryAfter(waited, err)}, nil
 	}
 	r.liveTries = 0
 	if err != nil {
@@ -103,10 +110,13 @@ func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 			return Outcome{Next: VerifyingRollback, After: e.o.PollAfter, Note: "waiting for Argo CD to sync the rollback " + short(r.StepSHA)}, nil
 		}
 	}
-	got, err := e.d.Live.Weights(ctx)
+	got, waited, err := e.readLive(ctx, r.Expected)
 	var drift error
 	if err == nil {
 		drift = e.liveRouting(ctx, r, got)
+	}
+	if _, weights := drift.(*DriftError); drift != nil && !weights {
+		waited = false // the watch waited for the weights only: retry the routing after LiveRetry
 	}
 	if err == nil && drift == nil {
 		reason := fmt.Sprintf("%s serves 100%% (rollback %s synced and live)", e.p.Spec.StableSubset, short(r.StepSHA))
@@ -115,9 +125,12 @@ func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 		}
 		return Outcome{Next: RolledBack, Reason: reason}, nil
 	}
+	if ctx.Err() != nil {
+		return Outcome{}, ctx.Err()
+	}
 	r.liveTries++
 	if r.liveTries < e.o.LiveTries {
-		return Outcome{Next: VerifyingRollback, After: e.o.LiveRetry}, nil
+		return Outcome{Next: VerifyingRollback, After: e.liveRetryAfter(waited, err)}, nil
 	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("reading the live VirtualService weights after the rollback: %w", err)
@@ -144,4 +157,32 @@ func (e *Engine) liveRouting(ctx context.Context, r *Run, got map[string]int32) 
 		return &RoutingDriftError{Want: r.Routing, Got: rt}
 	}
 	return nil
+}
+
+// readLive reads the live weights. With a LiveWaiter it waits up to
+// LiveRetry (at most MaxBlock) for them to equal want, watching: a lagging
+// apply then costs its own latency, not a poll interval. waited says the
+// retry interval has been spent already.
+func (e *Engine) readLive(ctx context.Context, want map[string]int32) (got map[string]int32, waited bool, err error) {
+	lw, ok := e.d.Live.(LiveWaiter)
+	if !ok {
+		got, err = e.d.Live.Weights(ctx)
+		return got, false, err
+	}
+	within := e.o.LiveRetry
+	if e.o.MaxBlock > 0 && e.o.MaxBlock < within {
+		within = e.o.MaxBlock
+	}
+	got, err = lw.WaitWeights(ctx, want, within)
+	return got, true, err
+}
+
+// liveRetryAfter is the delay before the next live check: none after a
+// wait that used the interval already, LiveRetry after a plain read or an
+// error (so an unreachable cluster is not hammered).
+func (e *Engine) liveRetryAfter(waited bool, err error) time.Duration {
+	if waited && err == nil {
+		return 0
+	}
+	return e.o.LiveRetry
 }

@@ -50,6 +50,7 @@ $GITSHIFT_LAB_CACHE (default ~/.cache/gitshift/lab); later starts take seconds.
 		newLabStatusCommand(s, f),
 		newLabEnvCommand(s, f),
 		newLabDemoCommand(s, f),
+		newLabBenchCommand(s, f),
 		newLabFaultsCommand(s, f),
 		newLabProvisionCommand(s),
 		newLabSuperviseCommand(s, f),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
@@ -32,29 +33,49 @@ type Refreshed struct {
 	sha string
 }
 
-// first reports whether sha was not refreshed for yet, and records it.
-func (r *Refreshed) first(sha string) bool {
+// done reports whether sha was refreshed for already. A nil memo remembers
+// nothing.
+func (r *Refreshed) done(sha string) bool {
 	if r == nil {
-		return true
+		return false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.sha == sha {
-		return false
-	}
-	r.sha = sha
-	return true
+	return r.sha == sha
 }
 
-var _ rollout.SyncWaiter = Sync{}
+func (r *Refreshed) mark(sha string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sha = sha
+}
 
-// WaitSynced sets the refresh annotation first: it turns Argo CD's 2-3
-// minute polling into about a second, and is gitshift's only cluster write.
-func (s Sync) WaitSynced(ctx context.Context, sha string, pushedAt time.Time) error {
-	if !s.Refreshed.first(sha) {
-		return s.wait(ctx, sha, pushedAt)
+var (
+	_ rollout.SyncWaiter    = Sync{}
+	_ rollout.SyncRefresher = Sync{}
+)
+
+// Refresh sets the refresh annotation for sha unless that was done: it
+// turns Argo CD's 2-3 minute polling into about a second, and is
+// gitshift's only cluster write. The engine calls it right after the push.
+func (s Sync) Refresh(ctx context.Context, sha string) error {
+	if s.Refreshed.done(sha) {
+		return nil
 	}
 	if err := s.Reader.Refresh(ctx, s.Namespace, s.App, argocd.RefreshNormal); err != nil {
+		return err
+	}
+	s.Refreshed.mark(sha)
+	return nil
+}
+
+// WaitSynced refreshes first when that was not done for sha (the push's
+// refresh failed, or a resumed runner waits for an older push).
+func (s Sync) WaitSynced(ctx context.Context, sha string, pushedAt time.Time) error {
+	if err := s.Refresh(ctx, sha); err != nil {
 		if argocd.IsNotFound(err) || kube.IsUnreachable(err) {
 			return unreachable(err)
 		}
@@ -85,6 +106,8 @@ type Live struct {
 	Namespace string
 	Name      string
 	Route     string
+	// Log receives the warning when the wait must poll (nil: slog.Default()).
+	Log *slog.Logger
 }
 
 var _ rollout.LiveWeights = Live{}
@@ -100,4 +123,23 @@ func (l Live) Weights(ctx context.Context) (map[string]int32, error) {
 		return nil, err
 	}
 	return rt.SubsetWeights(), nil
+}
+
+var _ rollout.LiveWaiter = Live{}
+
+// WaitWeights watches the VirtualService (kube.WaitRoute) up to within for
+// the route's weights to equal want. When they do not, it reads them once
+// more for the caller's comparison (or the reason they cannot be read).
+func (l Live) WaitWeights(ctx context.Context, want map[string]int32, within time.Duration) (map[string]int32, error) {
+	wctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	rt, err := l.Client.WaitRoute(wctx, l.Namespace, l.Name, l.Route,
+		func(r mesh.Route) bool { return rollout.EqualWeights(r.SubsetWeights(), want) }, l.Log)
+	if err == nil {
+		return rt.SubsetWeights(), nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return l.Weights(ctx)
 }
