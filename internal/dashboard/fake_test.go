@@ -32,7 +32,9 @@ func (f *fakeSource) Rollout(_ context.Context, k Key) (Detail, error) {
 	return d, nil
 }
 
-func (f *fakeSource) Verify(context.Context, string, string) (verify.Report, error) { return f.report, f.err }
+func (f *fakeSource) Verify(context.Context, string, string) (verify.Report, error) {
+	return f.report, f.err
+}
 
 var t0 = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 

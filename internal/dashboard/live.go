@@ -269,18 +269,21 @@ func (l *Live) describe(s *Summary, t target) {
 // first; fill completes each row.
 func Summaries(commits []rollout.Commit, vs string, fill func(*Summary)) ([]Summary, error) {
 	var ids []string
-	seen := map[string]bool{}
-	for _, c := range commits {
+	newest := map[string]int{} // id → index of its newest commit
+	for i, c := range commits {
 		id := c.Trailers[rollout.TrailerRollout]
-		if id != "" && c.Trailers[rollout.TrailerVirtualService] == vs && !seen[id] {
-			seen[id] = true
+		if _, seen := newest[id]; id != "" && c.Trailers[rollout.TrailerVirtualService] == vs && !seen {
+			newest[id] = i
 			ids = append(ids, id)
 		}
 	}
 	out := make([]Summary, 0, len(ids))
 	var firstErr error
 	for _, id := range ids {
-		st, err := rollout.Derive(commits, vs, id)
+		// From the rollout's newest commit on: the newer ones are other
+		// rollouts', and Derive would collect them all as foreign commits
+		// (quadratic in the history's length for a hundred rollouts).
+		st, err := rollout.Derive(commits[newest[id]:], vs, id)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("rollout %s: %w", id, err)

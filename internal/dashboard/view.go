@@ -91,8 +91,8 @@ func age(d time.Duration) string {
 
 type commitView struct {
 	Time, SHA, Short, Href, Author, What, Step, Weights string
-	PushToLive, Decision, Reason, Argo, Diff           string
-	Weight                                             bool
+	PushToLive, Decision, Reason, Argo, Diff            string
+	Weight                                              bool
 }
 
 type stepView struct {
