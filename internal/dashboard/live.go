@@ -27,8 +27,10 @@ import (
 type Config struct {
 	// Policies are CanaryPolicies read from files (their target at least).
 	Policies []*policy.CanaryPolicy
-	// Discover lists the CanaryPolicies in Cluster too (with their status).
-	Discover bool
+	// Discover lists the CanaryPolicies in Cluster too (with their status),
+	// those of Namespace only when it is set.
+	Discover  bool
+	Namespace string
 	// Repo and Branch override the Applications' repository and revision.
 	Repo, Branch string
 	// GitEnv and GitTimeout are passed to git (credential helpers, limits).
@@ -165,7 +167,7 @@ func (l *Live) targets(ctx context.Context) ([]target, []string) {
 }
 
 func (l *Live) listPolicies(ctx context.Context) ([]target, error) {
-	list, err := l.cfg.Cluster.Dynamic.Resource(policyGVR).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	list, err := l.cfg.Cluster.Dynamic.Resource(policyGVR).Namespace(l.cfg.Namespace).List(ctx, metav1.ListOptions{})
 	switch {
 	case apierrors.IsNotFound(err), meta.IsNoMatchError(err):
 		return nil, nil // no CRD: no policies in the cluster
