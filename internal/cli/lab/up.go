@@ -47,6 +47,10 @@ func newLabUpCommand(s command.Streams, f *labFlags) *cobra.Command {
 	fl.BoolVar(&o.noMeshsim, "no-meshsim", false, "do not run the mesh simulator")
 	fl.Float64Var(&o.meshsimRPS, "meshsim-rps", 50, "simulated requests per second of each Bookinfo flow")
 	fl.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the lab to become ready (tool builds not included)")
+	for _, port := range []string{"api-port", "git-port", "prometheus-port"} {
+		command.FlagRange(fl, port, command.Range{Min: 0, Max: 65535, Why: "a TCP port; 0 picks a free one"})
+	}
+	command.FlagRange(fl, "timeout", command.Above(0, ""))
 	return cmd
 }
 
