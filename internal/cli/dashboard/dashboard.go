@@ -97,7 +97,10 @@ the internet, but it has no login: put authentication in front of it.
 	f.StringVar(&o.jaegerURL, "jaeger-url", "", "Jaeger UI base URL, for links")
 	f.IntVar(&o.history, "history", 1000, "commits read per repository")
 	f.DurationVar(&o.refresh, "refresh", 2*time.Second, "how often live pages look for changes")
-	f.DurationVar(&o.gitTimeout, "git-timeout", gitrepo.DefaultTimeout, "time limit of each clone and fetch")
+	f.DurationVar(&o.gitTimeout, "git-timeout", gitrepo.DefaultTimeout, "time limit of each clone and fetch (0: none)")
+	command.FlagEnum(f, "reporter", "destination", "source")
+	command.FlagRange(f, "history", command.AtLeast(1, "0 would take the default 1000"))
+	command.FlagRange(f, "refresh", command.AtLeast(float64(100*time.Millisecond), "0 would take the default 2s"))
 	return cmd
 }
 
@@ -106,8 +109,8 @@ func run(ctx context.Context, s command.Streams, o *options) error {
 	if err != nil {
 		return err
 	}
-	if o.reporter != "destination" && o.reporter != "source" {
-		return errkind.Wrap(errkind.Usage, fmt.Errorf("--reporter %q: want destination or source", o.reporter))
+	if o.gitTimeout == 0 {
+		o.gitTimeout = -1 // gitrepo: negative is no limit, 0 its default
 	}
 	cfg := dashboard.Config{Discover: o.discover, Namespace: o.namespace, Repo: o.repo, Branch: o.branch, Reporter: o.reporter,
 		History: o.history, TTL: o.refresh, GitTimeout: o.gitTimeout, Logger: slog.Default()}

@@ -49,6 +49,8 @@ func TestDashboardExitCodes(t *testing.T) {
 	}{
 		{"address without port", []string{"--address", "127.0.0.1"}, command.ExitUsage, `--address "127.0.0.1": want HOST:PORT`},
 		{"unknown reporter", []string{"--reporter", "both"}, command.ExitUsage, "want destination or source"},
+		{"no history", []string{"--history", "0"}, command.ExitUsage, `"--history" flag: must be a number, at least 1`},
+		{"refresh 0", []string{"--refresh", "0s"}, command.ExitUsage, `"--refresh" flag: must be a duration, at least 100ms`},
 		{"an argument", []string{"extra"}, command.ExitUsage, "unknown command"},
 		{"no cluster, no repository", []string{"--kubeconfig", "/nonexistent"}, command.ExitUnavailable, "pass --kubeconfig, or --policy with --repo"},
 		{"missing policy file", []string{"--policy", "/nonexistent/policy.yaml", "--repo", "x"}, command.ExitFailed, "/nonexistent/policy.yaml"},
