@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,7 +18,6 @@ import (
 	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
-	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
@@ -105,9 +102,9 @@ the internet, but it has no login: put authentication in front of it.
 }
 
 func run(ctx context.Context, s command.Streams, o *options) error {
-	exposed, err := exposes(o.address)
+	exposed, err := dashboard.Exposed(o.address)
 	if err != nil {
-		return err
+		return errkind.Wrap(errkind.Usage, fmt.Errorf("--address %w", err))
 	}
 	if o.gitTimeout == 0 {
 		o.gitTimeout = -1 // gitrepo: negative is no limit, 0 its default
@@ -153,35 +150,5 @@ func run(ctx context.Context, s command.Streams, o *options) error {
 		note = "EXPOSED beyond this machine, read-only, no login; Ctrl-C stops"
 	}
 	fmt.Fprintf(s.ErrOut, "gitshift dashboard: serving http://%s/ (%s)\n", ln.Addr(), note)
-	return serve(ctx, ln, h)
-}
-
-// serve answers on ln until ctx ends.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return fmt.Errorf("serving: %s", redact.Text(err.Error()))
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx) // open event streams end with the context
-	return nil
-}
-
-// exposes reports whether addr is reachable from other machines: any host
-// but a loopback address or localhost (an empty host is every interface).
-func exposes(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, errkind.Wrap(errkind.Usage, fmt.Errorf("--address %q: want HOST:PORT, e.g. 127.0.0.1:8090 or 0.0.0.0:8090", addr))
-	}
-	if host == "localhost" {
-		return false, nil
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip == nil || !ip.IsLoopback(), nil
+	return dashboard.Serve(ctx, ln, h)
 }
