@@ -79,11 +79,21 @@ demo: build
 #   e2e-rollout: healthy canary promoted, faulty one rolled back, SIGKILL resume
 #   e2e-controller-api: the controller's manager and `gitshift controller` against a
 #                real etcd + kube-apiserver as a user bound to exactly the chart's RBAC
+#   e2e-dashboard: the dashboard's pages in headless Chromium over fixed data (no lab);
+#                the rollout suite loads them again against the lab during its healthy rollout
+# lab-browser installs the headless Chromium (Debian package) both browser tests drive.
+# GITSHIFT_E2E_OUTPUT: a directory that keeps the browser tests' screenshots.
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
 E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-controller-api
-e2e: lab-tools e2e-lab e2e-verify e2e-rollout e2e-controller-api
+.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-controller-api e2e-dashboard lab-browser
+e2e: lab-tools lab-browser e2e-lab e2e-verify e2e-dashboard e2e-rollout e2e-controller-api
+
+lab-browser: build
+	$(BIN) lab provision --browser >/dev/null
+
+e2e-dashboard: build
+	$(E2E_GO_TEST) -run 'BrowserE2E' ./internal/dashboard/
 
 e2e-lab: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/lab/
