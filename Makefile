@@ -82,10 +82,12 @@ demo: build
 #   e2e-dashboard: the dashboard's pages in headless Chromium over fixed data (no lab);
 #                the rollout suite loads them again against the lab during its healthy rollout
 # lab-browser installs the headless Chromium (Debian package) both browser tests drive.
-# GITSHIFT_E2E_OUTPUT: a directory that keeps the browser tests' screenshots.
+# Their screenshots are test artifacts, kept under E2E_OUTPUT.
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
 E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
+E2E_OUTPUT ?= $(CURDIR)/e2e-output
+E2E_ARTIFACTS = -artifacts -outputdir $(E2E_OUTPUT)
 .PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-controller-api e2e-dashboard lab-browser
 e2e: lab-tools lab-browser e2e-lab e2e-verify e2e-dashboard e2e-rollout e2e-controller-api
 
@@ -93,7 +95,7 @@ lab-browser: build
 	$(BIN) lab provision --browser >/dev/null
 
 e2e-dashboard: build
-	$(E2E_GO_TEST) -run 'BrowserE2E' ./internal/dashboard/
+	$(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'BrowserE2E' ./internal/dashboard/
 
 e2e-lab: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/lab/
@@ -105,7 +107,7 @@ e2e-verify: build
 	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/
 
 e2e-rollout: build
-	$(E2E_GO_TEST) -run 'E2E' ./internal/rollout/e2e/
+	$(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'E2E' ./internal/rollout/e2e/
 
 e2e-controller-api: build
 	GITSHIFT_E2E=1 GITSHIFT_CI=1 $(GO) test -count=1 -timeout 20m -v -run 'TestAgainstAPIServer|TestCommandSmoke' ./internal/controller/

@@ -22,7 +22,7 @@ func TestBrowserE2E(t *testing.T) {
 	srv := httptest.NewServer(New(src, Options{Refresh: 100 * time.Millisecond, Location: time.UTC}))
 	t.Cleanup(srv.Close) // after the browser's cleanup: its event stream holds a connection
 	b := browsertest.Start(t)
-	out := browsertest.OutputDir(t)
+	out := t.ArtifactDir() // kept with go test -artifacts (make e2e)
 
 	if err := b.Open(srv.URL + "/"); err != nil {
 		t.Fatal(err)

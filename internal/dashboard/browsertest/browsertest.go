@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -119,21 +118,6 @@ func (b *Browser) Screenshot(path string) error {
 		return err
 	}
 	return os.WriteFile(path, png, 0o644)
-}
-
-// OutputDir is where a test saves its screenshots: $GITSHIFT_E2E_OUTPUT
-// (kept after the run, e.g. by CI) or else a directory of the test's
-// own, kept until the test binary ends.
-func OutputDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("GITSHIFT_E2E_OUTPUT"); d != "" {
-		dir := filepath.Join(d, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	return t.TempDir()
 }
 
 func quote(s string) string {
