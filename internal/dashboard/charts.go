@@ -74,7 +74,7 @@ func pct(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + "%" }
 // splitChart: the canary's weight in Git, live, and its measured share of
 // the requests with a 95% Wilson interval per bucket.
 func splitChart(d Detail, x0, x1 float64, loc *time.Location) chart.Chart {
-	c := chart.Chart{ID: "split", Title: "Canary share: Git weight, live weight, measured (95% interval)",
+	c := chart.Chart{ID: "split", Title: "Canary share: Git weight, live weight, measured (95% interval)", Width: 960, Height: 280, // full width on a laptop
 		XMin: x0, XMax: x1, FixedY: true, YMin: 0, YMax: 100, XTicks: chart.TimeTicks, XLabel: chart.ClockLabel(loc), YLabel: func(v float64) string { return pct(v) },
 		Markers: markers(d), EmptyMessage: "no weight commits"}
 	git := chart.Series{Name: "Git weight", Class: "git", Kind: chart.Step, Points: []chart.Point{{X: x0, Y: 0}}}
