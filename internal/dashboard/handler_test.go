@@ -215,3 +215,22 @@ func readEvents(r io.Reader) <-chan string {
 	}()
 	return out
 }
+
+// TestStepSplitCountsFromLive: a step's measured split starts when Argo CD
+// synced its commit, not at the commit: the seconds in between still run
+// on the previous weights, and would make a correct split look wrong.
+func TestStepSplitCountsFromLive(t *testing.T) {
+	d := detail(repo)
+	step2 := d.State.Timeline[1]
+	d.Deployments[1].DeployedAt = step2.Time.Add(15 * time.Second)
+	d.Traffic = append(buckets(t0.Add(-time.Minute), t0, 0), buckets(t0, step2.Time.Add(20*time.Second), 0.05)...)
+	d.Traffic = append(d.Traffic, buckets(step2.Time.Add(20*time.Second), t0.Add(3*time.Minute-Settle), 0.25)...)
+	h := &handler{loc: time.UTC}
+	steps := h.steps(d)
+	if len(steps) != 2 {
+		t.Fatalf("%d steps", len(steps))
+	}
+	if got := steps[1]; got.Consistent != "✓" || !strings.HasPrefix(got.Share, "25.0%") || got.From != "10:01:15" {
+		t.Errorf("step 2: from %s share %s consistent %s; want from 10:01:15 (live), 25.0%%, ✓", got.From, got.Share, got.Consistent)
+	}
+}

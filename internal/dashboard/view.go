@@ -225,25 +225,38 @@ func short(sha string) string {
 }
 
 // steps sums the traffic per weight step: the measured split with its 95%
-// interval against the weight, and each arm's error rate.
+// interval against the weight, and each arm's error rate. A step counts
+// the buckets wholly between its weights going live (Argo CD's sync of its
+// commit, else the commit) and the next commit: traffic still routed by
+// the previous weights would make a correct split look inconsistent.
 func (h *handler) steps(d Detail) []stepView {
 	ws := weightCommits(d.State)
+	live := map[string]time.Time{}
+	for _, dep := range d.Deployments {
+		if _, seen := live[dep.Revision]; !seen {
+			live[dep.Revision] = dep.DeployedAt
+		}
+	}
 	var out []stepView
 	for i, e := range ws {
 		end := d.Now
 		if i+1 < len(ws) {
 			end = ws[i+1].Time
 		}
+		from := e.Time
+		if t, ok := live[e.SHA]; ok && t.After(from) && t.Before(end) {
+			from = t
+		}
 		var c, s stats.Counts
 		for _, w := range d.Traffic {
-			if m := w.Start.Add(w.End.Sub(w.Start) / 2); !m.Before(e.Time) && m.Before(end) {
+			if !w.Start.Before(from) && !w.End.After(end) {
 				a := armsOf(w, d.Versions, d.Stable, d.Canary)
 				c.Requests, c.Errors = c.Requests+a.canary.Requests, c.Errors+a.canary.Errors
 				s.Requests, s.Errors = s.Requests+a.stable.Requests, s.Errors+a.stable.Errors
 			}
 		}
 		weight := e.Weights[d.Canary]
-		sv := stepView{Step: e.Step, Weight: fmt.Sprintf("%d%%", weight), From: e.Time.In(h.loc).Format("15:04:05"), To: end.In(h.loc).Format("15:04:05"),
+		sv := stepView{Step: e.Step, Weight: fmt.Sprintf("%d%%", weight), From: from.In(h.loc).Format("15:04:05"), To: end.In(h.loc).Format("15:04:05"),
 			Canary: c.Requests, Stable: s.Requests, CanaryErrors: c.Errors, StableErrors: s.Errors, Share: "–", CanaryRate: "–", StableRate: "–"}
 		if e.Action == rollout.ActionRollback {
 			sv.Step = "rollback"
