@@ -95,6 +95,7 @@ lab-browser: build
 	$(BIN) lab provision --browser >/dev/null
 
 e2e-dashboard: build
+	@mkdir -p $(E2E_OUTPUT)
 	$(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'BrowserE2E' ./internal/dashboard/
 
 e2e-lab: build
@@ -107,6 +108,7 @@ e2e-verify: build
 	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/
 
 e2e-rollout: build
+	@mkdir -p $(E2E_OUTPUT)
 	$(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'E2E' ./internal/rollout/e2e/
 
 e2e-controller-api: build
