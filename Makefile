@@ -97,11 +97,24 @@ demo: build
 #                e2e runs it on the verify suite's lab, e2e-render on its own
 #   e2e-controller-api: the controller's manager and `gitshift controller` against a
 #                real etcd + kube-apiserver as a user bound to exactly the chart's RBAC
+#   e2e-dashboard: the dashboard's pages in headless Chromium over fixed data (no lab);
+#                the rollout suite loads them again against the lab during its healthy rollout
+# lab-browser installs the headless Chromium (Debian package) both browser tests drive.
+# Their screenshots are test artifacts, kept under E2E_OUTPUT.
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
 E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api
-e2e: lab-tools e2e-lab e2e-verify e2e-rollout e2e-controller-api
+E2E_OUTPUT ?= $(CURDIR)/e2e-output
+E2E_ARTIFACTS = -artifacts -outputdir $(E2E_OUTPUT)
+.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-dashboard lab-browser
+e2e: lab-tools lab-browser e2e-lab e2e-verify e2e-dashboard e2e-rollout e2e-controller-api
+
+lab-browser: build
+	$(BIN) lab provision --browser >/dev/null
+
+e2e-dashboard: build
+	@mkdir -p $(E2E_OUTPUT)
+	$(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'BrowserE2E' ./internal/dashboard/
 
 e2e-lab: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/lab/
@@ -114,7 +127,8 @@ e2e-verify: build
 	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/
 
 e2e-rollout: build
-	$(E2E_GO_TEST) -run 'E2E' ./internal/rollout/e2e/
+	@mkdir -p $(E2E_OUTPUT)
+	$(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'E2E' ./internal/rollout/e2e/
 
 e2e-render: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/

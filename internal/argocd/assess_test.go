@@ -120,3 +120,12 @@ func TestNormalizeDropsZeroValues(t *testing.T) {
 		t.Fatal("recurse true vs false must differ")
 	}
 }
+
+func TestHistoryIsRead(t *testing.T) {
+	app := loadFixture(t, "lab-outofsync-drift.yaml")
+	h := app.Status.History
+	if len(h) != 2 || h[1].ID != 1 || h[1].Revision != "ff199971b9d53dba1b68c6e75eb7fc52fc3af16d" ||
+		!h[1].DeployedAt.Equal(time.Date(2026, 11, 26, 17, 15, 14, 0, time.UTC)) || h[1].DeployStartedAt == nil {
+		t.Fatalf("history %+v", h)
+	}
+}

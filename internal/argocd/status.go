@@ -76,6 +76,18 @@ type Status struct {
 	ReconciledAt   *time.Time      `json:"reconciledAt,omitempty"`
 	Resources      []Resource      `json:"resources,omitempty"`
 	SourceType     string          `json:"sourceType,omitempty"`
+	// History is .status.history: the syncs Argo CD completed, oldest
+	// first (revisionHistoryLimit keeps the newest, 10 by default).
+	History []HistoryEntry `json:"history,omitempty"`
+}
+
+// HistoryEntry is one completed sync: which revision went live and when.
+type HistoryEntry struct {
+	ID              int64      `json:"id"`
+	Revision        string     `json:"revision,omitempty"`
+	Revisions       []string   `json:"revisions,omitempty"`
+	DeployStartedAt *time.Time `json:"deployStartedAt,omitempty"`
+	DeployedAt      time.Time  `json:"deployedAt"`
 }
 
 type SyncStatus struct {

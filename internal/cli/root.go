@@ -15,6 +15,7 @@ import (
 	"github.com/gitshift/gitshift/internal/cli/check"
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/cli/controller"
+	"github.com/gitshift/gitshift/internal/cli/dashboard"
 	"github.com/gitshift/gitshift/internal/cli/lab"
 	"github.com/gitshift/gitshift/internal/cli/rollout"
 	"github.com/gitshift/gitshift/internal/cli/shift"
@@ -70,6 +71,7 @@ Exit codes: 0 ok, 1 a check failed or the input is invalid, 2 could not check
 		simulate.NewCommand(s),
 		newVersionCommand(s),
 		controller.NewCommand(s),
+		dashboard.NewCommand(s),
 	)
 	return root
 }

@@ -46,7 +46,10 @@ type WireBackend struct {
 	LeaseDuration time.Duration
 	Author        string
 	ArgoCDVersion string
-	Logger        *slog.Logger
+	// Events, when set, also receives every engine event (the dashboard's
+	// Recorder).
+	Events rollout.EventSink
+	Logger *slog.Logger
 
 	once sync.Once
 	hist *histories
@@ -59,7 +62,7 @@ func (b *WireBackend) config(p *policy.CanaryPolicy, sink rollout.EventSink) wir
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return wire.Config{Policy: p, Reporter: b.Reporter, Identity: b.Identity, Events: sink, Stepped: true, LeaseDuration: b.LeaseDuration,
+	return wire.Config{Policy: p, Reporter: b.Reporter, Identity: b.Identity, Events: rollout.Sinks{sink, b.Events}, Stepped: true, LeaseDuration: b.LeaseDuration,
 		Git:     wire.Git{Author: b.Author, ArgoCDVersion: b.ArgoCDVersion},
 		Logger:  log.With("canaryPolicy", p.Metadata.Namespace+"/"+p.Metadata.Name),
 		Clients: wire.Clients{Cluster: b.Cluster, Prometheus: b.Prometheus, HTTP: b.HTTP, Notify: b.Notify}}

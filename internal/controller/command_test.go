@@ -48,7 +48,7 @@ func port(t *testing.T) string {
 
 // TestCommandSmoke runs `gitshift controller` as the lab will: a plain
 // process with a kubeconfig for a user bound to exactly the controller's
-// RBAC. It becomes ready, serves /metrics, reconciles a policy whose
+// RBAC. It becomes ready, serves /metrics and the dashboard, reconciles a policy whose
 // Argo CD Application does not exist into Ready=False with the reason, and
 // stops cleanly (exit 0) on cancellation.
 func TestCommandSmoke(t *testing.T) {
@@ -69,13 +69,14 @@ func TestCommandSmoke(t *testing.T) {
 	if err := clientcmd.WriteToFile(*kc, path); err != nil {
 		t.Fatal(err)
 	}
-	metrics, probes := port(t), port(t)
+	metrics, probes, dash := port(t), port(t), port(t)
 	var logs lockedBuffer
 	cctx, stop := context.WithCancel(ctx)
 	code := make(chan int, 1)
 	go func() {
 		code <- cli.Main(cctx, []string{"controller", "--kubeconfig", path, "--leader-election-namespace", "gitshift-system",
-			"--prometheus", "http://127.0.0.1:1", "--metrics-bind-address", metrics, "--health-probe-bind-address", probes, "--log-format", "text"},
+			"--prometheus", "http://127.0.0.1:1", "--metrics-bind-address", metrics, "--health-probe-bind-address", probes, "--log-format", "text",
+			"--dashboard-address", dash},
 			command.Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &logs})
 	}()
 	get := func(url string) (int, string) {
@@ -132,6 +133,11 @@ func TestCommandSmoke(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+	// The dashboard, through the controller's RBAC: the discovered policy's
+	// Application is listed.
+	if c, body := get("http://" + dash + "/"); c != 200 || !strings.Contains(body, `href="/apps/argocd/bookinfo"`) {
+		t.Errorf("dashboard: %d\n%s", c, body)
 	}
 	stop()
 	select {

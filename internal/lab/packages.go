@@ -23,6 +23,21 @@ var SystemBinaries = []SystemBinary{
 	{Name: "git", Package: "git"},
 }
 
+// Browser is the headless Chromium that the dashboard's browser test
+// drives (make e2e); the lab itself does not need it. The headless shell
+// is Chromium without its desktop parts; its dependencies bring a font.
+var Browser = SystemBinary{Name: "chromium-headless-shell", Package: "chromium-headless-shell"}
+
+// EnsureBrowser returns the path of Browser, installing its package with
+// apt-get (as root) when missing.
+func EnsureBrowser(ctx context.Context, progress io.Writer) (string, error) {
+	paths, err := ensureBinaries(ctx, progress, []SystemBinary{Browser})
+	if err != nil {
+		return "", err
+	}
+	return paths[Browser.Name], nil
+}
+
 // EnsureSystemBinaries returns the paths of SystemBinaries, installing the
 // missing packages with apt-get (as root) first.
 func EnsureSystemBinaries(ctx context.Context, progress io.Writer) (map[string]string, error) {

@@ -18,9 +18,11 @@ import (
 
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/controller"
+	"github.com/gitshift/gitshift/internal/dashboard"
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
+	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/adapt"
 )
 
@@ -32,6 +34,7 @@ type controllerOptions struct {
 	leaseDuration, renewDeadline    time.Duration
 	retryPeriod                     time.Duration
 	metricsAddr, probeAddr          string
+	dashboardAddr                   string
 	namespace, selector             string
 	maxConcurrent                   int
 	prometheus, reporter            string
@@ -57,6 +60,8 @@ canary subset's workload while Git gives the canary less than 100%), policy
 'gitshift rollout pause|resume|promote|abort' work against a controller-run
 rollout as signal commits. Status, printer columns, Events, /metrics,
 /healthz and /readyz make it observable; replicas elect a leader on a Lease.
+--dashboard-address serves the pages of 'gitshift dashboard' (every replica,
+read-only; a non-loopback address exposes them).
 
 It runs in a Pod (in-cluster config) or as a plain process with a kubeconfig.
 Shard past one controller with --namespace or --selector.`,
@@ -76,6 +81,7 @@ Shard past one controller with --namespace or --selector.`,
 	f.DurationVar(&o.retryPeriod, "leader-retry-period", 2*time.Second, "how often candidates try to acquire or renew")
 	f.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", `address of /metrics ("0" disables)`)
 	f.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	f.StringVar(&o.dashboardAddr, "dashboard-address", "", `HOST:PORT of the read-only dashboard (see 'gitshift dashboard'), e.g. 127.0.0.1:8090 (default off)`)
 	f.StringVar(&o.namespace, "namespace", "", "only this namespace's policies and workloads (a shard; default all)")
 	f.StringVar(&o.selector, "selector", "", "only policies with these labels, e.g. team=payments (a shard)")
 	f.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "policies reconciled in parallel")
@@ -139,7 +145,17 @@ func runController(ctx context.Context, s command.Streams, o *controllerOptions)
 	}
 	notify := adapt.NewDispatcher(adapt.DispatcherOptions{Log: log})
 	defer notify.Close(5 * time.Second)
-	backend := &controller.WireBackend{Cluster: kc, Prometheus: prom, HTTP: &http.Client{Timeout: 10 * time.Second}, Notify: notify,
+	var sink rollout.EventSink // nil, not a nil *Recorder
+	if o.dashboardAddr != "" {
+		recorder := &dashboard.Recorder{}
+		closeDashboard, err := addDashboard(mgr, o, kc, prom, recorder, log)
+		if err != nil {
+			return err
+		}
+		defer closeDashboard()
+		sink = recorder
+	}
+	backend := &controller.WireBackend{Cluster: kc, Events: sink, Prometheus: prom, HTTP: &http.Client{Timeout: 10 * time.Second}, Notify: notify,
 		Reporter: o.reporter, Identity: o.identity, LeaseDuration: o.rolloutLease, Author: o.author, ArgoCDVersion: o.argocdVersion, Logger: log}
 	defer backend.Close()
 	var rec events.EventRecorder = mgr.GetEventRecorder("gitshift-controller")

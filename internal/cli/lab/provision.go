@@ -12,6 +12,7 @@ import (
 
 func newLabProvisionCommand(s command.Streams) *cobra.Command {
 	var cacheDir string
+	var browser bool
 	cmd := &cobra.Command{
 		Use:   "provision",
 		Short: "Build (once, cached) and list the lab's tools without starting anything",
@@ -24,6 +25,11 @@ func newLabProvisionCommand(s command.Streams) *cobra.Command {
 			bins, assets, err := lab.Provision(cmd.Context(), root, cacheDir, s.ErrOut)
 			if err != nil {
 				return err
+			}
+			if browser {
+				if bins[lab.Browser.Name], err = lab.EnsureBrowser(cmd.Context(), s.ErrOut); err != nil {
+					return err
+				}
 			}
 			for _, m := range []map[string]string{bins, assets} {
 				names := make([]string, 0, len(m))
@@ -38,6 +44,7 @@ func newLabProvisionCommand(s command.Streams) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&browser, "browser", false, "also the headless Chromium of the dashboard's browser test (make e2e; Debian package "+lab.Browser.Package+")")
 	cmd.Flags().StringVar(&cacheDir, "cache-dir", "", "tool cache (default $GITSHIFT_LAB_CACHE, else ~/.cache/gitshift/lab)")
 	return cmd
 }

@@ -146,6 +146,20 @@ func decodeEvents(t *testing.T, s string) []rollout.Event {
 // as "action step".
 func (l *labEnv) history(t *testing.T, id string) []string {
 	t.Helper()
+	var out []string
+	for _, c := range l.commits(t, id) {
+		a, _ := c.Trailer(rollout.TrailerAction)
+		s, _ := c.Trailer(rollout.TrailerStep)
+		if a != rollout.ActionControl {
+			out = append(out, a+" "+s)
+		}
+	}
+	return out
+}
+
+// commits returns the rollout's commits in Git, oldest first.
+func (l *labEnv) commits(t *testing.T, id string) []gitrepo.Commit {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "clone")
 	repo, err := gitrepo.Clone(context.Background(), l.st.Endpoints.GitURL, dir, gitrepo.CloneOptions{})
 	if err != nil {
@@ -155,16 +169,10 @@ func (l *labEnv) history(t *testing.T, id string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
+	var out []gitrepo.Commit
 	for i := len(log) - 1; i >= 0; i-- {
-		c := log[i]
-		if r, _ := c.Trailer(rollout.TrailerRollout); r != id {
-			continue
-		}
-		a, _ := c.Trailer(rollout.TrailerAction)
-		s, _ := c.Trailer(rollout.TrailerStep)
-		if a != rollout.ActionControl {
-			out = append(out, a+" "+s)
+		if r, _ := log[i].Trailer(rollout.TrailerRollout); r == id {
+			out = append(out, log[i])
 		}
 	}
 	return out

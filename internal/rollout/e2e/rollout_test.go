@@ -25,7 +25,8 @@ var (
 )
 
 // TestE2ERollout runs the acceptance scenarios of `gitshift rollout` in one
-// lab: a healthy canary promoted step by step, a faulty one rolled back, and
+// lab: a healthy canary promoted step by step (followed by the dashboard in
+// headless Chromium), a faulty one rolled back, and
 // a runner killed with SIGKILL at three crash points that a rerun resumes
 // without a duplicate commit.
 func TestE2ERollout(t *testing.T) {
@@ -33,11 +34,14 @@ func TestE2ERollout(t *testing.T) {
 
 	t.Run("healthy canary promoted 5-25-50-100", func(t *testing.T) {
 		l.reset(t)
+		// The dashboard in a browser follows this rollout (issue 17).
+		dash := l.watchDashboard(t, "e2e-healthy")
 		began := time.Now()
 		code, evs, stderr := l.start(t, nil, "--id", "e2e-healthy", "--report", l.workdir+"/healthy.md")
 		if code != 0 {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
+		dash.check(t, l)
 		id := rolloutID(evs)
 		if got := l.history(t, id); !slices.Equal(got, promotedSteps) {
 			t.Fatalf("history %v, want %v", got, promotedSteps)
