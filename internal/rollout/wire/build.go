@@ -71,8 +71,12 @@ func (r *Rollout) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	shifter, err := withFailpoint(r.Git)
+	if err != nil {
+		return err
+	}
 	r.Deps = rollout.Deps{
-		Shifter: r.Git, Signaler: r.Git, History: r.Git,
+		Shifter: shifter, Signaler: r.Git, History: r.Git,
 		Sync: adapt.Sync{Reader: r.Apps, Namespace: t.ArgoCDNamespace, App: t.Application, Log: log, Refreshed: &adapt.Refreshed{}},
 		Live: r.Live(),
 		Counters: adapt.Counters{Q: prom, CanaryVersion: r.Target.Versions[p.Spec.CanarySubset], StableVersion: r.Target.Versions[p.Spec.StableSubset],
