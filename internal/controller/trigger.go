@@ -73,6 +73,11 @@ func Decide(in TriggerInput) TriggerDecision {
 		}
 		return keep(TriggerDecision{Seen: now, Message: fmt.Sprintf("waiting for `gitshift rollout start` or a new value of the %s annotation (trigger manual)", api.StartAnnotation)})
 	}
+	if len(in.Seen.Templates) == 0 && len(in.Workloads) > 0 {
+		// The policy was seen before its canary had any workload (Argo CD
+		// applied it first): the first workloads are the baseline.
+		return keep(TriggerDecision{Seen: now, Message: "watching for the next trigger (workload); the canary's first workloads are the baseline"})
+	}
 	var changed, pending []string
 	for _, w := range in.Workloads {
 		if in.Seen.Templates[w.Key] == w.Template {

@@ -15,6 +15,7 @@ import (
 func TestDecide(t *testing.T) {
 	seen := &api.TriggerStatus{Kind: "workload", Reason: "earlier", Generation: 3, Annotation: "a1",
 		Templates: map[string]string{"Deployment/ns/reviews-v3": "aaa"}}
+	noWorkloads := &api.TriggerStatus{Kind: "workload", Reason: "earlier", Generation: 3, Annotation: "a1"}
 	v3 := func(tmpl string, out bool) []Workload {
 		return []Workload{{Key: "Deployment/ns/reviews-v3", Template: tmpl, RolledOut: out}}
 	}
@@ -33,6 +34,11 @@ func TestDecide(t *testing.T) {
 		{"new template still rolling out waits, not consumed", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Workloads: v3("bbb", false), Seen: seen}, false, "", "to roll out its new pod template", false, "aaa"},
 		{"a new canary workload starts", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Annotation: "a1", Workloads: append(v3("aaa", true), Workload{Key: "Deployment/ns/reviews-v3b", Template: "ccc", RolledOut: true}), Seen: seen}, true, "workload: Deployment/ns/reviews-v3b pod template ccc", "", true, "aaa"},
 		{"no canary workload", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Seen: seen}, false, "", "no workload behind the canary subset", true, ""},
+		// Argo CD applied the policy before the Deployment existed (one
+		// sync, or two Applications): the canary's first workloads are
+		// the baseline, as if seen with the policy.
+		{"the canary's first workloads are the baseline", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Annotation: "a1", Workloads: v3("aaa", true), Seen: noWorkloads}, false, "", "baseline", true, "aaa"},
+		{"the canary's first workloads, still rolling out, too", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Annotation: "a1", Workloads: v3("aaa", false), Seen: noWorkloads}, false, "", "baseline", true, "aaa"},
 		{"policy generation changed starts", TriggerInput{Kind: policy.TriggerPolicy, Generation: 4, Annotation: "a1", Workloads: v3("bbb", true), Seen: seen}, true, "policy: generation 4 (was 3)", "", true, "bbb"},
 		{"policy unchanged; a new image is only recorded", TriggerInput{Kind: policy.TriggerPolicy, Generation: 3, Annotation: "a1", Workloads: v3("bbb", true), Seen: seen}, false, "", "waiting for a change of the policy's spec", true, "bbb"},
 		{"manual: new annotation starts", TriggerInput{Kind: policy.TriggerManual, Generation: 3, Annotation: "a2", Seen: seen}, true, "manual: annotation gitshift.dev/start=a2", "", true, ""},
