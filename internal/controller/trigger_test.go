@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,44 @@ func TestSetConditions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWorkloadsAppearAfterThePolicy: Argo CD applied the policy before the
+// canary's Deployment and DestinationRule existed (the lab does so in one
+// sync). Nothing watched tells the controller when the subset resolves, so
+// it looks again soon rather than at the next resync; the workloads it then
+// finds are the baseline, and only a later template starts a rollout.
+func TestWorkloadsAppearAfterThePolicy(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.client.Create(ctx, e.policy("reviews", "")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // first sight, then a look at the baseline
+		res := e.reconcile("reviews")
+		if res.RequeueAfter <= 0 || res.RequeueAfter > e.r.Options.RetryAfter {
+			t.Errorf("look %d without workloads: looked at again after %s, want within %s", i+1, res.RequeueAfter, e.r.Options.RetryAfter)
+		}
+	}
+	if st := e.status("reviews"); st.Phase != api.PhaseIdle || !strings.Contains(st.Message, "no workload") {
+		t.Fatalf("without workloads: phase %s message %q", st.Phase, st.Message)
+	}
+	e.backend.refs = []WorkloadRef{{Kind: "Deployment", Namespace: "bookinfo", Name: "reviews-v3"}}
+	d := deployment("reviews:3.0", true)
+	if err := e.client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile("reviews")
+	if st := e.status("reviews"); e.backend.builds != 0 || st.Trigger == nil || len(st.Trigger.Templates) != 1 {
+		t.Fatalf("the first workloads started a rollout (builds %d) or were not recorded: %+v", e.backend.builds, st.Trigger)
+	}
+	d.Spec.Template.Spec.Containers[0].Image = "reviews:3.1"
+	if err := e.client.Update(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile("reviews")
+	if e.backend.builds != 1 {
+		t.Errorf("a new template after the baseline started %d rollouts, want 1", e.backend.builds)
 	}
 }

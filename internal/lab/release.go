@@ -16,7 +16,7 @@ import (
 // out a new pod template).
 type Release struct {
 	GitURL, Branch string
-	File           string // repo-relative manifest, e.g. base/bookinfo.yaml
+	Files          []string // repo-relative manifests, e.g. base/bookinfo.yaml
 	Image          string // image without tag, e.g. docker.io/istio/examples-bookinfo-reviews-v3
 	Tag            string // the new tag
 	Message        string
@@ -27,7 +27,7 @@ var LabAuthor = gitrepo.Signature{Name: "gitshift lab", Email: "lab@gitshift.inv
 
 // Push commits the new tag (re-applied on the new head if someone pushed
 // meanwhile) and returns the commit's SHA; "" when the file has the tag
-// already.
+// already everywhere.
 func (r Release) Push(ctx context.Context) (string, error) {
 	dir, err := os.MkdirTemp("", "gitshift-lab-release-")
 	if err != nil {
@@ -38,23 +38,25 @@ func (r Release) Push(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("release: %w", err)
 	}
-	path := filepath.Join(repo.Dir, filepath.FromSlash(r.File))
 	res, err := repo.CommitAndPush(ctx, gitrepo.PushOptions{Branch: r.Branch, Commit: gitrepo.CommitOptions{Author: &LabAuthor}},
 		func(context.Context, int) (*gitrepo.Change, error) {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return nil, fmt.Errorf("release: %w", err)
-			}
-			out, err := SetImageTag(b, r.Image, r.Tag)
-			if err != nil {
-				return nil, fmt.Errorf("release: %s: %w", r.File, err)
-			}
 			ch := &gitrepo.Change{Message: r.Message}
-			if string(out) != string(b) {
-				if err := os.WriteFile(path, out, 0o644); err != nil {
+			for _, f := range r.Files {
+				path := filepath.Join(repo.Dir, filepath.FromSlash(f))
+				b, err := os.ReadFile(path)
+				if err != nil {
 					return nil, fmt.Errorf("release: %w", err)
 				}
-				ch.Paths = []string{r.File}
+				out, err := SetImageTag(b, r.Image, r.Tag)
+				if err != nil {
+					return nil, fmt.Errorf("release: %s: %w", f, err)
+				}
+				if string(out) != string(b) {
+					if err := os.WriteFile(path, out, 0o644); err != nil {
+						return nil, fmt.Errorf("release: %w", err)
+					}
+					ch.Paths = append(ch.Paths, f)
+				}
 			}
 			return ch, nil
 		})

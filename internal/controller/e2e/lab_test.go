@@ -127,7 +127,7 @@ func (l *ctlLab) release(t *testing.T, what string) string {
 	}
 	l.releases++
 	tag := fmt.Sprintf("1.20.3-e2e.%d.%d", time.Now().Unix(), l.releases)
-	sha, err := lab.Release{GitURL: ep.GitURL, Branch: "main", File: "base/bookinfo.yaml", Image: v3Image, Tag: tag,
+	sha, err := lab.Release{GitURL: ep.GitURL, Branch: "main", Files: []string{"base/bookinfo.yaml"}, Image: v3Image, Tag: tag,
 		Message: "release reviews v3 " + tag + " (" + what + ")"}.Push(ctx)
 	if err != nil {
 		t.Fatal(err)
