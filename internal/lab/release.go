@@ -17,8 +17,8 @@ import (
 type Release struct {
 	GitURL, Branch string
 	Files          []string // repo-relative manifests, e.g. base/bookinfo.yaml
-	Image          string // image without tag, e.g. docker.io/istio/examples-bookinfo-reviews-v3
-	Tag            string // the new tag
+	Image          string   // image without tag, e.g. docker.io/istio/examples-bookinfo-reviews-v3
+	Tag            string   // the new tag
 	Message        string
 }
 
