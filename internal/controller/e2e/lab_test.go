@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -183,29 +182,6 @@ func (l *ctlLab) history(t *testing.T, id string) []string {
 		if a != rollout.ActionControl {
 			out = append(out, a+" "+s)
 		}
-	}
-	return out
-}
-
-// decisionEvents are the Rollout<Decision> Events the controller recorded
-// on the policy for rollout id, as "decision step" sorted by time.
-func (l *ctlLab) decisionEvents(t *testing.T, id string) []string {
-	t.Helper()
-	kc := l.kube(t)
-	evs, err := kc.EventsV1().Events(ns).List(context.Background(), metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range evs.Items {
-		if e.Regarding.Kind != "CanaryPolicy" || e.Action != "Decide" || !strings.Contains(e.Note, "rollout "+id+" ") {
-			continue
-		}
-		// "rollout <id> step 2/4: advance: ..."
-		_, rest, _ := strings.Cut(e.Note, " step ")
-		step, rest, _ := strings.Cut(rest, ": ")
-		decision, _, _ := strings.Cut(rest, ":")
-		out = append(out, decision+" "+step)
 	}
 	return out
 }

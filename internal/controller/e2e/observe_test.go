@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/gitshift/gitshift/internal/lab"
 )
 
@@ -93,15 +91,6 @@ func hasInOrder(got []string, want ...string) bool {
 		}
 	}
 	return i == len(want)
-}
-
-func (l *ctlLab) kube(t *testing.T) kubernetes.Interface {
-	t.Helper()
-	kc, err := kubernetes.NewForConfig(l.Cluster.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kc
 }
 
 // metrics reads a replica's /metrics: the sum of the samples of each

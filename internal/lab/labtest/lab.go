@@ -2,6 +2,7 @@ package labtest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,7 +27,10 @@ func Up(t *testing.T, args ...string) *Lab {
 	l := &Lab{Dir: filepath.Join(t.TempDir(), "lab")}
 	start := time.Now()
 	r := Run(t, nil, append([]string{"lab", "up", "--dir", l.Dir}, args...)...)
-	t.Cleanup(func() { l.down(t) })
+	t.Cleanup(func() {
+		l.down(t)
+		l.keepLogs(t)
+	})
 	if r.Code != 0 {
 		t.Fatalf("lab up: exit %d\n%s\nstatus:\n%s", r.Code, r.Stderr, Run(t, nil, "lab", "status", "--dir", l.Dir).Stdout)
 	}
@@ -39,6 +43,28 @@ func Up(t *testing.T, args ...string) *Lab {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// keepLogs copies the lab's logs out of the test's temporary directory
+// when the test failed, so that CI shows why ($GITSHIFT_E2E_LOGS, else
+// the system's temporary directory).
+func (l *Lab) keepLogs(t *testing.T) {
+	if !t.Failed() {
+		return
+	}
+	base := os.Getenv("GITSHIFT_E2E_LOGS")
+	if base == "" {
+		base = os.TempDir()
+	}
+	dst, err := os.MkdirTemp(base, "gitshift-e2e-logs-")
+	if err == nil {
+		err = os.CopyFS(dst, os.DirFS(filepath.Join(l.Dir, "logs")))
+	}
+	if err != nil {
+		t.Logf("keeping the lab's logs: %v", err)
+		return
+	}
+	t.Logf("the lab's logs are kept in %s", dst)
 }
 
 // down stops the lab and checks that no process of it is left.
