@@ -169,8 +169,43 @@ func subsetOrHost(d mesh.Destination) string {
 }
 
 func runInvalidIstio(p *Pass) {
-	for _, e := range p.Own().Errors {
+	own := p.Own()
+	for _, m := range istioObjects(own) {
+		for _, f := range m.Fields {
+			sev := Severity("")
+			if f.Unknown && f.Known == "" {
+				// A newer Istio than the API gitshift knows may have the field.
+				sev = SeverityWarning
+			}
+			p.reportAt(sev, m.Source, f.Path, fmt.Sprintf("%s %s: %s", m.Kind, m.Ref(), f.Error()), f.Hint())
+		}
+	}
+	for _, e := range own.Errors {
+		if len(e.Fields) > 0 {
+			continue // the field diagnostics above say why it does not decode
+		}
 		p.reportAt("", e.Source, "spec", fmt.Sprintf("%s %s does not fit Istio's schema: %v", e.Kind, e.Ref(), e.Err),
 			"fix the field types (e.g. weight must be an integer)")
 	}
+}
+
+// istioObjects lists every Istio object of m, decoded or not.
+func istioObjects(m *mesh.Model) []*mesh.Meta {
+	var out []*mesh.Meta
+	for _, o := range m.VirtualServices {
+		out = append(out, &o.Meta)
+	}
+	for _, o := range m.DestinationRules {
+		out = append(out, &o.Meta)
+	}
+	for _, o := range m.Gateways {
+		out = append(out, &o.Meta)
+	}
+	for _, o := range m.ServiceEntries {
+		out = append(out, &o.Meta)
+	}
+	for _, o := range m.Errors {
+		out = append(out, &o.Meta)
+	}
+	return out
 }

@@ -121,7 +121,7 @@ func Rules() []Rule {
 			runNamespaceInjection},
 		{"GS2011", "invalid-istio-object", SeverityError,
 			"Istio object that does not fit Istio's schema",
-			"The Istio API server validation rejects it and Argo CD's sync fails.",
+			"The API server validates Istio objects against Istio's CRD schema and refuses this one, so Argo CD's sync fails: a quoted number or boolean (weight: \"90\"), a number out of range (int32), an enum given as a number or an unknown name, two alternatives of a oneof, a proto field name (mirror_percentage), or a value Istio's decoder refuses. Istio's Go decoder accepts several of these, the API server none. An unknown field is a warning: a newer Istio may know it.",
 			runInvalidIstio},
 	}
 }

@@ -79,10 +79,13 @@ func runExitCases(t *testing.T, cases []exitCase) {
 func TestCheckExitCodes(t *testing.T) {
 	broken := clitest.CopyDir(t, gitopsExample)
 	clitest.ReplaceInFile(t, filepath.Join(broken, "argocd/application.yaml"), "recurse: true", "recurse: false")
+	quoted := clitest.CopyDir(t, gitopsExample)
+	clitest.ReplaceInFile(t, filepath.Join(quoted, "canary/reviews-traffic-90-10.yaml"), "weight: 90", `weight: "90"`)
 	empty := t.TempDir()
 	runExitCases(t, []exitCase{
 		{"every diagnostic below --fail-on", []string{"check", gitopsExample}, nil, command.ExitOK, ""},
 		{"an error diagnostic", []string{"check", broken}, nil, command.ExitFailed, ""},
+		{"a quoted weight", []string{"check", quoted}, nil, command.ExitFailed, ""},
 		{"a warning with --fail-on warning", []string{"check", "--fail-on", "warning", broken}, nil, command.ExitFailed, ""},
 		{"no Application", []string{"check", empty}, nil, command.ExitFailed, "no Argo CD Application found in " + empty + " (use --app FILE"},
 		{"no Application of that name", []string{"check", "--name", "nope", gitopsExample}, nil, command.ExitFailed, `no Application named "nope"`},
@@ -118,8 +121,15 @@ func TestRenderExitCodes(t *testing.T) {
 func TestShiftExitCodes(t *testing.T) {
 	files := clitest.Files(t, gitopsExample)
 	repo := clitest.LocalRepo(t, files, nil)
+	gittest.Git(t, repo, "tag", "v1", "main")
 	common := []string{"shift", "--repo", repo, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews"}
 	vs := "canary/reviews-traffic-90-10.yaml"
+	quotedFiles := map[string]string{}
+	for k, v := range files {
+		quotedFiles[k] = v
+	}
+	quotedFiles[vs] = strings.Replace(files[vs], "weight: 90", `weight: "90"`, 1)
+	quoted := clitest.LocalRepo(t, quotedFiles, nil)
 	files[vs] += "    - name: beta\n      route:\n        - destination: {host: reviews, subset: v1}\n          weight: 50\n        - destination: {host: reviews, subset: v3}\n          weight: 50\n"
 	twoRoutes := clitest.LocalRepo(t, files, nil)
 	hang := gittest.Hang(t)
@@ -130,6 +140,11 @@ func TestShiftExitCodes(t *testing.T) {
 		{"two routes split traffic", []string{"shift", "--repo", twoRoutes, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=100"}, nil, command.ExitFailed, "name one (pass --route NAME|INDEX)"},
 		{"would add a check error", append(common, "--set", "v1=50,v9=50", "--add-destination"), nil, command.ExitFailed, `subset "v9"`},
 		{"a subset the route lacks", append(common, "--set", "v1=50,v2=50"), nil, command.ExitFailed, "(pass --add-destination)"},
+		{"a branch the remote lacks", append(common, "--set", "v1=50,v3=50", "--branch", "nope"), nil, command.ExitFailed, "branch nope does not exist on " + repo + "; its branches: main"},
+		{"a tag for --branch", append(common, "--set", "v1=50,v3=50", "--branch", "v1"), nil, command.ExitFailed, "v1 is a tag on " + repo + ", not a branch"},
+		{"zero push attempts", append(common, "--set", "v1=50,v3=50", "--max-attempts", "0"), nil, command.ExitUsage, "(0 would take the default 8)"},
+		{"a quoted weight", []string{"shift", "--repo", quoted, "--app", "bookinfo", "--virtualservice", "bookinfo/reviews", "--set", "v1=75,v3=25"}, nil, command.ExitFailed,
+			vs + `:16: weight of v1 is the string "90": write weight: 90 without quotes; Istio's CRD declares an integer and the API server refuses a string`},
 		{"commit without push in a temporary clone", []string{"shift", "--repo", "git://127.0.0.1:1/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--no-push"},
 			nil, command.ExitUsage, "--no-push needs --in-place"},
 		{"remote does not answer", []string{"shift", "--repo", "git://" + hang + "/r.git", "--app", "a", "--virtualservice", "x", "--set", "v1=100", "--git-timeout", "300ms"},
@@ -158,7 +173,7 @@ func TestVerifyExitCodes(t *testing.T) {
 		{"Prometheus unreachable", nil, verify.Report{Outcome: verify.OutcomeUnavailable,
 			Results: []verify.Result{{ID: "traffic-split", Status: verify.Error, Error: "cannot query Prometheus"}}}.Err(), command.ExitUnavailable, ""},
 		{"no --app", []string{"verify"}, nil, command.ExitUsage, "--app is required"},
-		{"unknown reporter", []string{"verify", "--app", "a", "--reporter", "both"}, nil, command.ExitUsage, `--reporter "both"`},
+		{"unknown reporter", []string{"verify", "--app", "a", "--reporter", "both"}, nil, command.ExitUsage, `invalid argument "both" for "--reporter" flag: want destination or source`},
 		{"invalid Prometheus URL", []string{"verify", "--app", "a", "--kubeconfig", unreachable, "--prometheus", "nohost"}, nil, command.ExitUsage, "invalid Prometheus URL"},
 		{"unknown output format", []string{"verify", "--app", "a", "-o", "xml"}, nil, command.ExitUsage, "xml"},
 		// verify only reads: nothing to conflict with (3).
@@ -216,6 +231,7 @@ func TestRolloutStatusAndSignalExitCodes(t *testing.T) {
 		{"status: no rollout", with("status", idle), nil, command.ExitOK, ""},
 		{"status: a rollout", with("status", running, "-o", "json"), nil, command.ExitOK, ""},
 		{"status: repository unreachable", with("status", "git://127.0.0.1:1/x.git"), nil, command.ExitUnavailable, "unavailable"},
+		{"status: a branch the remote lacks", with("status", idle, "--branch", "nope"), nil, command.ExitFailed, "branch nope does not exist on " + idle + "; its branches: main"},
 		{"status: cluster unreachable (no --repo)", append([]string{"rollout", "status", "--kubeconfig", clitest.UnreachableKubeconfig(t)}, target...), nil, command.ExitUnavailable, "cannot reach"},
 		{"status: no such Application (no --repo)", append([]string{"rollout", "status", "--kubeconfig", clitest.FakeAPIServer(t, nil)}, target...), nil, command.ExitFailed, "not found"},
 		{"status: unknown output format", with("status", idle, "-o", "xml"), nil, command.ExitUsage, "xml"},
@@ -256,7 +272,7 @@ func TestLabExitCodes(t *testing.T) {
 		{"faults: lab not ready", []string{"lab", "faults", "--dir", notReady}, nil, command.ExitUnavailable, "not ready"},
 		{"faults: API server unreachable", []string{"lab", "faults", "--dir", unreachable}, nil, command.ExitUnavailable, "reading ConfigMap"},
 		{"faults clear: API server unreachable", []string{"lab", "faults", "clear", "--dir", unreachable}, nil, command.ExitUnavailable, "updating ConfigMap"},
-		{"faults set: invalid profile", []string{"lab", "faults", "set", "reviews.v3", "--error-rate", "2", "--dir", unreachable}, nil, command.ExitUsage, "errorRate 2"},
+		{"faults set: invalid profile", []string{"lab", "faults", "set", "reviews.v3", "--error-rate", "2", "--dir", unreachable}, nil, command.ExitUsage, `invalid argument "2" for "--error-rate" flag: must be a number from 0 to 1`},
 		{"faults set: no key", []string{"lab", "faults", "set", "--dir", unreachable}, nil, command.ExitUsage, "accepts 1 arg"},
 		{"demo: unknown story", []string{"lab", "demo", "--story", "epic"}, nil, command.ExitUsage, `--story "epic"`},
 		{"demo: no lab", []string{"lab", "demo", "--dir", noLab}, nil, command.ExitFailed, "no lab found"},

@@ -1,10 +1,13 @@
 package edit
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // genVS writes a random VirtualService file (comments, quoting, flow and
@@ -17,8 +20,13 @@ type genVS struct {
 	nl      string
 	subsets []string
 	weights []span // byte ranges of the target's weight scalars, in order
-	styles  []string
+	styles  [][2]string
 }
+
+// weightStyles are the ways to write an integer weight: plain, or quoted
+// under an explicit !!int tag (a number to every YAML decoder). A quoted
+// weight without the tag is a string, which the editor refuses.
+var weightStyles = [][2]string{{"", ""}, {`!!int "`, `"`}, {`!!int '`, `'`}}
 
 func (g *genVS) comment() string {
 	if g.r.IntN(3) == 0 {
@@ -54,10 +62,10 @@ func (g *genVS) extraDoc() {
 
 func (g *genVS) weight(prefix string) {
 	w := g.r.IntN(101)
-	style := []string{"", `"`, "'"}[g.r.IntN(3)]
+	style := weightStyles[g.r.IntN(len(weightStyles))]
 	g.b.WriteString(prefix)
 	start := g.b.Len()
-	fmt.Fprintf(&g.b, "%s%d%s", style, w, style)
+	fmt.Fprintf(&g.b, "%s%d%s", style[0], w, style[1])
 	g.weights = append(g.weights, span{start, g.b.Len()})
 	g.styles = append(g.styles, style)
 }
@@ -151,7 +159,7 @@ func checkGenerated(t *testing.T, seed uint64) {
 	pos := 0
 	for i, s := range g.weights {
 		exp.WriteString(src[pos:s.Start])
-		fmt.Fprintf(&exp, "%s%d%s", g.styles[i], want[i].Weight, g.styles[i])
+		fmt.Fprintf(&exp, "%s%d%s", g.styles[i][0], want[i].Weight, g.styles[i][1])
 		pos = s.End
 	}
 	exp.WriteString(src[pos:])
@@ -191,21 +199,67 @@ func FuzzSetVirtualServiceWeights(f *testing.F) {
 }
 
 // FuzzParseAndEdit feeds arbitrary bytes: the editor may refuse, but must
-// never panic and never return output that does not parse.
+// never panic, never return output that does not parse, and what it writes
+// must be the asked weights, as numbers, to Argo CD's decoder (YAML 1.1).
 func FuzzParseAndEdit(f *testing.F) {
 	f.Add([]byte(vsBlock))
 	f.Add([]byte(appYAML))
+	f.Add([]byte(strings.NewReplacer("weight: 90", "weight: 0x5A", "weight: 10", "weight: 1_0.0").Replace(vsBlock)))
+	f.Add([]byte(strings.NewReplacer("weight: 90", `weight: !!int "90"`, "weight: 10", "weight: !!float 1e1").Replace(vsBlock)))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		file, err := Parse("f.yaml", src)
 		if err != nil {
 			return
 		}
-		res, err := file.SetVirtualServiceWeights(Target{Doc: -1, Item: -1, Name: "reviews"}, Weights{{"v1", 40}, {"v3", 60}})
+		want := Weights{{"v1", 40}, {"v3", 60}}
+		res, err := file.SetVirtualServiceWeights(Target{Doc: -1, Item: -1, Name: "reviews"}, want)
 		if err != nil {
 			return
 		}
 		if _, err := Parse("out.yaml", res.Data); err != nil {
 			t.Fatalf("edit produced invalid YAML: %v", err)
 		}
+		if !argoCDReadsWeights(res.Data, want) {
+			t.Fatalf("Argo CD's decoder does not read %s as numbers in:\n%s", want, res.Data)
+		}
 	})
+}
+
+// argoCDReadsWeights reports whether some http route of a VirtualService
+// "reviews" in data, decoded as Argo CD decodes manifests, has exactly the
+// weights of want for those subsets, as JSON numbers.
+func argoCDReadsWeights(data []byte, want Weights) bool {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for {
+		var obj map[string]any
+		if err := dec.Decode(&obj); err != nil {
+			return false
+		}
+		if obj["kind"] != "VirtualService" || dig(obj, "metadata", "name") != "reviews" {
+			continue
+		}
+		http, _ := dig(obj, "spec", "http").([]any)
+		for _, r := range http {
+			route, _ := dig(r, "route").([]any)
+			found := 0
+			for _, d := range route {
+				w, isNumber := dig(d, "weight").(float64)
+				subset, _ := dig(d, "destination", "subset").(string)
+				if x, ok := want.Get(subset); ok && isNumber && w == float64(x) {
+					found++
+				}
+			}
+			if found == len(want) {
+				return true
+			}
+		}
+	}
+}
+
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	return v
 }

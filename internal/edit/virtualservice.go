@@ -2,7 +2,6 @@ package edit
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -133,15 +132,9 @@ func (f *File) findRoute(vs *yaml.Node, t Target) (*route, error) {
 			if d.weight.Kind != yaml.ScalarNode {
 				return nil, f.errorf(d.weight, "weight of %s is not a scalar", d.key)
 			}
-			v, err := strconv.Atoi(d.weight.Value)
-			if d.weight.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 && d.weight.Tag == "!!int" {
-				// A plain integer reads as YAML reads it, like the
-				// rendered object: 010 is 8 and 0x5A is 90, not 10 and
-				// an error.
-				err = d.weight.Decode(&v)
-			}
+			v, err := f.readWeight(d.weight, d.key)
 			if err != nil {
-				return nil, f.errorf(d.weight, "weight of %s is %q, not an integer", d.key, d.weight.Value)
+				return nil, err
 			}
 			d.value = v
 		}
@@ -198,11 +191,13 @@ func nonZero(w *yaml.Node) bool {
 	if w == nil || w.Kind != yaml.ScalarNode {
 		return w != nil
 	}
-	var v int
-	if err := w.Decode(&v); err != nil {
-		return true
+	switch v, _ := renderedScalar(w); x := v.(type) {
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
 	}
-	return v != 0
+	return true
 }
 
 func routeLabel(r *yaml.Node, i int) string {

@@ -64,8 +64,25 @@ func TestSetVirtualServiceWeights(t *testing.T) {
 		{name: "no change", src: vsBlock, set: "v3=10,v1=90"},
 		{name: "unnamed existing subset goes to 0", src: vsBlock, set: "v3=100",
 			repl: [][2]string{{"weight: 90 #", "weight: 0 #"}, {"weight: 10 #", "weight: 100 #"}}},
-		{name: "quoted weights keep quotes", src: strings.NewReplacer("weight: 90", `weight: "90"`, "weight: 10", `weight: '10'`).Replace(vsBlock), set: "v1=50,v3=50",
-			repl: [][2]string{{`"90"`, `"50"`}, {`'10'`, `'50'`}}},
+		// A quoted weight is a string to Argo CD's decoder: Istio's CRD
+		// declares an integer and the API server refuses it, so a shift
+		// must not write another one.
+		{name: "double-quoted weight", src: strings.Replace(vsBlock, "weight: 90", `weight: "90"`, 1), set: "v1=50,v3=50",
+			wantErr: `:15: weight of v1 is the string "90": write weight: 90 without quotes; Istio's CRD declares an integer and the API server refuses a string`},
+		{name: "single-quoted weight", src: strings.Replace(vsBlock, "weight: 10", `weight: '10'`, 1), set: "v1=50,v3=50",
+			wantErr: `:19: weight of v3 is the string "10": write weight: 10 without quotes`},
+		{name: "string tag", src: strings.Replace(vsBlock, "weight: 10", `weight: !!str 10`, 1), set: "v1=50,v3=50",
+			wantErr: `:19: weight of v3 is the string "10": write weight: 10 without quotes`},
+		{name: "YAML 1.1 sexagesimal is a string", src: strings.Replace(vsBlock, "weight: 10", `weight: 1:30`, 1), set: "v1=50,v3=50",
+			wantErr: `weight of v3 is the string "1:30": weight must be an integer`},
+		{name: "YAML 1.1 boolean", src: strings.Replace(vsBlock, "weight: 10", `weight: yes`, 1), set: "v1=50,v3=50",
+			wantErr: `weight of v3 is yes (the boolean true), not an integer`},
+		{name: "fraction", src: strings.Replace(vsBlock, "weight: 10", `weight: 10.5`, 1), set: "v1=50,v3=50",
+			wantErr: `weight of v3 is 10.5, not an integer`},
+		// 90.0 and 9e1 decode to the number 90, which the API server takes.
+		{name: "float without fraction", src: strings.NewReplacer("weight: 90", "weight: 90.0", "weight: 10", "weight: 1e1").Replace(vsBlock), set: "v1=75,v3=25",
+			repl: [][2]string{{"weight: 90.0", "weight: 75"}, {"weight: 1e1", "weight: 25"}}},
+		{name: "float without fraction unchanged", src: strings.Replace(vsBlock, "weight: 90", "weight: 90.0", 1), set: "v1=90,v3=10"},
 		{name: "CRLF", src: strings.ReplaceAll(vsBlock, "\n", "\r\n"), set: "v1=0,v3=100",
 			repl: [][2]string{{"weight: 90 #", "weight: 0 #"}, {"weight: 10 #", "weight: 100 #"}}},
 		{name: "flow style destinations", src: `apiVersion: networking.istio.io/v1beta1
@@ -200,10 +217,12 @@ spec:
 		{name: "negative", src: vsBlock, set: "v1=110,v3=-10", wantErr: "between 0 and 100"},
 		{name: "unknown vs", src: vsBlock, target: Target{Name: "nope"}, set: "v1=100", wantErr: "no VirtualService nope"},
 		{name: "namespace mismatch", src: vsBlock, target: Target{Name: "reviews", Namespace: "x"}, set: "v1=100", wantErr: "no VirtualService x/reviews"},
-		// Plain integers mean what YAML (and so the cluster) says: 010 is 8.
+		// Plain integers mean what Argo CD's YAML 1.1 decoder (and so the
+		// cluster) says: 010 is 8, 0x5A and 0132 are 90, 1_0 is 10.
 		{name: "YAML integer forms", src: strings.NewReplacer("weight: 90", "weight: 0x5A", "weight: 10", "weight: 010").Replace(vsBlock), set: "v1=92,v3=8",
 			repl: [][2]string{{"0x5A", "92"}}},
-		{name: "non-integer weight in file", src: strings.Replace(vsBlock, "weight: 90", "weight: ninety", 1), set: "v1=100", wantErr: ":15: weight of v1 is \"ninety\""},
+		{name: "YAML 1.1 octal and underscores", src: strings.NewReplacer("weight: 90", "weight: 0132", "weight: 10", "weight: 1_0").Replace(vsBlock), set: "v1=90,v3=10"},
+		{name: "non-integer weight in file", src: strings.Replace(vsBlock, "weight: 90", "weight: ninety", 1), set: "v1=100", wantErr: ":15: weight of v1 is the string \"ninety\": weight must be an integer"},
 		// mesh.SelectHTTPRoute: without --route, the only route that splits
 		// traffic; a single unweighted destination (a mirror, a header
 		// match) is not a candidate.

@@ -43,6 +43,7 @@ var offline = []struct {
 	{pkg: "internal/stats", why: "pure math", stdlibOnly: true},
 	{pkg: "internal/redact", why: "every package that prints a URL imports it, the offline ones too", stdlibOnly: true},
 	{pkg: "internal/errkind", why: "every package classifies its errors with it", stdlibOnly: true},
+	{pkg: "internal/termsafe", why: "every text output prints names through it", stdlibOnly: true},
 	{pkg: "internal/judge", why: "decides from counts", banned: kubernetes},
 	{pkg: "internal/simulate", why: "simulates rollouts through the judge, offline", banned: clusterClients},
 	{pkg: "internal/rollout", why: "the engine works on small interfaces; adapters holding clients live in rollout/adapt",

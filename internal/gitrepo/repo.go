@@ -23,6 +23,10 @@ type CloneOptions struct {
 	// Timeout bounds the clone and every later fetch and push of the
 	// returned Repo: 0 means DefaultTimeout, a negative value no limit.
 	Timeout time.Duration
+	// BranchOnly: Branch must name a branch of the remote (gitshift commits
+	// there). A name the remote has no branch for, or a tag, is a
+	// *BranchError listing the remote's branches.
+	BranchOnly bool
 }
 
 // Clone clones url (a URL or a local path) into dir, which must not exist or
@@ -54,9 +58,33 @@ func Clone(ctx context.Context, url, dir string, o CloneOptions) (*Repo, error) 
 	}
 	args = append(args, "--", src, dir)
 	if _, err := parent.network(ctx, "clone", args...); err != nil {
-		return nil, &RemoteError{URL: redact.URL(url), Err: err}
+		return nil, o.branchProblem(ctx, url, &RemoteError{URL: redact.URL(url), Err: err})
 	}
-	return &Repo{Dir: dir, Env: o.Env, Timeout: o.Timeout, auth: a}, nil
+	r := &Repo{Dir: dir, Env: o.Env, Timeout: o.Timeout, auth: a}
+	if o.BranchOnly && o.Branch != "" {
+		// git clone --branch checks a tag out detached.
+		if b, err := r.CurrentBranch(ctx); err == nil && b == "" {
+			return nil, o.branchProblem(ctx, url, fmt.Errorf("%s: %s is not a branch", redact.URL(url), o.Branch))
+		}
+	}
+	return r, nil
+}
+
+// branchProblem replaces err, from cloning o.Branch, by a *BranchError
+// when the remote has no such branch; when it cannot even list its refs,
+// err stands.
+func (o CloneOptions) branchProblem(ctx context.Context, url string, err error) error {
+	if !o.BranchOnly || o.Branch == "" {
+		return err
+	}
+	refs, rerr := RemoteRefs(ctx, url, o.Env, o.Timeout)
+	if rerr != nil {
+		return err
+	}
+	if be := refs.CheckBranch(url, o.Branch); be != nil {
+		return be
+	}
+	return err
 }
 
 // isURL tells remote URLs from local paths (git ignores --depth for local

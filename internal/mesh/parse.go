@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
 	networking "istio.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -54,6 +55,10 @@ type Meta struct {
 	Source    source.Provenance
 	// Owner names who applies the object (the Argo CD Application), if known.
 	Owner string
+	// Fields are the spec's fields that Istio's CRD schema refuses (a
+	// quoted number, an unknown enum name or field) although Istio's Go
+	// decoder may read them: the API server refuses the object.
+	Fields []FieldError
 }
 
 // Ref is "namespace/name".
@@ -105,13 +110,15 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // decodeSpec converts obj's spec into an istio.io/api message through JSON,
-// which is how the Istio types decode (jsonpb, unknown fields allowed).
-func decodeSpec(obj source.Object, defaultNS string, into any) (Meta, error) {
+// which is how the Istio types decode (jsonpb, unknown fields allowed), and
+// records what the API server would refuse although jsonpb accepts it.
+func decodeSpec(obj source.Object, defaultNS string, into protoreflect.ProtoMessage) (Meta, error) {
 	m := metaOf(obj, defaultNS)
 	spec, ok := obj.Object["spec"]
 	if !ok || spec == nil {
 		spec = map[string]any{}
 	}
+	m.Fields = fieldErrors(spec, into.ProtoReflect().Descriptor())
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return m, &ParseError{Meta: m, Err: fmt.Errorf("encoding spec: %w", err)}

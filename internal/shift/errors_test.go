@@ -60,8 +60,21 @@ func TestShiftBadInput(t *testing.T) {
 		unparsable[k] = v
 	}
 	unparsable[vsFile] = files[vsFile] + "  bad: [unclosed\n"
+	quoted := map[string]string{}
+	for k, v := range files {
+		quoted[k] = v
+	}
+	quoted[vsFile] = strings.Replace(files[vsFile], "weight: 90", `weight: "90"`, 1)
+	// A chart whose template quotes the weight renders a string whatever
+	// the values say: the rendered object names the template.
+	helmQuoted := tree(t, "testdata/chart=chart", "testdata/valid-helm-values-block")
+	helmQuoted["chart/templates/vs.yaml"] = strings.Replace(helmQuoted["chart/templates/vs.yaml"], "weight: {{ $weight }}", "weight: {{ $weight | quote }}", 1)
 	base := srv.Create(t, "repo", files)
+	gittest.Git(t, srv.Path("repo"), "tag", "v1", "main")
+	gittest.Git(t, srv.Path("repo"), "branch", "dev", "main")
 	srv.Create(t, "broken", broken)
+	srv.Create(t, "quoted", quoted)
+	srv.Create(t, "helm-quoted", helmQuoted)
 	srv.Create(t, "unparsable", unparsable)
 	tests := []struct {
 		name    string
@@ -83,9 +96,17 @@ func TestShiftBadInput(t *testing.T) {
 			want: "no destination for subset v2", inputEr: true, field: "AddDestinations"},
 		{name: "canary stable ambiguous", req: Request{VirtualService: "reviews", Canary: "v2", CanaryWeight: 5}, want: "cannot tell the stable subset of reviews", inputEr: true, field: "Stable"},
 		{name: "non-numeric weight in file", repo: "broken", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
-			want: vsFile + `:16: weight of v1 is "ninety"`, inputEr: true},
+			want: vsFile + `:16: weight of v1 is the string "ninety": weight must be an integer`, inputEr: true},
+		{name: "quoted weight in file", repo: "quoted", req: Request{VirtualService: "reviews", Weights: mustW("v1=75,v3=25")},
+			want: vsFile + `:16: weight of v1 is the string "90": write weight: 90 without quotes; Istio's CRD declares an integer and the API server refuses a string`, inputEr: true},
+		{name: "quoted weight rendered by a chart", repo: "helm-quoted", req: Request{App: "mini", VirtualService: "reviews", Weights: mustW("v1=75,v3=25")},
+			want: `VirtualService reviews (rendered from chart/templates/vs.yaml:1): weight of v1 is the string "90": write weight: 90 without quotes`, inputEr: true},
 		{name: "unparsable file", repo: "unparsable", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
 			want: vsFile, inputEr: true},
+		{name: "missing branch", req: Request{VirtualService: "reviews", Branch: "nope", Weights: mustW("v1=100")},
+			want: "branch nope does not exist on " + srv.URL("repo") + "; its branches: dev, main"},
+		{name: "a tag is not a branch", req: Request{VirtualService: "reviews", Branch: "v1", Weights: mustW("v1=100")},
+			want: "v1 is a tag on " + srv.URL("repo") + ", not a branch: a shift commits to a branch (its branches: dev, main)"},
 		{name: "unreachable remote with credentials", repo: "http://bob:s3cret@127.0.0.1:1/x.git", req: Request{VirtualService: "reviews", Weights: mustW("v1=100")},
 			want: "http://***@127.0.0.1:1/x.git", remote: true},
 	}

@@ -283,15 +283,19 @@ func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*worksp
 		return nil, err
 	}
 	ws := &workspace{tmp: tmp, remote: "origin", noPush: req.NoPush}
-	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv, Timeout: req.GitTimeout})
+	ws.repo, err = gitrepo.Clone(ctx, src, tmp+"/repo", gitrepo.CloneOptions{Branch: req.Branch, Depth: 1, Env: req.GitEnv, Timeout: req.GitTimeout, BranchOnly: true})
 	if err != nil {
 		ws.close()
 		return nil, err
 	}
 	ws.repo.Logger = log
-	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil || ws.branch == "" {
+	if ws.branch, err = ws.repo.CurrentBranch(ctx); err != nil {
 		ws.close()
-		return nil, needf("Branch", "%s: cannot tell which branch to shift: %v", redact.URL(src), err)
+		return nil, err
+	}
+	if ws.branch == "" { // the remote's HEAD names no branch (Clone refuses a tag)
+		ws.close()
+		return nil, needf("Branch", "%s: its default branch (HEAD) is not a branch gitshift can commit to: name the branch", redact.URL(src))
 	}
 	if req.Branch == "" {
 		ws.defaultBranch = ws.branch // the clone checked out the remote's default

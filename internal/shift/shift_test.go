@@ -84,7 +84,7 @@ func TestShiftAgainstGitDaemon(t *testing.T) {
 	}{
 		{name: "plain file (example)", files: []string{"../../examples/bookinfo-gitops"}, vs: "bookinfo/reviews", set: "v1=75,v3=25",
 			wantFile: "canary/reviews-traffic-90-10.yaml"},
-		{name: "multi-document file, quoted weight", files: []string{"testdata/valid-multidoc"}, vs: "reviews", set: "v1=60,v3=40",
+		{name: "multi-document file, quoted weight under an !!int tag", files: []string{"testdata/valid-multidoc"}, vs: "reviews", set: "v1=60,v3=40",
 			wantFile: "mesh/routes.yaml"},
 		{name: "destination insert", files: []string{"testdata/valid-insert"}, vs: "shop/reviews", set: "v1=90,v3=10",
 			wantFile: "mesh/reviews.yaml", insertOK: regexp.MustCompile(`^\s*(- destination:|host: reviews|subset: v3|weight: \d+)$`), addDest: true},

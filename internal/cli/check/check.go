@@ -12,6 +12,7 @@ import (
 	"github.com/gitshift/gitshift/internal/check"
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 type checkOptions struct {
@@ -93,7 +94,7 @@ func runCheck(cmd *cobra.Command, s command.Streams, o *checkOptions, args []str
 	case command.Text:
 		err = writeCheckText(s.Out, l)
 	case command.SARIF:
-		err = check.WriteSARIF(s.Out, diags, check.SARIFOptions{ToolVersion: toolVersion(), URIPrefix: l.URIPrefix})
+		err = check.WriteSARIF(termsafe.JSONWriter(s.Out), diags, check.SARIFOptions{ToolVersion: toolVersion(), URIPrefix: l.URIPrefix})
 	default:
 		reportSkipped(s, l)
 		err = command.WriteData(s.Out, format, newCheckReport(l))

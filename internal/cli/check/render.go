@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/check"
 	"github.com/gitshift/gitshift/internal/cli/command"
@@ -114,7 +113,7 @@ func writeStream(w io.Writer, l *loaded) error {
 	for _, t := range l.Targets {
 		objs := t.Objects()
 		for i, u := range applied(t) {
-			b, err := yaml.Marshal(u.Object)
+			b, err := command.MarshalYAML(u.Object)
 			if err != nil {
 				return fmt.Errorf("encoding %s %s: %w", u.GetKind(), u.GetName(), err)
 			}
@@ -122,7 +121,10 @@ func writeStream(w io.Writer, l *loaded) error {
 				ew.printf("---\n")
 			}
 			first = false
-			ew.printf("# Application: %s, source: %s\n%s", t.App.Name, objs[i].Source, b)
+			// The comment is one line whatever the names hold (a newline
+			// in a file name would add YAML to the stream).
+			ew.printf("# Application: %s, source: %s\n", t.App.Name, objs[i].Source)
+			_, _ = ew.Write(b)
 		}
 	}
 	return ew.err

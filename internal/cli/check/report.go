@@ -12,6 +12,7 @@ import (
 	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/redact"
 	"github.com/gitshift/gitshift/internal/source"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 // checkReport is the -o json|yaml shape of `gitshift check`.
@@ -96,7 +97,7 @@ func ignoredFiles(t *check.Target) []source.Ignored {
 // that data on stdout keeps its exact shape.
 func reportSkipped(s command.Streams, l *loaded) {
 	for _, sk := range l.Skipped {
-		fmt.Fprintf(s.ErrOut, "skipped Application %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(l.skipReason(sk)))
+		termsafe.Fprintf(s.ErrOut, "skipped Application %s (%s): %s\n", sk.App.Name, sk.App.Origin, redact.Text(l.skipReason(sk)))
 	}
 }
 
@@ -146,7 +147,7 @@ func writeSourceText(ew *errWriter, t *check.Target, r *source.Result) {
 	ew.printf("  applied: %s from %s\n", plural(len(r.Objects), "object"), plural(len(files), "file"))
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	for _, f := range files {
-		fmt.Fprintf(tw, "    %s\t%s\n", f, plural(perFile[f], "object"))
+		termsafe.Fprintf(tw, "    %s\t%s\n", f, plural(perFile[f], "object"))
 	}
 	_ = tw.Flush()
 	var ignored []source.Ignored
@@ -166,7 +167,7 @@ func writeSourceText(ew *errWriter, t *check.Target, r *source.Result) {
 		if ig.Detail != "" {
 			detail = " (" + ig.Detail + ")"
 		}
-		fmt.Fprintf(tw, "    %s\t%s%s\n", ig.File, ig.Reason, detail)
+		termsafe.Fprintf(tw, "    %s\t%s%s\n", ig.File, ig.Reason, detail)
 	}
 	_ = tw.Flush()
 }
@@ -198,7 +199,7 @@ func writeTrafficText(ew *errWriter, t *check.Target) {
 			if r.Weight != 0 {
 				weight = fmt.Sprint(r.Weight)
 			}
-			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\n", route, host, subset, weight, percent(r.Percent))
+			termsafe.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\n", route, host, subset, weight, percent(r.Percent))
 		}
 		_ = tw.Flush()
 	}
@@ -230,6 +231,8 @@ func writeDiagnosticsText(ew *errWriter, ds []check.Diagnostic) {
 }
 
 // errWriter keeps the first write error so the report code stays linear.
+// Its printf shows every argument through termsafe: names and messages come
+// from the repository.
 type errWriter struct {
 	w   io.Writer
 	err error
@@ -244,7 +247,7 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+func (e *errWriter) printf(format string, args ...any) { termsafe.Fprintf(e, format, args...) }
 
 func plural(n int, what string) string {
 	if n == 1 {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/redact"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 // Exit codes scripts can rely on. They are part of the CLI contract: do not renumber.
@@ -55,7 +57,8 @@ func Reported(err error) error {
 
 // Execute runs cmd (a command tree) with args, prints the error a command
 // returns on s.ErrOut (unless it was Reported) and returns the exit code.
-// Flag and argument errors are usage errors (exit 4).
+// Flag and argument errors, flag values out of range and unknown commands
+// are usage errors (exit 4): see prepare.
 func Execute(ctx context.Context, cmd *cobra.Command, args []string, s Streams) int {
 	cmd.SetArgs(args)
 	cmd.SetIn(s.In)
@@ -63,28 +66,19 @@ func Execute(ctx context.Context, cmd *cobra.Command, args []string, s Streams) 
 	cmd.SetErr(s.ErrOut)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return errkind.Wrap(errkind.Usage, err) })
-	usageArgs(cmd)
+	prepare(cmd)
 	err := cmd.ExecuteContext(ctx)
 	var r *reportedError
 	if err != nil && !errors.As(err, &r) {
-		fmt.Fprintf(s.ErrOut, "error: %v\n", redact.Text(err.Error())) // no URL credentials, whoever wrapped the error
+		fmt.Fprintf(s.ErrOut, "error: %s\n", ErrorText(err))
 	}
 	return ExitCode(err)
 }
 
-// usageArgs makes every positional-argument error exit with ExitUsage, like
-// flag errors: cobra's validators return plain errors, which would exit 1
-// and read as "a check failed" to a script.
-func usageArgs(c *cobra.Command) {
-	if validate := c.Args; validate != nil {
-		c.Args = func(cmd *cobra.Command, args []string) error {
-			if err := validate(cmd, args); err != nil {
-				return errkind.Wrap(errkind.Usage, err)
-			}
-			return nil
-		}
-	}
-	for _, sub := range c.Commands() {
-		usageArgs(sub)
-	}
+// ErrorText is err as gitshift prints it: no URL credentials, whoever
+// wrapped the error; no control character of a name in it acting on the
+// terminal; every line after the first indented, so that a newline in a
+// file name cannot print a line that looks like gitshift's own.
+func ErrorText(err error) string {
+	return strings.ReplaceAll(termsafe.Lines(redact.Text(err.Error())), "\n", "\n  ")
 }

@@ -69,6 +69,8 @@ stderr (a live view on a terminal), the story to stdout.`,
 	fl.Int64Var(&o.minRequests, "min-requests", 1000, "requests to observe before reporting the split")
 	fl.DurationVar(&o.window, "window", 2*time.Minute, "longest window of the measured split (it starts at the last sync at the latest)")
 	fl.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for Argo CD and for traffic")
+	command.FlagRange(fl, "window", command.AtLeast(float64(time.Second), "a split needs a window"))
+	command.FlagRange(fl, "timeout", command.Above(0, ""))
 	return cmd
 }
 

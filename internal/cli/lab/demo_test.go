@@ -22,7 +22,7 @@ func TestLabDemoAndFaultsWithoutLab(t *testing.T) {
 		{"unknown story", []string{"lab", "demo", "--story", "epic"}, command.ExitUsage, `--story "epic"`},
 		{"demo without a lab", []string{"lab", "demo", "--dir", noLab}, command.ExitFailed, "no lab found"},
 		{"misroute is not a profile", []string{"lab", "faults", "set", "misroute", "--dir", noLab}, command.ExitUsage, "want <app>.<version>"},
-		{"error rate above 1", []string{"lab", "faults", "set", "reviews.v3", "--error-rate", "2", "--dir", noLab}, command.ExitUsage, "errorRate 2 not in [0,1]"},
+		{"error rate above 1", []string{"lab", "faults", "set", "reviews.v3", "--error-rate", "2", "--dir", noLab}, command.ExitUsage, `invalid argument "2" for "--error-rate" flag: must be a number from 0 to 1`},
 		{"p99 below p50", []string{"lab", "faults", "set", "reviews.v3", "--p50", "100ms", "--p99", "20ms", "--dir", noLab}, command.ExitUsage, "p99 20 below p50 100"},
 		{"faults without a lab", []string{"lab", "faults", "--dir", noLab}, command.ExitFailed, "no lab found"},
 		{"clear without a lab", []string{"lab", "faults", "clear", "--dir", noLab}, command.ExitFailed, "no lab found"},

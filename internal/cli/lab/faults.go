@@ -14,6 +14,7 @@ import (
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/meshsim"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 type labFaultsOptions struct {
@@ -71,6 +72,8 @@ whole profile is replaced: a flag not given takes the default (no errors, code
 	set.Flags().IntVar(&o.errorCode, "error-code", d.ErrorCode, "HTTP status of the errors")
 	set.Flags().DurationVar(&o.p50, "p50", msDuration(d.LatencyMs.P50), "median latency")
 	set.Flags().DurationVar(&o.p99, "p99", msDuration(d.LatencyMs.P99), "99th percentile latency")
+	command.FlagRange(set.Flags(), "error-rate", command.Range{Min: 0, Max: 1, Why: "a share of requests"})
+	command.FlagRange(set.Flags(), "error-code", command.Range{Min: 100, Max: 599, Why: "an HTTP status"})
 
 	clear := &cobra.Command{
 		Use:   "clear [KEY...]",
@@ -101,9 +104,9 @@ func runLabFaultsSet(ctx context.Context, s command.Streams, o *labFaultsOptions
 	if err := c.UpdateFaults(ctx, o.namespace, map[string]string{key: value}, nil, false); err != nil {
 		return errkind.Wrap(errkind.Unavailable, err)
 	}
-	fmt.Fprintf(s.Out, "%s/%s: %s = %s\n", o.namespace, meshsim.DefaultFaultsConfigMap, key, value)
+	termsafe.Fprintf(s.Out, "%s/%s: %s = %s\n", o.namespace, meshsim.DefaultFaultsConfigMap, key, value)
 	if n, err := c.FaultTargets(ctx, o.namespace, key); err == nil && n == 0 {
-		fmt.Fprintf(s.ErrOut, "warning: no pod in %s matches %q yet (labels app and version); check the key\n", o.namespace, key)
+		termsafe.Fprintf(s.ErrOut, "warning: no pod in %s matches %q yet (labels app and version); check the key\n", o.namespace, key)
 	}
 	return nil
 }
@@ -120,7 +123,7 @@ func runLabFaultsClear(ctx context.Context, s command.Streams, o *labFaultsOptio
 	if len(keys) > 0 {
 		what = fmt.Sprint(keys)
 	}
-	fmt.Fprintf(s.Out, "%s/%s: cleared %s\n", o.namespace, meshsim.DefaultFaultsConfigMap, what)
+	termsafe.Fprintf(s.Out, "%s/%s: cleared %s\n", o.namespace, meshsim.DefaultFaultsConfigMap, what)
 	return nil
 }
 
@@ -152,13 +155,13 @@ func printFaults(s command.Streams, ns string, faults []lab.Fault, other map[str
 	fmt.Fprintln(tw, "KEY\tERRORS\tCODE\tP50\tP99")
 	for _, f := range faults {
 		p := f.Profile
-		fmt.Fprintf(tw, "%s\t%.2f%%\t%d\t%s\t%s\n", f.Key, 100*p.ErrorRate, p.ErrorCode, msDuration(p.LatencyMs.P50), msDuration(p.LatencyMs.P99))
+		termsafe.Fprintf(tw, "%s\t%.2f%%\t%d\t%s\t%s\n", f.Key, 100*p.ErrorRate, p.ErrorCode, msDuration(p.LatencyMs.P50), msDuration(p.LatencyMs.P99))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, k := range slices.Sorted(maps.Keys(other)) {
-		fmt.Fprintf(s.Out, "%s: %s (not a profile: misroute, or invalid and skipped by the simulator)\n", k, other[k])
+		termsafe.Fprintf(s.Out, "%s: %s (not a profile: misroute, or invalid and skipped by the simulator)\n", k, other[k])
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -48,6 +49,8 @@ func labMeshsimCommands(_ command.Streams) []*cobra.Command {
 	fl.StringVar(&cfg.FaultsConfigMap, "faults-configmap", meshsim.DefaultFaultsConfigMap, "name of the per-namespace fault ConfigMap")
 	fl.Int64Var(&cfg.Seed, "seed", 0, "random seed (0: from the clock)")
 	fl.DurationVar(&cfg.Tick, "tick", meshsim.DefaultTick, "simulation step")
+	command.FlagRange(fl, "tick", command.Above(0, ""))
+	command.FlagRange(fl, "seed", command.Range{Min: math.MinInt64, Max: math.MaxInt64})
 	fl.StringArrayVar(&flows, "flow", nil, "a request flow FROM->TO[=RPS], repeatable (default Bookinfo's call graph)")
 	fl.BoolVar(&cfg.IgnoreSidecars, "ignore-sidecars", false, "treat every pod as injected")
 	return []*cobra.Command{cmd}

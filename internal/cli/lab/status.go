@@ -10,6 +10,7 @@ import (
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 func newLabStatusCommand(s command.Streams, f *labFlags) *cobra.Command {
@@ -48,10 +49,12 @@ func newLabStatusCommand(s command.Streams, f *labFlags) *cobra.Command {
 	return cmd
 }
 
+// printLabStatus shows the lab; directories and log lines are printed
+// through termsafe.
 func printLabStatus(s command.Streams, st *lab.Status) {
-	fmt.Fprintf(s.Out, "lab %s: %s (supervisor %s)\n", st.Dir, st.Phase, st.Supervisor)
+	termsafe.Fprintf(s.Out, "lab %s: %s (supervisor %s)\n", st.Dir, st.Phase, st.Supervisor)
 	if st.Error != "" {
-		fmt.Fprintf(s.Out, "error: %s\n", st.Error)
+		termsafe.Fprintf(s.Out, "error: %s\n", st.Error)
 	}
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMPONENT\tSTATE\tPID\tRSS\tLOG")
@@ -68,19 +71,22 @@ func printLabStatus(s command.Streams, st *lab.Status) {
 		if c.RSSBytes > 0 {
 			rss = fmt.Sprintf("%d MiB", c.RSSBytes>>20)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, state, pid, rss, c.Log)
+		termsafe.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, state, pid, rss, c.Log)
 	}
 	tw.Flush()
 	if st.RSSBytes > 0 {
-		fmt.Fprintf(s.Out, "total resident memory of the lab's components: %d MiB\n", st.RSSBytes>>20)
+		termsafe.Fprintf(s.Out, "total resident memory of the lab's components: %d MiB\n", st.RSSBytes>>20)
 	}
 	for _, c := range st.Components {
 		if c.LogTail != "" {
-			fmt.Fprintf(s.Out, "\n--- %s: last lines of %s\n%s\n", c.Name, c.Log, indent(c.LogTail))
+			termsafe.Fprintf(s.Out, "\n--- %s: last lines of %s\n", c.Name, c.Log)
+			fmt.Fprintln(s.Out, indent(c.LogTail))
 		}
 	}
 }
 
+// indent shows a log tail line by line: its newlines stay, every other
+// control character (colours, cursor moves) is escaped.
 func indent(s string) string {
-	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+	return "  " + strings.ReplaceAll(termsafe.Lines(s), "\n", "\n  ")
 }

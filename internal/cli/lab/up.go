@@ -51,6 +51,10 @@ func newLabUpCommand(s command.Streams, f *labFlags) *cobra.Command {
 	fl.IntVar(&o.controllers, "controller", 0, "run `gitshift controller` with this many replicas (--controller alone: 2) as the chart's ServiceAccount, and apply the example's CanaryPolicy Application (<example>/argocd/bookinfo-rollout.yaml)")
 	fl.Lookup("controller").NoOptDefVal = "2"
 	fl.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the lab to become ready (tool builds not included)")
+	for _, port := range []string{"api-port", "git-port", "prometheus-port"} {
+		command.FlagRange(fl, port, command.Range{Min: 0, Max: 65535, Why: "a TCP port; 0 picks a free one"})
+	}
+	command.FlagRange(fl, "timeout", command.Above(0, ""))
 	return cmd
 }
 

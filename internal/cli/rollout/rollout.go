@@ -104,6 +104,16 @@ or another runner holds the lease), 4 usage.`,
 	f.StringVar(&o.argocdVersion, "argocd-version", "", "Argo CD version whose rendering rules apply")
 	f.StringVar(&o.allowShared, "allow-shared", "", "other Applications that render the VirtualService's files too and may change with each step (exactly those; see gitshift shift --help)")
 	f.DurationVar(&o.gitTimeout, "git-timeout", gitrepo.DefaultTimeout, "time limit of each clone, fetch and push (0: none)")
+	// A policy override of 0 would leave the policy's value: not what was asked.
+	const keep = "0 would keep the policy's value"
+	for _, name := range []string{"min-duration", "max-duration", "interval", "sync-timeout"} {
+		command.FlagRange(f, name, command.Above(0, keep))
+	}
+	command.FlagRange(f, "min-requests", command.AtLeast(1, keep))
+	command.FlagEnum(f, "reporter", "destination", "source")
+	command.FlagEnum(f, "gate", string(policy.GateAuto), string(policy.GateManual))
+	command.FlagEnum(f, "failure-policy", string(policy.FailureRollback), string(policy.FailurePause))
+	command.FlagRange(f, "alpha", command.Range{Min: 0, Max: 0.5, MinOpen: true, MaxOpen: true, Why: "a false-rollback probability, as spec.analysis.alpha"})
 	cmd.AddCommand(newRolloutStartCommand(s, o), newRolloutStatusCommand(s, o))
 	for _, sig := range []string{"pause", "resume", "promote", "abort"} {
 		cmd.AddCommand(newRolloutSignalCommand(s, o, sig))

@@ -9,6 +9,7 @@ import (
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/rollout"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 var signalHelp = map[string]string{
@@ -61,7 +62,7 @@ func runRolloutSignal(ctx context.Context, s command.Streams, o *rolloutOptions,
 	if err != nil {
 		return errkind.Wrap(errkind.Unavailable, err)
 	}
-	fmt.Fprintf(s.Out, "%s recorded for rollout %s as %.10s\n", sig, st.ID, res.SHA)
+	termsafe.Fprintf(s.Out, "%s recorded for rollout %s as %.10s\n", sig, st.ID, res.SHA)
 	fmt.Fprintln(s.ErrOut, "a running `gitshift rollout start` acts on it within one analysis interval; if none runs, start one to continue")
 	return nil
 }

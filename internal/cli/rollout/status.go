@@ -12,6 +12,7 @@ import (
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/wire"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 // rolloutStatus is `rollout status`: history's view plus, when the cluster
@@ -96,29 +97,31 @@ func statusPhase(st rollout.State) string {
 	return "InProgress"
 }
 
+// printStatus shows a rollout; ids, reasons and authors come from commit
+// trailers, so every value goes through termsafe.
 func printStatus(w io.Writer, st rolloutStatus) {
 	if !st.Found {
-		fmt.Fprintf(w, "no rollout of %s in the last 200 commits\n", st.VirtualService)
+		termsafe.Fprintf(w, "no rollout of %s in the last 200 commits\n", st.VirtualService)
 		return
 	}
-	fmt.Fprintf(w, "rollout %s of %s: %s, step %d/%d (%s), last commit %.10s at %s\n", st.ID, st.VirtualService, st.Phase,
+	termsafe.Fprintf(w, "rollout %s of %s: %s, step %d/%d (%s), last commit %.10s at %s\n", st.ID, st.VirtualService, st.Phase,
 		st.Step, st.Steps, rollout.FormatWeights(st.Weights), st.StepSHA, st.StepTime.Format(time.RFC3339))
 	if st.Paused && st.PauseReason != "" {
-		fmt.Fprintf(w, "paused: %s\n", st.PauseReason)
+		termsafe.Fprintf(w, "paused: %s\n", st.PauseReason)
 	}
 	if st.Pending != "" {
-		fmt.Fprintf(w, "pending signal: %s by %s (%.10s); the runner acts on it within one interval\n", st.Pending, st.PendingBy, st.PendingSHA)
+		termsafe.Fprintf(w, "pending signal: %s by %s (%.10s); the runner acts on it within one interval\n", st.Pending, st.PendingBy, st.PendingSHA)
 	}
 	if len(st.Foreign) > 0 {
-		fmt.Fprintf(w, "%d commit(s) by others since the last step (kept; the runner checks whether they changed the weights)\n", len(st.Foreign))
+		termsafe.Fprintf(w, "%d commit(s) by others since the last step (kept; the runner checks whether they changed the weights)\n", len(st.Foreign))
 	}
 	switch {
 	case st.LiveMatches != nil && *st.LiveMatches:
-		fmt.Fprintf(w, "live weights %s match Git\n", rollout.FormatWeights(st.Live))
+		termsafe.Fprintf(w, "live weights %s match Git\n", rollout.FormatWeights(st.Live))
 	case st.LiveMatches != nil:
-		fmt.Fprintf(w, "live weights %s DIFFER from Git %s (not synced yet, or drift)\n", rollout.FormatWeights(st.Live), rollout.FormatWeights(st.Weights))
+		termsafe.Fprintf(w, "live weights %s DIFFER from Git %s (not synced yet, or drift)\n", rollout.FormatWeights(st.Live), rollout.FormatWeights(st.Weights))
 	case st.LiveError != "":
-		fmt.Fprintf(w, "live weights unknown: %s\n", st.LiveError)
+		termsafe.Fprintf(w, "live weights unknown: %s\n", st.LiveError)
 	}
 	fmt.Fprintln(w, "\ntimeline:")
 	for _, e := range st.Timeline {
@@ -126,6 +129,6 @@ func printStatus(w io.Writer, st rolloutStatus) {
 		if e.Signal != "" {
 			what = string(e.Signal)
 		}
-		fmt.Fprintf(w, "  %s  %.10s  %-12s %-5s %-14s %s  %s\n", e.Time.Format("01-02 15:04:05"), e.SHA, what, e.Step, rollout.FormatWeights(e.Weights), e.Decision, e.Reason)
+		termsafe.Fprintf(w, "  %s  %.10s  %-12s %-5s %-14s %s  %s\n", e.Time.Format("01-02 15:04:05"), e.SHA, what, e.Step, rollout.FormatWeights(e.Weights), e.Decision, e.Reason)
 	}
 }

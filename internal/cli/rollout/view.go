@@ -12,6 +12,7 @@ import (
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 // jsonEvents writes one JSON object per event and line (-o json).
@@ -20,7 +21,9 @@ type jsonEvents struct {
 	enc *json.Encoder
 }
 
-func newJSONEvents(w io.Writer) *jsonEvents { return &jsonEvents{enc: json.NewEncoder(w)} }
+func newJSONEvents(w io.Writer) *jsonEvents {
+	return &jsonEvents{enc: json.NewEncoder(termsafe.JSONWriter(w))}
+}
 
 func (j *jsonEvents) Emit(_ context.Context, ev rollout.Event) {
 	j.mu.Lock()
@@ -80,34 +83,36 @@ func (v *liveView) Emit(_ context.Context, ev rollout.Event) {
 	}
 }
 
-// historyLine is the permanent line for an event, or "" for none.
+// historyLine is the permanent line for an event, or "" for none. Ids and
+// reasons come from commit trailers: every value goes through termsafe, as
+// in analysisLine and draw.
 func historyLine(ev rollout.Event) string {
 	ts := ev.Time.Format("15:04:05")
 	switch ev.Type {
 	case rollout.EventCommit:
-		return fmt.Sprintf("%s  pushed %.10s  step %d/%d  %s", ts, ev.SHA, ev.Step, ev.Steps, rollout.FormatWeights(ev.Weights))
+		return termsafe.Sprintf("%s  pushed %.10s  step %d/%d  %s", ts, ev.SHA, ev.Step, ev.Steps, rollout.FormatWeights(ev.Weights))
 	case rollout.EventDecision:
-		return fmt.Sprintf("%s  %s: %s", ts, strings.ToUpper(string(ev.Decision)), ev.Reason)
+		return termsafe.Sprintf("%s  %s: %s", ts, strings.ToUpper(string(ev.Decision)), ev.Reason)
 	case rollout.EventPhase:
-		return fmt.Sprintf("%s  → %s", ts, ev.Phase)
+		return termsafe.Sprintf("%s  → %s", ts, ev.Phase)
 	case rollout.EventWarning:
-		return fmt.Sprintf("%s  warning: %s", ts, ev.Reason)
+		return termsafe.Sprintf("%s  warning: %s", ts, ev.Reason)
 	case rollout.EventDone:
-		return fmt.Sprintf("%s  rollout %s ended %s", ts, ev.Rollout, ev.Phase)
+		return termsafe.Sprintf("%s  rollout %s ended %s", ts, ev.Rollout, ev.Phase)
 	}
 	return ""
 }
 
 func analysisLine(ev rollout.Event) string {
 	r := ev.Analysis
-	s := fmt.Sprintf("step %d/%d  canary %d req %.2f%% err  baseline %d req %.2f%% err  split %.1f%% [%.1f, %.1f]",
+	s := termsafe.Sprintf("step %d/%d  canary %d req %.2f%% err  baseline %d req %.2f%% err  split %.1f%% [%.1f, %.1f]",
 		ev.Step, ev.Steps, r.CanaryRequests, 100*r.CanaryErrorRate, r.BaselineRequests, 100*r.BaselineErrorRate,
 		100*r.ObservedSplit, 100*r.SplitLow, 100*r.SplitHigh)
 	for _, t := range r.Tests {
-		s += fmt.Sprintf("  %s %.2f/%.2f", t.Name, t.Statistic, t.Bound)
+		s += termsafe.Sprintf("  %s %.2f/%.2f", t.Name, t.Statistic, t.Bound)
 	}
 	if ev.Next != "" {
-		s += "  next: " + ev.Next
+		s += "  next: " + termsafe.Text(ev.Next)
 	}
 	return s
 }
@@ -122,7 +127,7 @@ func (v *liveView) clear() {
 // draw writes the status block: step, weights, time in step, evidence.
 func (v *liveView) draw() {
 	ev := v.last
-	lines := []string{fmt.Sprintf("rollout %s  step %d/%d  %s  %s  in step %s", ev.Rollout, ev.Step, ev.Steps,
+	lines := []string{termsafe.Sprintf("rollout %s  step %d/%d  %s  %s  in step %s", ev.Rollout, ev.Step, ev.Steps,
 		rollout.FormatWeights(ev.Weights), ev.Phase, ev.InStep.Round(time.Second))}
 	if r := v.report; r != nil {
 		lines = append(lines,
@@ -134,11 +139,11 @@ func (v *liveView) draw() {
 			if t.Rejected {
 				verdict = "REJECTED"
 			}
-			lines = append(lines, fmt.Sprintf("  %-10s log BF %7.2f  bound %.2f  %s", t.Name, t.Statistic, t.Bound, verdict))
+			lines = append(lines, termsafe.Sprintf("  %-10s log BF %7.2f  bound %.2f  %s", t.Name, t.Statistic, t.Bound, verdict))
 		}
 	}
 	if ev.Next != "" {
-		lines = append(lines, "  next: "+ev.Next)
+		lines = append(lines, "  next: "+termsafe.Text(ev.Next))
 	}
 	for _, l := range lines {
 		fmt.Fprintln(v.w, l)

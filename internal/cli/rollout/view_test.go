@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/cli/clitest"
 	"github.com/gitshift/gitshift/internal/judge"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
@@ -76,5 +79,39 @@ func TestJSONEvents(t *testing.T) {
 	}
 	if !strings.Contains(lines[4], `"phase":"Promoted"`) {
 		t.Errorf("phase not by name: %s", lines[4])
+	}
+}
+
+// TestTextEscapesNames: rollout ids, reasons and authors come from commit
+// trailers anyone who can push may write; the view and status show them
+// escaped (issue 15 finding 12), while the view's own redraw codes stay.
+func TestTextEscapesNames(t *testing.T) {
+	evil := clitest.Hostile
+	evs := viewEvents()
+	for i := range evs {
+		evs[i].Rollout, evs[i].Reason, evs[i].Next = evil, evil, evil
+	}
+	evs = append(evs[:4], rollout.Event{Time: evs[0].Time, Type: rollout.EventWarning, Reason: evil}, evs[4])
+	for _, tty := range []bool{false, true} {
+		var b bytes.Buffer
+		v := newLiveView(&b, tty, nil)
+		for _, ev := range evs {
+			v.Emit(context.Background(), ev)
+		}
+		out := b.String()
+		if tty { // the view's own cursor codes are allowed, nothing else
+			out = regexp.MustCompile(`\x1b\[\d+A\x1b\[J`).ReplaceAllString(out, "")
+		}
+		clitest.AssertTerminalSafe(t, fmt.Sprintf("live view (tty %v)", tty), out)
+	}
+	var b bytes.Buffer
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	printStatus(&b, rolloutStatus{State: rollout.State{Found: true, ID: evil, VirtualService: "bookinfo/" + evil, Paused: true, PauseReason: evil,
+		Pending: rollout.Signal("abort"), PendingBy: evil, StepTime: t0,
+		Timeline: []rollout.TimelineEntry{{Time: t0, SHA: "abc", Author: evil, Action: evil, Step: evil, Reason: evil}}},
+		Phase: "Paused", LiveError: evil})
+	clitest.AssertTerminalSafe(t, "rollout status", b.String())
+	if !strings.Contains(b.String(), "paused: "+clitest.HostileShown) {
+		t.Errorf("status does not show the reason escaped:\n%s", b.String())
 	}
 }

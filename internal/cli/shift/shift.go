@@ -14,6 +14,7 @@ import (
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/shift"
+	"github.com/gitshift/gitshift/internal/termsafe"
 )
 
 type shiftOptions struct {
@@ -94,6 +95,8 @@ or a push was interrupted (its outcome unknown), 3 conflict, 4 usage.`,
 	f.StringVar(&o.argocdVersion, "argocd-version", "", "Argo CD version whose rendering rules apply (default newest)")
 	f.IntVar(&o.maxAttempts, "max-attempts", 8, "push attempts before giving up when the branch keeps moving")
 	command.AddOutputFlag(cmd, &o.output, command.Text, command.JSON, command.YAML)
+	command.FlagRange(f, "weight", command.Range{Min: 0, Max: 100})
+	command.FlagRange(f, "max-attempts", command.AtLeast(1, "0 would take the default 8"))
 	return cmd
 }
 
@@ -194,10 +197,12 @@ func explainShift(err error) error {
 	return err
 }
 
+// printShift reports a shift; file and object names come from the
+// repository, so every value goes through termsafe.
 func printShift(s command.Streams, r *shift.Result) error {
 	if r.DryRun {
-		fmt.Fprintf(s.ErrOut, "dry run: %s %s -> %s (nothing written)\n", r.VirtualService, r.Old, r.New)
-		_, err := fmt.Fprint(s.Out, r.Diff)
+		termsafe.Fprintf(s.ErrOut, "dry run: %s %s -> %s (nothing written)\n", r.VirtualService, r.Old, r.New)
+		_, err := fmt.Fprint(s.Out, termsafe.Lines(r.Diff))
 		return err
 	}
 	if r.Unchanged {
@@ -205,24 +210,24 @@ func printShift(s command.Streams, r *shift.Result) error {
 		if r.AlreadyAt != "" {
 			by = fmt.Sprintf(" (commit %.12s set them meanwhile)", r.AlreadyAt)
 		}
-		_, err := fmt.Fprintf(s.Out, "%s already has weights %s%s: nothing to commit\n", r.VirtualService, r.Old, by)
+		_, err := termsafe.Fprintf(s.Out, "%s already has weights %s%s: nothing to commit\n", r.VirtualService, r.Old, by)
 		return err
 	}
-	fmt.Fprintf(s.Out, "shifted %s: %s -> %s\n", r.VirtualService, r.Old, r.New)
+	termsafe.Fprintf(s.Out, "shifted %s: %s -> %s\n", r.VirtualService, r.Old, r.New)
 	if len(r.SharedWith) > 0 {
-		fmt.Fprintf(s.Out, "  also changes Application(s) %s (--allow-shared)\n", strings.Join(r.SharedWith, ", "))
+		termsafe.Fprintf(s.Out, "  also changes Application(s) %s (--allow-shared)\n", strings.Join(r.SharedWith, ", "))
 	}
 	for _, c := range r.Changes {
 		old := c.Old
 		if old == "" {
 			old = "(new)"
 		}
-		fmt.Fprintf(s.Out, "  %s:%d %s: %s -> %s\n", c.File, c.Line, c.What, old, c.New)
+		termsafe.Fprintf(s.Out, "  %s:%d %s: %s -> %s\n", c.File, c.Line, c.What, old, c.New)
 	}
 	where := "committed locally (not pushed)"
 	if r.Pushed {
 		where = "pushed to " + r.Branch
 	}
-	_, err := fmt.Fprintf(s.Out, "commit %s %s after %d attempt(s)\n", r.Commit, where, r.Attempts)
+	_, err := termsafe.Fprintf(s.Out, "commit %s %s after %d attempt(s)\n", r.Commit, where, r.Attempts)
 	return err
 }

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/termsafe"
 	"github.com/gitshift/gitshift/internal/verify"
 )
 
 // checklistWriter prints one line per check as each finishes, so a long
-// --wait shows where it is, then a closing line.
+// --wait shows where it is, then a closing line. Names in results come from
+// Git and the cluster: every value goes through termsafe.
 type checklistWriter struct {
 	w       io.Writer
 	headed  bool
@@ -37,26 +39,26 @@ var marks = map[verify.Status]string{
 
 func (c *checklistWriter) result(r verify.Result) {
 	if !c.headed {
-		fmt.Fprintf(c.w, "gitshift verify %s/%s\n", c.ns, c.app)
+		termsafe.Fprintf(c.w, "gitshift verify %s/%s\n", c.ns, c.app)
 		c.headed = true
 	}
 	summary := r.Summary
 	if r.Status == verify.Error && r.Error != "" {
 		summary += ": " + r.Error
 	}
-	fmt.Fprintf(c.w, "%s %-*s  %s\n", marks[r.Status], c.width, r.Title, summary)
+	termsafe.Fprintf(c.w, "%s %-*s  %s\n", marks[r.Status], c.width, r.Title, summary)
 	indent := strings.Repeat(" ", 4)
 	if r.Status == verify.Pass || r.Status == verify.Skip {
 		return
 	}
 	for _, d := range r.Details {
-		fmt.Fprintf(c.w, "%s%s\n", indent, d)
+		termsafe.Fprintf(c.w, "%s%s\n", indent, d)
 	}
 	if r.Cause != "" {
-		fmt.Fprintf(c.w, "%scause: %s\n", indent, r.Cause)
+		termsafe.Fprintf(c.w, "%scause: %s\n", indent, r.Cause)
 	}
 	if r.Fix != "" {
-		fmt.Fprintf(c.w, "%sfix:   %s\n", indent, r.Fix)
+		termsafe.Fprintf(c.w, "%sfix:   %s\n", indent, r.Fix)
 	}
 }
 
@@ -68,7 +70,7 @@ func (c *checklistWriter) finish(rep verify.Report) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(c.w, "  %s: %s\n", k, rep.Links[k])
+			termsafe.Fprintf(c.w, "  %s: %s\n", k, rep.Links[k])
 		}
 	}
 	counts := map[verify.Status]int{}
@@ -81,5 +83,5 @@ func (c *checklistWriter) finish(rep verify.Report) {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
 		}
 	}
-	fmt.Fprintf(c.w, "%s: %s (%s)\n", strings.ToUpper(string(rep.Outcome)), strings.Join(parts, ", "), rep.Duration.Round(10*time.Millisecond))
+	termsafe.Fprintf(c.w, "%s: %s (%s)\n", strings.ToUpper(string(rep.Outcome)), strings.Join(parts, ", "), rep.Duration.Round(10*time.Millisecond))
 }

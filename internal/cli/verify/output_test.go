@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitshift/gitshift/internal/cli/clitest"
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/verify"
 )
@@ -53,5 +54,26 @@ func TestVerifyOutcome(t *testing.T) {
 		if tt.want == command.ExitUnavailable && !strings.Contains(err.Error(), "cannot query Prometheus") {
 			t.Errorf("message %q does not say what was unreachable", err)
 		}
+	}
+}
+
+// TestVerifyChecklistEscapesNames: details, causes and links carry names
+// from Git and the cluster; the checklist shows them escaped (issue 15
+// finding 12).
+func TestVerifyChecklistEscapesNames(t *testing.T) {
+	var b bytes.Buffer
+	w := newChecklistWriter(&b, "book\x1b[2Jinfo", "argocd")
+	rep := verify.Report{Outcome: verify.OutcomeFailed, Results: []verify.Result{
+		{ID: "virtualservice", Title: "Live VirtualService weights equal Git's", Status: verify.Fail, Summary: "differs in " + clitest.Hostile,
+			Details: []string{"bookinfo/" + clitest.Hostile + " http[0]: Git 90, live 100"}, Cause: clitest.Hostile, Fix: "edit " + clitest.Hostile},
+		{ID: "traffic", Title: "Traffic observed", Status: verify.Error, Summary: "x", Error: "query " + clitest.Hostile},
+	}, Links: map[string]string{"argocd": "https://argocd/" + clitest.Hostile}}
+	for _, r := range rep.Results {
+		w.result(r)
+	}
+	w.finish(rep)
+	clitest.AssertTerminalSafe(t, "verify checklist", b.String())
+	if !strings.Contains(b.String(), "bookinfo/"+clitest.HostileShown+" http[0]") {
+		t.Errorf("details not shown escaped:\n%s", b.String())
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
+	"github.com/gitshift/gitshift/internal/termsafe"
 	"github.com/gitshift/gitshift/internal/verify"
 )
 
@@ -94,6 +95,13 @@ cluster's address; for another destination cluster pass
 	f.StringVar(&o.kialiURL, "kiali-url", "", "Kiali base URL (e.g. http://kiali:20001/kiali), for a link")
 	f.StringVar(&o.jaegerURL, "jaeger-url", "", "Jaeger UI base URL, for a link")
 	command.AddOutputFlag(cmd, &o.output, command.Text, command.JSON, command.YAML)
+	// verify.Config takes 0 for its defaults: a 0 here would silently mean them.
+	command.FlagRange(f, "window", command.AtLeast(float64(time.Second), "a rate needs a window; 0 would take the default 1m"))
+	command.FlagRange(f, "settle", command.Above(0, "0 would take the default 5s"))
+	command.FlagRange(f, "min-requests", command.AtLeast(1, "0 would take the default 100"))
+	command.FlagRange(f, "max-error-rate", command.Range{Min: 0, Max: 1, MinOpen: true, Why: "a share of requests; 0 would take the default 0.05"})
+	command.FlagRegexp(f, "error-codes")
+	command.FlagEnum(f, "reporter", "destination", "source")
 	return cmd
 }
 
@@ -114,7 +122,7 @@ func runVerify(ctx context.Context, s command.Streams, o *verifyOptions) error {
 		MinRequests: o.minRequests, MaxErrorRate: o.maxErrorRate, Reporter: o.reporter, ErrorCodes: o.errorCodes,
 		ArgoCDURL: o.argoURL, KialiURL: o.kialiURL, JaegerURL: o.jaegerURL, PrometheusURL: o.prometheus,
 		DefaultNamespace: o.ns,
-		Progress:         func(line string) { fmt.Fprintln(s.ErrOut, line) },
+		Progress:         func(line string) { fmt.Fprintln(s.ErrOut, termsafe.Text(line)) },
 	}
 	if o.hardRefresh {
 		cfg.RefreshType = argocd.RefreshHard

@@ -178,7 +178,7 @@ func (g *Git) clone(ctx context.Context) (*gitrepo.Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	repo, err := gitrepo.Clone(ctx, g.Repo, filepath.Join(tmp, "repo"), gitrepo.CloneOptions{Branch: g.Branch, Env: g.GitEnv, Timeout: g.GitTimeout})
+	repo, err := gitrepo.Clone(ctx, g.Repo, filepath.Join(tmp, "repo"), gitrepo.CloneOptions{Branch: g.Branch, Env: g.GitEnv, Timeout: g.GitTimeout, BranchOnly: true})
 	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, classifyPush(err)
