@@ -23,12 +23,16 @@ import (
 var promotedSteps = []string{"rollout-step 1/4", "rollout-step 2/4", "rollout-step 3/4", "promote 4/4"}
 
 // The leader Lease's timing (`gitshift controller` defaults, which the lab
-// keeps): a standby takes over within the lease duration plus one retry.
+// keeps). A standby sees the dead leader's last renewal up to one retry
+// late and tries again one retry after the lease expired; client-go jitters
+// each retry up to 2.2× the retry period (wait.JitterUntil, factor 1.2).
+// So the standby leads within the lease duration plus two jittered retries.
 const (
 	leaseDuration = 15 * time.Second
 	retryPeriod   = 2 * time.Second
-	// reconcileSlack bounds the new leader's start-up (informers already
-	// synced) and its first reconcile of the policy.
+	retryJittered = retryPeriod * 22 / 10
+	// reconcileSlack bounds the new leader's start-up (controller-runtime
+	// starts its informers once it leads) and its first reconcile.
 	reconcileSlack = 10 * time.Second
 	rolloutTimeout = 8 * time.Minute
 )
@@ -40,6 +44,7 @@ const (
 func TestControllerE2E(t *testing.T) {
 	l := startLab(t)
 	began := time.Now()
+	t.Run("runs with exactly the chart's RBAC", func(t *testing.T) { controllerRBAC(t, l) })
 	t.Run("release promoted by commits; Argo CD health; CLI refused", func(t *testing.T) { healthyRelease(t, l) })
 	t.Run("faulty release rolled back; notifications", func(t *testing.T) { faultyRelease(t, l) })
 	t.Run("leader SIGKILLed at three points", func(t *testing.T) { leaderKilled(t, l) })
@@ -63,6 +68,8 @@ func healthyRelease(t *testing.T, l *ctlLab) {
 	}
 
 	cp := l.waitEnd(t, id, rolloutTimeout)
+	// Argo CD recomputes health after the status changed: give it a moment.
+	l.waitHealth(t, "Healthy", time.Minute)
 	obs.Stop()
 	if cp.Status.Phase != "Promoted" {
 		t.Fatalf("rollout %s ended %s: %s", id, cp.Status.Phase, cp.Status.Message)
@@ -238,7 +245,7 @@ func leaderKilled(t *testing.T, l *ctlLab) {
 	_ = os.Remove(fp + ".fired")
 	arm("before-push:2")
 	defer os.Remove(fp)
-	limit := leaseDuration + retryPeriod + reconcileSlack
+	limit := leaseDuration + 2*retryJittered + reconcileSlack
 	began := time.Now()
 	id := l.release(t, "failover")
 
