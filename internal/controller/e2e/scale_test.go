@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/lab"
@@ -40,14 +41,14 @@ func TestScaleControllerLab(t *testing.T) {
 	ctx := context.Background()
 	l := labtest.Up(t, "--controller=1")
 	ep := l.State.Endpoints
+	gitURL := strings.TrimSuffix(ep.GitURL, "bookinfo-gitops.git") + "scale.git"
 	src := filepath.Join(t.TempDir(), "scale")
-	if err := writeScaleRepo(src, n); err != nil {
+	if err := writeScaleRepo(src, n, gitURL, ep.APIServer); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := lab.SeedRepo(ctx, lab.Layout{Dir: l.Dir}.GitBase(), "scale", src); err != nil {
 		t.Fatal(err)
 	}
-	gitURL := strings.TrimSuffix(ep.GitURL, "bookinfo-gitops.git") + "scale.git"
 	var apps []string
 	for i := 1; i <= n; i++ {
 		apps = append(apps, scaleNS(i))
@@ -200,12 +201,19 @@ func scaleApp(name, path, repo, server string) *unstructured.Unstructured {
 }
 
 // writeScaleRepo generates the repository: apps/scale-NN/ per canary (its
-// v3 Deployment in v3.yaml) and policies/ with every CanaryPolicy.
-func writeScaleRepo(dir string, n int) error {
+// v3 Deployment in v3.yaml), argocd/scale-NN.yaml with its Application (the
+// engine finds the Application that renders the VirtualService in Git, as
+// for the example's argocd/), and policies/ with every CanaryPolicy.
+func writeScaleRepo(dir string, n int, repo, server string) error {
 	files := map[string]string{}
 	var policies bytes.Buffer
 	for i := 1; i <= n; i++ {
 		ns := scaleNS(i)
+		app, err := yaml.Marshal(scaleApp(ns, "apps/"+ns, repo, server).Object)
+		if err != nil {
+			return err
+		}
+		files["argocd/"+ns+".yaml"] = string(app)
 		for name, tmpl := range map[string]*template.Template{"canary.yaml": scaleTmpl, "v3.yaml": scaleV3Tmpl} {
 			var b bytes.Buffer
 			if err := tmpl.Execute(&b, map[string]string{"NS": ns}); err != nil {
