@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
 // bareOn matches a YAML key `on:` that is not quoted: at the start of a
@@ -80,19 +82,28 @@ func TestBareOnPattern(t *testing.T) {
 // TestExamplePolicyAsArgoCDReadsIt: the example's CanaryPolicy, which the
 // lab's Argo CD applies, keeps its decision filter through YAML 1.1.
 func TestExamplePolicyAsArgoCDReadsIt(t *testing.T) {
-	b, err := os.ReadFile("../../../examples/bookinfo-gitops/rollout/reviews.yaml")
+	spec := decodeAsArgoCD(t, "../../../examples/bookinfo-gitops/rollout/reviews.yaml")
+	if n := spec.Notifications; len(n) != 1 || len(n[0].On) != 8 {
+		t.Errorf("notifications %+v, want one receiver with 8 decisions", n)
+	}
+}
+
+// decodeAsArgoCD reads a CanaryPolicy file as Argo CD and the API server
+// do (sigs.k8s.io/yaml, YAML 1.1, unknown fields refused) and returns the
+// policy the controller gets.
+func decodeAsArgoCD(t *testing.T, file string) policy.Spec {
+	t.Helper()
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cp CanaryPolicy
 	if err := yaml.UnmarshalStrict(b, &cp); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	p, err := cp.Policy()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", file, err)
 	}
-	if n := p.Spec.Notifications; len(n) != 1 || len(n[0].On) != 8 {
-		t.Errorf("notifications %+v, want one receiver with 8 decisions", n)
-	}
+	return p.Spec
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -20,10 +19,8 @@ import (
 
 	api "github.com/gitshift/gitshift/internal/api/v1alpha1"
 	"github.com/gitshift/gitshift/internal/argocd"
-	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/lab/labtest"
-	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/adapt"
 )
 
@@ -159,31 +156,10 @@ func running(phase string) bool {
 }
 
 // history returns gitshift's weight commits of rollout id, oldest first,
-// as "action step" (control commits left out).
+// as "action step".
 func (l *ctlLab) history(t *testing.T, id string) []string {
 	t.Helper()
-	ctx := context.Background()
-	repo, err := gitrepo.Clone(ctx, l.State.Endpoints.GitURL, filepath.Join(t.TempDir(), "clone"), gitrepo.CloneOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := repo.Log(ctx, "HEAD", 300)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for i := len(log) - 1; i >= 0; i-- {
-		c := log[i]
-		if r, _ := c.Trailer(rollout.TrailerRollout); r != id {
-			continue
-		}
-		a, _ := c.Trailer(rollout.TrailerAction)
-		s, _ := c.Trailer(rollout.TrailerStep)
-		if a != rollout.ActionControl {
-			out = append(out, a+" "+s)
-		}
-	}
-	return out
+	return labtest.RolloutHistory(t, l.State.Endpoints.GitURL, id)
 }
 
 func short(sha string) string {

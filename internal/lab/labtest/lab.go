@@ -9,7 +9,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/rollout"
 )
 
 // Lab is a lab started for one test.
@@ -118,4 +120,34 @@ func (l *Lab) SyncApp(t *testing.T, recurse bool) string {
 	}
 	t.Logf("Application %s (recurse %v): %+v", app.GetName(), recurse, as)
 	return sha
+}
+
+// RolloutHistory returns gitshift's weight commits of rollout id on the
+// lab's Git remote, oldest first, as "action step" ("rollout-step 1/4",
+// "promote 4/4"; control commits left out): what a test asserts on to
+// show that no step was committed twice.
+func RolloutHistory(t *testing.T, gitURL, id string) []string {
+	t.Helper()
+	ctx := context.Background()
+	repo, err := gitrepo.Clone(ctx, gitURL, filepath.Join(t.TempDir(), "clone"), gitrepo.CloneOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := repo.Log(ctx, "HEAD", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := len(log) - 1; i >= 0; i-- {
+		c := log[i]
+		if r, _ := c.Trailer(rollout.TrailerRollout); r != id {
+			continue
+		}
+		a, _ := c.Trailer(rollout.TrailerAction)
+		s, _ := c.Trailer(rollout.TrailerStep)
+		if a != rollout.ActionControl {
+			out = append(out, a+" "+s)
+		}
+	}
+	return out
 }

@@ -4,7 +4,6 @@ package e2e_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/lab"
 	"github.com/gitshift/gitshift/internal/lab/labtest"
 	"github.com/gitshift/gitshift/internal/rollout"
@@ -109,28 +107,7 @@ func decodeEvents(t *testing.T, s string) []rollout.Event {
 // as "action step".
 func (l *labEnv) history(t *testing.T, id string) []string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "clone")
-	repo, err := gitrepo.Clone(context.Background(), l.st.Endpoints.GitURL, dir, gitrepo.CloneOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := repo.Log(context.Background(), "HEAD", 200)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for i := len(log) - 1; i >= 0; i-- {
-		c := log[i]
-		if r, _ := c.Trailer(rollout.TrailerRollout); r != id {
-			continue
-		}
-		a, _ := c.Trailer(rollout.TrailerAction)
-		s, _ := c.Trailer(rollout.TrailerStep)
-		if a != rollout.ActionControl {
-			out = append(out, a+" "+s)
-		}
-	}
-	return out
+	return labtest.RolloutHistory(t, l.st.Endpoints.GitURL, id)
 }
 
 func rolloutID(evs []rollout.Event) string {
