@@ -33,7 +33,7 @@ type controllerOptions struct {
 	retryPeriod                     time.Duration
 	metricsAddr, probeAddr          string
 	namespace, selector             string
-	maxConcurrent                   int
+	maxConcurrent, pushAttempts     int
 	prometheus, reporter            string
 	identity, author, argocdVersion string
 	rolloutLease, resync, maxBlock  time.Duration
@@ -79,6 +79,7 @@ Shard past one controller with --namespace or --selector.`,
 	f.StringVar(&o.namespace, "namespace", "", "only this namespace's policies and workloads (a shard; default all)")
 	f.StringVar(&o.selector, "selector", "", "only policies with these labels, e.g. team=payments (a shard)")
 	f.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "policies reconciled in parallel")
+	f.IntVar(&o.pushAttempts, "push-attempts", controller.DefaultPushAttempts, "push attempts per commit when other commits keep landing on the branch")
 	f.StringVar(&o.prometheus, "prometheus", os.Getenv("GITSHIFT_PROMETHEUS_URL"), "Prometheus URL ($GITSHIFT_PROMETHEUS_URL)")
 	f.StringVar(&o.reporter, "reporter", "destination", `Istio reporter to count: "destination" or "source"`)
 	f.StringVar(&o.identity, "identity", "", `holder of the VirtualService leases, the same in every replica (default "gitshift-controller <leader-election-namespace>/<leader-election-id>")`)
@@ -95,6 +96,9 @@ func runController(ctx context.Context, s command.Streams, o *controllerOptions)
 	sel, err := labels.Parse(o.selector)
 	if err != nil {
 		return errkind.Wrap(errkind.Usage, fmt.Errorf("--selector %q: %w", o.selector, err))
+	}
+	if o.pushAttempts < 1 {
+		return errkind.Wrap(errkind.Usage, fmt.Errorf("--push-attempts %d: want at least 1", o.pushAttempts))
 	}
 	if o.prometheus == "" {
 		return errkind.Wrap(errkind.Usage, errors.New("--prometheus (or $GITSHIFT_PROMETHEUS_URL) is required: no evidence, no promotion"))
@@ -140,7 +144,8 @@ func runController(ctx context.Context, s command.Streams, o *controllerOptions)
 	notify := adapt.NewDispatcher(adapt.DispatcherOptions{Log: log})
 	defer notify.Close(5 * time.Second)
 	backend := &controller.WireBackend{Cluster: kc, Prometheus: prom, HTTP: &http.Client{Timeout: 10 * time.Second}, Notify: notify,
-		Reporter: o.reporter, Identity: o.identity, LeaseDuration: o.rolloutLease, Author: o.author, ArgoCDVersion: o.argocdVersion, Logger: log}
+		Reporter: o.reporter, Identity: o.identity, LeaseDuration: o.rolloutLease, Author: o.author, ArgoCDVersion: o.argocdVersion,
+		PushAttempts: o.pushAttempts, Logger: log}
 	defer backend.Close()
 	var rec events.EventRecorder = mgr.GetEventRecorder("gitshift-controller")
 	r := controller.NewReconciler(mgr.GetClient(), backend, rec, nil, cfg.Reconcile, log)
