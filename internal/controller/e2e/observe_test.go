@@ -31,22 +31,28 @@ type observer struct {
 func (l *ctlLab) observe(t *testing.T) *observer {
 	o := &observer{stop: make(chan struct{}), done: make(chan struct{})}
 	ctx := context.Background()
+	look := func() {
+		if rows, err := l.Cluster.PolicyRows(ctx, ns); err == nil && len(rows) == 2 {
+			// Leave out NAME and AGE.
+			f := strings.Fields(rows[1])
+			if len(f) >= 5 {
+				o.add(&o.rows, strings.Join(f[1:len(f)-1], " "))
+			}
+		}
+		if h, err := l.Cluster.Health(ctx, l.State.Endpoints.ArgoCDNS, rolloutApp); err == nil {
+			o.add(&o.health, h.Health)
+			o.add(&o.polHlth, h.Resources[policyKey])
+		}
+	}
 	go func() {
 		defer close(o.done)
 		for {
-			if rows, err := l.Cluster.PolicyRows(ctx, ns); err == nil && len(rows) == 2 {
-				// Leave out NAME and AGE.
-				f := strings.Fields(rows[1])
-				if len(f) >= 5 {
-					o.add(&o.rows, strings.Join(f[1:len(f)-1], " "))
-				}
-			}
-			if h, err := l.Cluster.Health(ctx, l.State.Endpoints.ArgoCDNS, rolloutApp); err == nil {
-				o.add(&o.health, h.Health)
-				o.add(&o.polHlth, h.Resources[policyKey])
-			}
+			look()
 			select {
 			case <-o.stop:
+				// One more look: the test stops once it saw the end state
+				// itself, which a look in flight may have missed.
+				look()
 				return
 			case <-time.After(300 * time.Millisecond):
 			}
