@@ -75,14 +75,17 @@ bench-lab: build
 	trap '$(BIN) lab down --dir '"$$dir"' >/dev/null 2>&1 || true' EXIT; \
 	$(BIN) lab up --dir "$$dir" && $(BIN) lab bench --dir "$$dir" --steps $(BENCH_STEPS) $(BENCH_ARGS)
 
-# The README's main command: start the lab (or reuse a running one) and tell the
-# story (gitshift lab demo, 4–5 minutes): Argo CD Synced/Healthy at the Git SHA, the
-# live 90/10 VirtualService and the split measured in Prometheus; a healthy v3
-# promoted 5 → 25 → 50 → 100 by commits; a faulty v3 rolled back by a commit; a
-# summary. Exits non-zero when the story does not go as expected. Runs again
+# The README's main command: start the lab with the controller (or reuse a
+# running lab) and tell the story (gitshift lab demo, see README.md for its
+# time): Argo CD Synced/Healthy at the Git SHA, the live 90/10 VirtualService and
+# the split measured in Prometheus; a healthy v3 promoted 5 → 25 → 50 → 100 by
+# commits and a faulty v3 rolled back by a commit, both by `gitshift rollout`;
+# then the same by `gitshift controller` after a commit that changes v3's image;
+# a summary. Exits non-zero when the story does not go as expected. Runs again
 # against the same lab (it resets the weights by commit first).
+DEMO_LAB_FLAGS ?= --controller
 demo: build
-	@$(BIN) lab status >/dev/null 2>&1 || $(BIN) lab up
+	@$(BIN) lab status >/dev/null 2>&1 || $(BIN) lab up $(DEMO_LAB_FLAGS)
 	$(BIN) lab demo
 
 # End-to-end tests against the real lab (.ci/run runs them after `make test`).
@@ -99,6 +102,11 @@ demo: build
 #                real etcd + kube-apiserver as a user bound to exactly the chart's RBAC
 #   e2e-dashboard: the dashboard's pages in headless Chromium over fixed data (no lab);
 #                the rollout suite loads them again against the lab during its healthy rollout
+#   e2e-controller: issue 12's acceptance list in one lab with two controller
+#                replicas (lab up --controller): a release promoted by commits and
+#                shown in kubectl and Argo CD health, a CLI start refused (exit 3), a
+#                faulty release rolled back with notifications, the leader SIGKILLed
+#                at three points of one rollout
 # lab-browser installs the headless Chromium (Debian package) both browser tests drive.
 # Their screenshots are test artifacts, kept under E2E_OUTPUT.
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
@@ -106,8 +114,8 @@ E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
 E2E_OUTPUT ?= $(CURDIR)/e2e-output
 E2E_ARTIFACTS = -artifacts -outputdir $(E2E_OUTPUT)
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-dashboard lab-browser
-e2e: lab-tools lab-browser e2e-lab e2e-verify e2e-dashboard e2e-rollout e2e-controller-api
+.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-controller e2e-dashboard lab-browser bench-controller-lab
+e2e: lab-tools lab-browser e2e-lab e2e-verify e2e-dashboard e2e-rollout e2e-controller-api e2e-controller
 
 lab-browser: build
 	$(BIN) lab provision --browser >/dev/null
@@ -135,3 +143,13 @@ e2e-render: build
 
 e2e-controller-api: build
 	GITSHIFT_E2E=1 GITSHIFT_CI=1 $(GO) test -count=1 -timeout 20m -v -run 'TestAgainstAPIServer|TestCommandSmoke' ./internal/controller/
+
+e2e-controller: build
+	$(E2E_GO_TEST) -run 'TestControllerE2E' ./internal/controller/e2e/
+
+# A benchmark, not part of e2e: BENCH_POLICIES generated canaries in the lab,
+# one commit releases them all, one controller promotes every rollout; it
+# reports the controller's peak RSS and CPU time (docs/controller.md, "Scale").
+BENCH_POLICIES ?= 20
+bench-controller-lab: lab-tools
+	GITSHIFT_BENCH_CONTROLLER_LAB=1 GITSHIFT_BENCH_POLICIES=$(BENCH_POLICIES) $(E2E_GO_TEST) -run 'TestScaleControllerLab' ./internal/controller/e2e/

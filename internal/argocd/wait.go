@@ -21,8 +21,20 @@ var PollInterval = time.Second
 // assessment whose summary changed. On timeout it returns the last
 // assessment with an error wrapping ctx.Err().
 func (r Reader) WaitForRevision(ctx context.Context, namespace, name, sha string, pushedAt time.Time, progress func(Assessment)) (Assessment, error) {
+	return r.WaitForCommit(ctx, namespace, name, sha, pushedAt, nil, progress)
+}
+
+// WaitForCommit is WaitForRevision for a commit on a branch others push
+// to as well: when Argo CD compared a later revision and contains reports
+// that it includes sha (sha is its ancestor), that revision being live
+// means sha's change is live. Without this, a commit landing between the
+// push and Argo CD's refresh would make the wait last until its timeout,
+// though Argo CD synced the change. contains nil: only sha itself counts.
+// Only single-source Applications are judged this way.
+func (r Reader) WaitForCommit(ctx context.Context, namespace, name, sha string, pushedAt time.Time, contains func(rev string) bool, progress func(Assessment)) (Assessment, error) {
 	var last Assessment
 	lastSummary := ""
+	known := map[string]bool{} // contains' answers: a git call each
 	cond := func(u *unstructured.Unstructured) (bool, error) {
 		if u == nil {
 			return false, &NotFoundError{Namespace: namespace, Name: name}
@@ -31,7 +43,19 @@ func (r Reader) WaitForRevision(ctx context.Context, namespace, name, sha string
 		if err != nil {
 			return false, err
 		}
-		last = Assess(app, sha, pushedAt)
+		want := sha
+		if revs := app.Revisions(); contains != nil && len(revs) == 1 && revs[0] != sha {
+			in, ok := known[revs[0]]
+			if !ok {
+				in = contains(revs[0])
+				known[revs[0]] = in
+			}
+			if in {
+				want = revs[0]
+			}
+		}
+		last = Assess(app, want, pushedAt)
+		last.Want = sha
 		if s := last.Summary(); progress != nil && s != lastSummary {
 			progress(last)
 			lastSummary = s

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -49,7 +50,10 @@ type WireBackend struct {
 	// Events, when set, also receives every engine event (the dashboard's
 	// Recorder).
 	Events rollout.EventSink
-	Logger *slog.Logger
+	// PushAttempts bounds the compare-and-swap push loop of each commit
+	// (0: DefaultPushAttempts).
+	PushAttempts int
+	Logger       *slog.Logger
 
 	once sync.Once
 	hist *histories
@@ -57,13 +61,19 @@ type WireBackend struct {
 
 var _ Backend = (*WireBackend)(nil)
 
+// DefaultPushAttempts is higher than the CLI's 8: one controller drives
+// many rollouts whose step commits race for the same branch. In the lab, 20
+// rollouts on one branch lost 8 attempts in a row (each attempt re-renders
+// and re-checks on the new head), and losing them stops the rollout.
+const DefaultPushAttempts = 20
+
 func (b *WireBackend) config(p *policy.CanaryPolicy, sink rollout.EventSink) wire.Config {
 	log := b.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return wire.Config{Policy: p, Reporter: b.Reporter, Identity: b.Identity, Events: rollout.Sinks{sink, b.Events}, Stepped: true, LeaseDuration: b.LeaseDuration,
-		Git:     wire.Git{Author: b.Author, ArgoCDVersion: b.ArgoCDVersion},
+		Git:     wire.Git{Author: b.Author, ArgoCDVersion: b.ArgoCDVersion, MaxAttempts: cmp.Or(b.PushAttempts, DefaultPushAttempts)},
 		Logger:  log.With("canaryPolicy", p.Metadata.Namespace+"/"+p.Metadata.Name),
 		Clients: wire.Clients{Cluster: b.Cluster, Prometheus: b.Prometheus, HTTP: b.HTTP, Notify: b.Notify}}
 }

@@ -197,6 +197,9 @@ func (r *Reconciler) idle(ctx context.Context, key types.NamespacedName, p *pass
 			p.st.Trigger = dec.Seen
 		}
 		p.st.Message = dec.Message
+		if dec.Soon {
+			return ctrl.Result{RequeueAfter: min(r.Options.RetryAfter, r.Options.Resync)}
+		}
 		return ctrl.Result{RequeueAfter: r.Options.Resync}
 	}
 	w, err := r.Backend.GitWeights(ctx, pol)

@@ -42,6 +42,10 @@ type TriggerDecision struct {
 	Seen *api.TriggerStatus
 	// Message says what the controller waits for.
 	Message string
+	// Soon: look again soon, not at the next resync. The canary subset
+	// has no workload yet (Argo CD applied the policy first); what makes
+	// it resolve (a DestinationRule, a Service) is not watched.
+	Soon bool
 }
 
 // Decide applies the trigger rules. The first sight of a policy records a
@@ -52,8 +56,9 @@ type TriggerDecision struct {
 // of every kind are recorded, so switching the trigger kind starts nothing.
 func Decide(in TriggerInput) TriggerDecision {
 	now := &api.TriggerStatus{Generation: in.Generation, Annotation: in.Annotation, Templates: templates(in.Workloads)}
+	soon := in.Kind == policy.TriggerWorkload && len(in.Workloads) == 0
 	if in.Seen == nil {
-		return TriggerDecision{Seen: now, Message: "watching for the next trigger (" + string(in.Kind) + "); what runs now is the baseline"}
+		return TriggerDecision{Seen: now, Soon: soon, Message: "watching for the next trigger (" + string(in.Kind) + "); what runs now is the baseline"}
 	}
 	keep := func(d TriggerDecision) TriggerDecision {
 		if d.Seen != nil {
@@ -73,6 +78,11 @@ func Decide(in TriggerInput) TriggerDecision {
 		}
 		return keep(TriggerDecision{Seen: now, Message: fmt.Sprintf("waiting for `gitshift rollout start` or a new value of the %s annotation (trigger manual)", api.StartAnnotation)})
 	}
+	if len(in.Seen.Templates) == 0 && len(in.Workloads) > 0 {
+		// The policy was seen before its canary had any workload (Argo CD
+		// applied it first): the first workloads are the baseline.
+		return keep(TriggerDecision{Seen: now, Message: "watching for the next trigger (workload); the canary's first workloads are the baseline"})
+	}
 	var changed, pending []string
 	for _, w := range in.Workloads {
 		if in.Seen.Templates[w.Key] == w.Template {
@@ -91,7 +101,7 @@ func Decide(in TriggerInput) TriggerDecision {
 	case len(changed) > 0:
 		return keep(TriggerDecision{Start: true, Seen: now, Why: "workload: " + strings.Join(changed, ", ")})
 	case len(in.Workloads) == 0:
-		return keep(TriggerDecision{Seen: now, Message: "no workload behind the canary subset yet (trigger workload)"})
+		return keep(TriggerDecision{Seen: now, Soon: true, Message: "no workload behind the canary subset yet (trigger workload)"})
 	}
 	return keep(TriggerDecision{Seen: now, Message: "waiting for a new pod template of the canary's workloads (trigger workload)"})
 }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 func TestDecide(t *testing.T) {
 	seen := &api.TriggerStatus{Kind: "workload", Reason: "earlier", Generation: 3, Annotation: "a1",
 		Templates: map[string]string{"Deployment/ns/reviews-v3": "aaa"}}
+	noWorkloads := &api.TriggerStatus{Kind: "workload", Reason: "earlier", Generation: 3, Annotation: "a1"}
 	v3 := func(tmpl string, out bool) []Workload {
 		return []Workload{{Key: "Deployment/ns/reviews-v3", Template: tmpl, RolledOut: out}}
 	}
@@ -33,6 +35,11 @@ func TestDecide(t *testing.T) {
 		{"new template still rolling out waits, not consumed", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Workloads: v3("bbb", false), Seen: seen}, false, "", "to roll out its new pod template", false, "aaa"},
 		{"a new canary workload starts", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Annotation: "a1", Workloads: append(v3("aaa", true), Workload{Key: "Deployment/ns/reviews-v3b", Template: "ccc", RolledOut: true}), Seen: seen}, true, "workload: Deployment/ns/reviews-v3b pod template ccc", "", true, "aaa"},
 		{"no canary workload", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Seen: seen}, false, "", "no workload behind the canary subset", true, ""},
+		// Argo CD applied the policy before the Deployment existed (one
+		// sync, or two Applications): the canary's first workloads are
+		// the baseline, as if seen with the policy.
+		{"the canary's first workloads are the baseline", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Annotation: "a1", Workloads: v3("aaa", true), Seen: noWorkloads}, false, "", "baseline", true, "aaa"},
+		{"the canary's first workloads, still rolling out, too", TriggerInput{Kind: policy.TriggerWorkload, Generation: 3, Annotation: "a1", Workloads: v3("aaa", false), Seen: noWorkloads}, false, "", "baseline", true, "aaa"},
 		{"policy generation changed starts", TriggerInput{Kind: policy.TriggerPolicy, Generation: 4, Annotation: "a1", Workloads: v3("bbb", true), Seen: seen}, true, "policy: generation 4 (was 3)", "", true, "bbb"},
 		{"policy unchanged; a new image is only recorded", TriggerInput{Kind: policy.TriggerPolicy, Generation: 3, Annotation: "a1", Workloads: v3("bbb", true), Seen: seen}, false, "", "waiting for a change of the policy's spec", true, "bbb"},
 		{"manual: new annotation starts", TriggerInput{Kind: policy.TriggerManual, Generation: 3, Annotation: "a2", Seen: seen}, true, "manual: annotation gitshift.dev/start=a2", "", true, ""},
@@ -112,5 +119,44 @@ func TestSetConditions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWorkloadsAppearAfterThePolicy: Argo CD applied the policy before the
+// canary's Deployment and DestinationRule existed (the lab does so in one
+// sync). Nothing watched tells the controller when the subset resolves, so
+// it looks again soon rather than at the next resync; the workloads it then
+// finds are the baseline, and only a later template starts a rollout.
+func TestWorkloadsAppearAfterThePolicy(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.client.Create(ctx, e.policy("reviews", "")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // first sight, then a look at the baseline
+		res := e.reconcile("reviews")
+		if res.RequeueAfter <= 0 || res.RequeueAfter > e.r.Options.RetryAfter {
+			t.Errorf("look %d without workloads: looked at again after %s, want within %s", i+1, res.RequeueAfter, e.r.Options.RetryAfter)
+		}
+	}
+	if st := e.status("reviews"); st.Phase != api.PhaseIdle || !strings.Contains(st.Message, "no workload") {
+		t.Fatalf("without workloads: phase %s message %q", st.Phase, st.Message)
+	}
+	e.backend.refs = []WorkloadRef{{Kind: "Deployment", Namespace: "bookinfo", Name: "reviews-v3"}}
+	d := deployment("reviews:3.0", true)
+	if err := e.client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile("reviews")
+	if st := e.status("reviews"); e.backend.builds != 0 || st.Trigger == nil || len(st.Trigger.Templates) != 1 {
+		t.Fatalf("the first workloads started a rollout (builds %d) or were not recorded: %+v", e.backend.builds, st.Trigger)
+	}
+	d.Spec.Template.Spec.Containers[0].Image = "reviews:3.1"
+	if err := e.client.Update(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile("reviews")
+	if e.backend.builds != 1 {
+		t.Errorf("a new template after the baseline started %d rollouts, want 1", e.backend.builds)
 	}
 }

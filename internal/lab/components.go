@@ -14,6 +14,10 @@ type Ports struct {
 	Etcd, EtcdPeer, APIServer, ControllerManager, Scheduler, Kwok int
 	Redis, RepoServer, RepoServerMetrics, ControllerMetrics       int
 	Git, Prometheus, Meshsim, Injector                            int
+	// Receiver is the notification receiver; Controllers one entry per
+	// gitshift controller replica (both only with Plan.Controllers).
+	Receiver    int               `json:",omitempty"`
+	Controllers []ControllerPorts `json:",omitempty"`
 }
 
 // Layout is the lab directory's file layout.
@@ -57,6 +61,14 @@ type Plan struct {
 	Example, AppFile, RepoName string
 	// Skip names components not to run (debugging a partial lab).
 	Skip []string `json:",omitempty"`
+	// RepoRoot is the gitshift clone: the chart (CRD, RBAC) and the Argo
+	// CD health check are read from it.
+	RepoRoot string
+	// Controllers is the number of `gitshift controller` replicas (0: none).
+	Controllers int `json:",omitempty"`
+	// PolicyAppFile is the example's Application of the CanaryPolicies,
+	// applied with the controller.
+	PolicyAppFile string `json:",omitempty"`
 }
 
 // APIServerURL is the lab API server's address.
@@ -144,6 +156,7 @@ func (p *Plan) Specs() []ProcSpec {
 		"--config.file=" + l.PrometheusConfig(), "--storage.tsdb.path=" + l.Path("prometheus", "data"),
 		"--storage.tsdb.retention.time=1d", "--web.listen-address=" + addr(pt.Prometheus),
 		"--web.enable-lifecycle", "--log.level=warn"}})
+	specs = append(specs, p.controllerSpecs()...)
 	if len(p.Skip) == 0 {
 		return specs
 	}
@@ -182,7 +195,7 @@ func (p *Plan) Dirs() []string {
 	d := l.Path("argocd")
 	return []string{l.Path("logs"), l.Path("run"), l.Path("etcd"), l.Path("apiserver"), l.Path("redis"),
 		l.Path("kube-controller-manager"), l.Path("kube-scheduler"), l.Path("kwok"), l.GitBase(),
-		l.Path("prometheus", "data"), l.InjectorCertDir(), d, filepath.Join(d, "tmp"),
+		l.Path("prometheus", "data"), l.InjectorCertDir(), l.ControllerDir(), l.Path("helm"), d, filepath.Join(d, "tmp"),
 		filepath.Join(d, "tls"), filepath.Join(d, "ssh"), filepath.Join(d, "gpg"), filepath.Join(d, "gnupg")}
 }
 

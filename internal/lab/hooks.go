@@ -30,6 +30,8 @@ var beforeStart = map[string]hook{
 		s.progressf("git repo %s at %s", s.Plan.GitURL(s.Plan.RepoName+".git"), short(sha))
 		return nil
 	},
+	// The first replica's hook prepares what every replica runs with.
+	ControllerName(0): prepareController,
 	"prometheus": func(_ context.Context, s *Supervisor) error {
 		b, err := s.Plan.PrometheusConfig()
 		if err != nil {
@@ -52,14 +54,20 @@ var afterReady = map[string]hook{
 				return fmt.Errorf("applying %s: %w", name, err)
 			}
 		}
+		if err := s.applyGitshiftCRD(ctx); err != nil {
+			return err
+		}
 		objs, err := BaseContent(s.Plan.APIServerURL(), s.Plan.Token)
 		if err != nil {
+			return err
+		}
+		if err := mergeArgoCDHealth(objs, filepath.Join(s.Plan.RepoRoot, ArgoCDHealthPatch)); err != nil {
 			return err
 		}
 		if err := c.Apply(ctx, objs...); err != nil {
 			return fmt.Errorf("applying the lab's Argo CD configuration: %w", err)
 		}
-		s.progressf("applied Istio and Argo CD CRDs, namespace argocd, default AppProject, cluster secret, node %s", FakeNodeName)
+		s.progressf("applied Istio, Argo CD and gitshift CRDs, namespace argocd (argocd-cm with the CanaryPolicy health check), default AppProject, cluster secret, node %s", FakeNodeName)
 		return nil
 	},
 	"injector": func(ctx context.Context, s *Supervisor) error {
@@ -75,6 +83,26 @@ var afterReady = map[string]hook{
 	},
 }
 
+// applyGitshiftCRD renders gitshift's chart and applies its CRD.
+func (s *Supervisor) applyGitshiftCRD(ctx context.Context) error {
+	chart, err := RenderChart(ctx, s.Plan.bin("helm"), s.Plan.RepoRoot, s.Plan.Layout.Path("helm"))
+	if err != nil {
+		return err
+	}
+	crds := chart.Kinds("CustomResourceDefinition")
+	if len(crds) == 0 {
+		return fmt.Errorf("the chart %s renders no CustomResourceDefinition", ChartDir)
+	}
+	if err := s.cluster.Apply(ctx, crds...); err != nil {
+		return fmt.Errorf("applying the CanaryPolicy CRD: %w", err)
+	}
+	if err := s.cluster.WaitCRDsEstablished(ctx, crds); err != nil {
+		return err
+	}
+	s.chart = chart
+	return nil
+}
+
 // beforeStop undoes registrations while the API server still runs (the
 // components stop in reverse order, so the controllers that create pods are
 // gone already).
@@ -87,22 +115,33 @@ var beforeStop = map[string]hook{
 	},
 }
 
-// applyApplication applies the lab's copy of the example Application.
+// applyApplication applies the lab's copy of the example Application, and
+// with the controller the Application of the example's CanaryPolicies.
 func (s *Supervisor) applyApplication(ctx context.Context) error {
 	if s.Plan.AppFile == "" || s.cluster == nil {
 		return nil
 	}
-	app, err := LabApplication(s.Plan.AppFile, s.Plan.GitURL(s.Plan.RepoName+".git"), s.Plan.APIServerURL())
-	if err != nil {
-		return err
+	files := []string{s.Plan.AppFile}
+	if s.Plan.Controllers > 0 && s.Plan.PolicyAppFile != "" {
+		files = append(files, s.Plan.PolicyAppFile)
 	}
-	if err := s.cluster.Apply(ctx, app); err != nil {
-		return fmt.Errorf("applying Application %s: %w", app.GetName(), err)
+	for i, f := range files {
+		app, err := LabApplication(f, s.Plan.GitURL(s.Plan.RepoName+".git"), s.Plan.APIServerURL())
+		if err != nil {
+			return err
+		}
+		if err := s.cluster.Apply(ctx, app); err != nil {
+			return fmt.Errorf("applying Application %s: %w", app.GetName(), err)
+		}
+		s.mu.Lock()
+		if i == 0 {
+			s.State.Endpoints.Application = app.GetName()
+		} else {
+			s.State.Endpoints.PolicyApplication = app.GetName()
+		}
+		s.mu.Unlock()
+		s.progressf("applied Application %s/%s (source %s)", app.GetNamespace(), app.GetName(), filepath.Base(f))
 	}
-	s.mu.Lock()
-	s.State.Endpoints.Application = app.GetName()
-	s.mu.Unlock()
-	s.progressf("applied Application %s/%s (source %s)", app.GetNamespace(), app.GetName(), filepath.Base(s.Plan.AppFile))
 	return nil
 }
 

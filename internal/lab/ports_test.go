@@ -108,8 +108,8 @@ func TestAllocatePortsPrefersPreviousAndFixed(t *testing.T) {
 		return fakeListener{port: port}, nil
 	}}
 	fixed := Ports{Prometheus: 9090}
-	prev := Ports{APIServer: 5001, Git: 5002, Prometheus: 5003, Etcd: 9090}
-	got, err := allocatePorts(a, fixed, prev, true)
+	prev := Ports{APIServer: 5001, Git: 5002, Prometheus: 5003, Etcd: 9090, Controllers: []ControllerPorts{{Metrics: 5004, Probe: 5002}}}
+	got, err := allocatePorts(a, fixed, prev, true, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +121,7 @@ func TestAllocatePortsPrefersPreviousAndFixed(t *testing.T) {
 		{"previous busy port replaced", got.Git, 40001},
 		{"fixed port wins over previous", got.Prometheus, 9090},
 		{"previous port taken by a fixed one replaced", got.Etcd, 40002},
+		{"a replica's previous free port kept", got.Controllers[0].Metrics, 5004},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -129,5 +130,15 @@ func TestAllocatePortsPrefersPreviousAndFixed(t *testing.T) {
 	}
 	if got.Meshsim == 0 {
 		t.Error("meshsim port not allocated")
+	}
+	if len(got.Controllers) != 2 || got.Receiver == 0 {
+		t.Fatalf("controller ports %+v, receiver %d: want 2 replicas and a receiver", got.Controllers, got.Receiver)
+	}
+	seen := map[int]bool{}
+	for _, p := range []int{got.Receiver, got.Controllers[0].Metrics, got.Controllers[0].Probe, got.Controllers[1].Metrics, got.Controllers[1].Probe, got.Git} {
+		if p == 0 || seen[p] {
+			t.Errorf("controller ports %+v receiver %d git %d: a port is missing or given twice", got.Controllers, got.Receiver, got.Git)
+		}
+		seen[p] = true
 	}
 }

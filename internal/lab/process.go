@@ -19,6 +19,9 @@ type ProcSpec struct {
 	Args []string // Args[0] is the program
 	Env  []string // added to the supervisor's environment
 	Dir  string   // working directory; the lab dir when empty
+	// Restart: started again when it exits while the lab runs, as a
+	// Deployment's pod would be (the controller replicas).
+	Restart bool `json:",omitempty"`
 }
 
 // ComponentEnv marks every lab component's environment with its lab

@@ -80,7 +80,7 @@ func redisProbe(addr string) Probe {
 // Probes returns each component's readiness probe.
 func (p *Plan) Probes() map[string]Probe {
 	pt := p.Ports
-	return map[string]Probe{
+	probes := map[string]Probe{
 		"etcd":                          httpProbe("http://"+addr(pt.Etcd)+"/health", ""),
 		"kube-apiserver":                httpProbe(p.APIServerURL()+"/readyz", p.Token),
 		"kube-controller-manager":       httpProbe("https://"+addr(pt.ControllerManager)+"/healthz", ""),
@@ -94,4 +94,10 @@ func (p *Plan) Probes() map[string]Probe {
 		"meshsim":                       httpProbe("http://"+addr(pt.Meshsim)+"/healthz", ""),
 		"prometheus":                    httpProbe(p.PrometheusURL()+"/-/ready", ""),
 	}
+	// A replica is ready once its informers synced: also a standby, and
+	// only with RBAC that lets it list and watch what it reconciles.
+	for _, c := range p.controllerEndpoints() {
+		probes[c.Name] = httpProbe(c.Probes+"/readyz", "")
+	}
+	return probes
 }

@@ -48,6 +48,14 @@ type Endpoints struct {
 	ArgoCDNS       string `json:"argocdNamespace"`
 	Application    string `json:"application,omitempty"`
 	MeshsimMetrics string `json:"meshsimMetrics,omitempty"`
+	// With the controller (lab up --controller): the Application of the
+	// CanaryPolicies, the ServiceAccount's kubeconfig, the notification
+	// receiver and its log, and each replica's addresses.
+	PolicyApplication    string               `json:"policyApplication,omitempty"`
+	ControllerKubeconfig string               `json:"controllerKubeconfig,omitempty"`
+	Notifications        string               `json:"notifications,omitempty"`
+	NotificationsLog     string               `json:"notificationsLog,omitempty"`
+	Controllers          []ControllerEndpoint `json:"controllers,omitempty"`
 }
 
 // Proc identifies one process; StartTime (clock ticks since boot, from

@@ -28,10 +28,17 @@ type Supervisor struct {
 	State    *State
 	Progress io.Writer
 
-	mu         sync.Mutex
-	cluster    *Cluster
-	injectorCA []byte
-	running    map[string]chan struct{} // closed when the child's Wait returns
+	mu           sync.Mutex
+	cluster      *Cluster
+	chart        *Chart // gitshift's chart, rendered once the API server runs
+	injectorCA   []byte
+	running      map[string]chan struct{} // closed when the child's Wait returns
+	stopReceiver func()
+
+	// lifecycle orders restarts against stopAll: once stopping is set, no
+	// component is started again.
+	lifecycle sync.Mutex
+	stopping  bool
 }
 
 // LoadSupervisor reads the plan and state that `up` wrote into dir.
@@ -85,6 +92,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.save()
 	s.stopAll()
 	s.mu.Lock()
+	if s.stopReceiver != nil {
+		s.stopReceiver()
+	}
 	if err == nil {
 		s.State.Phase = PhaseDown
 	}
@@ -163,8 +173,35 @@ func (s *Supervisor) start(spec ProcSpec) error {
 			s.progressf("%s exited with code %d (log %s)", spec.Name, code, c.Log)
 		}
 		s.save()
+		if spec.Restart && !stopping {
+			s.restart(spec, c)
+		}
 	}()
 	return nil
+}
+
+// restartDelay is the pause before a component is started again.
+const restartDelay = time.Second
+
+// restart starts spec again after restartDelay unless the lab is stopping
+// by then (a component started before stopAll took the lifecycle lock is
+// one stopAll stops).
+func (s *Supervisor) restart(spec ProcSpec, c *Component) {
+	time.Sleep(restartDelay)
+	s.lifecycle.Lock()
+	defer s.lifecycle.Unlock()
+	if s.stopping {
+		return
+	}
+	if err := s.start(spec); err != nil {
+		s.progressf("restarting %s: %v", spec.Name, err)
+		return
+	}
+	s.mu.Lock()
+	c.Restarts++
+	s.mu.Unlock()
+	s.save()
+	s.progressf("%s restarted (restart %d)", spec.Name, c.Restarts)
 }
 
 // exitCodeOf returns the child's exit code, or 128+signal when a signal
@@ -232,6 +269,9 @@ func derefInt(p *int) int {
 
 // stopAll stops the started children in reverse start order.
 func (s *Supervisor) stopAll() {
+	s.lifecycle.Lock()
+	s.stopping = true
+	s.lifecycle.Unlock()
 	s.mu.Lock()
 	comps := append([]*Component(nil), s.State.Components...)
 	s.mu.Unlock()

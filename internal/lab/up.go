@@ -25,9 +25,14 @@ type Options struct {
 	Example     string // directory seeded into the lab Git repo
 	AppFile     string // the example's Application
 	Fixed       Ports  // fixed ports (0 = any free port)
-	Foreground  bool   // supervise in this process instead of a detached one
-	Timeout     time.Duration
-	Progress    io.Writer
+	// Controllers is the number of `gitshift controller` replicas to run
+	// (0: none); PolicyAppFile the Application of the example's
+	// CanaryPolicies, applied with them.
+	Controllers   int
+	PolicyAppFile string
+	Foreground    bool // supervise in this process instead of a detached one
+	Timeout       time.Duration
+	Progress      io.Writer
 }
 
 // ErrAlreadyUp means a lab is running in the directory already.
@@ -102,7 +107,7 @@ func checkNotRunning(st *State) error {
 // prepare provisions binaries and writes everything the supervisor needs.
 func prepare(ctx context.Context, o Options) (*Plan, error) {
 	// Ports first: a busy port fails in a second, not after a tool build.
-	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, previousPorts(o.Dir), o.Meshsim)
+	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, previousPorts(o.Dir), o.Meshsim, o.Controllers)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +122,7 @@ func prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 	plan := &Plan{Layout: l, Ports: ports, Bins: bins, Self: o.Self, Meshsim: o.Meshsim, MeshsimArgs: o.MeshsimArgs,
 		Token: pki.AdminToken, PKI: pki, Assets: assets, Example: o.Example, AppFile: o.AppFile,
-		RepoName: filepath.Base(o.Example)}
+		RepoName: filepath.Base(o.Example), RepoRoot: o.RepoRoot, Controllers: o.Controllers, PolicyAppFile: o.PolicyAppFile}
 	for _, d := range plan.Dirs() {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", d, err)
@@ -140,9 +145,16 @@ func prepare(ctx context.Context, o Options) (*Plan, error) {
 }
 
 // allocatePorts checks the fixed ports and picks free ones for the rest.
-func allocatePorts(a *PortAllocator, fixed, previous Ports, meshsim bool) (Ports, error) {
+func allocatePorts(a *PortAllocator, fixed, previous Ports, meshsim bool, controllers int) (Ports, error) {
 	p := fixed
 	prev := previous
+	p.Controllers = make([]ControllerPorts, controllers)
+	prevCtl := func(i int) ControllerPorts {
+		if i < len(prev.Controllers) {
+			return prev.Controllers[i]
+		}
+		return ControllerPorts{}
+	}
 	slots := []struct {
 		name string
 		v    *int
@@ -157,12 +169,21 @@ func allocatePorts(a *PortAllocator, fixed, previous Ports, meshsim bool) (Ports
 		{"argocd-application-controller (metrics)", &p.ControllerMetrics, prev.ControllerMetrics},
 		{"injector", &p.Injector, prev.Injector},
 	}
+	type slot = struct {
+		name string
+		v    *int
+		prev int
+	}
 	if meshsim {
-		slots = append(slots, struct {
-			name string
-			v    *int
-			prev int
-		}{"meshsim", &p.Meshsim, prev.Meshsim})
+		slots = append(slots, slot{"meshsim", &p.Meshsim, prev.Meshsim})
+	}
+	if controllers > 0 {
+		slots = append(slots, slot{"notification receiver", &p.Receiver, prev.Receiver})
+	}
+	for i := range p.Controllers {
+		c := &p.Controllers[i]
+		slots = append(slots, slot{ControllerName(i) + " (metrics)", &c.Metrics, prevCtl(i).Metrics},
+			slot{ControllerName(i) + " (probes)", &c.Probe, prevCtl(i).Probe})
 	}
 	// Fixed ports first, so that a preferred port never steals one.
 	for _, s := range slots {

@@ -221,20 +221,9 @@ func openAPIType(t reflect.Type) string {
 // and the API server do (sigs.k8s.io/yaml, YAML 1.1) into the object the
 // controller gets, and checks the fields YAML 1.1 could mangle ("on").
 func TestSampleAsArgoCDReadsIt(t *testing.T) {
-	b, err := os.ReadFile("../../../config/samples/canarypolicy-controller.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cp CanaryPolicy
-	if err := yaml.UnmarshalStrict(b, &cp); err != nil {
-		t.Fatal(err)
-	}
-	p, err := cp.Policy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := p.Spec.Notifications
-	if p.Spec.Trigger != policy.TriggerWorkload || len(n) != 2 || strings.Join(n[0].On, ",") != "rollback,abort,promote" || p.Spec.Git.SecretRef.Name != "gitshift-git" {
-		t.Errorf("decoded %+v", p.Spec)
+	spec := decodeAsArgoCD(t, "../../../config/samples/canarypolicy-controller.yaml")
+	n := spec.Notifications
+	if spec.Trigger != policy.TriggerWorkload || len(n) != 2 || strings.Join(n[0].On, ",") != "rollback,abort,promote" || spec.Git.SecretRef.Name != "gitshift-git" {
+		t.Errorf("decoded %+v", spec)
 	}
 }

@@ -105,9 +105,10 @@ func TestCheckJSONShape(t *testing.T) {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 	assertJSONKeys(t, "top", doc, "applications")
+	// bookinfo, and bookinfo-rollout (the controller's CanaryPolicy).
 	apps := doc["applications"].([]any)
-	if len(apps) != 1 {
-		t.Fatalf("%d applications", len(apps))
+	if len(apps) != 2 {
+		t.Fatalf("%d applications, want 2", len(apps))
 	}
 	app := apps[0].(map[string]any)
 	assertJSONKeys(t, "application", app, "name", "sourceType", "objects", "ignored", "diagnostics")
@@ -129,16 +130,18 @@ func TestCheckJSONShape(t *testing.T) {
 	if vs["file"] != "canary/reviews-traffic-90-10.yaml" || vs["line"] != 3.0 || vs["namespace"] != "bookinfo" {
 		t.Errorf("reviews VirtualService = %v", vs)
 	}
-	// argocd/ (the Application, the canary policies) is excluded.
+	// argocd/ (the Applications, the canary policies) and rollout/ (the
+	// controller's CanaryPolicy, bookinfo-rollout's) are excluded.
 	ignored := app["ignored"].([]any)
 	if len(ignored) == 0 {
-		t.Fatal("nothing ignored, want argocd/*")
+		t.Fatal("nothing ignored, want argocd/* and rollout/*")
 	}
 	for _, ig := range ignored {
 		m := ig.(map[string]any)
 		assertJSONKeys(t, "ignored", m, "file", "reason")
-		if f, _ := m["file"].(string); !strings.HasPrefix(f, "argocd/") || m["reason"] != "excluded" {
-			t.Errorf("ignored %v, want only argocd/* excluded", m)
+		f, _ := m["file"].(string)
+		if !strings.HasPrefix(f, "argocd/") && !strings.HasPrefix(f, "rollout/") || m["reason"] != "excluded" {
+			t.Errorf("ignored %v, want only argocd/* and rollout/* excluded", m)
 		}
 	}
 	if len(app["diagnostics"].([]any)) != 0 {
@@ -229,6 +232,9 @@ func TestCheckAppFlag(t *testing.T) {
 	if err := os.Rename(appFile, elsewhere); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Remove(filepath.Join(dir, "argocd", "bookinfo-rollout.yaml")); err != nil {
+		t.Fatal(err)
+	}
 	if code, _, errOut := runGitshift(t, "check", dir); code != command.ExitFailed || !strings.Contains(errOut, "no Argo CD Application found") {
 		t.Errorf("without --app: exit %d: %s", code, errOut)
 	}
@@ -238,7 +244,7 @@ func TestCheckAppFlag(t *testing.T) {
 	}
 	clitest.ReplaceInFile(t, elsewhere, "selfHeal: true", "selfHeal: false")
 	_, out, _ = runGitshift(t, "check", "--app", elsewhere, dir)
-	if !strings.Contains(out, elsewhere+":25: warning GS1009") {
+	if !strings.Contains(out, elsewhere+":27: warning GS1009") {
 		t.Errorf("diagnostic on the --app file not located:\n%s", out)
 	}
 }
@@ -285,7 +291,7 @@ func TestRender(t *testing.T) {
 		Kind  string           `json:"kind"`
 		Items []map[string]any `json:"items"`
 	}
-	if err := json.Unmarshal([]byte(out), &list); code != command.ExitOK || err != nil || list.Kind != "List" || len(list.Items) != 22 {
+	if err := json.Unmarshal([]byte(out), &list); code != command.ExitOK || err != nil || list.Kind != "List" || len(list.Items) != 22+1 { // and bookinfo-rollout's CanaryPolicy
 		t.Errorf("json: exit %d, %v, %d items", code, err, len(list.Items))
 	}
 	if code, _, errOut := runGitshift(t, "render", "--name", "nope", gitopsExample); code != command.ExitFailed || !strings.Contains(errOut, `no Application named "nope"`) {

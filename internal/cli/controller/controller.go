@@ -36,7 +36,7 @@ type controllerOptions struct {
 	metricsAddr, probeAddr          string
 	dashboardAddr                   string
 	namespace, selector             string
-	maxConcurrent                   int
+	maxConcurrent, pushAttempts     int
 	prometheus, reporter            string
 	identity, author, argocdVersion string
 	rolloutLease, resync, maxBlock  time.Duration
@@ -85,6 +85,7 @@ Shard past one controller with --namespace or --selector.`,
 	f.StringVar(&o.namespace, "namespace", "", "only this namespace's policies and workloads (a shard; default all)")
 	f.StringVar(&o.selector, "selector", "", "only policies with these labels, e.g. team=payments (a shard)")
 	f.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "policies reconciled in parallel")
+	f.IntVar(&o.pushAttempts, "push-attempts", controller.DefaultPushAttempts, "push attempts per commit when other commits keep landing on the branch")
 	f.StringVar(&o.prometheus, "prometheus", os.Getenv("GITSHIFT_PROMETHEUS_URL"), "Prometheus URL ($GITSHIFT_PROMETHEUS_URL)")
 	f.StringVar(&o.reporter, "reporter", "destination", `Istio reporter to count: "destination" or "source"`)
 	f.StringVar(&o.identity, "identity", "", `holder of the VirtualService leases, the same in every replica (default "gitshift-controller <leader-election-namespace>/<leader-election-id>")`)
@@ -101,6 +102,9 @@ func runController(ctx context.Context, s command.Streams, o *controllerOptions)
 	sel, err := labels.Parse(o.selector)
 	if err != nil {
 		return errkind.Wrap(errkind.Usage, fmt.Errorf("--selector %q: %w", o.selector, err))
+	}
+	if o.pushAttempts < 1 {
+		return errkind.Wrap(errkind.Usage, fmt.Errorf("--push-attempts %d: want at least 1", o.pushAttempts))
 	}
 	if o.prometheus == "" {
 		return errkind.Wrap(errkind.Usage, errors.New("--prometheus (or $GITSHIFT_PROMETHEUS_URL) is required: no evidence, no promotion"))
@@ -156,7 +160,8 @@ func runController(ctx context.Context, s command.Streams, o *controllerOptions)
 		sink = recorder
 	}
 	backend := &controller.WireBackend{Cluster: kc, Events: sink, Prometheus: prom, HTTP: &http.Client{Timeout: 10 * time.Second}, Notify: notify,
-		Reporter: o.reporter, Identity: o.identity, LeaseDuration: o.rolloutLease, Author: o.author, ArgoCDVersion: o.argocdVersion, Logger: log}
+		Reporter: o.reporter, Identity: o.identity, LeaseDuration: o.rolloutLease, Author: o.author, ArgoCDVersion: o.argocdVersion,
+		PushAttempts: o.pushAttempts, Logger: log}
 	defer backend.Close()
 	var rec events.EventRecorder = mgr.GetEventRecorder("gitshift-controller")
 	r := controller.NewReconciler(mgr.GetClient(), backend, rec, nil, cfg.Reconcile, log)

@@ -17,6 +17,7 @@ func TestControllerFlagsUsage(t *testing.T) {
 		{[]string{"controller", "--selector", "a in (", "--prometheus", "http://p:9090"}, "--selector"},
 		{[]string{"controller", "--leader-election-namespace", "x"}, "--prometheus"},
 		{[]string{"controller", "--prometheus", "http://p:9090", "--leader-election-namespace", "x", "--log-format", "xml"}, "--log-format"},
+		{[]string{"controller", "--prometheus", "http://p:9090", "--leader-election-namespace", "x", "--push-attempts", "0"}, "--push-attempts 0: want at least 1"},
 	} {
 		code, _, stderr := clitest.Run(t, NewCommand, tc.args[1:]...)
 		if code != command.ExitUsage || !strings.Contains(stderr, tc.want) {

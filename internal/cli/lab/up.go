@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/lab"
 )
 
@@ -24,6 +25,7 @@ type labUpOptions struct {
 	foreground       bool
 	noMeshsim        bool
 	meshsimRPS       float64
+	controllers      int
 	timeout          time.Duration
 }
 
@@ -46,6 +48,8 @@ func newLabUpCommand(s command.Streams, f *labFlags) *cobra.Command {
 	fl.BoolVar(&o.foreground, "foreground", false, "supervise in this process; Ctrl-C stops the lab")
 	fl.BoolVar(&o.noMeshsim, "no-meshsim", false, "do not run the mesh simulator")
 	fl.Float64Var(&o.meshsimRPS, "meshsim-rps", 50, "simulated requests per second of each Bookinfo flow")
+	fl.IntVar(&o.controllers, "controller", 0, "run `gitshift controller` with this many replicas (--controller alone: 2) as the chart's ServiceAccount, and apply the example's CanaryPolicy Application (<example>/argocd/bookinfo-rollout.yaml)")
+	fl.Lookup("controller").NoOptDefVal = "2"
 	fl.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the lab to become ready (tool builds not included)")
 	for _, port := range []string{"api-port", "git-port", "prometheus-port"} {
 		command.FlagRange(fl, port, command.Range{Min: 0, Max: 65535, Why: "a TCP port; 0 picks a free one"})
@@ -81,6 +85,16 @@ func runLabUp(ctx context.Context, s command.Streams, o *labUpOptions) error {
 	case "none":
 		app = ""
 	}
+	if o.controllers < 0 {
+		return errkind.Wrap(errkind.Usage, fmt.Errorf("--controller %d: want a number of replicas", o.controllers))
+	}
+	policyApp := ""
+	if o.controllers > 0 && app != "" {
+		policyApp = filepath.Join(filepath.Dir(app), "bookinfo-rollout.yaml")
+		if _, err := os.Stat(policyApp); err != nil {
+			return errkind.Wrap(errkind.Usage, fmt.Errorf("--controller: the example has no CanaryPolicy Application: %w", err))
+		}
+	}
 	if o.foreground {
 		var stop context.CancelFunc
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -90,7 +104,7 @@ func runLabUp(ctx context.Context, s command.Streams, o *labUpOptions) error {
 	st, err := lab.Up(ctx, lab.Options{
 		Dir: dir, RepoRoot: root, Self: self, Example: example, AppFile: app,
 		Meshsim: meshsimAvailable && !o.noMeshsim, MeshsimArgs: []string{"--rps=" + strconv.FormatFloat(o.meshsimRPS, 'g', -1, 64)},
-		Foreground: o.foreground, Timeout: o.timeout,
+		Foreground: o.foreground, Timeout: o.timeout, Controllers: o.controllers, PolicyAppFile: policyApp,
 		Fixed:    lab.Ports{APIServer: o.apiPort, Git: o.gitPort, Prometheus: o.promPort},
 		Progress: s.ErrOut,
 	})

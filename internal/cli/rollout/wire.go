@@ -59,7 +59,6 @@ func (o *rolloutOptions) build(ctx context.Context, pol *policy.CanaryPolicy, si
 	if err != nil {
 		return nil, explainWire(err)
 	}
-	r.Deps.Shifter = withFailpoint(r.Deps.Shifter)
 	return r, nil
 }
 

@@ -108,12 +108,18 @@ func (d *demo) policy() (*policy.CanaryPolicy, error) {
 		VirtualService: &policy.ObjectRef{Namespace: d.o.Namespace, Name: d.o.VirtualService}})
 }
 
-// full runs the three parts and the summary. A rollout that ends
-// differently than the story expects does not stop the next part (its
-// evidence is worth seeing); a system that fails does.
+// full runs the parts and the summary: the split, the CLI's healthy and
+// faulty rollouts, and with the controller in the lab its two releases. A
+// rollout that ends differently than the story expects does not stop the
+// next part (its evidence is worth seeing); a system that fails does.
 func (d *demo) full(ctx context.Context) error {
 	out := d.o.Out
-	fmt.Fprintf(out, "gitshift lab demo: the canary story in 3 parts, 4–5 minutes (lab %s)\n", d.st.Dir)
+	parts := 3
+	if d.hasController() {
+		parts = 5
+	}
+	part := func(i int) string { return fmt.Sprintf("%d/%d", i, parts) }
+	fmt.Fprintf(out, "gitshift lab demo: the canary story in %d parts (lab %s)\n", parts, d.st.Dir)
 	fmt.Fprintf(out, "  Git %s   Prometheus %s\n", d.st.Endpoints.GitURL, d.st.Endpoints.PrometheusURL)
 
 	// Leftovers of an interrupted run would turn the healthy canary faulty.
@@ -124,7 +130,7 @@ func (d *demo) full(ctx context.Context) error {
 	defer d.clearFaults(ctx, keys)
 	d.noteOtherFaults(ctx)
 
-	section(out, "1/3", "Git, Argo CD, the live mesh and the measured traffic agree")
+	section(out, part(1), "Git, Argo CD, the live mesh and the measured traffic agree")
 	stable, canary := d.pol.Spec.StableSubset, d.pol.Spec.CanarySubset
 	fmt.Fprintf(out, "The example routes %s 90%% to %s and 10%% to the canary %s.\n", d.o.VirtualService, stable, canary)
 	if _, err := d.reset(ctx, fmt.Sprintf("%s=90,%s=10", stable, canary), "the example's start"); err != nil {
@@ -135,7 +141,7 @@ func (d *demo) full(ctx context.Context) error {
 	}
 
 	healthy := &run{name: "healthy " + canary, want: rollout.Promoted}
-	section(out, "2/3", fmt.Sprintf("A healthy %s, promoted %s by commits", canary, stepList(d.pol)))
+	section(out, part(2), fmt.Sprintf("A healthy %s, promoted %s by commits", canary, stepList(d.pol)))
 	fmt.Fprintf(out, "Each step is a commit; Argo CD applies it; gitshift waits until the live weights match,\n"+
 		"then compares %s with %s in Prometheus (errors, latency, observed split) before the next step.\n", canary, stable)
 	if err := d.runStory(ctx, healthy); err != nil {
@@ -143,8 +149,7 @@ func (d *demo) full(ctx context.Context) error {
 	}
 
 	faulty := &run{name: "faulty " + canary, want: rollout.RolledBack}
-	section(out, "3/3", fmt.Sprintf("A faulty %s (%g%% errors, %s %g%%), rolled back by a commit",
-		canary, 100*canaryErrorRate, stable, 100*stableErrorRate))
+	section(out, part(3), d.faultyTitle("A faulty "+canary))
 	if err := d.setFaults(ctx); err != nil {
 		return err
 	}
@@ -154,11 +159,48 @@ func (d *demo) full(ctx context.Context) error {
 		return err
 	}
 
+	var ctl []*ctlRun
+	if d.hasController() {
+		if ctl, err = d.controllerParts(ctx, part(4), part(5), keys); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(d.o.Progress, "demo: the lab runs no controller: `gitshift lab down` and `gitshift lab up --controller` (what make demo starts) add its part of the story\n")
+	}
+
 	section(out, "", "Summary")
-	if !printSummary(out, d.st.Endpoints.GitURL, time.Since(d.started), healthy, faulty) {
+	if !printSummary(out, d.st.Endpoints.GitURL, time.Since(d.started), ctl, healthy, faulty) {
 		return errkind.Wrap(errkind.Invalid, errors.New("the story did not go as expected (see the summary): rerun `make demo`, or look at `gitshift rollout status` and the lab's logs"))
 	}
 	return nil
+}
+
+func (d *demo) faultyTitle(what string) string {
+	return fmt.Sprintf("%s (%g%% errors, %s %g%%), rolled back by a commit", what, 100*canaryErrorRate, d.pol.Spec.StableSubset, 100*stableErrorRate)
+}
+
+// controllerParts tells the controller's releases: a healthy one promoted,
+// a faulty one rolled back.
+func (d *demo) controllerParts(ctx context.Context, healthyPart, faultyPart string, keys []string) ([]*ctlRun, error) {
+	out, ep := d.o.Out, d.st.Endpoints
+	canary := d.pol.Spec.CanarySubset
+	healthy := &ctlRun{name: "release of " + canary, want: rollout.Promoted.String()}
+	section(out, healthyPart, "The controller: a release of "+canary+" rolled out by commits, unattended")
+	fmt.Fprintf(out, "gitshift controller runs in the lab (%d replicas, one leads) as the chart's ServiceAccount. Argo CD applies\n"+
+		"the CanaryPolicy %s/%s (Application %s, trigger: workload): a new pod template of %s's\n"+
+		"Deployment starts a rollout; its steps are commits, as above, and its status is the policy's.\n",
+		len(ep.Controllers), d.o.Namespace, demoPolicy, ep.PolicyApplication, canary)
+	if err := d.controllerRelease(ctx, healthy); err != nil {
+		return []*ctlRun{healthy}, err
+	}
+	faulty := &ctlRun{name: "faulty release of " + canary, want: rollout.RolledBack.String()}
+	section(out, faultyPart, d.faultyTitle("The controller: a faulty release of "+canary))
+	if err := d.setFaults(ctx); err != nil {
+		return []*ctlRun{healthy, faulty}, err
+	}
+	err := d.controllerRelease(ctx, faulty)
+	d.clearFaults(ctx, keys)
+	return []*ctlRun{healthy, faulty}, err
 }
 
 // stepList renders the policy's canary weights as "5 → 25 → 50 → 100".

@@ -12,7 +12,7 @@ import (
 // printSummary prints every commit of each rollout with its push→live
 // time and evidence, one conclusion per rollout, and whether the story went
 // as expected (its return value).
-func printSummary(w io.Writer, gitURL string, took time.Duration, runs ...*run) bool {
+func printSummary(w io.Writer, gitURL string, took time.Duration, ctl []*ctlRun, runs ...*run) bool {
 	ok, commits := true, 0
 	for _, r := range runs {
 		if r.res == nil {
@@ -56,9 +56,18 @@ func printSummary(w io.Writer, gitURL string, took time.Duration, runs ...*run) 
 		_ = tw.Flush()
 		fmt.Fprintf(w, "  %s\n\n", conclusion(r, steps))
 	}
+	for _, r := range ctl {
+		n, good := printControllerRun(w, r)
+		commits += n
+		ok = ok && good
+	}
 	fmt.Fprintf(w, "%d commits pushed to %s (main), %s in all.\n", commits, gitURL, took.Round(time.Second))
 	if ok {
-		fmt.Fprintln(w, "As expected: the healthy canary was promoted and the faulty one rolled back, every change a Git commit that Argo CD applied.")
+		by := ""
+		if len(ctl) > 0 {
+			by = ", by the CLI and by the controller"
+		}
+		fmt.Fprintf(w, "As expected: the healthy canary was promoted and the faulty one rolled back%s, every change a Git commit that Argo CD applied.\n", by)
 	} else {
 		fmt.Fprintln(w, "NOT as expected: see the rollouts above.")
 	}

@@ -88,7 +88,7 @@ func TestPrintDemoSummary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			ok := printSummary(&b, "git://lab/repo.git", 7*time.Minute, tt.runs...)
+			ok := printSummary(&b, "git://lab/repo.git", 7*time.Minute, nil, tt.runs...)
 			if ok != tt.wantOK {
 				t.Errorf("ok = %v, want %v", ok, tt.wantOK)
 			}

@@ -2,13 +2,16 @@ package labtest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gitshift/gitshift/internal/gitrepo"
 	"github.com/gitshift/gitshift/internal/lab"
+	"github.com/gitshift/gitshift/internal/rollout"
 )
 
 // Lab is a lab started for one test.
@@ -26,7 +29,10 @@ func Up(t *testing.T, args ...string) *Lab {
 	l := &Lab{Dir: filepath.Join(t.TempDir(), "lab")}
 	start := time.Now()
 	r := Run(t, nil, append([]string{"lab", "up", "--dir", l.Dir}, args...)...)
-	t.Cleanup(func() { l.down(t) })
+	t.Cleanup(func() {
+		l.down(t)
+		l.keepLogs(t)
+	})
 	if r.Code != 0 {
 		t.Fatalf("lab up: exit %d\n%s\nstatus:\n%s", r.Code, r.Stderr, Run(t, nil, "lab", "status", "--dir", l.Dir).Stdout)
 	}
@@ -39,6 +45,28 @@ func Up(t *testing.T, args ...string) *Lab {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// keepLogs copies the lab's logs out of the test's temporary directory
+// when the test failed, so that CI shows why ($GITSHIFT_E2E_LOGS, else
+// the system's temporary directory).
+func (l *Lab) keepLogs(t *testing.T) {
+	if !t.Failed() {
+		return
+	}
+	base := os.Getenv("GITSHIFT_E2E_LOGS")
+	if base == "" {
+		base = os.TempDir()
+	}
+	dst, err := os.MkdirTemp(base, "gitshift-e2e-logs-")
+	if err == nil {
+		err = os.CopyFS(dst, os.DirFS(filepath.Join(l.Dir, "logs")))
+	}
+	if err != nil {
+		t.Logf("keeping the lab's logs: %v", err)
+		return
+	}
+	t.Logf("the lab's logs are kept in %s", dst)
 }
 
 // down stops the lab and checks that no process of it is left.
@@ -92,4 +120,34 @@ func (l *Lab) SyncApp(t *testing.T, recurse bool) string {
 	}
 	t.Logf("Application %s (recurse %v): %+v", app.GetName(), recurse, as)
 	return sha
+}
+
+// RolloutHistory returns gitshift's weight commits of rollout id on the
+// lab's Git remote, oldest first, as "action step" ("rollout-step 1/4",
+// "promote 4/4"; control commits left out): what a test asserts on to
+// show that no step was committed twice.
+func RolloutHistory(t *testing.T, gitURL, id string) []string {
+	t.Helper()
+	ctx := context.Background()
+	repo, err := gitrepo.Clone(ctx, gitURL, filepath.Join(t.TempDir(), "clone"), gitrepo.CloneOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := repo.Log(ctx, "HEAD", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := len(log) - 1; i >= 0; i-- {
+		c := log[i]
+		if r, _ := c.Trailer(rollout.TrailerRollout); r != id {
+			continue
+		}
+		a, _ := c.Trailer(rollout.TrailerAction)
+		s, _ := c.Trailer(rollout.TrailerStep)
+		if a != rollout.ActionControl {
+			out = append(out, a+" "+s)
+		}
+	}
+	return out
 }

@@ -25,6 +25,9 @@ type Sync struct {
 	// Refreshed, when set, remembers the commit last refreshed for, so a
 	// wait the controller slices into many calls refreshes once per commit.
 	Refreshed *Refreshed
+	// Contains, when set, reports whether rev includes sha (Git.Contains):
+	// Argo CD syncing a later commit of a busy branch then counts for sha.
+	Contains func(ctx context.Context, rev, sha string) (bool, error)
 }
 
 // Refreshed is the SHA whose refresh was requested last.
@@ -88,7 +91,17 @@ func (s Sync) WaitSynced(ctx context.Context, sha string, pushedAt time.Time) er
 }
 
 func (s Sync) wait(ctx context.Context, sha string, pushedAt time.Time) error {
-	a, err := s.Reader.WaitForRevision(ctx, s.Namespace, s.App, sha, pushedAt, s.Progress)
+	var contains func(rev string) bool
+	if s.Contains != nil {
+		contains = func(rev string) bool {
+			ok, err := s.Contains(ctx, rev, sha)
+			if err != nil && s.Log != nil {
+				s.Log.Debug("is the compared revision a descendant?", "revision", rev, "sha", sha, "err", err)
+			}
+			return ok
+		}
+	}
+	a, err := s.Reader.WaitForCommit(ctx, s.Namespace, s.App, sha, pushedAt, contains, s.Progress)
 	if err != nil {
 		if kube.IsUnreachable(err) {
 			return unreachable(err)

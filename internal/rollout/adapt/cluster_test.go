@@ -3,6 +3,7 @@ package adapt
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
+	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/argocd"
 )
@@ -75,5 +77,39 @@ func TestSyncRefreshAtPushIsNotRepeated(t *testing.T) {
 				t.Errorf("%d patches, want %d", patches, tc.want)
 			}
 		})
+	}
+}
+
+// TestSyncCountsALaterCommit: with Contains, Argo CD having synced a later
+// commit of the branch that includes the step's commit ends the wait.
+func TestSyncCountsALaterCommit(t *testing.T) {
+	b, err := os.ReadFile("../../argocd/testdata/all-good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(b, &app.Object); err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := unstructured.NestedString(app.Object, "status", "sync", "revision")
+	const step = "1111111111111111111111111111111111111111"
+	for _, tc := range []struct {
+		name     string
+		contains func(ctx context.Context, rev, sha string) (bool, error)
+		synced   bool
+	}{
+		{"the synced revision includes the step", func(_ context.Context, rev, sha string) (bool, error) { return rev == head && sha == step, nil }, true},
+		{"it does not", func(context.Context, string, string) (bool, error) { return false, nil }, false},
+		{"no ancestry check", nil, false},
+	} {
+		dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+			map[schema.GroupVersionResource]string{argocd.GVR: "ApplicationList"}, app.DeepCopy())
+		s := Sync{Reader: argocd.Reader{Client: dyn}, Namespace: "argocd", App: "bookinfo", Contains: tc.contains}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		err := s.WaitSynced(ctx, step, time.Time{})
+		cancel()
+		if (err == nil) != tc.synced {
+			t.Errorf("%s: WaitSynced = %v, want synced %v", tc.name, err, tc.synced)
+		}
 	}
 }

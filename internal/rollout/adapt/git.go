@@ -170,6 +170,22 @@ func (g *Git) Log(ctx context.Context, n int) ([]rollout.Commit, error) {
 	return out, nil
 }
 
+// Contains reports whether rev (a commit Argo CD compared) includes sha:
+// sha is rev or an ancestor of it on the fetched branch. A rev Git does
+// not know (another branch, a force-pushed history) is not a descendant.
+func (g *Git) Contains(ctx context.Context, rev, sha string) (bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	repo, err := g.clone(ctx)
+	if err != nil {
+		return false, err
+	}
+	if _, err := repo.Fetch(ctx, "origin", g.branch(ctx, repo)); err != nil {
+		return false, classifyPush(err)
+	}
+	return repo.IsAncestor(ctx, sha, rev)
+}
+
 // clone makes the private history clone once (full history: Derive needs
 // the rollout's commits, not only the head).
 func (g *Git) clone(ctx context.Context) (*gitrepo.Repo, error) {

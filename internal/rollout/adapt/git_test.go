@@ -219,3 +219,38 @@ func TestGitShiftSharedVirtualService(t *testing.T) {
 		t.Fatalf("allowed: %+v %v", res, err)
 	}
 }
+
+// TestGitContains: a step commit is contained in the later commits of the
+// branch (others pushed after it), not in its parent nor in a commit Git
+// does not know.
+func TestGitContains(t *testing.T) {
+	g, srv := newGit(t)
+	ctx := context.Background()
+	base := srv.Head(t, "repo")
+	step, err := g.Shift(ctx, rollout.ShiftRequest{Weights: map[string]int32{"v1": 95, "v3": 5}, Message: "rollout r1: step 1/4", Trailers: stepTrailers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone else's commit lands after the step, through another clone.
+	other := &Git{Repo: g.Repo, App: "bookinfo", VirtualService: "bookinfo/reviews", GitEnv: gittest.Env, Logger: g.Logger}
+	t.Cleanup(other.Close)
+	later, err := other.Signal(ctx, "rollout r1: pause", []rollout.Trailer{{Key: rollout.TrailerAction, Value: rollout.ActionControl},
+		{Key: rollout.TrailerRollout, Value: "r1"}, {Key: rollout.TrailerSignal, Value: "pause"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, rev string
+		want      bool
+	}{
+		{"the step itself", step.SHA, true},
+		{"a later commit of the branch", later.SHA, true},
+		{"the step's parent", base, false},
+		{"an unknown commit", "0123456789012345678901234567890123456789", false},
+	} {
+		got, _ := g.Contains(ctx, tt.rev, step.SHA)
+		if got != tt.want {
+			t.Errorf("%s: Contains(%s, step) = %v, want %v", tt.name, tt.rev[:10], got, tt.want)
+		}
+	}
+}

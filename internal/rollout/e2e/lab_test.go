@@ -146,15 +146,7 @@ func decodeEvents(t *testing.T, s string) []rollout.Event {
 // as "action step".
 func (l *labEnv) history(t *testing.T, id string) []string {
 	t.Helper()
-	var out []string
-	for _, c := range l.commits(t, id) {
-		a, _ := c.Trailer(rollout.TrailerAction)
-		s, _ := c.Trailer(rollout.TrailerStep)
-		if a != rollout.ActionControl {
-			out = append(out, a+" "+s)
-		}
-	}
-	return out
+	return labtest.RolloutHistory(t, l.st.Endpoints.GitURL, id)
 }
 
 // commits returns the rollout's commits in Git, oldest first.

@@ -71,9 +71,14 @@ func (r *Rollout) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	shifter, err := withFailpoint(r.Git)
+	if err != nil {
+		return err
+	}
 	r.Deps = rollout.Deps{
-		Shifter: r.Git, Signaler: r.Git, History: r.Git,
-		Sync: adapt.Sync{Reader: r.Apps, Namespace: t.ArgoCDNamespace, App: t.Application, Log: log, Refreshed: &adapt.Refreshed{}},
+		Shifter: shifter, Signaler: r.Git, History: r.Git,
+		Sync: adapt.Sync{Reader: r.Apps, Namespace: t.ArgoCDNamespace, App: t.Application, Log: log, Refreshed: &adapt.Refreshed{},
+			Contains: r.Git.Contains},
 		Live: r.Live(),
 		Counters: adapt.Counters{Q: prom, CanaryVersion: r.Target.Versions[p.Spec.CanarySubset], StableVersion: r.Target.Versions[p.Spec.StableSubset],
 			Sel: metrics.Selector{DestinationService: r.Target.Host, Namespace: vs.Namespace, Reporter: cfg.reporter(), ErrorCodes: p.Spec.Analysis.ErrorRate.Codes}},
