@@ -86,7 +86,7 @@ func TestShiftBadInput(t *testing.T) {
 		field   string
 	}{
 		{name: "unknown virtualservice", req: Request{VirtualService: "nope", Weights: mustW("v1=100")}, want: "renders no VirtualService nope", inputEr: true},
-		{name: "unknown app", req: Request{App: "nope", VirtualService: "reviews", Weights: mustW("v1=100")}, want: "no Application nope in the repository (found: bookinfo)", inputEr: true},
+		{name: "unknown app", req: Request{App: "nope", VirtualService: "reviews", Weights: mustW("v1=100")}, want: "no Application nope in the repository (found: bookinfo, bookinfo-rollout)", inputEr: true},
 		{name: "sum not 100", req: Request{VirtualService: "reviews", Weights: mustW("v1=60,v3=50")}, want: "sum to 110", inputEr: true},
 		{name: "negative", req: Request{VirtualService: "reviews", Weights: mustW("v1=110,v3=-10")}, want: "between 0 and 100", inputEr: true},
 		{name: "unknown subset fails check", req: Request{VirtualService: "reviews", Weights: mustW("v1=50,v9=50"), AddDestinations: true}, want: `subset "v9"`},
