@@ -60,6 +60,7 @@ func checkSplit(ctx context.Context, s *State) Result {
 	ev := map[string]any{}
 	var single []string
 	followsLive := false
+	affinityOnly := 0 // targets whose split was not tested per request
 	for _, t := range s.targets {
 		if len(t.Subsets) < 2 && s.VirtualService == "" {
 			// Not a split: nothing to compare a share with, and a route
@@ -68,7 +69,9 @@ func checkSplit(ctx context.Context, s *State) Result {
 			continue
 		}
 		start, end, clipped := s.window(ctx, t.Host)
-		wc, err := metrics.Window(ctx, s.Metrics, s.selector(t.Host), start, end)
+		plan := s.planSplit(t)
+		r.Details = append(r.Details, plan.notes(t.Host)...)
+		wc, err := metrics.Window(ctx, s.Metrics, plan.sel, start, end)
 		if err != nil {
 			return errorResult("reading Istio metrics for "+t.Host, err)
 		}
@@ -85,11 +88,22 @@ func checkSplit(ctx context.Context, s *State) Result {
 			r.Details = append(r.Details, line)
 			continue
 		}
-		line, ok := s.judgeSplit(t, wc)
-		lines = append(lines, fmt.Sprintf("n=%d in %s: %s", n, span, line))
-		if !ok {
+		var line string
+		var ok bool
+		if len(plan.affinity) > 0 {
+			line, ok = s.judgeAffinity(t, wc)
+			affinityOnly++
+		} else {
+			line, ok = s.judgeSplit(t, wc)
+		}
+		more, moreOK, err := s.checkCanaryRouting(ctx, t, plan, wc)
+		if err != nil {
+			return errorResult("reading Istio metrics for "+t.Host, err)
+		}
+		lines = append(lines, fmt.Sprintf("n=%d in %s: %s", n, span, strings.Join(append([]string{line}, more...), "; ")))
+		if !ok || !moreOK {
 			r.Status = worse(r.Status, Fail)
-			if s.followsLive(t, wc) {
+			if !ok && len(plan.affinity) == 0 && s.followsLive(t, wc) {
 				followsLive = true
 			}
 		}
@@ -107,6 +121,12 @@ func checkSplit(ctx context.Context, s *State) Result {
 	r.Summary = strings.Join(lines, "; ")
 	switch r.Status {
 	case Pass:
+		if affinityOnly == len(lines) {
+			// Nothing was tested per request: say so rather than pass.
+			r.Status = Skip
+			r.Summary += " (split not tested: consistent hashing, see details)"
+			break
+		}
 		r.Summary += fmt.Sprintf(" (%.0f%% Wilson intervals contain Git's weights)", confidence(s.Z)*100)
 	case Insufficient:
 		if r.Summary == "" {
