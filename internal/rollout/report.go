@@ -61,7 +61,7 @@ type StepSummary struct {
 	Action  string
 	Routing *mesh.CanaryRouting
 	SHA     string
-	Pushed time.Time
+	Pushed  time.Time
 	// Live is when the engine verified the pushed weights live (zero if it
 	// never did).
 	Live time.Time
