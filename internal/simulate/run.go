@@ -35,7 +35,7 @@ type Config struct {
 	// header (the testers'); 0 means DefaultHeaderShare.
 	HeaderShare float64
 	Runs        int
-	Seed            uint64
+	Seed        uint64
 	// Workers run rollouts in parallel; 0 means GOMAXPROCS. Results do not
 	// depend on it: every rollout has its own random stream.
 	Workers int
