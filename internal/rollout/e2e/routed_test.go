@@ -92,6 +92,7 @@ func (l *labEnv) routed(t *testing.T) {
 		l.reset(t)
 		setFaults(t, l, map[string]string{"headers": testers})
 		defer setFaults(t, l, nil)
+		l.waitTagged(t)
 		began := time.Now()
 		code, evs, stderr := l.startWith(t, nil, routed, "--id", "e2e-routed", "--report", l.workdir+"/routed.md")
 		if code != 0 {
@@ -155,6 +156,7 @@ func (l *labEnv) routed(t *testing.T) {
 		l.reset(t)
 		setFaults(t, l, map[string]string{"headers": testers})
 		defer setFaults(t, l, nil)
+		l.waitTagged(t)
 		evs := l.startUntil(t, append(routed, "--id", "e2e-routed-abort"), func(ev rollout.Event) bool {
 			return ev.Type == rollout.EventAnalysis && ev.Step == 1
 		}, func() {
@@ -470,4 +472,22 @@ func (l *labEnv) liveRouting(t *testing.T) string {
 		return ""
 	}
 	return rollout.FormatRouting(rt)
+}
+
+// waitTagged waits until Prometheus has seen requests with the testers'
+// header: the rollout's preflight looks for them before its first commit.
+func (l *labEnv) waitTagged(t *testing.T) {
+	t.Helper()
+	p, err := metrics.NewPrometheus(l.st.Endpoints.PrometheusURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := metrics.Selector{DestinationService: reviewsHost, Extra: []string{`x_canary="1"`}}
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Second) {
+		now := time.Now()
+		if w, err := metrics.Window(context.Background(), p, sel, now.Add(-time.Minute), now); err == nil && w.Series > 0 {
+			return
+		}
+	}
+	t.Fatal("no request with x-canary: 1 reached Prometheus within a minute of setting the testers' share")
 }
