@@ -167,16 +167,9 @@ func (s *State) judgeSplit(t target, wc metrics.WindowCounts) (string, bool) {
 		parts = append(parts, fmt.Sprintf("%s %.1f%% [%.1f, %.1f] vs Git %.0f%% %s",
 			orName(sub.Name, sub.Version), pct(k, n), lo*100, hi*100, sub.Percent, mark))
 	}
-	var extra []string
-	for v, c := range wc.ByVersion {
-		if !seen[v] && c.Requests > 0 {
-			extra = append(extra, fmt.Sprintf("%s %d", v, c.Requests))
-		}
-	}
-	sort.Strings(extra)
-	if len(extra) > 0 {
+	if extra := unrouted(wc, seen); extra != "" {
 		ok = false
-		parts = append(parts, "requests to versions Git does not route to: "+strings.Join(extra, ", "))
+		parts = append(parts, "requests to versions Git does not route to: "+extra)
 	}
 	return strings.Join(parts, ", "), ok
 }

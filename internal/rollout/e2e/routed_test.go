@@ -26,32 +26,23 @@ import (
 // commit, and verify under session affinity.
 
 // routedPolicyYAML: a header route for testers, a 20% mirror, then weights.
-const routedPolicyYAML = `apiVersion: gitshift.dev/v1alpha1
-kind: CanaryPolicy
-metadata: {name: reviews, namespace: bookinfo}
-spec:
-  target:
-    application: bookinfo
-    virtualService: {name: reviews}
-  stableSubset: v1
-  canarySubset: v3
-  stepDefaults: {minDuration: 20s, minCanaryRequests: 100, maxDuration: 4m}
-  steps:
+var routedPolicyYAML = stepsPolicy(`
   - headerRoute: {name: x-canary, exact: "1"}
   - mirror: 20
   - weight: 5
   - weight: 25
-  - weight: 100
-  analysis:
-    interval: 5s
-    noDataTimeout: 90s
-    guards: {minRequests: 50}
-  syncTimeout: 3m
-`
+  - weight: 100`)
 
 // mirrorFirstPolicyYAML starts with the mirror: a bad canary must be rolled
 // back there, before any user request reaches it.
-const mirrorFirstPolicyYAML = `apiVersion: gitshift.dev/v1alpha1
+var mirrorFirstPolicyYAML = stepsPolicy(`
+  - mirror: 20
+  - weight: 5
+  - weight: 100`)
+
+// stepsPolicy is the lab's reviews policy with these steps.
+func stepsPolicy(steps string) string {
+	return `apiVersion: gitshift.dev/v1alpha1
 kind: CanaryPolicy
 metadata: {name: reviews, namespace: bookinfo}
 spec:
@@ -61,16 +52,14 @@ spec:
   stableSubset: v1
   canarySubset: v3
   stepDefaults: {minDuration: 20s, minCanaryRequests: 100, maxDuration: 4m}
-  steps:
-  - mirror: 20
-  - weight: 5
-  - weight: 100
+  steps:` + steps + `
   analysis:
     interval: 5s
     noDataTimeout: 90s
     guards: {minRequests: 50}
   syncTimeout: 3m
 `
+}
 
 const (
 	reviewsHost = "reviews.bookinfo.svc.cluster.local"
