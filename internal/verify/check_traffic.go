@@ -60,7 +60,8 @@ func checkSplit(ctx context.Context, s *State) Result {
 	ev := map[string]any{}
 	var single []string
 	followsLive := false
-	affinityOnly := 0 // targets whose split was not tested per request
+	affinityOnly := 0    // targets whose split was not tested per request
+	routingFail := false // a header route's or mirror's own check failed
 	for _, t := range s.targets {
 		if len(t.Subsets) < 2 && s.VirtualService == "" {
 			// Not a split: nothing to compare a share with, and a route
@@ -107,7 +108,10 @@ func checkSplit(ctx context.Context, s *State) Result {
 				followsLive = true
 			}
 		}
-		if t.OtherRoutes {
+		if !moreOK {
+			routingFail = true
+		}
+		if t.OtherRoutes && plan.header == nil {
 			r.Details = append(r.Details, shortHost(t.Host)+": other routes (e.g. header matches) also reach this host; their traffic is in the counts")
 		}
 	}
@@ -138,6 +142,11 @@ func checkSplit(ctx context.Context, s *State) Result {
 		}
 		r.Fix = "send traffic, widen --window, or run with --wait so verify waits for a full window after a weight change"
 	case Fail:
+		if routingFail {
+			r.Cause = "the header route or the mirror does not do what Git says: requests with the header reach another subset, or the mirrored share differs from the mirror percentage (a stale proxy config, or another route taking the requests first)"
+			r.Fix = "compare the live VirtualService with Git (virtualservice check); istioctl proxy-config routes on a client pod"
+			break
+		}
 		if followsLive {
 			r.Cause = "traffic follows the live VirtualService, whose weights differ from Git's (see the virtualservice check)"
 			r.Fix = "restore Git's weights: argocd app sync " + s.App

@@ -93,7 +93,7 @@ func TestSplitWithCanaryRouting(t *testing.T) {
 			series(200, "reporter", dst, "destination_version", "v3", "x_canary", "1"),
 			series(7, "reporter", dst, "destination_version", "v1", "x_canary", "1")},
 		want: Fail,
-		text: []string{"200 of 207 requests with x-canary exact \"1\" reached v3 MISMATCH (others at v1 7)"},
+		text: []string{"200 of 207 requests with x-canary exact \"1\" reached v3 MISMATCH (others at v1 7)", "the header route or the mirror does not do what Git says"},
 	}, {
 		name: "header step: untagged requests at v3 fail the split",
 		repo: "repo-header",
@@ -124,7 +124,7 @@ func TestSplitWithCanaryRouting(t *testing.T) {
 		series: []promSeries{series(2000, "reporter", src, "destination_version", "v1"),
 			series(2000, "reporter", dst, "destination_version", "v1")},
 		want: Fail,
-		text: []string{"0 copies of 2000 requests", "vs Git 20% MISMATCH"},
+		text: []string{"0 copies of 2000 requests", "vs Git 20% MISMATCH", "the mirrored share differs"},
 	}, {
 		name: "consistent hashing: the split is not tested, and verify says why",
 		repo: "repo-affinity",
