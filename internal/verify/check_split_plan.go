@@ -101,30 +101,6 @@ func headerMatch(h *mesh.HeaderRoute) string {
 	return fmt.Sprintf("%s %s %q", h.Header, h.Match, h.Value)
 }
 
-// judgeAffinity is the split check under consistent hashing: what holds
-// whatever the hash keys are. A destination at 0% (or a version the route
-// does not name) gets no requests; the shares are shown, not tested.
-func (s *State) judgeAffinity(t target, wc metrics.WindowCounts) (string, bool) {
-	n := wc.Total()
-	ok := true
-	seen := map[string]bool{}
-	var parts []string
-	for _, sub := range t.Subsets {
-		k := wc.ByVersion[sub.Version].Requests
-		seen[sub.Version] = true
-		mark := "not tested"
-		if sub.Percent == 0 && k > 0 {
-			ok, mark = false, "MISMATCH (Git sends it nothing)"
-		}
-		parts = append(parts, fmt.Sprintf("%s %.1f%% vs Git %.0f%% %s", orName(sub.Name, sub.Version), pct(k, n), sub.Percent, mark))
-	}
-	if extra := unrouted(wc, seen); extra != "" {
-		ok = false
-		parts = append(parts, "requests to versions Git does not route to: "+extra)
-	}
-	return strings.Join(parts, ", "), ok
-}
-
 func unrouted(wc metrics.WindowCounts, seen map[string]bool) string {
 	var extra []string
 	for v, c := range wc.ByVersion {

@@ -89,13 +89,9 @@ func checkSplit(ctx context.Context, s *State) Result {
 			r.Details = append(r.Details, line)
 			continue
 		}
-		var line string
-		var ok bool
+		line, ok := s.judgeSplit(t, wc, len(plan.affinity) > 0)
 		if len(plan.affinity) > 0 {
-			line, ok = s.judgeAffinity(t, wc)
 			affinityOnly++
-		} else {
-			line, ok = s.judgeSplit(t, wc)
 		}
 		more, moreOK, err := s.checkCanaryRouting(ctx, t, plan, wc)
 		if err != nil {
@@ -158,8 +154,11 @@ func checkSplit(ctx context.Context, s *State) Result {
 	return r
 }
 
-// judgeSplit compares each subset's observed share with its weight.
-func (s *State) judgeSplit(t target, wc metrics.WindowCounts) (string, bool) {
+// judgeSplit compares each subset's observed share with its weight by its
+// Wilson interval. Under consistent hashing (affinity) the shares are shown,
+// not tested: only what holds whatever the hash keys are is checked, that a
+// destination at 0% (or a version the route does not name) gets nothing.
+func (s *State) judgeSplit(t target, wc metrics.WindowCounts, affinity bool) (string, bool) {
 	n := wc.Total()
 	ok := true
 	seen := map[string]bool{}
@@ -167,14 +166,22 @@ func (s *State) judgeSplit(t target, wc metrics.WindowCounts) (string, bool) {
 	for _, sub := range t.Subsets {
 		k := wc.ByVersion[sub.Version].Requests
 		seen[sub.Version] = true
+		name := orName(sub.Name, sub.Version)
+		if affinity {
+			mark := "not tested"
+			if sub.Percent == 0 && k > 0 {
+				ok, mark = false, "MISMATCH (Git sends it nothing)"
+			}
+			parts = append(parts, fmt.Sprintf("%s %.1f%% vs Git %.0f%% %s", name, pct(k, n), sub.Percent, mark))
+			continue
+		}
 		lo, hi := stats.Wilson(k, n, s.Z)
 		w := sub.Percent / 100
 		mark := "ok"
 		if w < lo || w > hi {
 			ok, mark = false, "MISMATCH"
 		}
-		parts = append(parts, fmt.Sprintf("%s %.1f%% [%.1f, %.1f] vs Git %.0f%% %s",
-			orName(sub.Name, sub.Version), pct(k, n), lo*100, hi*100, sub.Percent, mark))
+		parts = append(parts, fmt.Sprintf("%s %.1f%% [%.1f, %.1f] vs Git %.0f%% %s", name, pct(k, n), lo*100, hi*100, sub.Percent, mark))
 	}
 	if extra := unrouted(wc, seen); extra != "" {
 		ok = false
