@@ -19,8 +19,11 @@ type Judge struct {
 	weight int32 // percent; 0 in a step begun by BeginShare
 	// share is the canary's expected share of the counted requests (the
 	// split test's null); 0 when none is known (no split test), and why.
-	share     float64
-	shareWhy  string
+	share    float64
+	shareWhy string
+	// splitOff, when set, turns the split test off for the whole rollout
+	// and says why (SplitUntestable).
+	splitOff  string
 	stepStart time.Time
 	canary    stats.Counts // step totals
 	baseline  stats.Counts
@@ -83,6 +86,13 @@ func (j *Judge) BeginShare(at time.Time, share float64, why string) error {
 	j.weight, j.share, j.shareWhy = 0, share, why
 	return nil
 }
+
+// SplitUntestable turns the split test off for this and every later step,
+// with the reason the report's notes give: under session affinity
+// (consistent hashing) requests are not independent draws, so the
+// sample-ratio test's binomial model does not hold and it would report
+// false mismatches. The comparative tests run as before.
+func (j *Judge) SplitUntestable(why string) { j.splitOff = why }
 
 func (j *Judge) begin(at time.Time) {
 	j.errStepEv.NextStep()
@@ -153,7 +163,10 @@ func (j *Judge) evaluate(now time.Time) Decision {
 	r.CanaryP50, r.CanaryP99 = quantiles(c.Buckets)
 	r.BaselineP50, r.BaselineP99 = quantiles(b.Buckets)
 	total := c.Requests + b.Requests
-	w := j.share
+	w, why := j.share, j.shareWhy
+	if j.splitOff != "" && w > 0 {
+		w, why = 0, j.splitOff
+	}
 
 	// §1 sample ratio at the configured weight (exact martingale: w fixed).
 	r.SplitLow, r.SplitHigh = stats.Wilson(c.Requests, total, stats.ZForConfidence(1-p.SplitAlpha))
@@ -163,7 +176,7 @@ func (j *Judge) evaluate(now time.Time) Decision {
 	var split TestResult
 	switch {
 	case w == 0:
-		r.Notes = append(r.Notes, "split test off: "+j.shareWhy)
+		r.Notes = append(r.Notes, "split test off: "+why)
 	case j.weight < 100:
 		j.splitEv.Update(stats.SplitLogBF(c.Requests, total, w, p.SplitPriorK))
 		split = test("split", &j.splitEv, p.SplitAlpha)

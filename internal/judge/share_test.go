@@ -62,3 +62,49 @@ func TestBeginShare(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitUntestable: under session affinity a share far from the weight
+// is not a split mismatch; the report says why; the error-rate test still
+// fails a bad canary; without the call the same counts are a mismatch.
+func TestSplitUntestable(t *testing.T) {
+	pol := DefaultPolicy()
+	pol.Latency = false
+	const why = "DestinationRule bookinfo/reviews hashes requests by header x-user (consistentHash)"
+	for _, tt := range []struct {
+		name             string
+		affinity         bool
+		canary, baseline Counts
+		want             Verdict
+		wantReason       Reason
+	}{
+		{"affinity: half the requests at a 10% canary", true, Counts{Requests: 5000, Errors: 5}, Counts{Requests: 5000, Errors: 5}, Promote, ReasonNone},
+		{"affinity: a failing canary still fails", true, Counts{Requests: 5000, Errors: 500}, Counts{Requests: 5000, Errors: 5}, Fail, ReasonAbsoluteGuard},
+		{"no affinity: the same split is a mismatch", false, Counts{Requests: 5000, Errors: 5}, Counts{Requests: 5000, Errors: 5}, Fail, ReasonSplitMismatch},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := New(pol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.affinity {
+				j.SplitUntestable(why)
+			}
+			for step, w := range []int32{5, 10} { // the reason holds across steps
+				if err := j.BeginStep(t0.Add(time.Duration(step)*time.Hour), w); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d, err := j.Observe(t0.Add(time.Hour+5*time.Minute), tt.canary, tt.baseline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Verdict != tt.want || d.Reason != tt.wantReason {
+				t.Fatalf("verdict %s %s (%s), want %s %s", d.Verdict, d.Reason, d.Detail, tt.want, tt.wantReason)
+			}
+			noted := slices.ContainsFunc(d.Report.Notes, func(n string) bool { return strings.Contains(n, "split test off: "+why) })
+			if noted != tt.affinity || d.Report.Weight != 10 {
+				t.Errorf("notes %q, weight %d", d.Report.Notes, d.Report.Weight)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
@@ -261,6 +262,9 @@ func (e *Engine) record(ctx context.Context, r *Run, out Outcome) {
 	if !r.analysisStart.IsZero() {
 		base.InStep = now.Sub(r.analysisStart)
 	}
+	if r.Step >= 1 && r.Step <= e.steps() {
+		base.StepKind = e.step(r.Step).Kind()
+	}
 	emit := func(ev Event) {
 		r.events = append(r.events, ev)
 		if e.d.Events != nil {
@@ -271,6 +275,10 @@ func (e *Engine) record(ctx context.Context, r *Run, out Outcome) {
 		r.timeline = append(r.timeline, *out.Commit)
 		ev := base
 		ev.Type, ev.SHA, ev.Weights, ev.Decision, ev.Reason = EventCommit, out.Commit.SHA, out.Commit.Weights, out.Commit.Decision, out.Commit.Reason
+		ev.Action = out.Commit.Action
+		if out.Commit.Header != nil || out.Commit.Mirror != nil {
+			ev.Routing = &mesh.CanaryRouting{Header: out.Commit.Header, Mirror: out.Commit.Mirror}
+		}
 		emit(ev)
 		e.log.Info("pushed", "sha", short(out.Commit.SHA), "action", out.Commit.Action, "step", out.Commit.Step, "weights", FormatWeights(out.Commit.Weights))
 	}

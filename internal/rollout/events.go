@@ -3,6 +3,9 @@ package rollout
 import (
 	"context"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
 // EventType classifies events for sinks (the terminal view redraws on
@@ -21,17 +24,25 @@ const (
 // Event is one record of what the engine did; sinks render it (one JSON
 // object per line for -o json).
 type Event struct {
-	Time     time.Time        `json:"time"`
-	Rollout  string           `json:"rollout"`
-	Type     EventType        `json:"type"`
-	Phase    Phase            `json:"phase"`
-	From     *Phase           `json:"from,omitempty"`
-	Step     int              `json:"step,omitempty"`
-	Steps    int              `json:"steps"`
-	Weights  map[string]int32 `json:"weights,omitempty"`
-	SHA      string           `json:"sha,omitempty"`
-	Decision Decision         `json:"decision,omitempty"`
-	Reason   string           `json:"reason,omitempty"`
+	Time    time.Time        `json:"time"`
+	Rollout string           `json:"rollout"`
+	Type    EventType        `json:"type"`
+	Phase   Phase            `json:"phase"`
+	From    *Phase           `json:"from,omitempty"`
+	Step    int              `json:"step,omitempty"`
+	Steps   int              `json:"steps"`
+	Weights map[string]int32 `json:"weights,omitempty"`
+	// StepKind is what Step changes (weight, headerRoute, mirror): a header
+	// or mirror step has the stable weights, so its weights alone look
+	// like a rollback.
+	StepKind policy.StepKind `json:"stepKind,omitempty"`
+	// Action (commit events) is the commit's Gitshift-Action: rollout-step,
+	// promote or rollback; Routing the header route and mirror it set.
+	Action   string              `json:"action,omitempty"`
+	Routing  *mesh.CanaryRouting `json:"routing,omitempty"`
+	SHA      string              `json:"sha,omitempty"`
+	Decision Decision            `json:"decision,omitempty"`
+	Reason   string              `json:"reason,omitempty"`
 	// InStep is the time since the step's analysis started.
 	InStep   time.Duration `json:"inStepNanos,omitempty"`
 	Analysis *Analysis     `json:"analysis,omitempty"`

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
 // TestEventJSONPinned pins the field names of what `rollout start -o json`
@@ -16,11 +18,13 @@ func TestEventJSONPinned(t *testing.T) {
 	from := WaitingSync
 	ev := Event{
 		Time: t0, Rollout: "reviews-1", Type: EventAnalysis, Phase: Analysing, From: &from, Step: 2, Steps: 4,
-		Weights: map[string]int32{"v1": 75, "v3": 25}, SHA: "abc123", Decision: DecisionHold, Reason: "collecting",
+		Weights: map[string]int32{"v1": 75, "v3": 25}, StepKind: policy.StepMirror, Action: ActionStep,
+		Routing: &mesh.CanaryRouting{Mirror: &mesh.Mirror{Subset: "v3", Percent: 20}}, SHA: "abc123", Decision: DecisionHold, Reason: "collecting",
 		InStep: 90 * time.Second, Analysis: pinnedAnalysis(), Next: "advance to 50%", Error: "none",
 	}
 	const wantEvent = `{"time":"2026-01-02T03:04:05Z","rollout":"reviews-1","type":"analysis","phase":"Analysing","from":"WaitingSync",` +
-		`"step":2,"steps":4,"weights":{"v1":75,"v3":25},"sha":"abc123","decision":"hold","reason":"collecting","inStepNanos":90000000000,` +
+		`"step":2,"steps":4,"weights":{"v1":75,"v3":25},"stepKind":"mirror","action":"rollout-step",` +
+		`"routing":{"mirror":{"subset":"v3","percent":20}},"sha":"abc123","decision":"hold","reason":"collecting","inStepNanos":90000000000,` +
 		`"analysis":{"canaryRequests":300,"canaryErrors":3,"baselineRequests":900,"baselineErrors":4,"weight":25,` +
 		`"observedSplit":0.25,"splitLow":0.2,"splitHigh":0.3,"canaryErrorRate":0.01,"baselineErrorRate":0.0044,` +
 		`"canaryP50Seconds":0.05,"canaryP99Seconds":0.4,"baselineP50Seconds":0.04,"baselineP99Seconds":0.3,` +

@@ -292,6 +292,7 @@ type fakeProm struct {
 	stepCanary                stats.Counts
 	stepFrom                  int
 	misrouted, misroutedSoFar int64
+	headerTraffic             *HeaderTraffic // nil: testers send the header
 }
 
 // Counts returns the increase since `since`: a new window start (a new

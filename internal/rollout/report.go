@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
@@ -28,11 +29,15 @@ func WriteReport(w io.Writer, p *policy.CanaryPolicy, res *Result) error {
 		if e.Signal != "" {
 			action += " " + string(e.Signal)
 		}
+		w := FormatWeights(e.Weights)
+		if e.Header != nil || e.Mirror != nil {
+			w += "; " + FormatRouting(mesh.CanaryRouting{Header: e.Header, Mirror: e.Mirror})
+		}
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", e.Time.UTC().Format("15:04:05"), short(e.SHA), action, e.Step,
-			FormatWeights(e.Weights), e.Decision, cell(e.Reason))
+			cell(w), e.Decision, cell(e.Reason))
 	}
 	if rows := stepRows(res.Events, s.CanarySubset, res.Finished, res.Phase); len(rows) > 0 {
-		b.WriteString("\n## Steps\n\n| step | weight | push → live | analysed | canary req | canary err | baseline err | split [95%] | decision |\n|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("\n## Steps\n\n| step | canary | push → live | analysed | canary req | canary err | baseline err | split [95%] | decision |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, r := range rows {
 			b.WriteString(r)
 		}
@@ -49,9 +54,14 @@ func WriteReport(w io.Writer, p *policy.CanaryPolicy, res *Result) error {
 // analysis before the decision.
 type StepSummary struct {
 	Step   int
-	Weight int32 // the canary's weight; 0 for the rollback commit
-	SHA    string
-	Pushed time.Time
+	Weight int32 // the canary's weight; 0 for header, mirror and rollback commits
+	// Kind is what the step changes, Action the commit's Gitshift-Action,
+	// Routing the header route or mirror the commit set (nil for none).
+	Kind    policy.StepKind
+	Action  string
+	Routing *mesh.CanaryRouting
+	SHA     string
+	Pushed  time.Time
 	// Live is when the engine verified the pushed weights live (zero if it
 	// never did).
 	Live time.Time
@@ -63,8 +73,29 @@ type StepSummary struct {
 	Decision string
 }
 
-// Rollback reports the rollback commit's row.
-func (s StepSummary) Rollback() bool { return s.Weight == 0 }
+// Rollback reports the rollback commit's row. Events written before
+// commits carried their action tell it by the weight alone.
+func (s StepSummary) Rollback() bool {
+	if s.Action != "" {
+		return s.Action == ActionRollback
+	}
+	return s.Weight == 0 && (s.Kind == "" || s.Kind == policy.StepWeight)
+}
+
+// analysed reports whether the step is judged: every step but the rollback
+// and the final 100%.
+func (s StepSummary) analysed() bool {
+	return !s.Rollback() && (s.Kind == policy.StepHeader || s.Kind == policy.StepMirror || s.Weight > 0 && s.Weight < 100)
+}
+
+// Canary says what the step gives the canary: "25%", "header x-canary
+// exact "1" -> v3", "mirror v3=20".
+func (s StepSummary) Canary() string {
+	if s.Routing != nil && !s.Rollback() {
+		return FormatRouting(*s.Routing)
+	}
+	return fmt.Sprintf("%d%%", s.Weight)
+}
 
 // PushToLive is the time from the push to the weights verified live, zero
 // if they never were.
@@ -84,7 +115,7 @@ func StepSummaries(events []Event, canary string, end time.Time, final Phase) []
 		if cur == nil {
 			return
 		}
-		if !cur.Live.IsZero() && at.After(cur.Live) && cur.Weight > 0 && cur.Weight < 100 {
+		if !cur.Live.IsZero() && at.After(cur.Live) && cur.analysed() {
 			cur.Analysed = at.Sub(cur.Live)
 		}
 		cur.Decision = decision
@@ -95,7 +126,7 @@ func StepSummaries(events []Event, canary string, end time.Time, final Phase) []
 		switch {
 		case ev.Type == EventCommit && ev.Weights != nil:
 			flush("", ev.Time) // a commit without a decision in between (resume)
-			cur = &StepSummary{Step: ev.Step, Weight: ev.Weights[canary], SHA: ev.SHA, Pushed: ev.Time}
+			cur = &StepSummary{Step: ev.Step, Weight: ev.Weights[canary], Kind: ev.StepKind, Action: ev.Action, Routing: ev.Routing, SHA: ev.SHA, Pushed: ev.Time}
 		case cur == nil:
 		case ev.Type == EventPhase && (ev.Phase == Analysing || ev.Phase == Promoted || ev.Phase == RolledBack) && cur.Live.IsZero():
 			cur.Live = ev.Time
@@ -134,7 +165,10 @@ func stepRows(events []Event, canary string, end time.Time, final Phase) []strin
 			be = fmt.Sprintf("%.2f%%", 100*r.BaselineErrorRate)
 			split = fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*r.ObservedSplit, 100*r.SplitLow, 100*r.SplitHigh)
 		}
-		rows = append(rows, fmt.Sprintf("| %s | %d%% | %s | %s | %s | %s | %s | %s | %s |\n", label, s.Weight, pl, analysed, cr, ce, be, split, s.Decision))
+		if r := s.Last; r != nil && s.Kind == policy.StepHeader {
+			split = fmt.Sprintf("%.1f%% (clients' share, not tested)", 100*r.ObservedSplit)
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label, cell(s.Canary()), pl, analysed, cr, ce, be, split, s.Decision))
 	}
 	return rows
 }
@@ -146,7 +180,15 @@ func stepList(steps []policy.Step) string {
 		if st.Gate == policy.GateManual {
 			g = " (manual)"
 		}
-		s = append(s, fmt.Sprintf("%d%s", st.Weight, g))
+		what := fmt.Sprint(st.Weight)
+		switch st.Kind() {
+		case policy.StepHeader:
+			kind, v := st.HeaderRoute.Match()
+			what = fmt.Sprintf("header %s %s %q", st.HeaderRoute.Name, kind, v)
+		case policy.StepMirror:
+			what = fmt.Sprintf("mirror %d", st.Mirror)
+		}
+		s = append(s, what+g)
 	}
 	return strings.Join(s, ", ")
 }

@@ -1,11 +1,13 @@
 package rollout
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
 func TestWriteReport(t *testing.T) {
@@ -68,5 +70,66 @@ func TestStepSummariesResumed(t *testing.T) {
 	}
 	if s4.Weight != 100 || s4.PushToLive() != 8*time.Second || s4.Analysed != 0 || s4.Last != nil || s4.Decision != "promote" {
 		t.Errorf("step 4 %+v", s4)
+	}
+}
+
+// TestReportRoutedSteps: header and mirror steps keep the stable weights,
+// yet they are steps, not rollbacks, in the report and the summaries.
+func TestReportRoutedSteps(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		abort     bool
+		kinds     []string // per summary: kind/rollback
+		want, not []string
+	}{
+		{name: "promoted", kinds: []string{"headerRoute", "mirror", "weight", "weight", "weight"},
+			want: []string{`steps header x-canary exact "1", mirror 20, 5, 25, 100`, `| 1 | header x-canary exact "1" -> v3 |`, "| 2 | mirror v3=20 |", "| 3 | 5% |",
+				`v1=100,v3=0; header x-canary exact "1" -> v3`, "(clients' share, not tested)"},
+			not: []string{"| rollback |"}},
+		{name: "aborted in the header step", abort: true, kinds: []string{"headerRoute", "rollback"},
+			want: []string{`| 1 | header x-canary exact "1" -> v3 |`, "| rollback | 0% |"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := routedWorld(t)
+			if tc.abort {
+				w.onEvent = func(w *world, ev Event) {
+					if ev.Type == EventAnalysis && ev.Step == 1 && len(w.git.ours()) == 1 {
+						w.git.signal(SignalAbort)
+					}
+				}
+			}
+			res, err := w.run(Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, s := range StepSummaries(res.Events, "v3", res.Finished, res.Phase) {
+				k := string(s.Kind)
+				if s.Rollback() {
+					k = "rollback"
+				}
+				kinds = append(kinds, k)
+				if (s.Kind == policy.StepHeader || s.Kind == policy.StepMirror) && !s.Rollback() && s.Analysed == 0 {
+					t.Errorf("step %d (%s) has no analysis time", s.Step, s.Kind)
+				}
+			}
+			if !slices.Equal(kinds, tc.kinds) {
+				t.Errorf("summaries %v, want %v", kinds, tc.kinds)
+			}
+			var b strings.Builder
+			if err := WriteReport(&b, w.pol, res); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("report lacks %q:\n%s", want, b.String())
+				}
+			}
+			for _, not := range tc.not {
+				if strings.Contains(b.String(), not) {
+					t.Errorf("report has %q:\n%s", not, b.String())
+				}
+			}
+		})
 	}
 }

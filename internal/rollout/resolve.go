@@ -39,7 +39,17 @@ func (e *Engine) resolve(ctx context.Context, r *Run) (Outcome, error) {
 		}
 		r.timeline = nil
 		r.Step, r.Target = 0, 1
-		return Outcome{Next: Shifting, Decision: DecisionStart, Reason: fmt.Sprintf("new rollout of %s to %s", e.vs, e.p.Spec.CanarySubset)}, nil
+		reason := fmt.Sprintf("new rollout of %s to %s", e.vs, e.p.Spec.CanarySubset)
+		if e.routed {
+			o, note, stop := e.headerPreflight(ctx)
+			if stop {
+				return o, nil
+			}
+			if note != "" {
+				reason += "; " + note
+			}
+		}
+		return Outcome{Next: Shifting, Decision: DecisionStart, Reason: reason}, nil
 	}
 	r.ID = st.ID
 	r.StepSHA, r.PushedAt, r.Expected, r.Routing = st.StepSHA, st.StepTime, st.Weights, st.Routing

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -249,4 +250,47 @@ func TestDeriveRouting(t *testing.T) {
 	if _, err := Derive(mk(map[string]string{TrailerMirror: "v3=200"}), "bookinfo/reviews", ""); !isErr[*HistoryError](err) {
 		t.Fatalf("bad mirror trailer: %v", err)
 	}
+}
+
+func (p *fakeProm) HeaderTraffic(context.Context, policy.HeaderMatch, time.Time, time.Time) (HeaderTraffic, error) {
+	if p.headerTraffic == nil {
+		return HeaderTraffic{Labelled: 1000, Matching: 100}, nil
+	}
+	return *p.headerTraffic, nil
+}
+
+// TestHeaderPreflight: a new rollout with a header step looks at the recent
+// traffic first. Without the header's metric label the step could never be
+// judged: nothing is committed and the error says how to fix it. With the
+// label but no request carrying the value, the rollout starts and says so.
+func TestHeaderPreflight(t *testing.T) {
+	t.Run("no label: stops before any commit", func(t *testing.T) {
+		w := routedWorld(t)
+		w.prom.headerTraffic = &HeaderTraffic{}
+		res, err := w.run(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var he *HeaderTrafficError
+		if res.Phase != Failed || !errors.As(res.Cause, &he) || len(w.git.ours()) != 0 {
+			t.Fatalf("ended %s (%v), commits %v", res.Phase, res.Cause, w.git.ours())
+		}
+		for _, want := range []string{"x_canary", "Telemetry tagOverride", "examples/istio-telemetry", "did not start"} {
+			if !strings.Contains(res.Cause.Error(), want) {
+				t.Errorf("%q lacks %q", res.Cause, want)
+			}
+		}
+		if res.Err() == nil {
+			t.Error("no error for the CLI")
+		}
+	})
+	t.Run("labelled, nobody sends the value: starts and says so", func(t *testing.T) {
+		w := routedWorld(t)
+		w.prom.headerTraffic = &HeaderTraffic{Labelled: 900}
+		w.run(Options{})
+		c := w.git.commits[1]
+		if got := c.Trailers[TrailerReason]; !strings.Contains(got, `no request in the last 10m0s carried x-canary exact "1"`) {
+			t.Errorf("first commit's reason %q", got)
+		}
+	})
 }

@@ -32,6 +32,7 @@ type rule interface {
 // stepJudge is what the engine needs of a judge (rollout.Judge).
 type stepJudge interface {
 	BeginStep(at time.Time, weight int32) error
+	BeginShare(at time.Time, share float64, why string) error
 	Observe(at time.Time, canary, baseline stats.Counts) (judge.Decision, error)
 }
 
@@ -42,9 +43,16 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // maxDuration or noDataTimeout applies the failure policy; the 100% step is
 // the promotion. Manual gates count as resumed at once and Argo CD applies
 // each step instantly (push→live is not simulated).
+//
+// Header and mirror steps run as the engine runs them (rollout/routing.go):
+// a header step sends headerShare of the requests (the testers') to the
+// canary and judges them without a split test; a mirror step of p% gives
+// the canary copies of p% of the requests, judged at the share p/(100+p),
+// and its errors reach no user, so they are no exposure.
 type engineRule struct {
-	pol      *policy.CanaryPolicy
-	newJudge func() (stepJudge, error)
+	pol         *policy.CanaryPolicy
+	newJudge    func() (stepJudge, error)
+	headerShare float64
 }
 
 func (r engineRule) run(src *source) (Outcome, error) {
@@ -64,7 +72,7 @@ func (r engineRule) run(src *source) (Outcome, error) {
 		if st.Weight == 100 {
 			return end(Outcome{Promoted: true, Step: i + 1})
 		}
-		if err := j.BeginStep(epoch.Add(now), st.Weight); err != nil {
+		if err := r.begin(j, epoch.Add(now), st); err != nil {
 			return Outcome{}, fmt.Errorf("step %d: %w", i+1, err)
 		}
 		var inStep, noData time.Duration
@@ -72,8 +80,10 @@ func (r engineRule) run(src *source) (Outcome, error) {
 		for {
 			now += interval
 			inStep += interval
-			c, b := src.window(st.Weight, interval)
-			exposure += c.Errors
+			c, b, seen := src.stepWindow(st, r.headerShare, interval)
+			if seen {
+				exposure += c.Errors
+			}
 			if c.Requests == 0 && b.Requests == 0 {
 				if noData += interval; noData >= s.Analysis.NoDataTimeout.Duration {
 					return end(failurePolicy(s.FailurePolicy, "NoData", i+1))
@@ -104,6 +114,18 @@ func (r engineRule) run(src *source) (Outcome, error) {
 	return end(Outcome{Promoted: true, Step: len(s.Steps)})
 }
 
+// begin starts the judge on a step as the engine's beginStep does.
+func (r engineRule) begin(j stepJudge, at time.Time, st policy.Step) error {
+	switch st.Kind() {
+	case policy.StepHeader:
+		return j.BeginShare(at, 0, "header step: the clients decide the share")
+	case policy.StepMirror:
+		p := float64(st.Mirror)
+		return j.BeginShare(at, p/(100+p), "mirror step")
+	}
+	return j.BeginStep(at, st.Weight)
+}
+
 func failurePolicy(fp policy.FailurePolicy, why string, step int) Outcome {
 	if fp == policy.FailurePause {
 		return Outcome{Paused: true, Reason: why, Step: step}
@@ -123,6 +145,8 @@ type sprtJudge struct {
 }
 
 func (o *sprtJudge) BeginStep(time.Time, int32) error { o.stepCanary = 0; return nil }
+
+func (o *sprtJudge) BeginShare(time.Time, float64, string) error { o.stepCanary = 0; return nil }
 
 func (o *sprtJudge) Observe(_ time.Time, c, b stats.Counts) (judge.Decision, error) {
 	o.stepCanary += c.Requests

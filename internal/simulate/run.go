@@ -31,8 +31,11 @@ type Config struct {
 	// latency differs.
 	BaselineLatency time.Duration
 	Scenarios       []Scenario
-	Runs            int
-	Seed            uint64
+	// HeaderShare is the share of requests that carry a header step's
+	// header (the testers'); 0 means DefaultHeaderShare.
+	HeaderShare float64
+	Runs        int
+	Seed        uint64
 	// Workers run rollouts in parallel; 0 means GOMAXPROCS. Results do not
 	// depend on it: every rollout has its own random stream.
 	Workers int
@@ -74,6 +77,9 @@ func (c Config) Validate() error {
 		}
 	}
 	rate("baseline error rate", c.BaselineError)
+	if !(c.HeaderShare >= 0 && c.HeaderShare < 1) {
+		errs = append(errs, fmt.Errorf("header share %v: must be in [0, 1)", c.HeaderShare))
+	}
 	if c.BaselineLatency < 0 {
 		errs = append(errs, fmt.Errorf("baseline latency %s: must not be negative", c.BaselineLatency))
 	}
@@ -163,6 +169,17 @@ feed:
 	return cfg.table(outs, histograms), nil
 }
 
+// DefaultHeaderShare is the share of requests carrying a header step's
+// header when none is given: a few testers.
+const DefaultHeaderShare = 0.05
+
+func (c Config) headerShare() float64 {
+	if c.HeaderShare > 0 {
+		return c.HeaderShare
+	}
+	return DefaultHeaderShare
+}
+
 // DefaultBaselineLatency is the baseline's median latency when histograms are
 // simulated and none was given.
 const DefaultBaselineLatency = 50 * time.Millisecond
@@ -208,13 +225,16 @@ func (cfg Config) rules(t Traffic, histograms bool) []rule {
 		jp.PerStepErrorRate, jp.Margin = true, 0
 		return judge.New(jp)
 	}
-	var weights []int32
+	var weights []int32 // Flagger's rows run the weighted steps only
 	for _, st := range p.Spec.Steps {
-		weights = append(weights, st.Weight)
+		if st.Kind() == policy.StepWeight {
+			weights = append(weights, st.Weight)
+		}
 	}
+	h := cfg.headerShare()
 	rs := []rule{
-		engineRule{pol: p, newJudge: func() (stepJudge, error) { return NewJudge(a) }},
-		engineRule{pol: p, newJudge: previous},
+		engineRule{pol: p, newJudge: func() (stepJudge, error) { return NewJudge(a) }, headerShare: h},
+		engineRule{pol: p, newJudge: previous, headerShare: h},
 		flaggerRule{weights: weights, interval: flaggerEvery, minSuccess: flaggerMinSR, threshold: 1},
 		flaggerRule{weights: weights, interval: flaggerEvery, minSuccess: flaggerMinSR, threshold: 5},
 		nil, nil,
@@ -224,13 +244,13 @@ func (cfg Config) rules(t Traffic, histograms bool) []rule {
 		llr := oracleLLR(t, histograms)
 		rs[4] = engineRule{pol: p, newJudge: func() (stepJudge, error) {
 			return &sprtJudge{windowLLR: llr, bound: stats.LogThreshold(a.Alpha), minRequests: minReq}, nil
-		}}
+		}, headerShare: h}
 	}
 	if p0, p1 := t.BaselineError, t.CanaryError; p1 > p0 && p0 > 0 {
 		beta := math.Log(p1/(1-p1)) - math.Log(p0/(1-p0))
 		rs[5] = engineRule{pol: p, newJudge: func() (stepJudge, error) {
 			return &sprtJudge{windowLLR: effectLLR(beta), bound: stats.LogThreshold(a.Alpha), minRequests: minReq}, nil
-		}}
+		}, headerShare: h}
 	}
 	return rs
 }

@@ -197,3 +197,52 @@ func TestOperatingCharacteristics(t *testing.T) {
 		}
 	}
 }
+
+// TestRoutedSteps: header and mirror steps run as the engine runs them. A
+// broken canary is stopped in the header step having served the testers,
+// and in a mirror step having served nobody; a table runs without error.
+func TestRoutedSteps(t *testing.T) {
+	header := policy.Step{HeaderRoute: &policy.HeaderMatch{Name: "x-canary", Exact: "1"}}
+	routed := func(steps ...policy.Step) *policy.CanaryPolicy {
+		return testPolicy(t, func(p *policy.CanaryPolicy) { p.Spec.Steps = steps })
+	}
+	full := routed(header, policy.Step{Mirror: 20}, policy.Step{Weight: 5}, policy.Step{Weight: 100})
+	mirrorFirst := routed(policy.Step{Mirror: 20}, policy.Step{Weight: 5}, policy.Step{Weight: 100})
+	judged := func(p *policy.CanaryPolicy) rule {
+		return engineRule{pol: p, newJudge: func() (stepJudge, error) { return NewJudge(p.Spec.Analysis) }, headerShare: 0.1}
+	}
+	for _, tt := range []struct {
+		name  string
+		r     rule
+		err   float64
+		check func(Outcome) bool
+	}{
+		{"a healthy canary is promoted through header and mirror steps", judged(full), 0.005,
+			func(o Outcome) bool { return o.Promoted && o.Step == 4 }},
+		{"a broken canary is stopped in the header step, seen by testers only", judged(full), 0.9,
+			func(o Outcome) bool { return o.RolledBack && o.Step == 1 && o.CanaryErrors > 0 }},
+		{"a broken canary is stopped in the mirror step, seen by nobody", judged(mirrorFirst), 0.9,
+			func(o Outcome) bool { return o.RolledBack && o.Step == 1 && o.CanaryErrors == 0 }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := tt.r.run(newSource(rand.New(rand.NewPCG(9, 9)), Traffic{RPS: 200, BaselineError: 0.005, CanaryError: tt.err}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(o) {
+				t.Errorf("outcome %+v", o)
+			}
+		})
+	}
+	res, err := Run(context.Background(), Config{Policy: full, RPS: 50, BaselineError: 0.005,
+		Scenarios: []Scenario{{CanaryError: 0.05}}, Runs: 5, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{`1: header x-canary exact "1"`, "2: mirror 20%"}; !reflect.DeepEqual(res.Settings.Routed, want) {
+		t.Errorf("routed steps %q, want %q", res.Settings.Routed, want)
+	}
+	if err := (Config{Policy: full, RPS: 1, Scenarios: []Scenario{{}}, Runs: 1, HeaderShare: 1}).Validate(); err == nil {
+		t.Error("a header share of 1 is accepted")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 	"github.com/gitshift/gitshift/internal/stats"
 )
 
@@ -32,6 +33,9 @@ type Settings struct {
 	Runs            int      `json:"runs"`
 	Seed            uint64   `json:"seed"`
 	Notes           []string `json:"notes"`
+	// Routed describes the header and mirror steps ("1: header x-canary
+	// exact \"1\"", "2: mirror 20%"); their Steps entry is 0.
+	Routed []string `json:"routedSteps,omitempty"`
 }
 
 // Row is one rule on one scenario over all runs. Quantiles are over all
@@ -89,8 +93,20 @@ func (cfg Config) table(outs [][][]Outcome, histograms bool) *Result {
 	if histograms {
 		res.Settings.BaselineLatency = cfg.BaselineLatency.String()
 	}
-	for _, st := range p.Spec.Steps {
+	for i, st := range p.Spec.Steps {
 		res.Settings.Steps = append(res.Settings.Steps, st.Weight)
+		switch st.Kind() {
+		case policy.StepHeader:
+			kind, v := st.HeaderRoute.Match()
+			res.Settings.Routed = append(res.Settings.Routed, fmt.Sprintf("%d: header %s %s %q", i+1, st.HeaderRoute.Name, kind, v))
+		case policy.StepMirror:
+			res.Settings.Routed = append(res.Settings.Routed, fmt.Sprintf("%d: mirror %d%%", i+1, st.Mirror))
+		}
+	}
+	if len(res.Settings.Routed) > 0 {
+		res.Settings.Notes = append(slices.Clone(res.Settings.Notes), fmt.Sprintf("header steps: %s of the requests carry the header and reach the canary, judged without a split test; "+
+			"mirror steps: the canary gets copies of that share of the requests, judged at p/(100+p), and their errors reach no user (no exposure); "+
+			"the Flagger-style rows run the weighted steps only", pct(cfg.headerShare())))
 	}
 	for s, sc := range cfg.Scenarios {
 		t := Traffic{BaselineError: cfg.BaselineError, CanaryError: sc.CanaryError}
@@ -180,8 +196,12 @@ func pct(v float64) string { return strings.TrimSuffix(fmt.Sprintf("%.3g%%", 100
 // and scenario.
 func (r *Result) WriteText(w io.Writer) error {
 	s := r.Settings
-	fmt.Fprintf(w, "policy %s: steps %v, looks every %s, alpha %g, margin %g; %g rps, baseline errors %s",
-		s.Policy, s.Steps, s.Interval, s.Alpha, s.Margin, s.RPS, pct(s.BaselineError))
+	steps := fmt.Sprint(s.Steps)
+	if len(s.Routed) > 0 {
+		steps += " (" + strings.Join(s.Routed, ", ") + ")"
+	}
+	fmt.Fprintf(w, "policy %s: steps %s, looks every %s, alpha %g, margin %g; %g rps, baseline errors %s",
+		s.Policy, steps, s.Interval, s.Alpha, s.Margin, s.RPS, pct(s.BaselineError))
 	if s.Histograms {
 		fmt.Fprintf(w, ", latency median %s", s.BaselineLatency)
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 	"github.com/gitshift/gitshift/internal/stats"
 )
 
@@ -96,6 +97,21 @@ func (s *source) window(weight int32, d time.Duration) (canary, baseline stats.C
 	mean := s.rps * d.Seconds()
 	w := float64(weight) / 100
 	return s.canary.counts(s.rng, mean*w), s.baseline.counts(s.rng, mean*(1-w))
+}
+
+// stepWindow returns one window of a step: by weight, header-tagged
+// requests (headerShare of them) at the canary, or mirrored copies. seen
+// says whether the canary's responses reach users (a mirror's do not).
+func (s *source) stepWindow(st policy.Step, headerShare float64, d time.Duration) (canary, baseline stats.Counts, seen bool) {
+	mean := s.rps * d.Seconds()
+	switch st.Kind() {
+	case policy.StepHeader:
+		return s.canary.counts(s.rng, mean*headerShare), s.baseline.counts(s.rng, mean*(1-headerShare)), true
+	case policy.StepMirror:
+		return s.canary.counts(s.rng, mean*float64(st.Mirror)/100), s.baseline.counts(s.rng, mean), false
+	}
+	c, b := s.window(st.Weight, d)
+	return c, b, true
 }
 
 // poisson draws Poisson(mean): Knuth's product of uniforms below 10, else

@@ -192,7 +192,10 @@ func targetsOf(vs, live *mesh.VirtualService) []target {
 				t = &target{}
 				byHost[host] = t
 			}
-			t.VS, t.Live, t.Host, t.Route, t.Subsets = vs, live, host, rt.Label(), nil
+			t.VS, t.Live, t.Host, t.Route, t.Subsets, t.HTTPIndex = vs, live, host, rt.Label(), nil, -1
+			if rt.Protocol == mesh.HTTP {
+				t.HTTPIndex = rt.Index
+			}
 			for name, p := range subsets {
 				t.Subsets = append(t.Subsets, subsetWeight{Name: name, Percent: p})
 			}

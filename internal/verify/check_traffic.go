@@ -60,6 +60,8 @@ func checkSplit(ctx context.Context, s *State) Result {
 	ev := map[string]any{}
 	var single []string
 	followsLive := false
+	affinityOnly := 0    // targets whose split was not tested per request
+	routingFail := false // a header route's or mirror's own check failed
 	for _, t := range s.targets {
 		if len(t.Subsets) < 2 && s.VirtualService == "" {
 			// Not a split: nothing to compare a share with, and a route
@@ -68,7 +70,9 @@ func checkSplit(ctx context.Context, s *State) Result {
 			continue
 		}
 		start, end, clipped := s.window(ctx, t.Host)
-		wc, err := metrics.Window(ctx, s.Metrics, s.selector(t.Host), start, end)
+		plan := s.planSplit(t)
+		r.Details = append(r.Details, plan.notes(t.Host)...)
+		wc, err := metrics.Window(ctx, s.Metrics, plan.sel, start, end)
 		if err != nil {
 			return errorResult("reading Istio metrics for "+t.Host, err)
 		}
@@ -85,15 +89,25 @@ func checkSplit(ctx context.Context, s *State) Result {
 			r.Details = append(r.Details, line)
 			continue
 		}
-		line, ok := s.judgeSplit(t, wc)
-		lines = append(lines, fmt.Sprintf("n=%d in %s: %s", n, span, line))
-		if !ok {
+		line, ok := s.judgeSplit(t, wc, len(plan.affinity) > 0)
+		if len(plan.affinity) > 0 {
+			affinityOnly++
+		}
+		more, moreOK, err := s.checkCanaryRouting(ctx, t, plan, wc)
+		if err != nil {
+			return errorResult("reading Istio metrics for "+t.Host, err)
+		}
+		lines = append(lines, fmt.Sprintf("n=%d in %s: %s", n, span, strings.Join(append([]string{line}, more...), "; ")))
+		if !ok || !moreOK {
 			r.Status = worse(r.Status, Fail)
-			if s.followsLive(t, wc) {
+			if !ok && len(plan.affinity) == 0 && s.followsLive(t, wc) {
 				followsLive = true
 			}
 		}
-		if t.OtherRoutes {
+		if !moreOK {
+			routingFail = true
+		}
+		if t.OtherRoutes && plan.header == nil {
 			r.Details = append(r.Details, shortHost(t.Host)+": other routes (e.g. header matches) also reach this host; their traffic is in the counts")
 		}
 	}
@@ -107,6 +121,12 @@ func checkSplit(ctx context.Context, s *State) Result {
 	r.Summary = strings.Join(lines, "; ")
 	switch r.Status {
 	case Pass:
+		if affinityOnly == len(lines) {
+			// Nothing was tested per request: say so rather than pass.
+			r.Status = Skip
+			r.Summary += " (split not tested: consistent hashing, see details)"
+			break
+		}
 		r.Summary += fmt.Sprintf(" (%.0f%% Wilson intervals contain Git's weights)", confidence(s.Z)*100)
 	case Insufficient:
 		if r.Summary == "" {
@@ -118,6 +138,11 @@ func checkSplit(ctx context.Context, s *State) Result {
 		}
 		r.Fix = "send traffic, widen --window, or run with --wait so verify waits for a full window after a weight change"
 	case Fail:
+		if routingFail {
+			r.Cause = "the header route or the mirror does not do what Git says: requests with the header reach another subset, or the mirrored share differs from the mirror percentage (a stale proxy config, or another route taking the requests first)"
+			r.Fix = "compare the live VirtualService with Git (virtualservice check); istioctl proxy-config routes on a client pod"
+			break
+		}
 		if followsLive {
 			r.Cause = "traffic follows the live VirtualService, whose weights differ from Git's (see the virtualservice check)"
 			r.Fix = "restore Git's weights: argocd app sync " + s.App
@@ -129,8 +154,11 @@ func checkSplit(ctx context.Context, s *State) Result {
 	return r
 }
 
-// judgeSplit compares each subset's observed share with its weight.
-func (s *State) judgeSplit(t target, wc metrics.WindowCounts) (string, bool) {
+// judgeSplit compares each subset's observed share with its weight by its
+// Wilson interval. Under consistent hashing (affinity) the shares are shown,
+// not tested: only what holds whatever the hash keys are is checked, that a
+// destination at 0% (or a version the route does not name) gets nothing.
+func (s *State) judgeSplit(t target, wc metrics.WindowCounts, affinity bool) (string, bool) {
 	n := wc.Total()
 	ok := true
 	seen := map[string]bool{}
@@ -138,25 +166,26 @@ func (s *State) judgeSplit(t target, wc metrics.WindowCounts) (string, bool) {
 	for _, sub := range t.Subsets {
 		k := wc.ByVersion[sub.Version].Requests
 		seen[sub.Version] = true
+		name := orName(sub.Name, sub.Version)
+		if affinity {
+			mark := "not tested"
+			if sub.Percent == 0 && k > 0 {
+				ok, mark = false, "MISMATCH (Git sends it nothing)"
+			}
+			parts = append(parts, fmt.Sprintf("%s %.1f%% vs Git %.0f%% %s", name, pct(k, n), sub.Percent, mark))
+			continue
+		}
 		lo, hi := stats.Wilson(k, n, s.Z)
 		w := sub.Percent / 100
 		mark := "ok"
 		if w < lo || w > hi {
 			ok, mark = false, "MISMATCH"
 		}
-		parts = append(parts, fmt.Sprintf("%s %.1f%% [%.1f, %.1f] vs Git %.0f%% %s",
-			orName(sub.Name, sub.Version), pct(k, n), lo*100, hi*100, sub.Percent, mark))
+		parts = append(parts, fmt.Sprintf("%s %.1f%% [%.1f, %.1f] vs Git %.0f%% %s", name, pct(k, n), lo*100, hi*100, sub.Percent, mark))
 	}
-	var extra []string
-	for v, c := range wc.ByVersion {
-		if !seen[v] && c.Requests > 0 {
-			extra = append(extra, fmt.Sprintf("%s %d", v, c.Requests))
-		}
-	}
-	sort.Strings(extra)
-	if len(extra) > 0 {
+	if extra := unrouted(wc, seen); extra != "" {
 		ok = false
-		parts = append(parts, "requests to versions Git does not route to: "+strings.Join(extra, ", "))
+		parts = append(parts, "requests to versions Git does not route to: "+extra)
 	}
 	return strings.Join(parts, ", "), ok
 }

@@ -44,6 +44,8 @@ type target struct {
 	Live  *mesh.VirtualService
 	Host  string // FQDN
 	Route string // route label, e.g. http[1]
+	// HTTPIndex is the route's index in spec.http, -1 for tcp and tls.
+	HTTPIndex int
 	// OtherRoutes is true when other routes also send the host traffic
 	// (e.g. a header match for testers): the observed split then mixes them.
 	OtherRoutes bool

@@ -25,6 +25,7 @@ type scenario struct {
 	live    []*unstructured.Unstructured
 	pods    []*corev1.Pod
 	prom    *fakeProm
+	querier metrics.Querier // instead of prom when set
 	noProm  bool
 	cluster Cluster
 	dests   *Destinations
@@ -53,6 +54,9 @@ func (sc *scenario) run(t *testing.T) Report {
 	}
 	if !sc.noProm {
 		deps.Metrics = sc.prom
+	}
+	if sc.querier != nil {
+		deps.Metrics = sc.querier
 	}
 	return Run(context.Background(), sc.cfg, deps)
 }

@@ -90,7 +90,11 @@ func historyLine(ev rollout.Event) string {
 	ts := ev.Time.Format("15:04:05")
 	switch ev.Type {
 	case rollout.EventCommit:
-		return termsafe.Sprintf("%s  pushed %.10s  step %d/%d  %s", ts, ev.SHA, ev.Step, ev.Steps, rollout.FormatWeights(ev.Weights))
+		w := rollout.FormatWeights(ev.Weights)
+		if ev.Routing != nil {
+			w += ", " + rollout.FormatRouting(*ev.Routing)
+		}
+		return termsafe.Sprintf("%s  pushed %.10s  step %d/%d  %s", ts, ev.SHA, ev.Step, ev.Steps, w)
 	case rollout.EventDecision:
 		return termsafe.Sprintf("%s  %s: %s", ts, strings.ToUpper(string(ev.Decision)), ev.Reason)
 	case rollout.EventPhase:
@@ -133,7 +137,7 @@ func (v *liveView) draw() {
 		lines = append(lines,
 			fmt.Sprintf("  canary    %8d req  errors %6.2f%%  p50 %s  p99 %s", r.CanaryRequests, 100*r.CanaryErrorRate, secs(r.CanaryP50), secs(r.CanaryP99)),
 			fmt.Sprintf("  baseline  %8d req  errors %6.2f%%  p50 %s  p99 %s", r.BaselineRequests, 100*r.BaselineErrorRate, secs(r.BaselineP50), secs(r.BaselineP99)),
-			fmt.Sprintf("  split     %.2f%% observed, 95%% [%.2f%%, %.2f%%], weight %d%%", 100*r.ObservedSplit, 100*r.SplitLow, 100*r.SplitHigh, r.Weight))
+			fmt.Sprintf("  split     %.2f%% observed, 95%% [%.2f%%, %.2f%%], %s", 100*r.ObservedSplit, 100*r.SplitLow, 100*r.SplitHigh, stepShare(ev.StepKind, r.Weight)))
 		for _, t := range r.Tests {
 			verdict := "ok"
 			if t.Rejected {
@@ -156,4 +160,15 @@ func secs(s float64) string {
 		return "–"
 	}
 	return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String()
+}
+
+// stepShare says what the observed split is compared with.
+func stepShare(kind policy.StepKind, weight int32) string {
+	switch kind {
+	case policy.StepHeader:
+		return "header step: the clients' share, not tested"
+	case policy.StepMirror:
+		return "mirror step: copies of the stable subset's requests"
+	}
+	return fmt.Sprintf("weight %d%%", weight)
 }

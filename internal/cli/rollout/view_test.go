@@ -12,7 +12,9 @@ import (
 
 	"github.com/gitshift/gitshift/internal/cli/clitest"
 	"github.com/gitshift/gitshift/internal/judge"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/rollout"
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 )
 
 func viewEvents() []rollout.Event {
@@ -113,5 +115,29 @@ func TestTextEscapesNames(t *testing.T) {
 	clitest.AssertTerminalSafe(t, "rollout status", b.String())
 	if !strings.Contains(b.String(), "paused: "+clitest.HostileShown) {
 		t.Errorf("status does not show the reason escaped:\n%s", b.String())
+	}
+}
+
+// TestLiveViewRoutedStep: a header step's commit shows its route, and its
+// split is not called a weight.
+func TestLiveViewRoutedStep(t *testing.T) {
+	evs := viewEvents()
+	h := &mesh.HeaderRoute{Header: "x-canary", Match: mesh.MatchExact, Value: "1", Subset: "v3"}
+	evs[0].Weights, evs[0].Routing = map[string]int32{"v1": 100, "v3": 0}, &mesh.CanaryRouting{Header: h}
+	evs[2].Analysis.Weight = 0
+	for i := range evs[:4] { // the engine marks every event of the step
+		evs[i].StepKind = policy.StepHeader
+	}
+	var plain, tty bytes.Buffer
+	for _, v := range []*liveView{newLiveView(&plain, false, nil), newLiveView(&tty, true, nil)} {
+		for _, ev := range evs {
+			v.Emit(context.Background(), ev)
+		}
+	}
+	if want := `step 1/4  v1=100,v3=0, header x-canary exact "1" -> v3`; !strings.Contains(plain.String(), want) {
+		t.Errorf("missing %q in:\n%s", want, plain.String())
+	}
+	if want := "header step: the clients' share, not tested"; !strings.Contains(tty.String(), want) || strings.Contains(tty.String(), "weight 0%") {
+		t.Errorf("want %q and no weight 0%% in:\n%q", want, tty.String())
 	}
 }

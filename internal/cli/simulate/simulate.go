@@ -24,6 +24,7 @@ type simulateOptions struct {
 	canaryErrors           string
 	baselineLatency        time.Duration
 	canaryLatencies        string
+	headerShare            float64
 	runs                   int
 	seed                   uint64
 	workers                int
@@ -47,7 +48,13 @@ Flagger-style success-rate checks (every 1m, ≥ 99%, threshold 1 and 5), the
 oracle SPRT that knows both true error rates (no valid rule is much faster at
 the same alpha) and the SPRT that knows the effect but must learn the
 baseline. Requests arrive as a Poisson process; latencies are log-normal in
-Istio's buckets. The same --seed gives the same table.`,
+Istio's buckets. The same --seed gives the same table.
+
+Header and mirror steps run as the rollout runs them: in a header step
+--header-share of the requests carry the header and reach the canary (no
+split test: the clients decide the share); in a mirror step the canary gets
+copies, whose errors reach no user. The Flagger-style rows run the weighted
+steps only.`,
 		Example: `  gitshift simulate --policy argocd/canary-policy.yaml --rps 20 \
     --baseline-error 0.005 --canary-error 0.005,0.01,0.05 --runs 1000 --seed 1
   gitshift simulate --policy p.yaml --canary-latency 50ms,100ms -o json`,
@@ -62,6 +69,7 @@ Istio's buckets. The same --seed gives the same table.`,
 	f.StringVar(&o.canaryErrors, "canary-error", "0.005,0.01,0.05", "the canary's error rates to simulate, comma-separated")
 	f.DurationVar(&o.baselineLatency, "baseline-latency", sim.DefaultBaselineLatency, "the baseline's median latency")
 	f.StringVar(&o.canaryLatencies, "canary-latency", "", "the canary's median latencies, comma-separated (default: the baseline's)")
+	f.Float64Var(&o.headerShare, "header-share", sim.DefaultHeaderShare, "share of requests that carry a header step's header (testers), in (0, 1)")
 	f.IntVar(&o.runs, "runs", 1000, "simulated rollouts per scenario and rule")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed; the same seed gives the same table")
 	f.IntVar(&o.workers, "workers", 0, "parallel workers (default: one per CPU); does not change the result")
@@ -101,9 +109,12 @@ func (o *simulateOptions) run(ctx context.Context, s command.Streams) error {
 // config turns the flags into a simulation (without the policy); every
 // error is a usage error.
 func (o *simulateOptions) config() (sim.Config, error) {
-	cfg := sim.Config{RPS: o.rps, BaselineLatency: o.baselineLatency, Runs: o.runs, Seed: o.seed, Workers: o.workers}
+	cfg := sim.Config{RPS: o.rps, BaselineLatency: o.baselineLatency, HeaderShare: o.headerShare, Runs: o.runs, Seed: o.seed, Workers: o.workers}
 	if o.policyFile == "" {
 		return cfg, fmt.Errorf("--policy is required")
+	}
+	if !(o.headerShare > 0 && o.headerShare < 1) {
+		return cfg, fmt.Errorf("--header-share %v: must be more than 0 and less than 1", o.headerShare)
 	}
 	base, err := parseRates("--baseline-error", o.baselineError)
 	if err != nil {

@@ -42,6 +42,9 @@ func TestSimulateFlags(t *testing.T) {
 		{"two baseline errors", []string{"--policy", simPolicy, "--baseline-error", "0.1,0.2"}, command.ExitUsage, "want one rate"},
 		{"latency not a duration", []string{"--policy", simPolicy, "--canary-latency", "fast"}, command.ExitUsage, "--canary-latency"},
 		{"runs 0", []string{"--policy", simPolicy, "--runs", "0"}, command.ExitUsage, "runs 0"},
+		{"header share 0", []string{"--policy", simPolicy, "--header-share", "0"}, command.ExitUsage, "--header-share 0"},
+		{"header share 1", []string{"--policy", simPolicy, "--header-share", "1"}, command.ExitUsage, "--header-share 1"},
+		{"header and mirror steps", []string{"--policy", routedPolicy(t), "--runs", "3", "--header-share", "0.1"}, command.ExitOK, "simulated 9 rollouts"},
 		{"negative workers", []string{"--policy", simPolicy, "--workers", "-1"}, command.ExitUsage, "--workers"},
 		{"unknown output", []string{"--policy", simPolicy, "-o", "xml"}, command.ExitUsage, "unknown output format"},
 		{"positional argument", []string{"--policy", simPolicy, "extra"}, command.ExitUsage, "unknown command"},
@@ -91,4 +94,24 @@ func TestSimulateUsesTheRolloutJudge(t *testing.T) {
 	if ptr(sim.NewJudge) != ptr(adapt.NewJudge) || ptr(adapt.NewJudge) != ptr(policy.NewJudge) {
 		t.Error("sim.NewJudge and rollout/adapt.NewJudge are not the same constructor")
 	}
+}
+
+// routedPolicy is the policy file with header and mirror steps first.
+func routedPolicy(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(simPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i, j := strings.Index(text, "  steps:\n"), strings.Index(text, "  analysis:\n")
+	if i < 0 || j < i {
+		t.Fatalf("%s: no steps block before analysis", simPolicy)
+	}
+	out := text[:i] + "  steps: [{headerRoute: {name: x-canary, exact: \"1\"}}, {mirror: 20}, {weight: 5}, {weight: 100}]\n" + text[j:]
+	p := filepath.Join(t.TempDir(), "routed.yaml")
+	if err := os.WriteFile(p, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

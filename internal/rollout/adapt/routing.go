@@ -18,9 +18,10 @@ import (
 // count them too.
 
 var (
-	_ rollout.HistoryRouting    = (*Git)(nil)
-	_ rollout.RoutingSource     = Live{}
-	_ rollout.StepCounterSource = Counters{}
+	_ rollout.HistoryRouting      = (*Git)(nil)
+	_ rollout.RoutingSource       = Live{}
+	_ rollout.StepCounterSource   = Counters{}
+	_ rollout.HeaderTrafficSource = Counters{}
 )
 
 // routeChange is the shift of a step's routing: gitshift's header route as
@@ -126,6 +127,23 @@ func (c Counters) mirrorCounts(ctx context.Context, since, at time.Time) (rollou
 	n := users.ByVersion[c.CanaryVersion].Requests
 	return rollout.StepCounts{Canary: w.ByVersion[c.CanaryVersion], Baseline: w.ByVersion[c.StableVersion], Misrouted: n,
 		Misroute: fmt.Sprintf("%d user requests (reported by their callers) reached %s during the mirror step", n, c.CanaryVersion)}, nil
+}
+
+// HeaderTraffic counts the target's requests (any version, both reporters
+// as configured) whose metrics carry the header's label with any value,
+// and those whose value the header step matches: the rollout's preflight.
+func (c Counters) HeaderTraffic(ctx context.Context, h policy.HeaderMatch, since, at time.Time) (rollout.HeaderTraffic, error) {
+	label := mesh.MetricLabel(h.Name)
+	any, err := c.window(ctx, c.with(label+`!=""`), since, at)
+	if err != nil {
+		return rollout.HeaderTraffic{}, err
+	}
+	kind, v := h.Match()
+	match, err := c.window(ctx, c.with(metrics.HeaderMatcher(label, kind, v, false)), since, at)
+	if err != nil {
+		return rollout.HeaderTraffic{}, err
+	}
+	return rollout.HeaderTraffic{Labelled: any.Total(), Matching: match.Total()}, nil
 }
 
 func (c Counters) with(m string) metrics.Selector {

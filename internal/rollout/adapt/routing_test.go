@@ -100,3 +100,31 @@ func TestStepCounts(t *testing.T) {
 	}
 	var _ rollout.StepCounterSource = Counters{}
 }
+
+func TestHeaderTraffic(t *testing.T) {
+	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	h := policy.HeaderMatch{Name: "x-canary", Exact: "1"}
+	for _, tt := range []struct {
+		name     string
+		series   []model.Metric
+		n        []float64
+		labelled int64
+		matching int64
+	}{
+		{"no label: no Telemetry tagOverride", []model.Metric{series("destination", "v1", "")}, []float64{900}, 0, 0},
+		{"labelled, nobody sends the value", []model.Metric{series("destination", "v1", "unknown"), series("destination", "v1", "2")}, []float64{900, 5}, 905, 0},
+		{"testers send it", []model.Metric{series("destination", "v1", "unknown"), series("destination", "v1", "1")}, []float64{900, 40}, 940, 40},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Counters{Q: labelProm{series: tt.series, n: tt.n, start: start}, CanaryVersion: "v3", StableVersion: "v1",
+				Sel: metrics.Selector{DestinationService: "reviews", Namespace: "bookinfo"}}
+			got, err := c.HeaderTraffic(context.Background(), h, start, start.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Labelled != tt.labelled || got.Matching != tt.matching {
+				t.Errorf("got %+v, want labelled %d matching %d", got, tt.labelled, tt.matching)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package adapt
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/mesh"
@@ -16,6 +17,9 @@ type Target struct {
 	// Subsets says how each version was found (mesh.VersionOf), so that a
 	// caller can say when one is only assumed.
 	Subsets map[string]mesh.SubsetVersion
+	// Affinity is the consistent hashing the live DestinationRule sets for
+	// the subsets: the judge's split test does not apply under it.
+	Affinity []mesh.Affinity
 }
 
 // ResolveTarget reads the live route's destination host and resolves each
@@ -36,6 +40,7 @@ func ResolveTarget(ctx context.Context, kc *kube.Client, namespace, vsName, rout
 		sv := m.SubsetVersion(t.Host, s, info.Labels)
 		t.Versions[s], t.Subsets[s] = sv.Version, sv
 	}
+	t.Affinity = m.AffinityFor(t.Host, subsets...)
 	return t, nil
 }
 
@@ -91,4 +96,17 @@ func destinationHost(rt mesh.Route, subsets []string, def string) string {
 		return rt.Destinations[0].FQDN
 	}
 	return def
+}
+
+// AffinityReason says why the split test is off under session affinity,
+// "" without any.
+func (t Target) AffinityReason() string {
+	if len(t.Affinity) == 0 {
+		return ""
+	}
+	var as []string
+	for _, a := range t.Affinity {
+		as = append(as, a.String())
+	}
+	return strings.Join(as, "; ") + ": requests that share a hash key are not independent draws, so the per-request split test does not apply"
 }

@@ -28,7 +28,8 @@ var (
 // lab: a healthy canary promoted step by step (followed by the dashboard in
 // headless Chromium), a faulty one rolled back, and
 // a runner killed with SIGKILL at three crash points that a rerun resumes
-// without a duplicate commit.
+// without a duplicate commit; then header-routed and mirrored steps
+// (routed_test.go).
 func TestE2ERollout(t *testing.T) {
 	l := startLab(t)
 
@@ -127,6 +128,8 @@ func TestE2ERollout(t *testing.T) {
 			t.Logf("killed and resumed to promotion in %s", time.Since(began).Round(time.Second))
 		})
 	}
+
+	l.routed(t)
 }
 
 // startAndKill starts a runner and SIGKILLs it when until says so (or lets

@@ -66,6 +66,10 @@ func (r *Rollout) wire(ctx context.Context) error {
 	if err != nil {
 		return errkind.Wrap(errkind.Invalid, err)
 	}
+	if why := r.Target.AffinityReason(); why != "" {
+		j.SplitUntestable(why)
+		log.Warn("split test off: " + why)
+	}
 	identity := cfg.identity()
 	notify, err := r.notifications(ctx)
 	if err != nil {
