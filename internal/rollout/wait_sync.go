@@ -57,14 +57,7 @@ func (e *Engine) syncWithin(ctx context.Context, r *Run) (pending bool, err erro
 // retries is drift (a live edit, another controller) and stops the rollout:
 // advancing on a cluster that does not run what Git says proves nothing.
 func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
-	got, waited, err := e.readLive(ctx, r.Expected)
-	var drift error
-	if err == nil {
-		drift = e.liveRouting(ctx, r, got)
-	}
-	if _, weights := drift.(*DriftError); drift != nil && !weights {
-		waited = false // the watch waited for the weights only: retry the routing after LiveRetry
-	}
+	drift, waited, err := e.checkLive(ctx, r)
 	if err == nil && drift == nil {
 		r.liveTries = 0
 		if e.step(r.Step).Weight == 100 {
@@ -110,14 +103,7 @@ func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 			return Outcome{Next: VerifyingRollback, After: e.o.PollAfter, Note: "waiting for Argo CD to sync the rollback " + short(r.StepSHA)}, nil
 		}
 	}
-	got, waited, err := e.readLive(ctx, r.Expected)
-	var drift error
-	if err == nil {
-		drift = e.liveRouting(ctx, r, got)
-	}
-	if _, weights := drift.(*DriftError); drift != nil && !weights {
-		waited = false // the watch waited for the weights only: retry the routing after LiveRetry
-	}
+	drift, waited, err := e.checkLive(ctx, r)
 	if err == nil && drift == nil {
 		reason := fmt.Sprintf("%s serves 100%% (rollback %s synced and live)", e.p.Spec.StableSubset, short(r.StepSHA))
 		if herr := e.hook(ctx, r, HookOnRollback, r.Step); herr != nil {
@@ -157,6 +143,23 @@ func (e *Engine) liveRouting(ctx context.Context, r *Run, got map[string]int32) 
 		return &RoutingDriftError{Want: r.Routing, Got: rt}
 	}
 	return nil
+}
+
+// checkLive reads the live weights (readLive) and compares them and the
+// routing with the commit's (liveRouting): drift is nil when they agree, err
+// a failed read. waited is readLive's, except after a routing-only
+// difference: the watch waited for the weights alone, so the routing is
+// retried after LiveRetry.
+func (e *Engine) checkLive(ctx context.Context, r *Run) (drift error, waited bool, err error) {
+	got, waited, err := e.readLive(ctx, r.Expected)
+	if err != nil {
+		return nil, waited, err
+	}
+	drift = e.liveRouting(ctx, r, got)
+	if _, weights := drift.(*DriftError); drift != nil && !weights {
+		waited = false
+	}
+	return drift, waited, nil
 }
 
 // readLive reads the live weights. With a LiveWaiter it waits up to
