@@ -10,6 +10,7 @@ package argocd
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -220,4 +221,44 @@ func (a AppStatus) SelfHeal() bool {
 func (a AppStatus) Automated() bool {
 	_, ok := a.Spec.SyncPolicy["automated"].(map[string]any)
 	return ok
+}
+
+// ApplyOutOfSyncOnly is the sync option that makes Argo CD apply only the
+// objects that are out of sync, instead of every object of the Application.
+const ApplyOutOfSyncOnly = "ApplyOutOfSyncOnly=true"
+
+// HasSyncOption reports whether spec.syncPolicy.syncOptions holds opt
+// exactly (Argo CD compares the "Name=value" strings as written).
+func (a AppStatus) HasSyncOption(opt string) bool {
+	opts, _ := a.Spec.SyncPolicy["syncOptions"].([]any)
+	for _, o := range opts {
+		if s, _ := o.(string); s == opt {
+			return true
+		}
+	}
+	return false
+}
+
+// SyncTiming is when Argo CD's last successful sync of a revision ran.
+type SyncTiming struct {
+	Started, Finished time.Time
+}
+
+// Apply is how long the sync took: Argo CD applying the objects and
+// waiting for their health hooks, not the time to notice the commit.
+func (t SyncTiming) Apply() time.Duration { return t.Finished.Sub(t.Started) }
+
+// LastSyncOf returns the timing of the last operation when it succeeded
+// and synced sha (for a multi-source Application, sha among its
+// revisions); ok is false otherwise, e.g. when the revision changed no
+// object and so was never synced, or the status lacks the timestamps.
+func (a AppStatus) LastSyncOf(sha string) (t SyncTiming, ok bool) {
+	op := a.Status.OperationState
+	if op == nil || op.Phase != PhaseSucceeded || op.SyncResult == nil || op.StartedAt == nil || op.FinishedAt == nil {
+		return SyncTiming{}, false
+	}
+	if op.SyncResult.Revision != sha && !slices.Contains(op.SyncResult.Revisions, sha) {
+		return SyncTiming{}, false
+	}
+	return SyncTiming{Started: *op.StartedAt, Finished: *op.FinishedAt}, true
 }

@@ -18,7 +18,7 @@ var Rules = []rbacv1.PolicyRule{
 	rule("apps", "daemonsets", "list"),
 	rule("argoproj.io", "rollouts", "list"),
 	rule("argoproj.io", "applications", "get", "watch", "patch"),
-	rule("networking.istio.io", "virtualservices", "get"),
+	rule("networking.istio.io", "virtualservices", "get", "watch"),
 	rule("networking.istio.io", "destinationrules", "list"),
 }
 

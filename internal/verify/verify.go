@@ -46,9 +46,12 @@ type Result struct {
 	Details []string `json:"details,omitempty"`
 	// Evidence holds the same facts as data for -o json.
 	Evidence map[string]any `json:"evidence,omitempty"`
-	Cause    string         `json:"cause,omitempty"`
-	Fix      string         `json:"fix,omitempty"`
-	Error    string         `json:"error,omitempty"`
+	// Notes are advice that holds even when the check passes (e.g. a slow
+	// sync); shown under every status.
+	Notes []string `json:"notes,omitempty"`
+	Cause string   `json:"cause,omitempty"`
+	Fix   string   `json:"fix,omitempty"`
+	Error string   `json:"error,omitempty"`
 	// Unreachable is set when an Error result means a system could not be
 	// reached (as opposed to, e.g., an unsupported source).
 	Unreachable bool          `json:"unreachable,omitempty"`

@@ -48,6 +48,9 @@ func (c *checklistWriter) result(r verify.Result) {
 	}
 	termsafe.Fprintf(c.w, "%s %-*s  %s\n", marks[r.Status], c.width, r.Title, summary)
 	indent := strings.Repeat(" ", 4)
+	for _, n := range r.Notes {
+		termsafe.Fprintf(c.w, "%snote:  %s\n", indent, n)
+	}
 	if r.Status == verify.Pass || r.Status == verify.Skip {
 		return
 	}

@@ -44,10 +44,11 @@ the cluster mode grants their union in one ClusterRole.
 - apiGroups: [networking.istio.io]
   resources: [destinationrules]
   verbs: [list]
-# The live weights, compared with Git after every sync.
+# The live weights, compared with Git after every sync (watched while
+# Argo CD applies a step, so the step goes on the moment they change).
 - apiGroups: [networking.istio.io]
   resources: [virtualservices]
-  verbs: [get]
+  verbs: [get, watch]
 {{- end -}}
 
 {{/* In argocd.namespace: the Applications the policies name. */}}
