@@ -28,6 +28,10 @@ type Options struct {
 	// Timeout bounds each request (0: 30s) so that a blackholed API server
 	// fails the check instead of hanging it.
 	Timeout time.Duration
+	// QPS and Burst limit the client's requests (0: 50 per second, bursts
+	// of 100); a controller driving many rollouts may need more.
+	QPS   float32
+	Burst int
 }
 
 // Client bundles the clients verify needs for one cluster.
@@ -61,6 +65,9 @@ func New(opts Options) (*Client, error) {
 		opts.Timeout = 30 * time.Second
 	}
 	cfg.Timeout = opts.Timeout
+	if opts.QPS > 0 {
+		cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
+	}
 	return NewForConfig(cfg, ns)
 }
 

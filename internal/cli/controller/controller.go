@@ -41,6 +41,8 @@ type controllerOptions struct {
 	identity, author, argocdVersion string
 	rolloutLease, resync, maxBlock  time.Duration
 	logFormat                       string
+	qps                             float32
+	burst                           int
 }
 
 // NewCommand returns `gitshift controller`.
@@ -95,6 +97,8 @@ Shard past one controller with --namespace or --selector.`,
 	f.DurationVar(&o.resync, "resync", 5*time.Minute, "how often an idle policy re-reads Git and its trigger")
 	f.DurationVar(&o.maxBlock, "max-block", 5*time.Second, "longest one reconcile waits for Argo CD before requeueing")
 	f.StringVar(&o.logFormat, "log-format", "json", "json or text (on stderr)")
+	f.Float32Var(&o.qps, "kube-api-qps", 50, "requests per second to the Kubernetes API server, shared by every rollout of this controller")
+	f.IntVar(&o.burst, "kube-api-burst", 100, "requests allowed in a burst above --kube-api-qps")
 	return cmd
 }
 
@@ -105,6 +109,9 @@ func runController(ctx context.Context, s command.Streams, o *controllerOptions)
 	}
 	if o.pushAttempts < 1 {
 		return errkind.Wrap(errkind.Usage, fmt.Errorf("--push-attempts %d: want at least 1", o.pushAttempts))
+	}
+	if o.qps <= 0 || o.burst < 1 {
+		return errkind.Wrap(errkind.Usage, fmt.Errorf("--kube-api-qps %g, --kube-api-burst %d: want both above 0", o.qps, o.burst))
 	}
 	if o.prometheus == "" {
 		return errkind.Wrap(errkind.Usage, errors.New("--prometheus (or $GITSHIFT_PROMETHEUS_URL) is required: no evidence, no promotion"))
@@ -181,8 +188,9 @@ func controllerKube(o *controllerOptions) (*kube.Client, error) {
 	if o.kubeconfig == "" && o.kubeContext == "" && os.Getenv("KUBECONFIG") == "" {
 		if cfg, err := rest.InClusterConfig(); err == nil {
 			cfg.Timeout = 30 * time.Second
+			cfg.QPS, cfg.Burst = o.qps, o.burst
 			return kube.NewForConfig(cfg, "")
 		}
 	}
-	return kube.New(kube.Options{Kubeconfig: o.kubeconfig, Context: o.kubeContext})
+	return kube.New(kube.Options{Kubeconfig: o.kubeconfig, Context: o.kubeContext, QPS: o.qps, Burst: o.burst})
 }
