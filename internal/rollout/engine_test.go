@@ -153,18 +153,55 @@ func TestEngine(t *testing.T) {
 			},
 		},
 		{
-			name: "pushes keep failing: stop with the remote unchanged", want: Failed, cause: isErr[*PushError],
+			name: "pushes keep failing: retried for 2 minutes, then stop with the remote unchanged", want: Failed, cause: isErr[*PushError],
 			setup: func(w *world) {
 				w.onEvent = func(w *world, ev Event) {
 					if ev.Type == EventDecision && ev.Decision == DecisionAdvance {
-						w.git.pushFail = 1
+						w.git.pushFail = 1000
 					}
 				}
 			},
 			commits: []string{"rollout-step 1/4"},
-			check: func(t *testing.T, _ *world, res *Result) {
-				if !errors.Is(res.Cause, ErrPushExhausted) {
-					t.Errorf("cause %v", res.Cause)
+			check: func(t *testing.T, w *world, res *Result) {
+				var pe *PushError
+				if !errors.Is(res.Cause, ErrPushExhausted) || !errors.As(res.Cause, &pe) || pe.For < pushRetryFor {
+					t.Errorf("cause %v, want ErrPushExhausted after %s of retries", res.Cause, pushRetryFor)
+				}
+				// 5 + 10 + 20 + 30 + 30 + 30 s: the attempt at 125 s gives up.
+				if tries := 1000 - w.git.pushFail; tries != 7 {
+					t.Errorf("%d push attempts for step 2, want 7", tries)
+				}
+			},
+		},
+		{
+			name: "a busy branch delays a step: retried, then promoted", want: Promoted, cause: noCause, commits: healthy,
+			setup: func(w *world) {
+				w.onEvent = func(w *world, ev Event) {
+					if ev.Type == EventDecision && ev.Decision == DecisionAdvance && w.git.shifts == 1 {
+						w.git.pushFail = 3
+					}
+				}
+			},
+			check: func(t *testing.T, w *world, _ *Result) {
+				if w.git.pushFail != 0 || w.git.shifts != 4+3 {
+					t.Errorf("%d shifts (%d failures left), want the 4 steps and 3 failed attempts", w.git.shifts, w.git.pushFail)
+				}
+			},
+		},
+		{
+			name: "a rollback push is retried too", want: RolledBack, cause: isErr[*CanaryFailedError],
+			setup: func(w *world) {
+				w.prom.canaryErr = 0.05
+				w.onEvent = func(w *world, ev Event) {
+					if ev.Type == EventDecision && ev.Decision == DecisionRollback && w.git.pushFail == 0 && w.git.shifts == 1 {
+						w.git.pushFail = 2
+					}
+				}
+			},
+			commits: []string{"rollout-step 1/4", "rollback 1/4"},
+			check: func(t *testing.T, w *world, _ *Result) {
+				if w.git.shifts != 1+2+1 {
+					t.Errorf("%d shifts, want step 1, two failed rollback pushes and the rollback", w.git.shifts)
 				}
 			},
 		},

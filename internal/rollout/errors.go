@@ -106,9 +106,14 @@ func (e *DriftError) Error() string {
 type PushError struct {
 	Action string
 	Err    error
+	// For is how long the push was retried (0: not retried).
+	For time.Duration
 }
 
 func (e *PushError) Error() string {
+	if e.For > 0 {
+		return fmt.Sprintf("pushing the %s commit failed for %s, the remote is unchanged: %v", e.Action, e.For.Round(time.Second), e.Err)
+	}
 	return fmt.Sprintf("pushing the %s commit failed, the remote is unchanged: %v", e.Action, e.Err)
 }
 

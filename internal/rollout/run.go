@@ -54,6 +54,10 @@ type Run struct {
 	lastVerdict   judge.Verdict
 	// liveTries counts VerifyingLive retries while Argo CD's apply settles.
 	liveTries int
+	// pushFailedSince and pushRetries track a commit whose push is being
+	// retried (retryPush); zero when the last push succeeded.
+	pushFailedSince time.Time
+	pushRetries     int
 	// checkedHead is the branch head whose weights were last compared with
 	// Expected, so the foreign-change check reads Git only when it moved.
 	checkedHead string

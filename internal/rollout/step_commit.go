@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gitshift/gitshift/internal/mesh"
 )
@@ -131,15 +132,53 @@ func (e *Engine) push(ctx context.Context, r *Run, step int, action string, w ma
 			cause := &ForeignChangeError{Want: r.Expected, Err: err}
 			return Outcome{Next: Aborted, Decision: DecisionAbort, Cause: cause, Reason: cause.Error()}, nil
 		}
+		if o, retry := e.retryPush(r, action, err); retry {
+			return o, nil
+		}
 		cause := &PushError{Action: action, Err: err}
+		if !r.pushFailedSince.IsZero() {
+			cause.For = e.d.Clock.Now().Sub(r.pushFailedSince)
+		}
 		return Outcome{Next: Failed, Decision: DecisionStop, Cause: cause, Reason: cause.Error()}, nil
 	}
+	r.pushFailedSince, r.pushRetries = time.Time{}, 0
 	e.refreshAtPush(ctx, res.SHA)
 	r.Step, r.StepSHA, r.PushedAt, r.Expected, r.Routing, r.checkedHead = step, res.SHA, res.PushedAt, w, routing, res.SHA
 	r.liveTries = 0
 	entry := &TimelineEntry{Time: res.PushedAt, SHA: res.SHA, Action: action, Step: formatStep(step, e.steps()),
 		Weights: w, Header: routing.Header, Mirror: routing.Mirror, Decision: decision, Reason: oneLine(reason)}
 	return Outcome{Next: next, Commit: entry, Note: "waiting for Argo CD to sync " + short(res.SHA)}, nil
+}
+
+// pushRetryFor is how long a step or rollback commit is retried when the
+// branch kept moving past shift's own attempts (others pushing: many
+// rollouts on one branch) or the remote could not be reached. Each retry
+// runs the phase again from the remote's head, and the phase first looks
+// for its commit in Git, so a push that landed unseen is not repeated.
+const pushRetryFor = 2 * time.Minute
+
+// retryPush says whether a failed push is worth another try, and when:
+// after 5 s, doubling to 30 s, until pushRetryFor has passed since the
+// first failure.
+func (e *Engine) retryPush(r *Run, action string, err error) (Outcome, bool) {
+	if !errors.Is(err, ErrPushExhausted) && !errors.Is(err, ErrUnavailable) {
+		return Outcome{}, false
+	}
+	now := e.d.Clock.Now()
+	if r.pushFailedSince.IsZero() {
+		r.pushFailedSince, r.pushRetries = now, 0
+	}
+	if now.Sub(r.pushFailedSince) >= pushRetryFor {
+		return Outcome{}, false
+	}
+	wait := 30 * time.Second
+	if r.pushRetries < 3 {
+		wait = 5 * time.Second << r.pushRetries
+	}
+	r.pushRetries++
+	e.log.Warn("push failed; retrying", "action", action, "in", wait, "err", err)
+	return Outcome{Next: r.Phase, After: wait,
+		Note: fmt.Sprintf("pushing the %s commit failed (%v); retrying in %s", action, err, wait)}, true
 }
 
 // hook calls a webhook; nil Hooks or no URL means nothing to call.

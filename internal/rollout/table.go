@@ -26,13 +26,13 @@ func (d phaseDef) allows(p Phase) bool {
 // phases have no row.
 var table = map[Phase]phaseDef{
 	Idle:              {(*Engine).resolve, []Phase{Shifting, WaitingSync, Advancing, RollingBack, VerifyingRollback, Paused, Aborted, Failed}},
-	Shifting:          {(*Engine).shiftStep, []Phase{WaitingSync, RollingBack, Paused, Aborted, Failed}},
+	Shifting:          {(*Engine).shiftStep, []Phase{Shifting, WaitingSync, RollingBack, Paused, Aborted, Failed}},
 	WaitingSync:       {(*Engine).waitSync, []Phase{WaitingSync, VerifyingLive, RollingBack, Paused, Failed}},
 	VerifyingLive:     {(*Engine).verifyLive, []Phase{VerifyingLive, Analysing, Promoted, Failed}},
 	Analysing:         {(*Engine).analyse, []Phase{Analysing, AwaitingGate, Advancing, RollingBack, Paused, Aborted, Failed}},
 	AwaitingGate:      {(*Engine).awaitGate, []Phase{AwaitingGate, Advancing, RollingBack, Paused, Aborted, Failed}},
 	Advancing:         {(*Engine).advance, []Phase{Shifting, RollingBack, Paused, Failed}},
-	RollingBack:       {(*Engine).rollback, []Phase{VerifyingRollback, Aborted, Failed}},
+	RollingBack:       {(*Engine).rollback, []Phase{RollingBack, VerifyingRollback, Aborted, Failed}},
 	VerifyingRollback: {(*Engine).verifyRollback, []Phase{VerifyingRollback, RolledBack, Failed}},
 	Paused:            {(*Engine).paused, []Phase{Paused, WaitingSync, Advancing, RollingBack, Aborted, Failed}},
 }
