@@ -1,7 +1,6 @@
 package controller_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,22 +18,10 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/gitshift/gitshift/internal/cli"
+	"github.com/gitshift/gitshift/internal/cli/clitest"
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/controller"
 )
-
-// lockedBuffer is a log sink for the command's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 func port(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -70,7 +56,7 @@ func TestCommandSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	metrics, probes, dash := port(t), port(t), port(t)
-	var logs lockedBuffer
+	var logs clitest.SyncBuffer
 	cctx, stop := context.WithCancel(ctx)
 	code := make(chan int, 1)
 	go func() {

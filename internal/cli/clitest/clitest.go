@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -124,4 +125,23 @@ func LocalRepo(t testing.TB, files, step map[string]string) string {
 	}
 	gittest.Git(t, work, "clone", "-q", "--bare", work, bare)
 	return bare
+}
+
+// SyncBuffer is a bytes.Buffer that a command's goroutines (a server, a
+// controller's logger) and the test may use at once.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,14 +1,12 @@
 package dashboard
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,24 +40,6 @@ func TestDashboardExitCodes(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer the server's goroutine and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestServesRolloutsFromGit runs the command on a free loopback port over
 // a repository with one rollout step commit and no cluster: the overview
 // lists the rollout, a POST is refused, and the command ends with its
@@ -72,7 +52,7 @@ func TestServesRolloutsFromGit(t *testing.T) {
 	repo := clitest.LocalRepo(t, files, step)
 	t.Setenv("KUBECONFIG", "/nonexistent")
 
-	var errOut syncBuffer
+	var errOut clitest.SyncBuffer
 	s := command.Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
