@@ -24,6 +24,7 @@ import (
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
@@ -105,6 +106,9 @@ func (c *Config) defaults() {
 	}
 }
 
+// firstSyncTimeout bounds the wait for the Application's first sync.
+const firstSyncTimeout = 3 * time.Minute
+
 // canaryCycle are the canary weights the steps set in turn.
 var canaryCycle = []int32{5, 25, 50, 75}
 
@@ -118,7 +122,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := kube.LiveRoute(ctx, cfg.Kube, cfg.Namespace, cfg.VS, cfg.Route)
+	// A lab just up may not have had Argo CD's first sync yet: wait for the
+	// VirtualService to exist rather than fail the benchmark.
+	first, cancel := context.WithTimeout(ctx, firstSyncTimeout)
+	rt, err := cfg.Kube.WaitRoute(first, cfg.Namespace, cfg.VS, cfg.Route, func(mesh.Route) bool { return true }, nil)
+	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("reading the VirtualService's weights: %w", err)
 	}
