@@ -149,7 +149,7 @@ func Render(ctx context.Context, repoRoot string, app *source.Application, local
 			sr.Result, sr.Err = source.Render(ctx, repoRoot, app, src, opts)
 		case !ok && mapped == "":
 			sr.Elsewhere = true
-			sr.Err = &source.UnsupportedError{What: fmt.Sprintf("source %d (%s, path %q): %s; it cannot be read offline unless that repository is mapped to a local checkout",
+			sr.Err = &source.UnsupportedError{Repo: src.RepoURL, What: fmt.Sprintf("source %d (%s, path %q): %s; it cannot be read offline unless that repository is mapped to a local checkout",
 				i+1, src.RepoURL, src.Path, reason)}
 		default:
 			if !ok {
