@@ -31,6 +31,9 @@ func quickFile(chunks []yamlChunk) ([]rawDoc, bool) {
 			docs = append(docs, rawDoc{obj: obj, doc: c.doc, line: c.firstLine})
 		}
 	}
+	if len(docs) == 0 {
+		docs = nil // as splitChunks returns no documents
+	}
 	return docs, true
 }
 
@@ -38,6 +41,11 @@ func quickFile(chunks []yamlChunk) ([]rawDoc, bool) {
 // true) when it holds only blank and comment lines, (obj, true) for a
 // mapping with a string kind, ok == false when it cannot vouch.
 func quickDecode(chunk []byte) (map[string]any, bool) {
+	// "---" opens a document only before a space or the line's end;
+	// "---#" is a plain scalar.
+	if bytes.HasPrefix(chunk, []byte("---")) && (len(chunk) < 4 || chunk[3] != ' ' && chunk[3] != '\n') {
+		return nil, false
+	}
 	body, ok := fastBody(chunk)
 	if !ok || !quickBytes(body) || (len(body) > 0 && body[len(body)-1] != '\n') {
 		return nil, false
