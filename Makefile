@@ -33,6 +33,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzIsManifestName$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitYAMLMatchesAPIMachinery$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzFastFileMatchesChunks$$' -fuzztime $(FUZZTIME) ./internal/source/
+	$(GO) test -run '^$$' -fuzz '^FuzzQuickMatchesExact$$' -fuzztime $(FUZZTIME) ./internal/source/
 	$(GO) test -run '^$$' -fuzz '^FuzzSetVirtualServiceWeights$$' -fuzztime $(FUZZTIME) ./internal/edit/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAndEdit$$' -fuzztime $(FUZZTIME) ./internal/edit/
 	$(GO) test -run '^$$' -fuzz '^FuzzRouteEdits$$' -fuzztime $(FUZZTIME) ./internal/edit/

@@ -3,8 +3,9 @@
 // VirtualService, in 100 directories with one Application each) and measures `gitshift check`
 // on it: wall time, CPU time and peak RSS of the process, at the command's
 // own GC setting and at Go's default (GOGC=100), next to a plain parallel
-// yaml.v3 parse of the same files in this process. It is a benchmark
-// script, not a test: scripts/bench-check.sh runs it.
+// yaml.v3 parse of the same files in a process of its own (this program
+// with -parse-only), the three interleaved over -runs rounds. It is a
+// benchmark script, not a test: scripts/bench-check.sh runs it.
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,7 +35,17 @@ func main() {
 	n := flag.Int("n", 100000, "manifest files to generate")
 	dir := flag.String("dir", "", "where to generate the repository (default: a temporary directory, removed afterwards)")
 	bin := flag.String("bin", "bin/gitshift", "the gitshift binary to measure")
+	runs := flag.Int("runs", 3, "rounds of parse and check, interleaved so that all see the same load")
+	parseOnly := flag.Bool("parse-only", false, "parse the n files already generated under -dir and exit (the baseline's own process)")
 	flag.Parse()
+	if *parseOnly {
+		docs, err := parseAll(paths(*dir, *n))
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(docs)
+		return
+	}
 	root := *dir
 	if root == "" {
 		tmp, err := os.MkdirTemp("", "gitshift-checkscale-")
@@ -44,37 +56,87 @@ func main() {
 		root = tmp
 	}
 	start := time.Now()
-	paths, err := generate(root, *n)
+	if err := generate(root, *n); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("generated %d files (%d objects) in %s under %s; GOMAXPROCS %d\n", *n, meshrepo.Objects(*n), time.Since(start).Round(time.Millisecond), root, runtime.GOMAXPROCS(0))
+	self, err := os.Executable()
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("generated %d files (%d objects) in %s under %s\n", len(paths), meshrepo.Objects(*n), time.Since(start).Round(time.Millisecond), root)
-
-	t0 := time.Now()
-	docs, err := parseAll(paths)
-	if err != nil {
-		log.Fatal(err)
+	// Every measured program is a child process: wall, CPU and peak RSS
+	// are measured the same way for the baseline and for check.
+	cmds := []struct {
+		label string
+		args  []string
+		env   string
+	}{
+		{"plain parallel yaml.v3 parse", []string{self, "-parse-only", "-n", fmt.Sprint(*n), "-dir", root}, ""},
+		{"gitshift check, GOGC=100", []string{*bin, "check", "-o", "json", root}, "GOGC=100"},
+		{"gitshift check (its own GC setting)", []string{*bin, "check", "-o", "json", root}, ""},
 	}
-	parse := time.Since(t0)
-	fmt.Printf("plain parallel yaml.v3 parse: %d documents in %s (GOMAXPROCS %d)\n", docs, parse.Round(time.Millisecond), runtime.GOMAXPROCS(0))
-
-	for _, env := range []string{"", "GOGC=100"} {
-		r, err := measure(*bin, root, env)
-		if err != nil {
-			log.Fatal(err)
+	results := make([][]result, len(cmds))
+	for r := 0; r < *runs; r++ {
+		for i, c := range cmds {
+			res, err := measure(c.args, c.env)
+			if err != nil {
+				log.Fatal(err)
+			}
+			results[i] = append(results[i], res)
+			fmt.Printf("run %d: %s: exit %d, wall %s, cpu %s, peak RSS %d MiB (load %s)\n",
+				r+1, c.label, res.code, res.wall.Round(time.Millisecond), res.cpu.Round(time.Millisecond), res.maxRSS>>20, loadAvg())
 		}
-		label := "gitshift check (its own GC setting)"
-		if env != "" {
-			label = "gitshift check, " + env
-		}
-		fmt.Printf("%s: exit %d, wall %s (%.2f× the parse), cpu %s, peak RSS %d MiB\n",
-			label, r.code, r.wall.Round(time.Millisecond), r.wall.Seconds()/parse.Seconds(), r.cpu.Round(time.Millisecond), r.maxRSS>>20)
+	}
+	base := median(results[0])
+	fmt.Printf("medians of %d runs:\n", *runs)
+	for i, c := range cmds {
+		m := median(results[i])
+		fmt.Printf("  %s: wall %s (%.2f× the parse), cpu %s (%.2f×), peak RSS %d MiB\n", c.label,
+			m.wall.Round(time.Millisecond), m.wall.Seconds()/base.wall.Seconds(),
+			m.cpu.Round(time.Millisecond), m.cpu.Seconds()/base.cpu.Seconds(), m.maxRSS>>20)
 	}
 }
 
+// median is the run whose wall time is the median (CPU and RSS are
+// taken per field, so each is the median of its own).
+func median(rs []result) result {
+	pick := func(less func(a, b result) bool) result {
+		s := append([]result(nil), rs...)
+		sort.Slice(s, func(i, j int) bool { return less(s[i], s[j]) })
+		return s[len(s)/2]
+	}
+	return result{
+		wall:   pick(func(a, b result) bool { return a.wall < b.wall }).wall,
+		cpu:    pick(func(a, b result) bool { return a.cpu < b.cpu }).cpu,
+		maxRSS: pick(func(a, b result) bool { return a.maxRSS < b.maxRSS }).maxRSS,
+	}
+}
+
+// loadAvg is the 1-minute load average, or "?".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
+// paths are the n manifest files of the repository at root.
+func paths(root string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		rel, _ := meshrepo.Manifest(i)
+		out[i] = filepath.Join(root, filepath.FromSlash(rel))
+	}
+	return out
+}
+
 // generate writes the repository with up to GOMAXPROCS writers.
-func generate(root string, n int) ([]string, error) {
-	paths := make([]string, n)
+func generate(root string, n int) error {
 	var next atomic.Int64
 	var firstErr error
 	var mu sync.Mutex
@@ -94,13 +156,12 @@ func generate(root string, n int) ([]string, error) {
 					mu.Unlock()
 					return
 				}
-				paths[i] = p
 			}
 		})
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return nil, firstErr
+		return firstErr
 	}
 	// One Application per directory of apps/: Argo CD refuses a directory
 	// source over 10 MiB of manifests, and so does check.
@@ -110,9 +171,9 @@ func generate(root string, n int) ([]string, error) {
 	}
 	app := filepath.Join(root, "argocd", "apps.yaml")
 	if err := os.MkdirAll(filepath.Dir(app), 0o755); err != nil {
-		return nil, err
+		return err
 	}
-	return paths, os.WriteFile(app, apps.Bytes(), 0o644)
+	return os.WriteFile(app, apps.Bytes(), 0o644)
 }
 
 const appTemplate = `---
@@ -175,10 +236,10 @@ type result struct {
 	maxRSS    int64 // bytes
 }
 
-// measure runs `gitshift check -o json root` with env added, its output
-// discarded, and reads its resource usage.
-func measure(bin, root, env string) (result, error) {
-	cmd := exec.Command(bin, "check", "-o", "json", root)
+// measure runs args with env added, its output discarded, and reads its
+// resource usage.
+func measure(args []string, env string) (result, error) {
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = os.Environ()
 	if env != "" {
 		cmd.Env = append(cmd.Env, env)
@@ -190,7 +251,7 @@ func measure(bin, root, env string) (result, error) {
 	wall := time.Since(start)
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
-		return result{}, fmt.Errorf("running %s: %w", bin, err)
+		return result{}, fmt.Errorf("running %s: %w", args[0], err)
 	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
@@ -203,7 +264,7 @@ func measure(bin, root, env string) (result, error) {
 		if i := strings.Index(out, `"diagnostics"`); i >= 0 {
 			out = out[i:min(len(out), i+800)]
 		}
-		fmt.Fprintf(os.Stderr, "gitshift check exited %d:\n%s%s\n", r.code, stderr.String(), out)
+		fmt.Fprintf(os.Stderr, "%s exited %d:\n%s%s\n", args[0], r.code, stderr.String(), out)
 	}
 	return r, nil
 }

@@ -80,7 +80,7 @@ func runUnsupported(p *Pass) {
 			if file == "" {
 				file, line = p.Target.App.Origin.File, p.lines.line(p.Target.App.Origin, p.sourcePath(s.Index))
 			}
-			p.report("", file, line, "not checked: "+ue.Error(), "")
+			p.report("", file, line, "not checked: "+ue.Error(), unsupportedHint(ue, p.Target.App.Name))
 		}
 	}
 }
@@ -200,4 +200,16 @@ func labelPath(key string) string {
 		return `metadata.labels."` + key + `"`
 	}
 	return "metadata.labels." + key
+}
+
+// unsupportedHint says how to get the source checked: map the repository
+// it lacks to a local copy, or else compare with what Argo CD renders.
+func unsupportedHint(ue *source.UnsupportedError, app string) string {
+	switch {
+	case ue.Repo != "" && ue.Chart != "":
+		return fmt.Sprintf("map the chart repository to a local copy holding %s/Chart.yaml at the version the Application names: --repo-map %s=DIR", ue.Chart, ue.Repo)
+	case ue.Repo != "":
+		return fmt.Sprintf("map the repository to a local checkout at the revision the Application names: --repo-map %s=DIR", ue.Repo)
+	}
+	return fmt.Sprintf("gitshift reads only local files and runs no program; compare with what Argo CD renders (argocd app manifests %s)", app)
 }

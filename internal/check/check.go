@@ -10,8 +10,10 @@ package check
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/source"
@@ -149,7 +151,7 @@ func Render(ctx context.Context, repoRoot string, app *source.Application, local
 			sr.Result, sr.Err = source.Render(ctx, repoRoot, app, src, opts)
 		case !ok && mapped == "":
 			sr.Elsewhere = true
-			sr.Err = &source.UnsupportedError{What: fmt.Sprintf("source %d (%s, path %q): %s; it cannot be read offline unless that repository is mapped to a local checkout",
+			sr.Err = &source.UnsupportedError{Repo: src.RepoURL, What: fmt.Sprintf("source %d (%s, path %q): %s; it cannot be read offline unless that repository is mapped to a local checkout",
 				i+1, src.RepoURL, src.Path, reason)}
 		default:
 			if !ok {
@@ -221,10 +223,21 @@ func Run(ctx context.Context, targets []*Target, opts Options) ([]Diagnostic, er
 // needs them).
 func models(targets []*Target) (own []*mesh.Model, world *mesh.Model) {
 	own = make([]*mesh.Model, len(targets))
-	for i, t := range targets {
-		own[i] = &mesh.Model{}
-		own[i].AddAll(t.Objects(), t.DestinationNamespace(), t.App.Name)
+	// Targets are independent: build their models on GOMAXPROCS workers
+	// (AddAll spreads one large target's objects itself; a repository of
+	// many small Applications would otherwise build them one by one).
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(targets)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(targets); i = int(next.Add(1) - 1) {
+				t := targets[i]
+				own[i] = &mesh.Model{}
+				own[i].AddAll(t.Objects(), t.DestinationNamespace(), t.App.Name)
+			}
+		})
 	}
+	wg.Wait()
 	all := own
 	if len(own) == 1 {
 		// One Application's world is its own model: share it, and its index.
@@ -236,7 +249,6 @@ func models(targets []*Target) (own []*mesh.Model, world *mesh.Model) {
 		}
 		all = append(append([]*mesh.Model{}, own...), world)
 	}
-	var wg sync.WaitGroup
 	for _, m := range all {
 		wg.Go(m.Prepare)
 	}

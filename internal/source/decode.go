@@ -63,6 +63,9 @@ func splitYAML(data []byte) ([]rawDoc, error) {
 		return splitJSONStream(data)
 	}
 	chunks := yamlChunks(data)
+	if docs, ok := quickFile(chunks); ok {
+		return docs, nil
+	}
 	if docs, ok := fastFile(data, chunks); ok {
 		return docs, nil
 	}

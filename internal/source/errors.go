@@ -13,6 +13,13 @@ type UnsupportedError struct {
 	Type Type   // source type involved
 	File string // repo-relative file, when one is to blame
 	What string // what is unsupported and why
+	// Repo is the repository URL (as the Application names it) whose
+	// local copy would make the source readable, when that is all it
+	// lacks: another Git repository, or a Helm chart repository.
+	Repo string
+	// Chart is the chart a local copy of the Helm repository Repo must
+	// hold (as Chart/Chart.yaml), when Repo is a chart repository.
+	Chart string
 }
 
 func (e *UnsupportedError) Error() string {

@@ -34,6 +34,9 @@ func fastFile(data []byte, chunks []yamlChunk) (docs []rawDoc, ok bool) {
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
+			if len(docs) == 0 {
+				docs = nil // as splitChunks returns no documents
+			}
 			return docs, i >= len(chunks)
 		}
 		if err != nil {

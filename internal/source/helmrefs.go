@@ -102,7 +102,7 @@ func (hr *helmRefs) refRoot(p string, ref AppSource) (string, bool, error) {
 	}
 	dir, ok := hr.repos[url]
 	if !ok {
-		return "", false, &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf(
+		return "", false, &UnsupportedError{Type: TypeHelm, Repo: ref.RepoURL, What: fmt.Sprintf(
 			"%s is in another repository (%s): it cannot be read offline unless that repository is mapped to a local checkout", p, ref.RepoURL)}
 	}
 	// Argo CD checks every checkout it reads for escaping symlinks.

@@ -170,13 +170,23 @@ func FindApplicationsCached(ctx context.Context, repoRoot string, cache *Cache) 
 		}
 		r := &results[i]
 		rel := relSlash(root, paths[i])
-		err := withFile(paths[i], DefaultMaxCombinedManifestSize, func(data []byte) {
-			cache.put(paths[i], data)
+		find := func(data []byte) {
 			if bytes.Contains(data, []byte("Application")) {
 				r.apps, r.parseErr = ParseApplications(data, rel)
 				r.mentionApp = bytes.Contains(data, []byte(appKindText))
 			}
-		})
+		}
+		var err error
+		if cache == nil {
+			err = withFile(paths[i], DefaultMaxCombinedManifestSize, find)
+		} else {
+			// Read into a buffer of its own, which the cache keeps.
+			var data []byte
+			if data, err = readFile(paths[i], nil, DefaultMaxCombinedManifestSize); err == nil {
+				cache.put(paths[i], data)
+				find(data)
+			}
+		}
 		var se *SizeError
 		if errors.As(err, &se) {
 			// Too big to load: scan it, and report it if it holds an

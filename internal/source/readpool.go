@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"runtime"
 	"strings"
 	"sync"
@@ -30,9 +31,11 @@ type walkStep struct {
 // fileJob is one manifest file; a worker fills the outcome and sets done.
 type fileJob struct {
 	path, rel string
-	limit     int64 // bytes the combined size limit leaves for this file
-	size      int64 // the size the walk saw
-	maxSize   int64 // the combined limit, for the message
+	limit     int64       // bytes the combined size limit leaves for this file
+	size      int64       // the size the walk saw
+	maxSize   int64       // the combined limit, for the message
+	entry     fs.DirEntry // a regular file's directory entry, for measure to stat
+	statErr   error
 
 	done    bool
 	readErr error
@@ -115,10 +118,10 @@ func inParallel(n int, fn func(i int) (ok bool)) {
 	wg.Wait()
 }
 
-// queue records a file to read, with the bytes it may hold; read it later
-// with apply.
-func (w *dirWalk) queue(path string, size, limit int64) {
-	w.steps = append(w.steps, walkStep{file: &fileJob{path: path, rel: w.rel(path), size: size, limit: limit, maxSize: w.maxSize}})
+// queue records a file to read, with its size or the directory entry to
+// stat for it; measure counts it against the limit, apply reads it.
+func (w *dirWalk) queue(path string, size int64, entry fs.DirEntry) {
+	w.steps = append(w.steps, walkStep{file: &fileJob{path: path, rel: w.rel(path), size: size, entry: entry, maxSize: w.maxSize}})
 }
 
 // apply loads the queued files and replays the walk's steps in order,

@@ -123,7 +123,7 @@ func sortedUnique(s []string) []string {
 func localChart(opts Options, src AppSource) (string, error) {
 	dir, ok := opts.Repos[NormalizeRepoURL(src.RepoURL)]
 	if !ok {
-		return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf(
+		return "", &UnsupportedError{Type: TypeHelm, Repo: src.RepoURL, Chart: src.Chart, What: fmt.Sprintf(
 			"chart %q from the Helm repository %s cannot be rendered offline without a local copy", src.Chart, src.RepoURL)}
 	}
 	for _, c := range []string{filepath.Join(dir, src.Chart), dir} {
@@ -131,6 +131,6 @@ func localChart(opts Options, src AppSource) (string, error) {
 			return cleanRoot(c)
 		}
 	}
-	return "", &UnsupportedError{Type: TypeHelm, What: fmt.Sprintf(
+	return "", &UnsupportedError{Type: TypeHelm, Repo: src.RepoURL, Chart: src.Chart, What: fmt.Sprintf(
 		"chart %q: the local copy of %s (%s) holds no %s/Chart.yaml", src.Chart, src.RepoURL, dir, src.Chart)}
 }

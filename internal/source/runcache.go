@@ -45,13 +45,13 @@ func (c *Cache) checkSymlinks(ctx context.Context, root string) error {
 	return err
 }
 
+// put keeps data, which the caller gives up, for path.
 func (c *Cache) put(path string, data []byte) {
 	if c == nil {
 		return
 	}
-	cp := append([]byte(nil), data...)
 	c.mu.Lock()
-	c.m[path] = cp
+	c.m[path] = data
 	c.mu.Unlock()
 }
 

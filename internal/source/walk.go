@@ -43,7 +43,6 @@ type dirWalk struct {
 	include, exclude  *matcher
 	skipMarker        bool
 	maxSize           int64
-	total             int64 // summed sizes of the files queued so far
 	res               *Result
 	objs              []Object
 	steps             []walkStep // the walk's decisions in walk order
@@ -122,8 +121,12 @@ func (w *dirWalk) filtered(path string) (IgnoreReason, bool) {
 // before any manifest is read: an error of the walk, such as the combined
 // size limit, wins over an error in a file's content.
 func (w *dirWalk) run(ctx context.Context) error {
-	if err := w.walk(ctx); err != nil {
+	walkErr := w.walk(ctx)
+	if err := w.measure(ctx); err != nil {
 		return err
+	}
+	if walkErr != nil {
+		return walkErr
 	}
 	return w.apply(ctx)
 }
@@ -196,14 +199,11 @@ func (w *dirWalk) file(path string, d fs.DirEntry) error {
 		if err := w.checkSymlinkTarget(path); err != nil {
 			return err
 		}
-	} else {
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		size = fi.Size()
+		w.queue(path, size, nil)
+		return nil
 	}
-	return w.read(path, size)
+	w.queue(path, -1, d) // measure stats it
+	return nil
 }
 
 func (w *dirWalk) checkSymlinkTarget(path string) error {
@@ -217,22 +217,51 @@ func (w *dirWalk) checkSymlinkTarget(path string) error {
 	return nil
 }
 
-// read counts a manifest file against the combined size limit, from its
-// size, and queues it; apply reads and decodes it. Like Argo CD, the limit
-// stops the walk at the first file that exceeds it, before reading any.
-func (w *dirWalk) read(path string, size int64) error {
-	if strings.HasSuffix(path, ".jsonnet") {
-		// Argo CD does not count Jsonnet files against the limit: their
-		// output is Jsonnet's business. Each input is bounded on its own.
-		w.queue(path, size, w.maxSize)
-		return nil
+// measure stats the queued regular files (in parallel: the walk only
+// lists them) and counts every queued file against the combined size
+// limit in walk order. Like Argo CD, the first file that exceeds the
+// limit fails the source before any file is read, and so does an error
+// the walk met only after it (run checks measure's error first).
+func (w *dirWalk) measure(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	budget := w.maxSize - w.total // what this file may hold
-	w.total += size
-	if w.total > w.maxSize {
-		return w.sizeError(path)
+	var unsized []*fileJob
+	for _, s := range w.steps {
+		if s.file != nil && s.file.entry != nil {
+			unsized = append(unsized, s.file)
+		}
 	}
-	w.queue(path, size, budget)
+	inParallel(len(unsized), func(i int) bool {
+		j := unsized[i]
+		fi, err := j.entry.Info()
+		if err != nil {
+			j.statErr = err
+			return false
+		}
+		j.size = fi.Size()
+		return true
+	})
+	var total int64 // summed sizes of the files so far
+	for _, s := range w.steps {
+		j := s.file
+		switch {
+		case j == nil:
+			continue
+		case j.statErr != nil:
+			return j.statErr
+		case strings.HasSuffix(j.path, ".jsonnet"):
+			// Argo CD does not count Jsonnet files against the limit: their
+			// output is Jsonnet's business. Each input is bounded on its own.
+			j.limit = w.maxSize
+			continue
+		}
+		j.limit = w.maxSize - total // what this file may hold
+		total += j.size
+		if total > w.maxSize {
+			return w.sizeError(j.path)
+		}
+	}
 	return nil
 }
 

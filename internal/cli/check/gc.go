@@ -3,14 +3,15 @@ package check
 import "runtime/debug"
 
 // check and render keep every rendered object of the repository alive while
-// yaml.v3 allocates about four times as much garbage around them. At Go's
-// default (GOGC=100) the collector then runs every time the heap doubles
-// and re-marks the growing live heap each time: on 10,000 manifests that
-// is ~18 cycles and ~0.4 s of CPU, a fifth of the command. Letting the heap
-// grow to 4× the live heap (GOGC=300) takes 6–7 cycles and ~0.13 s, for
-// ~60 MB more peak RSS (≈240 → ≈300 MB). The soft memory limit bounds that
-// on very large repositories: past it the collector works harder instead
-// of growing the heap. Either environment variable, when set, wins.
+// decoding allocates garbage around them. At Go's default (GOGC=100) the
+// collector runs every time the heap doubles and re-marks the growing live
+// heap each time: on 10,000 manifests 8–9 cycles, ~7% of the command since
+// source.quickDecode (before it, with yaml.v3's garbage, ~18 cycles and a
+// fifth). Letting the heap grow to 4× the live heap (GOGC=300) takes 3
+// cycles, for ~30 MB more peak RSS (≈226 → ≈256 MB). The soft memory limit
+// bounds that on very large repositories: past it the collector works
+// harder instead of growing the heap. Either environment variable, when
+// set, wins.
 //
 // BatchGCPercent and BatchMemoryLimit are what check and render set.
 const (
