@@ -15,14 +15,14 @@ func newLabProvisionCommand(s command.Streams) *cobra.Command {
 	var browser bool
 	cmd := &cobra.Command{
 		Use:   "provision",
-		Short: "Build (once, cached) and list the lab's tools without starting anything",
+		Short: "Build (once, cached) and list the lab's tools, optional ones (istiod) included, without starting anything",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			root, err := findRepoRoot()
 			if err != nil {
 				return err
 			}
-			bins, assets, err := lab.Provision(cmd.Context(), root, cacheDir, s.ErrOut)
+			bins, assets, err := lab.Provision(cmd.Context(), root, cacheDir, s.ErrOut, lab.AllComponents...)
 			if err != nil {
 				return err
 			}
