@@ -57,10 +57,10 @@ type Plan struct {
 	MeshsimArgs []string
 	// Istiod runs istiod (istiod.go); the simulator then takes its routes
 	// from istiod's xDS.
-	Istiod bool `json:",omitempty"`
-	Token       string            // lab admin token
-	PKI         *PKI              // key material (paths)
-	Assets      map[string]string // cached upstream data by name (see Assets)
+	Istiod bool              `json:",omitempty"`
+	Token  string            // lab admin token
+	PKI    *PKI              // key material (paths)
+	Assets map[string]string // cached upstream data by name (see Assets)
 	// Example is the directory seeded into the lab Git repo; AppFile the
 	// Application (inside it) applied with the lab's repoURL and destination.
 	Example, AppFile, RepoName string

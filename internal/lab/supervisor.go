@@ -32,7 +32,7 @@ type Supervisor struct {
 	cluster      *Cluster
 	chart        *Chart // gitshift's chart, rendered once the API server runs
 	injectorCA   []byte
-	istiodCA     []byte // trust anchor of istiod's webhook certificate
+	istiodCA     []byte                   // trust anchor of istiod's webhook certificate
 	running      map[string]chan struct{} // closed when the child's Wait returns
 	stopReceiver func()
 

@@ -24,10 +24,10 @@ type Options struct {
 	MeshsimArgs []string
 	// Istiod runs Istio's control plane (istiod.go): Istio's CRDs from its
 	// module, its validating webhook, and the simulator's routes over xDS.
-	Istiod bool
-	Example     string // directory seeded into the lab Git repo
-	AppFile     string // the example's Application
-	Fixed       Ports  // fixed ports (0 = any free port)
+	Istiod  bool
+	Example string // directory seeded into the lab Git repo
+	AppFile string // the example's Application
+	Fixed   Ports  // fixed ports (0 = any free port)
 	// Controllers is the number of `gitshift controller` replicas to run
 	// (0: none); PolicyAppFile the Application of the example's
 	// CanaryPolicies, applied with them.
