@@ -136,7 +136,7 @@ func TestChecklistScenarios(t *testing.T) {
 			sc.apps.app.Spec.SyncPolicy = map[string]any{"automated": map[string]any{"prune": true, "selfHeal": true}}
 			sc.apps.app.Status.Sync.Status = argocd.SyncOutOfSync
 			sc.apps.app.Status.OperationState = &argocd.OperationState{Phase: argocd.PhaseFailed,
-				Message: `one or more objects failed to apply, reason: admission webhook "rev.validation.istio.io" denied the request: configuration is invalid: weight -10 < 0`,
+				Message:    `one or more objects failed to apply, reason: admission webhook "rev.validation.istio.io" denied the request: configuration is invalid: weight -10 < 0`,
 				SyncResult: &argocd.SyncResult{Revision: sc.apps.app.Status.Sync.Revision}}
 			sc.prom.ok, sc.prom.bad = map[string]int64{"v1": 2000}, nil
 		},
