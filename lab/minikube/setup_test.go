@@ -4,6 +4,7 @@
 package minikube
 
 import (
+	"errors"
 	"os/exec"
 	"strings"
 	"testing"
@@ -46,13 +47,7 @@ func TestSetupDryRunPlan(t *testing.T) {
 func TestSetupRefusesUnknownArgument(t *testing.T) {
 	out, err := exec.Command("bash", "setup.sh", "--bogus").CombinedOutput()
 	var ee *exec.ExitError
-	if err == nil || !asExit(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(string(out), "unknown argument --bogus") {
+	if !errors.As(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(string(out), "unknown argument --bogus") {
 		t.Fatalf("want exit 4 naming the argument, got %v\n%s", err, out)
 	}
-}
-
-func asExit(err error, ee **exec.ExitError) bool {
-	e, ok := err.(*exec.ExitError)
-	*ee = e
-	return ok
 }
