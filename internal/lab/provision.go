@@ -47,6 +47,10 @@ var Tools = []Tool{
 	// as a pseudo-version: lab/tools/istio/go.mod says why.
 	{Name: "pilot-discovery", Version: IstioVersion, Module: "istio", ModPath: "istio.io/istio", Package: "istio.io/istio/pilot/cmd/pilot-discovery",
 		Component: ComponentIstiod},
+	// istioctl for `istioctl analyze` next to check (docs/istioctl-analyze.md);
+	// only `lab provision --istioctl` builds it (another ~10 min cold).
+	{Name: "istioctl", Version: IstioVersion, Module: "istio", ModPath: "istio.io/istio", Package: "istio.io/istio/istioctl/cmd/istioctl",
+		Component: ComponentIstioctl},
 }
 
 // IstioVersion is the pinned istio.io/istio pseudo-version of istiod and
@@ -56,7 +60,11 @@ const IstioVersion = "v0.0.0-20260827124520-eed52ebb66ad"
 // ComponentIstiod is the optional istiod component (lab up --istiod).
 const ComponentIstiod = "istiod"
 
-// AllComponents selects every optional component (`lab provision`).
+// ComponentIstioctl is istioctl, for the side-by-side with check only.
+const ComponentIstioctl = "istioctl"
+
+// AllComponents are the optional components `lab provision` (make
+// lab-tools) prepares: what make demo and make e2e run.
 var AllComponents = []string{ComponentIstiod}
 
 // needed reports whether a tool or asset of component is needed when the
