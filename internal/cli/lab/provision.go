@@ -22,7 +22,7 @@ func newLabProvisionCommand(s command.Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			components := lab.AllComponents
+			components := append([]string{}, lab.AllComponents...)
 			if istioctl {
 				components = append(components, lab.ComponentIstioctl)
 			}
