@@ -99,9 +99,9 @@ type Table struct {
 //   - Within a VirtualService, the first http route whose match holds takes
 //     the request (Rule, Route.Decide): headers and withoutHeaders (exact,
 //     prefix, regex), URI; mirror with mirrorPercentage (default 100);
-//     fault.abort and fault.delay (fixed). A flow without a path is taken to want what a URI match
-//     wants, preferring a route without one. Retries, timeouts, the
-//     mirrors list and delegate are not modelled.
+//     fault.abort and fault.delay (fixed). A flow without a path is taken
+//     to want what a URI match wants, preferring a route without one.
+//     Retries, timeouts, the mirrors list and delegate are not modelled.
 //   - Weights as written; a single destination without weight gets 100.
 //   - A subset resolves through the DestinationRule for the host (one in the
 //     service's namespace first, then the oldest) to its labels, combined with

@@ -188,6 +188,13 @@ func (s *session) handle(resp *discoveryv3.DiscoveryResponse) error {
 	}
 	sub.version = resp.GetVersionInfo()
 	next.Versions[typ] = sub.version
+	// Routes and endpoints nothing names any more are gone.
+	switch typ {
+	case ClusterType:
+		next.Endpoints = keep(next.Endpoints, edsNames(next.Clusters))
+	case ListenerType:
+		next.Routes = keep(next.Routes, rdsNames(next.Listeners))
+	}
 	next.Updated = time.Now()
 	s.res = next
 	if err := s.request(typ, ""); err != nil {
@@ -212,7 +219,8 @@ func (s *session) handle(resp *discoveryv3.DiscoveryResponse) error {
 
 func (s *session) resubscribe(typ string, names []string) error {
 	sub, ok := s.subs[typ]
-	if ok && slices.Equal(sub.names, names) {
+	if ok && slices.Equal(sub.names, names) || !ok && len(names) == 0 {
+		// An empty first request would be a wildcard subscription.
 		return nil
 	}
 	if !ok {
