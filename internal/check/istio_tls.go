@@ -1,0 +1,50 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+)
+
+// runSNIHostOutsideHosts reports a tls match whose SNI host is no subset
+// of any of the VirtualService's hosts, as istiod's validation does
+// (validateSniHost): hosts are compared as written, a wildcard host covers
+// the names under it.
+func runSNIHostOutsideHosts(p *Pass) {
+	for _, vs := range p.Own().VirtualServices {
+		hosts := vs.Spec.GetHosts()
+		for i, tls := range vs.Spec.GetTls() {
+			for j, m := range tls.GetMatch() {
+				for k, sni := range m.GetSniHosts() {
+					if sniCovered(sni, hosts) {
+						continue
+					}
+					p.reportAt("", vs.Source, fmt.Sprintf("spec.tls[%d].match[%d].sniHosts[%d]", i, j, k),
+						fmt.Sprintf("VirtualService %s: SNI host %s is not among its hosts [%s]; istiod refuses the object", vs.Ref(), sni, strings.Join(hosts, ", ")),
+						"add the SNI host to spec.hosts (or route it in a VirtualService for that host)")
+				}
+			}
+		}
+	}
+}
+
+// sniCovered is Istio's host.Name.SubsetOf against any host: equal, or
+// under a wildcard host ("*.example.com" covers "a.example.com" and
+// "*.b.example.com"; "*" covers everything).
+func sniCovered(sni string, hosts []string) bool {
+	for _, h := range hosts {
+		suffix, wild := strings.CutPrefix(h, "*")
+		switch {
+		case sni == h:
+			return true
+		case wild && strings.HasPrefix(sni, "*"):
+			if strings.HasSuffix(sni[1:], suffix) {
+				return true
+			}
+		case wild:
+			if strings.HasSuffix(sni, suffix) {
+				return true
+			}
+		}
+	}
+	return false
+}
