@@ -79,6 +79,11 @@ type Client struct {
 	// goroutine: it must not block.
 	OnUpdate func(*Resources)
 	Log      *slog.Logger
+
+	// last is the last accepted state: a new stream (istiod restarted or
+	// closed the connection) starts from it, so the routes do not vanish
+	// until the first responses arrive.
+	last *Resources
 }
 
 // Run keeps a stream open until ctx ends, reconnecting with backoff (as a
@@ -136,8 +141,11 @@ func (c *Client) stream(ctx context.Context, ads discoveryv3.AggregatedDiscovery
 	if err != nil {
 		return fmt.Errorf("opening ADS stream: %w", err)
 	}
-	s := &session{c: c, send: st.Send, subs: map[string]*subscription{},
-		res: &Resources{Versions: map[string]string{}}}
+	res := c.last
+	if res == nil {
+		res = &Resources{Versions: map[string]string{}}
+	}
+	s := &session{c: c, send: st.Send, subs: map[string]*subscription{}, res: res}
 	// Clusters and listeners are wildcard subscriptions; endpoints and
 	// routes follow from what they name.
 	for _, t := range []string{ClusterType, ListenerType} {
@@ -197,6 +205,7 @@ func (s *session) handle(resp *discoveryv3.DiscoveryResponse) error {
 	}
 	next.Updated = time.Now()
 	s.res = next
+	s.c.last = next
 	if err := s.request(typ, ""); err != nil {
 		return err
 	}
