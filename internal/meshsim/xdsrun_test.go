@@ -137,6 +137,8 @@ func TestRunXDSModeRoutesByIstiod(t *testing.T) {
 		}
 	}()
 	eventually(t, "healthz", func() bool { return get(t, base+"/healthz") == "ok\n" })
+	// The first table is built on the first tick after the caches synced.
+	eventually(t, "routes", func() bool { return get(t, base+"/debug/routes") != "\n" })
 	if routes := get(t, base+"/debug/routes"); !strings.Contains(routes, "via bookinfo/reviews: v1=90(1 ready) v3=10(1 ready)") {
 		t.Fatalf("routes are not istiod's:\n%s", routes)
 	}

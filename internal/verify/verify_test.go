@@ -140,11 +140,11 @@ func TestChecklistScenarios(t *testing.T) {
 				SyncResult: &argocd.SyncResult{Revision: sc.apps.app.Status.Sync.Revision}}
 			sc.prom.ok, sc.prom.bad = map[string]int64{"v1": 2000}, nil
 		},
-		want:    map[string]Status{"argocd": Fail, "virtualservice": Fail},
+		want:    map[string]Status{"argocd": Fail, "virtualservice": Fail, "traffic-split": Fail},
 		outcome: OutcomeFailed,
 		text: map[string]string{"argocd": "istiod's validating webhook (rev.validation.istio.io) refused an object: configuration is invalid: weight -10 < 0",
-			"virtualservice": "Argo CD's last sync failed"},
-		absent: []string{"selfHeal is off", "something else writes"},
+			"virtualservice": "Argo CD's last sync failed", "traffic-split": "Argo CD's sync of Git's weights failed"},
+		absent: []string{"selfHeal is off", "something else writes", "argocd app sync"},
 	}, {
 		name: "namespace without injection: missing sidecars",
 		setup: func(sc *scenario) {

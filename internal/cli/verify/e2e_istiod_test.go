@@ -196,9 +196,11 @@ func httpGet(t *testing.T, url string) string {
 	return string(b)
 }
 
+// runCheck runs `gitshift check` on a clone of the lab's repository: the
+// Application in it names the example's GitHub URL, the lab serves a copy.
 func runCheck(t *testing.T, dir string) (int, string, string) {
 	t.Helper()
-	return clitest.Run(t, checkcli.NewCheckCommand, dir)
+	return clitest.Run(t, checkcli.NewCheckCommand, "--repo-url", "https://github.com/gitshift/bookinfo-gitops.git", dir)
 }
 
 func setWeights(t *testing.T, file, stable, canary string) {
@@ -221,10 +223,14 @@ func push(t *testing.T, work, msg string) string {
 }
 
 // restoreWeights commits 90/10 again and waits until Argo CD synced it.
+// Argo CD retries the refused sync (an automated sync's retry limit is 5,
+// about 2.5 minutes of backoff) and applies no newer revision meanwhile, so
+// the retry is terminated first, as `argocd app terminate-op` does.
 func (l *e2eLab) restoreWeights(t *testing.T, work, file string) {
+	app := l.st.Endpoints.Application
+	l.patchApp(t, app, `{"status":{"operationState":{"phase":"Terminating"}}}`)
 	setWeights(t, file, "90", "10")
 	sha := push(t, work, "reviews: back to 90/10 (e2e)")
-	app := l.st.Endpoints.Application
 	l.patchApp(t, app, `{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
 	eventually(t, 3*time.Minute, "Argo CD to sync 90/10 again", func() bool {
 		a, err := argocd.Reader{Client: l.kc.Dynamic}.Get(context.Background(), l.st.Endpoints.ArgoCDNS, app)
