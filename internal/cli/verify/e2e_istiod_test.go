@@ -232,8 +232,19 @@ func (l *e2eLab) restoreWeights(t *testing.T, work, file string) {
 	setWeights(t, file, "90", "10")
 	sha := push(t, work, "reviews: back to 90/10 (e2e)")
 	l.patchApp(t, app, `{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
-	eventually(t, 3*time.Minute, "Argo CD to sync 90/10 again", func() bool {
+	eventually(t, 3*time.Minute, "Argo CD to compare 90/10", func() bool {
 		a, err := argocd.Reader{Client: l.kc.Dynamic}.Get(context.Background(), l.st.Endpoints.ArgoCDNS, app)
 		return err == nil && argocd.Assess(a, sha, time.Time{}).Live
+	})
+	// The live objects never left 90/10, so Argo CD sees the commit Synced
+	// and never syncs it; the next test (a live edit with selfHeal off)
+	// needs a sync attempt of the head, or automated sync would undo its
+	// edit. Sync it as `argocd app sync` does.
+	l.patchApp(t, app, `{"operation":{"initiatedBy":{"username":"e2e"},"sync":{"revision":"`+sha+`","syncOptions":["CreateNamespace=true","ApplyOutOfSyncOnly=true"]}}}`)
+	eventually(t, 2*time.Minute, "Argo CD to sync 90/10", func() bool {
+		a, err := argocd.Reader{Client: l.kc.Dynamic}.Get(context.Background(), l.st.Endpoints.ArgoCDNS, app)
+		op := a.Status.OperationState
+		return err == nil && a.Operation == nil && op != nil && op.Phase == argocd.PhaseSucceeded &&
+			op.SyncResult != nil && op.SyncResult.Revision == sha
 	})
 }
