@@ -143,6 +143,10 @@ func Rules() []Rule {
 			"TLS route matching an SNI host outside the VirtualService's hosts",
 			"istiod's validation refuses a VirtualService whose tls match names an SNI host that is not one of its hosts or covered by a wildcard host (found by istioctl analyze, IST0106): with istiod's webhook the apply fails and Argo CD's sync with it.",
 			runSNIHostOutsideHosts},
+		{"GS2015", "service-entry-without-addresses", SeverityWarning,
+			"TCP ServiceEntry without addresses",
+			"A sidecar matches TCP traffic by destination address, not by host: a ServiceEntry whose port is TCP (or has no protocol) and that lists no addresses captures nothing unless the mesh allocates addresses (DNS capture with auto-allocation). Found by istioctl analyze (IST0134).",
+			runServiceEntryWithoutAddresses},
 	}
 }
 

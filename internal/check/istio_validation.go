@@ -48,3 +48,23 @@ func sniCovered(sni string, hosts []string) bool {
 	}
 	return false
 }
+
+// runServiceEntryWithoutAddresses reports a ServiceEntry without addresses
+// whose port is TCP or has no protocol, as istioctl analyze does (IST0134;
+// it is silent when the mesh config turns on DNS auto-allocation, which
+// check cannot see, hence a warning).
+func runServiceEntryWithoutAddresses(p *Pass) {
+	for _, se := range p.Own().ServiceEntries {
+		if len(se.Spec.GetAddresses()) > 0 {
+			continue
+		}
+		for i, port := range se.Spec.GetPorts() {
+			if proto := port.GetProtocol(); proto != "" && !strings.EqualFold(proto, "TCP") {
+				continue
+			}
+			p.reportAt("", se.Source, fmt.Sprintf("spec.ports[%d]", i),
+				fmt.Sprintf("ServiceEntry %s: port %d is TCP and the entry lists no addresses; sidecars match TCP by address, so no traffic reaches it", se.Ref(), port.GetNumber()),
+				"add spec.addresses, or rely on the mesh's DNS capture with address auto-allocation")
+		}
+	}
+}
