@@ -84,7 +84,9 @@ bench-lab: build
 # then the same by `gitshift controller` after a commit that changes v3's image;
 # a summary. Exits non-zero when the story does not go as expected. Runs again
 # against the same lab (it resets the weights by commit first).
-DEMO_LAB_FLAGS ?= --controller
+# --istiod: Istio's control plane validates the commits and programs the
+# simulator's routes over xDS (docs/istiod.md).
+DEMO_LAB_FLAGS ?= --controller --istiod
 demo: build
 	@$(BIN) lab status >/dev/null 2>&1 || $(BIN) lab up $(DEMO_LAB_FLAGS)
 	$(BIN) lab demo
@@ -94,8 +96,10 @@ demo: build
 # stops it again. The verify suite runs against one lab started here.
 #   e2e-lab:     the reference story (no recurse → Synced without the canary;
 #                recurse → 90/10 live and measured), busy port, down leaves nothing
-#   e2e-verify:  issue 5's acceptance list for `gitshift verify`
+#   e2e-verify:  issue 5's acceptance list for `gitshift verify`, and issue 18's
+#                on a lab with istiod (routes from xDS, its webhook, a refused commit)
 #   e2e-rollout: healthy canary promoted, faulty one rolled back, SIGKILL resume
+#                (on istiod's routing)
 #   e2e-render:  gitshift render == what Argo CD 2.14.21 applied (Jsonnet,
 #                Kustomize settings, Helm parameters, multi-source $ref); make
 #                e2e runs it on the verify suite's lab, e2e-render on its own
@@ -131,13 +135,16 @@ e2e-lab: build
 e2e-verify: build
 	@dir=$$(mktemp -d)/lab; \
 	trap '$(BIN) lab down --dir '"$$dir"' >/dev/null 2>&1 || true' EXIT; \
-	$(BIN) lab up --dir "$$dir" && \
+	$(BIN) lab up --istiod --dir "$$dir" && \
 	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'VerifyE2E' ./internal/cli/verify/ && \
 	GITSHIFT_LAB_DIR="$$dir" $(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/
 
+# The rollout suite's lab runs istiod (E2E_ROLLOUT_LAB_FLAGS): its rollouts
+# and rollbacks are judged on routing istiod programmed.
+E2E_ROLLOUT_LAB_FLAGS ?= --istiod
 e2e-rollout: build
 	@mkdir -p $(E2E_OUTPUT)
-	$(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'E2E' ./internal/rollout/e2e/
+	GITSHIFT_E2E_LAB_FLAGS="$(E2E_ROLLOUT_LAB_FLAGS)" $(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'E2E' ./internal/rollout/e2e/
 
 e2e-render: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/check/e2e/

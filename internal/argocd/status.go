@@ -113,6 +113,7 @@ type Health struct {
 type OperationState struct {
 	Phase      string      `json:"phase"`
 	Message    string      `json:"message,omitempty"`
+	RetryCount int64       `json:"retryCount,omitempty"` // > 0: a retry of a failed sync (syncPolicy.retry)
 	StartedAt  *time.Time  `json:"startedAt,omitempty"`
 	FinishedAt *time.Time  `json:"finishedAt,omitempty"`
 	SyncResult *SyncResult `json:"syncResult,omitempty"`

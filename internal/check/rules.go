@@ -139,6 +139,14 @@ func Rules() []Rule {
 			"Mirror to a subset the DestinationRule does not define",
 			"Envoy has no cluster for the subset: the mirrored copies go nowhere, and a mirror step sees no canary requests.",
 			runUnknownMirrorSubset},
+		{"GS2014", "sni-host-outside-hosts", SeverityError,
+			"TLS route matching an SNI host outside the VirtualService's hosts",
+			"istiod's validation refuses a VirtualService whose tls match names an SNI host that is not one of its hosts or covered by a wildcard host (found by istioctl analyze, IST0106): with istiod's webhook the apply fails and Argo CD's sync with it.",
+			runSNIHostOutsideHosts},
+		{"GS2015", "service-entry-without-addresses", SeverityWarning,
+			"TCP ServiceEntry without addresses",
+			"A sidecar matches TCP traffic by destination address, not by host: a ServiceEntry whose port is TCP (or has no protocol) and that lists no addresses captures nothing unless the mesh allocates addresses (DNS capture with auto-allocation). Found by istioctl analyze (IST0134).",
+			runServiceEntryWithoutAddresses},
 	}
 }
 

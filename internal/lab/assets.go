@@ -19,6 +19,8 @@ type Asset struct {
 	Version string   // module version (cache key)
 	Module  string   // lab/tools/<Module> that requires it; "" = `go mod download` it
 	Files   []string // files inside the module, concatenated as YAML documents
+	// Component is the optional component that needs it ("" = always).
+	Component string
 }
 
 // Assets lists the upstream data the lab needs.
@@ -35,7 +37,14 @@ var Assets = []Asset{
 			"kustomize/stage/pod/fast/pod-complete.yaml",
 			"kustomize/stage/pod/fast/pod-delete.yaml",
 		}},
+	// With istiod the CRDs come from the same module version as istiod, as
+	// Istio's own charts install them.
+	{Name: IstiodCRDsAsset, ModPath: "istio.io/istio", Version: IstioVersion, Module: "istio",
+		Files: []string{"manifests/charts/base/files/crd-all.gen.yaml"}, Component: ComponentIstiod},
 }
+
+// IstiodCRDsAsset is the asset of Istio's CRDs applied with istiod.
+const IstiodCRDsAsset = "istiod-crds.yaml"
 
 // AssetPath is the cached file of a.
 func (p *Provisioner) AssetPath(a Asset) string {
@@ -46,6 +55,9 @@ func (p *Provisioner) AssetPath(a Asset) string {
 func (p *Provisioner) EnsureAssets(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	for _, a := range Assets {
+		if !needed(a.Component, p.Components) {
+			continue
+		}
 		path, err := p.EnsureAsset(ctx, a)
 		if err != nil {
 			return nil, err

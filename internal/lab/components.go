@@ -18,6 +18,8 @@ type Ports struct {
 	// gitshift controller replica (both only with Plan.Controllers).
 	Receiver    int               `json:",omitempty"`
 	Controllers []ControllerPorts `json:",omitempty"`
+	// Istiod holds istiod's ports (only with Plan.Istiod).
+	Istiod IstiodPorts `json:",omitzero"`
 }
 
 // Layout is the lab directory's file layout.
@@ -53,9 +55,12 @@ type Plan struct {
 	Meshsim bool              // run the mesh simulator (internal/meshsim)
 	// MeshsimArgs are extra flags for `gitshift lab meshsim`.
 	MeshsimArgs []string
-	Token       string            // lab admin token
-	PKI         *PKI              // key material (paths)
-	Assets      map[string]string // cached upstream data by name (see Assets)
+	// Istiod runs istiod (istiod.go); the simulator then takes its routes
+	// from istiod's xDS.
+	Istiod bool              `json:",omitempty"`
+	Token  string            // lab admin token
+	PKI    *PKI              // key material (paths)
+	Assets map[string]string // cached upstream data by name (see Assets)
 	// Example is the directory seeded into the lab Git repo; AppFile the
 	// Application (inside it) applied with the lab's repoURL and destination.
 	Example, AppFile, RepoName string
@@ -131,6 +136,11 @@ func (p *Plan) Specs() []ProcSpec {
 			"--config=" + p.Assets["kwok-stages.yaml"], "--kubeconfig=" + kc,
 			"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 			"--server-address=" + addr(pt.Kwok), "--node-ip=127.0.0.1", "--cidr=10.244.0.0/16"}},
+	}
+	if p.Istiod {
+		specs = append(specs, p.istiodSpec())
+	}
+	specs = append(specs, []ProcSpec{
 		{Name: "redis", Args: []string{p.bin("redis-server"),
 			"--port", strconv.Itoa(pt.Redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 			"--dir", l.Path("redis"), "--protected-mode", "no"}},
@@ -147,10 +157,14 @@ func (p *Plan) Specs() []ProcSpec {
 			"--redis=" + addr(pt.Redis), "--metrics-port=" + strconv.Itoa(pt.ControllerMetrics),
 			"--app-resync=180", "--status-processors=4", "--operation-processors=2", "--loglevel=info"},
 			Env: p.argoEnv()},
-	}
+	}...)
 	if p.Meshsim {
-		specs = append(specs, ProcSpec{Name: "meshsim", Args: append([]string{p.Self, "lab", "meshsim", "-v",
-			"--kubeconfig=" + kc, "--listen=" + addr(pt.Meshsim)}, p.MeshsimArgs...)})
+		args := append([]string{p.Self, "lab", "meshsim", "-v",
+			"--kubeconfig=" + kc, "--listen=" + addr(pt.Meshsim)}, p.MeshsimArgs...)
+		if p.Istiod {
+			args = append(args, "--xds="+addr(pt.Istiod.GRPC))
+		}
+		specs = append(specs, ProcSpec{Name: "meshsim", Args: args})
 	}
 	specs = append(specs, ProcSpec{Name: "prometheus", Args: []string{p.bin("prometheus"),
 		"--config.file=" + l.PrometheusConfig(), "--storage.tsdb.path=" + l.Path("prometheus", "data"),
@@ -196,7 +210,7 @@ func (p *Plan) Dirs() []string {
 	return []string{l.Path("logs"), l.Path("run"), l.Path("etcd"), l.Path("apiserver"), l.Path("redis"),
 		l.Path("kube-controller-manager"), l.Path("kube-scheduler"), l.Path("kwok"), l.GitBase(),
 		l.Path("prometheus", "data"), l.InjectorCertDir(), l.ControllerDir(), l.Path("helm"), d, filepath.Join(d, "tmp"),
-		filepath.Join(d, "tls"), filepath.Join(d, "ssh"), filepath.Join(d, "gpg"), filepath.Join(d, "gnupg")}
+		filepath.Join(d, "tls"), filepath.Join(d, "ssh"), filepath.Join(d, "gpg"), filepath.Join(d, "gnupg"), l.IstiodDir()}
 }
 
 // commandLine renders a spec for logs and the state file.

@@ -32,6 +32,7 @@ var beforeStart = map[string]hook{
 	},
 	// The first replica's hook prepares what every replica runs with.
 	ControllerName(0): prepareController,
+	ComponentIstiod:   prepareIstiod,
 	"prometheus": func(_ context.Context, s *Supervisor) error {
 		b, err := s.Plan.PrometheusConfig()
 		if err != nil {
@@ -49,7 +50,17 @@ var afterReady = map[string]hook{
 			return err
 		}
 		s.cluster = c
-		for _, name := range []string{"istio-crds.yaml", "argocd-crds.yaml"} {
+		// A lab killed without `down` leaves istiod's webhook registered in
+		// etcd; with failurePolicy Fail it would refuse every Istio object
+		// until istiod runs again (with --istiod it is registered anew).
+		if err := c.Delete(ctx, validatingGVR, "", IstiodWebhookName); err != nil {
+			return err
+		}
+		istioCRDs := "istio-crds.yaml"
+		if s.Plan.Istiod {
+			istioCRDs = IstiodCRDsAsset
+		}
+		for _, name := range []string{istioCRDs, "argocd-crds.yaml"} {
 			if err := c.ApplyFile(ctx, s.Plan.Assets[name]); err != nil {
 				return fmt.Errorf("applying %s: %w", name, err)
 			}
@@ -81,6 +92,7 @@ var afterReady = map[string]hook{
 		s.progressf("registered MutatingWebhookConfiguration %s -> %s", sidecar.WebhookConfigurationName, url)
 		return nil
 	},
+	ComponentIstiod: registerIstiodWebhook,
 }
 
 // applyGitshiftCRD renders gitshift's chart and applies its CRD.
@@ -113,6 +125,7 @@ var beforeStop = map[string]hook{
 		}
 		return s.cluster.Delete(ctx, admissionGVR, "", sidecar.WebhookConfigurationName)
 	},
+	ComponentIstiod: unregisterIstiodWebhook,
 }
 
 // applyApplication applies the lab's copy of the example Application, and

@@ -109,7 +109,7 @@ func TestAllocatePortsPrefersPreviousAndFixed(t *testing.T) {
 	}}
 	fixed := Ports{Prometheus: 9090}
 	prev := Ports{APIServer: 5001, Git: 5002, Prometheus: 5003, Etcd: 9090, Controllers: []ControllerPorts{{Metrics: 5004, Probe: 5002}}}
-	got, err := allocatePorts(a, fixed, prev, true, 2)
+	got, err := allocatePorts(a, fixed, prev, true, false, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +25,10 @@ type Tool struct {
 	ModPath string // Go module path that Version is a version of
 	Package string // package to build
 	Links   []string
+	// Component names the optional lab component that needs the tool
+	// (e.g. "istiod"); "" means every lab needs it. `lab up` builds an
+	// optional tool only when its component runs; `lab provision` builds all.
+	Component string
 }
 
 // Tools lists every binary the lab builds. TestToolVersionsMatchGoMod keeps
@@ -38,6 +43,34 @@ var Tools = []Tool{
 	{Name: "kwok", Version: "v0.8.0", Module: "kwok", ModPath: "sigs.k8s.io/kwok", Package: "sigs.k8s.io/kwok/cmd/kwok"},
 	{Name: "helm", Version: "v3.22.0", Module: "helm", ModPath: "helm.sh/helm/v3", Package: "helm.sh/helm/v3/cmd/helm"},
 	{Name: "kustomize", Version: "v5.8.2", Module: "kustomize", ModPath: "sigs.k8s.io/kustomize/kustomize/v5", Package: "sigs.k8s.io/kustomize/kustomize/v5"},
+	// Istio's control plane (lab up --istiod). istio.io/istio is only served
+	// as a pseudo-version: lab/tools/istio/go.mod says why.
+	{Name: "pilot-discovery", Version: IstioVersion, Module: "istio", ModPath: "istio.io/istio", Package: "istio.io/istio/pilot/cmd/pilot-discovery",
+		Component: ComponentIstiod},
+	// istioctl for `istioctl analyze` next to check (docs/istioctl-analyze.md);
+	// only `lab provision --istioctl` builds it (another ~10 min cold).
+	{Name: "istioctl", Version: IstioVersion, Module: "istio", ModPath: "istio.io/istio", Package: "istio.io/istio/istioctl/cmd/istioctl",
+		Component: ComponentIstioctl},
+}
+
+// IstioVersion is the pinned istio.io/istio pseudo-version of istiod and
+// of the CRDs applied with it.
+const IstioVersion = "v0.0.0-20260827124520-eed52ebb66ad"
+
+// ComponentIstiod is the optional istiod component (lab up --istiod).
+const ComponentIstiod = "istiod"
+
+// ComponentIstioctl is istioctl, for the side-by-side with check only.
+const ComponentIstioctl = "istioctl"
+
+// AllComponents are the optional components `lab provision` (make
+// lab-tools) prepares: what make demo and make e2e run.
+var AllComponents = []string{ComponentIstiod}
+
+// needed reports whether a tool or asset of component is needed when the
+// optional components in want run.
+func needed(component string, want []string) bool {
+	return component == "" || slices.Contains(want, component)
 }
 
 // DefaultCacheDir is where built tools are cached: $GITSHIFT_LAB_CACHE, else
@@ -58,6 +91,9 @@ type Provisioner struct {
 	RepoRoot string    // the gitshift clone (holds lab/tools)
 	CacheDir string    // see DefaultCacheDir
 	Progress io.Writer // one line per step; may be nil
+	// Components are the optional components whose tools and assets are
+	// provisioned too (see Tool.Component).
+	Components []string
 }
 
 // Dir is the cache directory of t.
@@ -69,13 +105,14 @@ func (p *Provisioner) Dir(t Tool) string {
 func (p *Provisioner) Path(t Tool) string { return filepath.Join(p.Dir(t), t.Name) }
 
 // Provision builds or finds every binary and asset the lab needs: the Go
-// tools (cached), the Debian packages, the upstream data files. It returns
-// binary paths and asset paths by name.
-func Provision(ctx context.Context, repoRoot, cacheDir string, progress io.Writer) (bins, assets map[string]string, err error) {
+// tools (cached), the Debian packages, the upstream data files, with those
+// of the optional components named in components (ComponentIstiod). It
+// returns binary paths and asset paths by name.
+func Provision(ctx context.Context, repoRoot, cacheDir string, progress io.Writer, components ...string) (bins, assets map[string]string, err error) {
 	if cacheDir == "" {
 		cacheDir = DefaultCacheDir()
 	}
-	prov := &Provisioner{RepoRoot: repoRoot, CacheDir: cacheDir, Progress: progress}
+	prov := &Provisioner{RepoRoot: repoRoot, CacheDir: cacheDir, Progress: progress, Components: components}
 	if bins, err = prov.EnsureAll(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -102,11 +139,14 @@ func ToolByName(name string) (Tool, bool) {
 	return Tool{}, false
 }
 
-// EnsureAll builds every missing tool, in order, and returns the binary paths
-// by name (links included).
+// EnsureAll builds every missing tool (of p.Components too), in order, and
+// returns the binary paths by name (links included).
 func (p *Provisioner) EnsureAll(ctx context.Context) (map[string]string, error) {
 	paths := map[string]string{}
 	for _, t := range Tools {
+		if !needed(t.Component, p.Components) {
+			continue
+		}
 		bin, err := p.Ensure(ctx, t)
 		if err != nil {
 			return nil, err

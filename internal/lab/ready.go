@@ -99,5 +99,8 @@ func (p *Plan) Probes() map[string]Probe {
 	for _, c := range p.controllerEndpoints() {
 		probes[c.Name] = httpProbe(c.Probes+"/readyz", "")
 	}
+	if p.Istiod {
+		probes[ComponentIstiod] = istiodProbe(p)
+	}
 	return probes
 }

@@ -48,6 +48,9 @@ type Endpoints struct {
 	ArgoCDNS       string `json:"argocdNamespace"`
 	Application    string `json:"application,omitempty"`
 	MeshsimMetrics string `json:"meshsimMetrics,omitempty"`
+	// With istiod (lab up --istiod): its plaintext xDS address and metrics.
+	IstiodXDS        string `json:"istiodXDS,omitempty"`
+	IstiodMonitoring string `json:"istiodMonitoring,omitempty"`
 	// With the controller (lab up --controller): the Application of the
 	// CanaryPolicies, the ServiceAccount's kubeconfig, the notification
 	// receiver and its log, and each replica's addresses.

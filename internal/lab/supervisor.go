@@ -32,6 +32,7 @@ type Supervisor struct {
 	cluster      *Cluster
 	chart        *Chart // gitshift's chart, rendered once the API server runs
 	injectorCA   []byte
+	istiodCA     []byte                   // trust anchor of istiod's webhook certificate
 	running      map[string]chan struct{} // closed when the child's Wait returns
 	stopReceiver func()
 
@@ -133,7 +134,7 @@ func (s *Supervisor) bringUp(ctx context.Context) error {
 
 func readyTimeout(name string) time.Duration {
 	switch name {
-	case "kube-apiserver", "kube-controller-manager", "argocd-application-controller":
+	case "kube-apiserver", "kube-controller-manager", "argocd-application-controller", ComponentIstiod:
 		return 3 * time.Minute
 	}
 	return 90 * time.Second

@@ -22,9 +22,12 @@ type Options struct {
 	Self        string // the gitshift executable (for supervise and the hidden components)
 	Meshsim     bool   // run the mesh simulator
 	MeshsimArgs []string
-	Example     string // directory seeded into the lab Git repo
-	AppFile     string // the example's Application
-	Fixed       Ports  // fixed ports (0 = any free port)
+	// Istiod runs Istio's control plane (istiod.go): Istio's CRDs from its
+	// module, its validating webhook, and the simulator's routes over xDS.
+	Istiod  bool
+	Example string // directory seeded into the lab Git repo
+	AppFile string // the example's Application
+	Fixed   Ports  // fixed ports (0 = any free port)
 	// Controllers is the number of `gitshift controller` replicas to run
 	// (0: none); PolicyAppFile the Application of the example's
 	// CanaryPolicies, applied with them.
@@ -69,6 +72,10 @@ func Up(ctx context.Context, o Options) (*State, error) {
 	if plan.Meshsim {
 		st.Endpoints.MeshsimMetrics = "http://" + addr(plan.Ports.Meshsim) + "/metrics"
 	}
+	if plan.Istiod {
+		st.Endpoints.IstiodXDS = addr(plan.Ports.Istiod.GRPC)
+		st.Endpoints.IstiodMonitoring = "http://" + addr(plan.Ports.Istiod.Monitoring) + "/metrics"
+	}
 	for _, spec := range plan.Specs() {
 		st.Components = append(st.Components, &Component{Name: spec.Name, Status: "pending",
 			Log: plan.Layout.Log(spec.Name), PIDFile: plan.Layout.PIDFile(spec.Name), Command: commandLine(spec)})
@@ -107,11 +114,15 @@ func checkNotRunning(st *State) error {
 // prepare provisions binaries and writes everything the supervisor needs.
 func prepare(ctx context.Context, o Options) (*Plan, error) {
 	// Ports first: a busy port fails in a second, not after a tool build.
-	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, previousPorts(o.Dir), o.Meshsim, o.Controllers)
+	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, previousPorts(o.Dir), o.Meshsim, o.Istiod, o.Controllers)
 	if err != nil {
 		return nil, err
 	}
-	bins, assets, err := Provision(ctx, o.RepoRoot, o.CacheDir, o.Progress)
+	var components []string
+	if o.Istiod {
+		components = append(components, ComponentIstiod)
+	}
+	bins, assets, err := Provision(ctx, o.RepoRoot, o.CacheDir, o.Progress, components...)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +131,7 @@ func prepare(ctx context.Context, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{Layout: l, Ports: ports, Bins: bins, Self: o.Self, Meshsim: o.Meshsim, MeshsimArgs: o.MeshsimArgs,
+	plan := &Plan{Layout: l, Ports: ports, Bins: bins, Self: o.Self, Meshsim: o.Meshsim, MeshsimArgs: o.MeshsimArgs, Istiod: o.Istiod,
 		Token: pki.AdminToken, PKI: pki, Assets: assets, Example: o.Example, AppFile: o.AppFile,
 		RepoName: filepath.Base(o.Example), RepoRoot: o.RepoRoot, Controllers: o.Controllers, PolicyAppFile: o.PolicyAppFile}
 	for _, d := range plan.Dirs() {
@@ -145,7 +156,7 @@ func prepare(ctx context.Context, o Options) (*Plan, error) {
 }
 
 // allocatePorts checks the fixed ports and picks free ones for the rest.
-func allocatePorts(a *PortAllocator, fixed, previous Ports, meshsim bool, controllers int) (Ports, error) {
+func allocatePorts(a *PortAllocator, fixed, previous Ports, meshsim, istiod bool, controllers int) (Ports, error) {
 	p := fixed
 	prev := previous
 	p.Controllers = make([]ControllerPorts, controllers)
@@ -176,6 +187,12 @@ func allocatePorts(a *PortAllocator, fixed, previous Ports, meshsim bool, contro
 	}
 	if meshsim {
 		slots = append(slots, slot{"meshsim", &p.Meshsim, prev.Meshsim})
+	}
+	if istiod {
+		slots = append(slots, slot{"istiod (http)", &p.Istiod.HTTP, prev.Istiod.HTTP},
+			slot{"istiod (xDS)", &p.Istiod.GRPC, prev.Istiod.GRPC},
+			slot{"istiod (webhook)", &p.Istiod.Webhook, prev.Istiod.Webhook},
+			slot{"istiod (monitoring)", &p.Istiod.Monitoring, prev.Istiod.Monitoring})
 	}
 	if controllers > 0 {
 		slots = append(slots, slot{"notification receiver", &p.Receiver, prev.Receiver})

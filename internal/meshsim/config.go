@@ -51,6 +51,14 @@ type Config struct {
 	// TagHeaders are request headers reported as metric labels (an Istio
 	// Telemetry tagOverride); nil means DefaultTagHeaders.
 	TagHeaders []string
+	// XDS is istiod's plaintext xDS address (host:port). Set, the routes
+	// come from istiod over ADS (BuildTableXDS: xDS mode); empty, the
+	// simulator reads VirtualServices and DestinationRules itself
+	// (BuildTable: the fast mode).
+	XDS string
+	// XDSNamespace is the namespace the simulator's sidecar claims to run
+	// in (it decides Sidecar scoping and exportTo). Default "default".
+	XDSNamespace string
 	// Log receives the simulator's logs; slog.Default() when nil.
 	Log *slog.Logger
 }
@@ -76,6 +84,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.XDSNamespace == "" {
+		c.XDSNamespace = "default"
 	}
 	if c.TagHeaders == nil {
 		c.TagHeaders = DefaultTagHeaders

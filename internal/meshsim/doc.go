@@ -11,8 +11,13 @@
 // with the labels in LabelNames, reported with reporter="source" by the
 // caller's proxy and reporter="destination" by the callee's, as a mesh does.
 //
-// It routes only by live objects, never by Git: a split measured from its
+// It routes only by live state, never by Git: a split measured from its
 // metrics is what the cluster would do with what Argo CD really applied.
+// In xDS mode (Config.XDS, `lab up --istiod`) the routes are what istiod
+// programmed, received over ADS as a sidecar and an ingress gateway
+// (package xds, BuildTableXDS); otherwise (the fast mode) the simulator
+// reads VirtualServices and DestinationRules itself (BuildTable).
+// docs/istiod.md compares the two.
 //
 // # Routing
 //

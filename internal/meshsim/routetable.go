@@ -27,6 +27,15 @@ type Rule struct {
 	// Abort answers Percent of the requests with Status before any
 	// destination is called (Istio's fault.abort); nil: none.
 	Abort *Abort
+	// Delay holds Percent of the requests for Ms before they are sent on
+	// (Istio's fault.delay, fixed); nil: none.
+	Delay *Delay
+}
+
+// Delay is a rule's fault.delay.
+type Delay struct {
+	Percent float64
+	Ms      float64
 }
 
 // Match is one HTTPMatchRequest: every header and the URI must match.
@@ -70,6 +79,8 @@ type Decision struct {
 	Mirror *Backend
 	// Abort is the status of an injected fault (0: none).
 	Abort int
+	// DelayMs is an injected delay added to the request's latency.
+	DelayMs float64
 	// NoRoute: no rule matched (Envoy answers 404 NR).
 	NoRoute bool
 }
@@ -89,6 +100,9 @@ func (r *Route) Decide(a Attrs, rng *rand.Rand) Decision {
 	d := Decision{Rule: rule, Backend: rule.pick(rng)}
 	if m := rule.Mirror; m != nil && rng.Float64()*100 < m.Percent {
 		d.Mirror = &m.Backend
+	}
+	if f := rule.Delay; f != nil && rng.Float64()*100 < f.Percent {
+		d.DelayMs = f.Ms
 	}
 	if f := rule.Abort; f != nil && rng.Float64()*100 < f.Percent {
 		d.Abort = f.Status

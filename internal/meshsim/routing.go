@@ -99,9 +99,9 @@ type Table struct {
 //   - Within a VirtualService, the first http route whose match holds takes
 //     the request (Rule, Route.Decide): headers and withoutHeaders (exact,
 //     prefix, regex), URI; mirror with mirrorPercentage (default 100);
-//     fault.abort. A flow without a path is taken to want what a URI match
-//     wants, preferring a route without one. Retries, timeouts, delays,
-//     the mirrors list and delegate are not modelled.
+//     fault.abort and fault.delay (fixed). A flow without a path is taken
+//     to want what a URI match wants, preferring a route without one.
+//     Retries, timeouts, the mirrors list and delegate are not modelled.
 //   - Weights as written; a single destination without weight gets 100.
 //   - A subset resolves through the DestinationRule for the host (one in the
 //     service's namespace first, then the oldest) to its labels, combined with
@@ -109,6 +109,18 @@ type Table struct {
 //   - Without a VirtualService, sidecars spread requests over all ready pods
 //     of the service (Kubernetes default routing); the gateway answers 404 NR.
 func BuildTable(s Snapshot) *Table {
+	t := newTable(s)
+	for fqdn := range t.services {
+		for _, ctx := range []Context{Mesh, Gateway} {
+			t.routes[routeKey{ctx, fqdn}] = t.buildRoute(s.VirtualServices, ctx, fqdn)
+		}
+	}
+	return t
+}
+
+// newTable indexes the services, their ready pods and DestinationRule
+// subsets; the routes are added by the caller (from VirtualServices or xDS).
+func newTable(s Snapshot) *Table {
 	t := &Table{
 		services: map[string]*serviceInfo{},
 		byName:   map[string][]ServiceRef{},
@@ -141,11 +153,6 @@ func BuildTable(s Snapshot) *Table {
 			for _, ss := range dr.Spec.GetSubsets() {
 				info.subsets[ss.GetName()] = ss.GetLabels()
 			}
-		}
-	}
-	for fqdn := range t.services {
-		for _, ctx := range []Context{Mesh, Gateway} {
-			t.routes[routeKey{ctx, fqdn}] = t.buildRoute(s.VirtualServices, ctx, fqdn)
 		}
 	}
 	return t
@@ -217,6 +224,13 @@ func (t *Table) buildRoute(vss []*networkingv1.VirtualService, ctx Context, fqdn
 				pct = a.GetPercentage().GetValue()
 			}
 			rule.Abort = &Abort{Percent: pct, Status: int(a.GetHttpStatus())}
+		}
+		if d := h.GetFault().GetDelay(); d.GetFixedDelay() != nil {
+			pct := 100.0
+			if d.GetPercentage() != nil {
+				pct = d.GetPercentage().GetValue()
+			}
+			rule.Delay = &Delay{Percent: pct, Ms: float64(d.GetFixedDelay().AsDuration()) / float64(time.Millisecond)}
 		}
 		r.Rules = append(r.Rules, rule)
 	}

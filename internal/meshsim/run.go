@@ -2,6 +2,7 @@ package meshsim
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -74,7 +75,8 @@ func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Inter
 	var synced atomic.Bool
 	var table atomic.Pointer[Table]
 	table.Store(BuildTable(Snapshot{}))
-	srv := &http.Server{Handler: mux(reg, &synced, &table), ReadHeaderTimeout: 10 * time.Second}
+	x := newXDSFeed(cfg, w.touch)
+	srv := &http.Server{Handler: mux(reg, &synced, &table, x), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	defer func() {
@@ -93,6 +95,13 @@ func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Inter
 	if !w.start(ctx) {
 		return nil // cancelled before the caches filled
 	}
+	if x != nil {
+		x.start(ctx)
+		if !x.waitComplete(ctx) {
+			return nil
+		}
+		log.Info("routes from istiod's xDS", "addr", cfg.XDS, "versions", x.sidecar.Load().Versions)
+	}
 	synced.Store(true)
 	log.Info("mesh simulator caches synced; generating traffic")
 
@@ -110,7 +119,7 @@ func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Inter
 			return fmt.Errorf("mesh simulator metrics server: %w", err)
 		case now := <-ticker.C:
 			if w.changed() {
-				t := BuildTable(w.snapshot())
+				t := x.build(w.snapshot())
 				table.Store(t)
 				faults = w.faults()
 				if s := t.Summary(); s != summary {
@@ -124,7 +133,7 @@ func run(ctx context.Context, cfg Config, ln net.Listener, kube kubernetes.Inter
 	}
 }
 
-func mux(reg *prometheus.Registry, synced *atomic.Bool, table *atomic.Pointer[Table]) *http.ServeMux {
+func mux(reg *prometheus.Registry, synced *atomic.Bool, table *atomic.Pointer[Table], x *xdsFeed) *http.ServeMux {
 	m := http.NewServeMux()
 	m.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn)}))
 	m.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -138,6 +147,11 @@ func mux(reg *prometheus.Registry, synced *atomic.Bool, table *atomic.Pointer[Ta
 	// comparing it with Git.
 	m.HandleFunc("/debug/routes", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(table.Load().Summary() + "\n"))
+	})
+	// /debug/xds shows the xDS versions the simulator accepted (ACKed).
+	m.HandleFunc("/debug/xds", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(x.status())
 	})
 	return m
 }

@@ -92,6 +92,7 @@ func (s *Simulator) request(t *Table, f *Faults, src Workload, proxied bool, dst
 	req := Request{Source: src, SourceReports: proxied, Service: dst, LatencyMs: failFastMs}
 	var eps []Workload
 	var attrs Attrs
+	var delayMs float64 // injected by the route's fault.delay
 	if h := f.HeaderShare(dst); h != nil && s.rng.Float64()*100 < h.Percent {
 		attrs.Headers = map[string]string{h.Name: h.Value}
 		req.Headers = attrs.Headers
@@ -114,7 +115,10 @@ func (s *Simulator) request(t *Table, f *Faults, src Workload, proxied bool, dst
 		if d.Mirror != nil {
 			s.mirror(f, src, d.Mirror, req.Headers)
 		}
+		// Envoy's fault filter delays first, then aborts.
+		delayMs = d.DelayMs
 		if d.Abort != 0 {
+			req.LatencyMs += delayMs
 			req.Code, req.Flags = d.Abort, FlagFaultInjected
 			return req
 		}
@@ -138,6 +142,7 @@ func (s *Simulator) request(t *Table, f *Faults, src Workload, proxied bool, dst
 	}
 	req.Dest = &w
 	req.Code, req.LatencyMs = f.Profile(w).sample(s.rng)
+	req.LatencyMs += delayMs
 	req.Flags = FlagNone
 	return req
 }

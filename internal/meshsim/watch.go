@@ -104,6 +104,9 @@ func (w *watcher) start(ctx context.Context) bool {
 	return cache.WaitForCacheSync(ctx.Done(), synced...)
 }
 
+// touch marks the table stale (new xDS resources).
+func (w *watcher) touch() { w.dirty.Store(true) }
+
 // changed reports and clears the dirty flag.
 func (w *watcher) changed() bool { return w.dirty.Swap(false) }
 

@@ -93,6 +93,18 @@ func (s *State) wait(ctx context.Context, sha string, pushedAt time.Time, progre
 func (s *State) explainArgo(a argocd.Assessment) (cause, fix string) {
 	f := a.Findings[0]
 	syncCmd := fmt.Sprintf("argocd app sync %s (or enable automated sync)", s.App)
+	// A failed sync of this revision explains everything after it, whatever
+	// clause comes first (OutOfSync, a retry's operation, stale health).
+	if msg := syncFailure(s.Application, a.Want); msg != "" {
+		cause = "Argo CD's sync failed: " + refusal(msg)
+		switch op := s.Application.Status.OperationState; {
+		case op.RetryCount > 0:
+			cause += fmt.Sprintf("; Argo CD is retrying it (attempt %d), which fails the same way until Git changes", op.RetryCount)
+		case s.Application.Automated():
+			cause += "; automated sync does not try this revision again"
+		}
+		return cause, "fix the manifest (gitshift check flags it before a push) and push a new commit"
+	}
 	switch f.Reason {
 	case argocd.ReasonRevisionMismatch, argocd.ReasonNotReconciledSincePush:
 		return "Argo CD has not looked at Git since the push: it polls every 3 minutes (2.x) or 2-3 minutes (3.x)",
@@ -104,9 +116,6 @@ func (s *State) explainArgo(a argocd.Assessment) (cause, fix string) {
 	case argocd.ReasonOutOfSync, argocd.ReasonSyncUnknown:
 		if !s.Application.Automated() {
 			return "the Application uses manual sync: Git changed, the cluster did not", syncCmd
-		}
-		if a.Phase == argocd.PhaseFailed || a.Phase == argocd.PhaseError {
-			return "the last automated sync failed (" + a.PhaseMessage + "); Argo CD does not retry a failed revision", "fix the cause and push a new commit, or " + syncCmd
 		}
 		if !s.Application.SelfHeal() {
 			return "live objects differ from Git and selfHeal is off, so Argo CD does not revert live edits",

@@ -65,7 +65,10 @@ func checkVirtualServices(ctx context.Context, s *State) Result {
 		return r
 	}
 	r.Summary = "live VirtualService differs from Git"
-	switch {
+	switch msg := syncFailure(s.Application, s.Checkout.SHA); {
+	case msg != "":
+		r.Cause = "Argo CD's last sync failed, so the previous VirtualService is still live: " + refusal(msg)
+		r.Fix = "fix the manifest (gitshift check flags it before a push) and push a new commit"
 	case !s.Application.Automated():
 		r.Cause = "drift: the live weights are not Git's, and the Application uses manual sync"
 		r.Fix = "argocd app sync " + s.App + " to restore Git's weights (change weights only by commit: gitshift shift)"

@@ -146,6 +146,9 @@ func checkSplit(ctx context.Context, s *State) Result {
 		if followsLive {
 			r.Cause = "traffic follows the live VirtualService, whose weights differ from Git's (see the virtualservice check)"
 			r.Fix = "restore Git's weights: argocd app sync " + s.App
+			if syncFailure(s.Application, s.Checkout.SHA) != "" {
+				r.Fix = "Argo CD's sync of Git's weights failed (see the argocd check): fix the manifest and push a new commit"
+			}
 			break
 		}
 		r.Cause = "the measured split contradicts the weights: the data plane does not route as Git says (stale proxy config, subset labels selecting other pods, session affinity / consistent hashing, or traffic bypassing the sidecar)"

@@ -85,6 +85,8 @@ func TestChecklistScenarios(t *testing.T) {
 		outcome Outcome
 		// text must appear in the failing check's summary, details or cause.
 		text map[string]string
+		// absent must appear in no check's text.
+		absent []string
 	}{{
 		name:    "healthy",
 		setup:   func(*scenario) {},
@@ -119,6 +121,30 @@ func TestChecklistScenarios(t *testing.T) {
 		outcome: OutcomeFailed,
 		text: map[string]string{"virtualservice": "http[0] reviews/v1: Git 90, live 100", "argocd": "selfHeal is off",
 			"traffic-split": "traffic follows the live VirtualService"},
+	}, {
+		// Found in the lab with istiod: a commit istiod's webhook refuses
+		// leaves the old VirtualService live; verify must name the refusal,
+		// not blame selfHeal or a fight over the object.
+		name: "sync refused by istiod's webhook, selfHeal on",
+		setup: func(sc *scenario) {
+			vs := sc.liveObject("VirtualService")
+			route, _, _ := unstructured.NestedSlice(vs.Object, "spec", "http")
+			dests := route[0].(map[string]any)["route"].([]any)
+			dests[0].(map[string]any)["weight"] = int64(100)
+			dests[1].(map[string]any)["weight"] = int64(0)
+			_ = unstructured.SetNestedSlice(vs.Object, route, "spec", "http")
+			sc.apps.app.Spec.SyncPolicy = map[string]any{"automated": map[string]any{"prune": true, "selfHeal": true}}
+			sc.apps.app.Status.Sync.Status = argocd.SyncOutOfSync
+			sc.apps.app.Status.OperationState = &argocd.OperationState{Phase: argocd.PhaseFailed,
+				Message:    `one or more objects failed to apply, reason: admission webhook "rev.validation.istio.io" denied the request: configuration is invalid: weight -10 < 0`,
+				SyncResult: &argocd.SyncResult{Revision: sc.apps.app.Status.Sync.Revision}}
+			sc.prom.ok, sc.prom.bad = map[string]int64{"v1": 2000}, nil
+		},
+		want:    map[string]Status{"argocd": Fail, "virtualservice": Fail, "traffic-split": Fail},
+		outcome: OutcomeFailed,
+		text: map[string]string{"argocd": "istiod's validating webhook (rev.validation.istio.io) refused an object: configuration is invalid: weight -10 < 0",
+			"virtualservice": "Argo CD's last sync failed", "traffic-split": "Argo CD's sync of Git's weights failed"},
+		absent: []string{"selfHeal is off", "something else writes", "argocd app sync"},
 	}, {
 		name: "namespace without injection: missing sidecars",
 		setup: func(sc *scenario) {
@@ -243,6 +269,14 @@ func TestChecklistScenarios(t *testing.T) {
 				all := strings.Join(append([]string{r.Summary, r.Cause, r.Fix, r.Error}, r.Details...), "\n")
 				if !strings.Contains(all, text) {
 					t.Errorf("%s: %q not in\n%s", id, text, all)
+				}
+			}
+			for id, r := range got {
+				all := strings.Join(append([]string{r.Summary, r.Cause, r.Fix, r.Error}, r.Details...), "\n")
+				for _, text := range tt.absent {
+					if strings.Contains(all, text) {
+						t.Errorf("%s: says %q:\n%s", id, text, all)
+					}
 				}
 			}
 			if rep.Outcome != tt.outcome {

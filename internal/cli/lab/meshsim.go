@@ -53,5 +53,7 @@ func labMeshsimCommands(_ command.Streams) []*cobra.Command {
 	command.FlagRange(fl, "seed", command.Range{Min: math.MinInt64, Max: math.MaxInt64})
 	fl.StringArrayVar(&flows, "flow", nil, "a request flow FROM->TO[=RPS], repeatable (default Bookinfo's call graph)")
 	fl.BoolVar(&cfg.IgnoreSidecars, "ignore-sidecars", false, "treat every pod as injected")
+	fl.StringVar(&cfg.XDS, "xds", "", "istiod's plaintext xDS address: take routes from istiod over ADS (default: read VirtualServices from the API server, the fast mode)")
+	fl.StringVar(&cfg.XDSNamespace, "xds-namespace", "default", "namespace the simulator's sidecar claims in xDS mode")
 	return []*cobra.Command{cmd}
 }

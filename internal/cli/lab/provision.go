@@ -12,17 +12,21 @@ import (
 
 func newLabProvisionCommand(s command.Streams) *cobra.Command {
 	var cacheDir string
-	var browser bool
+	var browser, istioctl bool
 	cmd := &cobra.Command{
 		Use:   "provision",
-		Short: "Build (once, cached) and list the lab's tools without starting anything",
+		Short: "Build (once, cached) and list the lab's tools, optional ones (istiod) included, without starting anything",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			root, err := findRepoRoot()
 			if err != nil {
 				return err
 			}
-			bins, assets, err := lab.Provision(cmd.Context(), root, cacheDir, s.ErrOut)
+			components := append([]string{}, lab.AllComponents...)
+			if istioctl {
+				components = append(components, lab.ComponentIstioctl)
+			}
+			bins, assets, err := lab.Provision(cmd.Context(), root, cacheDir, s.ErrOut, components...)
 			if err != nil {
 				return err
 			}
@@ -45,6 +49,7 @@ func newLabProvisionCommand(s command.Streams) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&browser, "browser", false, "also the headless Chromium of the dashboard's browser test (make e2e; Debian package "+lab.Browser.Package+")")
+	cmd.Flags().BoolVar(&istioctl, "istioctl", false, "also istioctl from the same Istio module (for istioctl analyze next to gitshift check; ~10 min cold)")
 	cmd.Flags().StringVar(&cacheDir, "cache-dir", "", "tool cache (default $GITSHIFT_LAB_CACHE, else ~/.cache/gitshift/lab)")
 	return cmd
 }

@@ -77,6 +77,9 @@ func printLabStatus(s command.Streams, st *lab.Status) {
 	if st.RSSBytes > 0 {
 		termsafe.Fprintf(s.Out, "total resident memory of the lab's components: %d MiB\n", st.RSSBytes>>20)
 	}
+	if e := st.Endpoints; e.IstiodXDS != "" {
+		termsafe.Fprintf(s.Out, "istiod: xDS %s (plaintext), metrics %s; the simulator routes by its xDS\n", e.IstiodXDS, e.IstiodMonitoring)
+	}
 	for _, c := range st.Components {
 		if c.LogTail != "" {
 			termsafe.Fprintf(s.Out, "\n--- %s: last lines of %s\n", c.Name, c.Log)

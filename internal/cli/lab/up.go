@@ -26,6 +26,7 @@ type labUpOptions struct {
 	noMeshsim        bool
 	meshsimRPS       float64
 	controllers      int
+	istiod           bool
 	timeout          time.Duration
 }
 
@@ -50,6 +51,7 @@ func newLabUpCommand(s command.Streams, f *labFlags) *cobra.Command {
 	fl.Float64Var(&o.meshsimRPS, "meshsim-rps", 50, "simulated requests per second of each Bookinfo flow")
 	fl.IntVar(&o.controllers, "controller", 0, "run `gitshift controller` with this many replicas (--controller alone: 2) as the chart's ServiceAccount, and apply the example's CanaryPolicy Application (<example>/argocd/bookinfo-rollout.yaml)")
 	fl.Lookup("controller").NoOptDefVal = "2"
+	fl.BoolVar(&o.istiod, "istiod", false, "run Istio's control plane (istiod, built from istio.io/istio on first use, ~10 min): its CRDs, its validating webhook (invalid Istio objects are refused at apply time) and the simulator's routes over its xDS (docs/istiod.md)")
 	fl.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the lab to become ready (tool builds not included)")
 	for _, port := range []string{"api-port", "git-port", "prometheus-port"} {
 		command.FlagRange(fl, port, command.Range{Min: 0, Max: 65535, Why: "a TCP port; 0 picks a free one"})
@@ -104,7 +106,7 @@ func runLabUp(ctx context.Context, s command.Streams, o *labUpOptions) error {
 	st, err := lab.Up(ctx, lab.Options{
 		Dir: dir, RepoRoot: root, Self: self, Example: example, AppFile: app,
 		Meshsim: meshsimAvailable && !o.noMeshsim, MeshsimArgs: []string{"--rps=" + strconv.FormatFloat(o.meshsimRPS, 'g', -1, 64)},
-		Foreground: o.foreground, Timeout: o.timeout, Controllers: o.controllers, PolicyAppFile: policyApp,
+		Foreground: o.foreground, Timeout: o.timeout, Controllers: o.controllers, PolicyAppFile: policyApp, Istiod: o.istiod,
 		Fixed:    lab.Ports{APIServer: o.apiPort, Git: o.gitPort, Prometheus: o.promPort},
 		Progress: s.ErrOut,
 	})

@@ -49,6 +49,9 @@ func (d *demo) split(ctx context.Context) error {
 	for _, r := range route.Destinations {
 		fmt.Fprintf(o.Out, "            %-10s subset %-4s weight %3d\n", r.Host, r.Subset, weights[r.Subset])
 	}
+	if line := d.routingSource(ctx); line != "" {
+		fmt.Fprintln(o.Out, line)
+	}
 
 	// Count only traffic under the live weights: since the last sync, at most
 	// one window back.

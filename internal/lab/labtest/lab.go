@@ -2,8 +2,11 @@ package labtest
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,13 +24,19 @@ type Lab struct {
 	Cluster *lab.Cluster
 }
 
+// ExtraFlagsEnv adds `lab up` flags to every lab a suite starts (make
+// e2e-rollout sets --istiod: the rollout runs on istiod's routing).
+const ExtraFlagsEnv = "GITSHIFT_E2E_LAB_FLAGS"
+
 // Up starts a lab in a temporary directory (`gitshift lab up --dir <dir>
-// args...`) and registers a cleanup that stops it and fails the test if
-// any process of it is left. It fails the test if the lab does not come up.
+// args...` and $GITSHIFT_E2E_LAB_FLAGS) and registers a cleanup that stops
+// it and fails the test if any process of it is left. It fails the test if
+// the lab does not come up.
 func Up(t *testing.T, args ...string) *Lab {
 	t.Helper()
 	l := &Lab{Dir: filepath.Join(t.TempDir(), "lab")}
 	start := time.Now()
+	args = append(args, strings.Fields(os.Getenv(ExtraFlagsEnv))...)
 	r := Run(t, nil, append([]string{"lab", "up", "--dir", l.Dir}, args...)...)
 	t.Cleanup(func() {
 		l.down(t)
@@ -36,7 +45,7 @@ func Up(t *testing.T, args ...string) *Lab {
 	if r.Code != 0 {
 		t.Fatalf("lab up: exit %d\n%s\nstatus:\n%s", r.Code, r.Stderr, Run(t, nil, "lab", "status", "--dir", l.Dir).Stdout)
 	}
-	t.Logf("lab up took %s", time.Since(start).Round(time.Second))
+	t.Logf("lab up %s took %s", strings.Join(args, " "), time.Since(start).Round(time.Second))
 	var err error
 	if l.State, err = lab.LoadState(l.Dir); err != nil {
 		t.Fatal(err)
@@ -150,4 +159,21 @@ func RolloutHistory(t *testing.T, gitURL, id string) []string {
 		}
 	}
 	return out
+}
+
+// RoutingMode is the mesh simulator's routing source from its /debug/xds:
+// "xds" (routes from istiod) or "api-server" (the fast mode).
+func (l *Lab) RoutingMode(t *testing.T) string {
+	t.Helper()
+	url := strings.TrimSuffix(l.State.Endpoints.MeshsimMetrics, "/metrics") + "/debug/xds"
+	resp, err := http.Get(url) //nolint:gosec // the lab's loopback address
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	var st struct{ Mode string }
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatalf("decoding %s: %v", url, err)
+	}
+	return st.Mode
 }

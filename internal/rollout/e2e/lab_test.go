@@ -39,6 +39,13 @@ func startLab(t *testing.T) *labEnv {
 	t.Helper()
 	lb := labtest.Up(t, "--app", "none")
 	lb.SyncApp(t, true)
+	if lb.State.Endpoints.IstiodXDS != "" {
+		// make e2e-rollout: rollouts and rollbacks on istiod's routing.
+		if mode := lb.RoutingMode(t); mode != "xds" {
+			t.Fatalf("lab with istiod: simulator routing mode %q, want xds", mode)
+		}
+		t.Logf("routing from istiod's xDS at %s", lb.State.Endpoints.IstiodXDS)
+	}
 	l := &labEnv{st: lb.State, c: lb.Cluster, workdir: t.TempDir()}
 	l.env = []string{"KUBECONFIG=" + l.st.Endpoints.Kubeconfig, "GITSHIFT_PROMETHEUS_URL=" + l.st.Endpoints.PrometheusURL}
 	l.policy = filepath.Join(l.workdir, "policy.yaml")
