@@ -224,10 +224,6 @@ func (a AppStatus) Automated() bool {
 	return ok
 }
 
-// ApplyOutOfSyncOnly is the sync option that makes Argo CD apply only the
-// objects that are out of sync, instead of every object of the Application.
-const ApplyOutOfSyncOnly = "ApplyOutOfSyncOnly=true"
-
 // HasSyncOption reports whether spec.syncPolicy.syncOptions holds opt
 // exactly (Argo CD compares the "Name=value" strings as written).
 func (a AppStatus) HasSyncOption(opt string) bool {

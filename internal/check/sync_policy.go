@@ -4,11 +4,8 @@ import (
 	"fmt"
 
 	"github.com/gitshift/gitshift/internal/mesh"
+	"github.com/gitshift/gitshift/internal/source"
 )
-
-// applyOutOfSyncOnly is the sync option that makes Argo CD apply only the
-// objects that are out of sync.
-const applyOutOfSyncOnly = "ApplyOutOfSyncOnly=true"
 
 // canary returns a VirtualService of the Application whose routes split
 // traffic by weight (two or more destinations, weights set), or nil.
@@ -51,13 +48,13 @@ func runApplyOutOfSyncOnly(p *Pass) {
 	path := "spec"
 	if sp != nil {
 		for _, o := range sp.SyncOptions {
-			if o == applyOutOfSyncOnly {
+			if o == source.ApplyOutOfSyncOnly {
 				return
 			}
 		}
 		path = "spec.syncPolicy.syncOptions"
 	}
 	p.reportApp("", path,
-		fmt.Sprintf("Application %q carries a canary (VirtualService %s) but syncs without %s: Argo CD re-applies every object on each weight change", p.Target.App.Name, vs.Ref(), applyOutOfSyncOnly),
-		"add "+applyOutOfSyncOnly+" to spec.syncPolicy.syncOptions: in gitshift's lab a step's push→live fell from 3.0–3.6 s to 1.2–1.8 s with it")
+		fmt.Sprintf("Application %q carries a canary (VirtualService %s) but syncs without %s: Argo CD re-applies every object on each weight change", p.Target.App.Name, vs.Ref(), source.ApplyOutOfSyncOnly),
+		"add "+source.ApplyOutOfSyncOnly+" to spec.syncPolicy.syncOptions: in gitshift's lab a step's push→live fell from 3.0–3.6 s to 1.2–1.8 s with it")
 }

@@ -144,6 +144,12 @@ type Destination struct {
 	Namespace string `json:"namespace,omitempty"`
 }
 
+// ApplyOutOfSyncOnly is the sync option that makes Argo CD apply only the
+// objects that differ from Git instead of every object of the Application:
+// what gitshift recommends for Applications that carry a canary (check's
+// GS1018, verify's slow-sync note, the lab benchmark).
+const ApplyOutOfSyncOnly = "ApplyOutOfSyncOnly=true"
+
 type SyncPolicy struct {
 	Automated   *Automated `json:"automated,omitempty"`
 	SyncOptions []string   `json:"syncOptions,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/argocd"
+	"github.com/gitshift/gitshift/internal/source"
 )
 
 func checkArgoCD(ctx context.Context, s *State) Result {
@@ -150,10 +151,10 @@ const slowNotice = 30 * time.Second
 // causes gitshift can name from the status alone.
 func syncNotes(app argocd.AppStatus, t argocd.SyncTiming, committed time.Time) []string {
 	var notes []string
-	if t.Apply() >= slowApply && !app.HasSyncOption(argocd.ApplyOutOfSyncOnly) {
+	if t.Apply() >= slowApply && !app.HasSyncOption(source.ApplyOutOfSyncOnly) {
 		notes = append(notes, fmt.Sprintf("Argo CD took %s to apply this revision and re-applies every object of the Application on each sync; "+
 			"add %s to spec.syncPolicy.syncOptions so a weight change applies only the VirtualService (docs/performance.md)",
-			roundDuration(t.Apply()), argocd.ApplyOutOfSyncOnly))
+			roundDuration(t.Apply()), source.ApplyOutOfSyncOnly))
 	}
 	if !committed.IsZero() && t.Started.Sub(committed) >= slowNotice {
 		notes = append(notes, fmt.Sprintf("the sync started %s after the commit's time: Argo CD found it by polling Git; "+

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/argocd"
+	"github.com/gitshift/gitshift/internal/source"
 )
 
 // TestSyncNotes: verify says when the way from commit to live objects is
@@ -28,8 +29,8 @@ func TestSyncNotes(t *testing.T) {
 	}{
 		{"fast apply, found at once", app(), at(time.Second, 1200*time.Millisecond), nil},
 		{"slow apply without the option", app("CreateNamespace=true"), at(time.Second, 3600*time.Millisecond), [][]string{{"took 3.6s", "ApplyOutOfSyncOnly=true"}}},
-		{"slow apply with the option", app(argocd.ApplyOutOfSyncOnly), at(time.Second, 3600*time.Millisecond), nil},
-		{"found by polling", app(argocd.ApplyOutOfSyncOnly), at(2*time.Minute+10*time.Second, time.Second), [][]string{{"2m10s after the commit", "webhook"}}},
+		{"slow apply with the option", app(source.ApplyOutOfSyncOnly), at(time.Second, 3600*time.Millisecond), nil},
+		{"found by polling", app(source.ApplyOutOfSyncOnly), at(2*time.Minute+10*time.Second, time.Second), [][]string{{"2m10s after the commit", "webhook"}}},
 		{"both", app(), at(time.Minute, 5*time.Second), [][]string{{"ApplyOutOfSyncOnly"}, {"1m0s after"}}},
 	}
 	for _, tt := range tests {

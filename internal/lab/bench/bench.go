@@ -26,11 +26,12 @@ import (
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/mesh"
 	"github.com/gitshift/gitshift/internal/rollout"
+	"github.com/gitshift/gitshift/internal/source"
 )
 
-// OutOfSyncOnly is the sync option that makes Argo CD apply only the
-// objects that differ from Git, instead of every object of the Application.
-const OutOfSyncOnly = "ApplyOutOfSyncOnly=true"
+// OutOfSyncOnly is the variant (and sync option) that applies only the
+// objects that differ from Git.
+const OutOfSyncOnly = source.ApplyOutOfSyncOnly
 
 // NoValidate skips kubectl's client-side schema validation in Argo CD's
 // apply (the API server still validates).
