@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	istioclient "istio.io/client-go/pkg/clientset/versioned"
 	istiofake "istio.io/client-go/pkg/clientset/versioned/fake"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 )
 
@@ -69,6 +71,40 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// startSim runs the simulator over the fake clients on a free loopback port
+// (routes from the ADS server at xdsAddr, or from the objects when it is
+// empty) until the test ends, and returns its base URL once it is healthy.
+func startSim(t *testing.T, kube kubernetes.Interface, istio istioclient.Interface, xdsAddr string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg, err := Config{
+		Namespaces: []string{ns},
+		Flows:      []Flow{{From: "productpage", To: "reviews", RPS: 3000}},
+		Tick:       10 * time.Millisecond,
+		Seed:       1,
+		XDS:        xdsAddr,
+		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, ln, kube, istio, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	eventually(t, "healthz", func() bool { return get(t, base+"/healthz") == "ok\n" })
+	return base
+}
+
 // TestRunWatchesLiveState drives the whole simulator through fake API
 // clients: routing must follow VirtualService, ConfigMap and Pod changes
 // made while it runs.
@@ -82,31 +118,8 @@ func TestRunWatchesLiveState(t *testing.T) {
 	snap := bookinfo(90, 10)
 	kube := kubefake.NewClientset(snap.Services[0], snap.Services[1], snap.Pods[0], snap.Pods[1], snap.Pods[2])
 	istio := istiofake.NewSimpleClientset(snap.DestinationRules[0], snap.VirtualServices[0])
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	cfg, err := Config{
-		Namespaces: []string{ns},
-		Flows:      []Flow{{From: "productpage", To: "reviews", RPS: 3000}},
-		Tick:       10 * time.Millisecond,
-		Seed:       1,
-		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, ln, kube, istio, nil) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	eventually(t, "healthz", func() bool { return get(t, base+"/healthz") == "ok\n" })
+	base := startSim(t, kube, istio, "")
+	ctx := context.Background()
 
 	src := `reporter="source"`
 	eventually(t, "5000 requests", func() bool { return scrape(t, base, src) >= 5000 })

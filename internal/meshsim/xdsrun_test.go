@@ -1,14 +1,10 @@
 package meshsim
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -109,34 +105,9 @@ func TestRunXDSModeRoutesByIstiod(t *testing.T) {
 	srv := grpc.NewServer()
 	discoveryv3.RegisterAggregatedDiscoveryServiceServer(srv, ads)
 	go func() { _ = srv.Serve(xln) }()
-	defer srv.Stop()
+	t.Cleanup(srv.Stop) // after the simulator stops (cleanups run last first)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	cfg, err := Config{
-		Namespaces: []string{ns},
-		Flows:      []Flow{{From: "productpage", To: "reviews", RPS: 3000}},
-		Tick:       10 * time.Millisecond,
-		Seed:       1,
-		XDS:        xln.Addr().String(),
-		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, ln, kube, istio, nil) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	eventually(t, "healthz", func() bool { return get(t, base+"/healthz") == "ok\n" })
+	base := startSim(t, kube, istio, xln.Addr().String())
 	// The first table is built on the first tick after the caches synced.
 	eventually(t, "routes", func() bool { return get(t, base+"/debug/routes") != "\n" })
 	if routes := get(t, base+"/debug/routes"); !strings.Contains(routes, "via bookinfo/reviews: v1=90(1 ready) v3=10(1 ready)") {
