@@ -77,6 +77,17 @@ func (sc *scenario) liveObject(kind string) *unstructured.Unstructured {
 	return nil
 }
 
+// liveWeights sets the live VirtualService's first route to v1/v3 weights
+// (an edit in the cluster, or Git's change never applied).
+func (sc *scenario) liveWeights(v1, v3 int64) {
+	vs := sc.liveObject("VirtualService")
+	route, _, _ := unstructured.NestedSlice(vs.Object, "spec", "http")
+	dests := route[0].(map[string]any)["route"].([]any)
+	dests[0].(map[string]any)["weight"] = v1
+	dests[1].(map[string]any)["weight"] = v3
+	_ = unstructured.SetNestedSlice(vs.Object, route, "spec", "http")
+}
+
 func TestChecklistScenarios(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -108,12 +119,7 @@ func TestChecklistScenarios(t *testing.T) {
 	}, {
 		name: "live edit of the weights with selfHeal off: drift",
 		setup: func(sc *scenario) {
-			vs := sc.liveObject("VirtualService")
-			route, _, _ := unstructured.NestedSlice(vs.Object, "spec", "http")
-			dests := route[0].(map[string]any)["route"].([]any)
-			dests[0].(map[string]any)["weight"] = int64(100)
-			dests[1].(map[string]any)["weight"] = int64(0)
-			_ = unstructured.SetNestedSlice(vs.Object, route, "spec", "http")
+			sc.liveWeights(100, 0)
 			sc.apps.app.Status.Sync.Status = argocd.SyncOutOfSync
 			sc.prom.ok, sc.prom.bad = map[string]int64{"v1": 2000}, nil
 		},
@@ -127,12 +133,7 @@ func TestChecklistScenarios(t *testing.T) {
 		// not blame selfHeal or a fight over the object.
 		name: "sync refused by istiod's webhook, selfHeal on",
 		setup: func(sc *scenario) {
-			vs := sc.liveObject("VirtualService")
-			route, _, _ := unstructured.NestedSlice(vs.Object, "spec", "http")
-			dests := route[0].(map[string]any)["route"].([]any)
-			dests[0].(map[string]any)["weight"] = int64(100)
-			dests[1].(map[string]any)["weight"] = int64(0)
-			_ = unstructured.SetNestedSlice(vs.Object, route, "spec", "http")
+			sc.liveWeights(100, 0)
 			sc.apps.app.Spec.SyncPolicy = map[string]any{"automated": map[string]any{"prune": true, "selfHeal": true}}
 			sc.apps.app.Status.Sync.Status = argocd.SyncOutOfSync
 			sc.apps.app.Status.OperationState = &argocd.OperationState{Phase: argocd.PhaseFailed,
