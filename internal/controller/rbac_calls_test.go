@@ -9,24 +9,18 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
-	kubefake "k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/kube/kubetest"
 	"github.com/gitshift/gitshift/internal/mesh"
 )
-
-type staticMapper struct{ meta.RESTMapper }
-
-func (staticMapper) Reset() {}
 
 // TestRulesCoverTheLiveWait runs the live reads a step makes after its
 // commit synced (kube.LiveRoute, then kube.Client.WaitRoute until the new
@@ -53,11 +47,8 @@ spec:
 		}
 		return u
 	}
-	istio := schema.GroupVersion{Group: "networking.istio.io", Version: "v1"}
-	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{istio})
-	m.Add(istio.WithKind("VirtualService"), meta.RESTScopeNamespace)
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{istio.WithResource("virtualservices"): "VirtualServiceList"}, vs(5))
+	c := kubetest.Client("https://fake", nil, []schema.GroupVersionKind{kubetest.VirtualService}, vs(5))
+	dyn := c.Dynamic.(*dynamicfake.FakeDynamicClient)
 
 	var mu sync.Mutex
 	var calls []k8stesting.Action
@@ -75,8 +66,6 @@ spec:
 		fw.Modify(vs(25))
 		return true, fw, nil
 	})
-	c := &kube.Client{Config: &rest.Config{Host: "https://fake"}, Namespace: "default", Dynamic: dyn,
-		Core: kubefake.NewClientset(), Mapper: staticMapper{m}}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -13,19 +13,17 @@ import (
 
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/yaml"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/rest"
 	sigyaml "sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/kube/kubetest"
 )
 
 const headSHA = "4b7e2d0c9a1f3e5b6d8c0a2e4f6b8d0c2e4a6b8d"
@@ -193,22 +191,10 @@ func podWith(name string, labels map[string]string, sidecar, ready bool) *corev1
 	return p
 }
 
-type resettable struct{ meta.RESTMapper }
-
-func (resettable) Reset() {}
-
 // fakeCluster is a real kube.Client over client-go's fake clients: live
 // objects go to the dynamic client, Services and pods also to the typed one.
 func fakeCluster(t *testing.T, objs []*unstructured.Unstructured, pods []*corev1.Pod) *kube.Client {
 	t.Helper()
-	istio := schema.GroupVersion{Group: "networking.istio.io", Version: "v1"}
-	apps := schema.GroupVersion{Group: "apps", Version: "v1"}
-	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{istio, apps, corev1.SchemeGroupVersion})
-	m.Add(istio.WithKind("VirtualService"), meta.RESTScopeNamespace)
-	m.Add(istio.WithKind("DestinationRule"), meta.RESTScopeNamespace)
-	m.Add(apps.WithKind("Deployment"), meta.RESTScopeNamespace)
-	m.Add(corev1.SchemeGroupVersion.WithKind("Service"), meta.RESTScopeNamespace)
-	m.Add(corev1.SchemeGroupVersion.WithKind("Namespace"), meta.RESTScopeRoot)
 	var dynObjs, typed []runtime.Object
 	for _, o := range objs {
 		dynObjs = append(dynObjs, o)
@@ -223,12 +209,6 @@ func fakeCluster(t *testing.T, objs []*unstructured.Unstructured, pods []*corev1
 	for _, p := range pods {
 		typed = append(typed, p)
 	}
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
-		istio.WithResource("virtualservices"):   "VirtualServiceList",
-		istio.WithResource("destinationrules"):  "DestinationRuleList",
-		apps.WithResource("deployments"):        "DeploymentList",
-		{Version: "v1", Resource: "services"}:   "ServiceList",
-		{Version: "v1", Resource: "namespaces"}: "NamespaceList",
-	}, dynObjs...)
-	return &kube.Client{Config: &rest.Config{Host: "https://fake"}, Namespace: "default", Dynamic: dyn, Core: kubefake.NewClientset(typed...), Mapper: resettable{m}}
+	return kubetest.Client("https://fake", kubefake.NewClientset(typed...), []schema.GroupVersionKind{kubetest.VirtualService,
+		kubetest.DestinationRule, kubetest.Deployment, kubetest.Service, kubetest.Namespace}, dynObjs...)
 }

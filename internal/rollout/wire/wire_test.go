@@ -15,32 +15,22 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	kubefake "k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/errkind"
 	"github.com/gitshift/gitshift/internal/gitrepo/gittest"
 	"github.com/gitshift/gitshift/internal/kube"
+	"github.com/gitshift/gitshift/internal/kube/kubetest"
 	"github.com/gitshift/gitshift/internal/rollout"
 	"github.com/gitshift/gitshift/internal/rollout/policy"
 	"github.com/gitshift/gitshift/internal/testenv"
 	"github.com/gitshift/gitshift/internal/verify"
 )
-
-// resettable adapts a static mapper to kube.Client's ResettableRESTMapper.
-type resettable struct{ meta.RESTMapper }
-
-func (resettable) Reset() {}
-
-var istioV1 = schema.GroupVersion{Group: "networking.istio.io", Version: "v1"}
 
 func object(t *testing.T, y string) *unstructured.Unstructured {
 	t.Helper()
@@ -51,21 +41,11 @@ func object(t *testing.T, y string) *unstructured.Unstructured {
 	return u
 }
 
-// fakeCluster is a kube.Client over client-go's fakes at host.
+// fakeCluster is a kube.Client over client-go's fakes at host; the subset →
+// version rule reads Services and workloads too (kube.LiveModel).
 func fakeCluster(host string, objs ...runtime.Object) *kube.Client {
-	core, apps := schema.GroupVersion{Version: "v1"}, schema.GroupVersion{Group: "apps", Version: "v1"}
-	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{istioV1, core, apps})
-	m.Add(istioV1.WithKind("VirtualService"), meta.RESTScopeNamespace)
-	m.Add(istioV1.WithKind("DestinationRule"), meta.RESTScopeNamespace)
-	// The subset → version rule reads Services and workloads (kube.LiveModel).
-	m.Add(core.WithKind("Service"), meta.RESTScopeNamespace)
-	m.Add(apps.WithKind("Deployment"), meta.RESTScopeNamespace)
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
-		argocd.GVR: "ApplicationList", istioV1.WithResource("virtualservices"): "VirtualServiceList",
-		istioV1.WithResource("destinationrules"): "DestinationRuleList",
-		core.WithResource("services"):            "ServiceList", apps.WithResource("deployments"): "DeploymentList",
-	}, objs...)
-	return &kube.Client{Config: &rest.Config{Host: host}, Namespace: "default", Dynamic: dyn, Core: kubefake.NewClientset(), Mapper: resettable{m}}
+	return kubetest.Client(host, nil, []schema.GroupVersionKind{kubetest.Application, kubetest.VirtualService,
+		kubetest.DestinationRule, kubetest.Service, kubetest.Deployment}, objs...)
 }
 
 func application(t *testing.T, repo, server string) *unstructured.Unstructured {
