@@ -49,11 +49,15 @@ clean:
 
 # --- The local lab (internal/lab, lab/tools/*). Tools are built once and cached in
 # $GITSHIFT_LAB_CACHE (default ~/.cache/gitshift/lab); the lab runs in .lab/.
-.PHONY: lab-tools lab-up lab-down lab-status bench-lab
+.PHONY: lab-tools lab-tools-core lab-up lab-down lab-status bench-lab
 
 # Build (or find in the cache) every lab tool without starting anything.
 lab-tools: build
 	$(BIN) lab provision
+
+# Only what a lab without istiod needs (make e2e builds istiod meanwhile).
+lab-tools-core: build
+	$(BIN) lab provision --istiod=false
 
 lab-up: build
 	$(BIN) lab up
@@ -92,10 +96,24 @@ demo: build
 	$(BIN) lab demo
 
 # End-to-end tests against the real lab (.ci/run runs them after `make test`).
-# One package at a time (-p 1): each starts its own lab on free ports and
-# stops it again. The verify suite runs against one lab started here.
+# Each suite starts its own lab on free ports and stops it again (a lab start
+# holds a machine-wide lock until its components listen, so labs started
+# at once never share a port). In three phases, to keep a cold CI short:
+#   1. the suites without istiod, one after the other, while istiod builds
+#      in the background (nice; log in E2E_OUTPUT/istiod-build.log);
+#   2. the two suites on istiod side by side (their output is shown per
+#      suite when it ends).
 #   e2e-lab:     the reference story (no recurse → Synced without the canary;
 #                recurse → 90/10 live and measured), busy port, down leaves nothing
+#   e2e-dashboard: the dashboard's pages in headless Chromium over fixed data (no lab);
+#                the rollout suite loads them again against the lab during its healthy rollout
+#   e2e-controller-api: the controller's manager and `gitshift controller` against a
+#                real etcd + kube-apiserver as a user bound to exactly the chart's RBAC
+#   e2e-controller: issue 12's acceptance list in one lab with two controller
+#                replicas (lab up --controller): a release promoted by commits and
+#                shown in kubectl and Argo CD health, a CLI start refused (exit 3), a
+#                faulty release rolled back with notifications, the leader SIGKILLed
+#                at three points of one rollout
 #   e2e-verify:  issue 5's acceptance list for `gitshift verify`, and issue 18's
 #                on a lab with istiod (routes from xDS, its webhook, a refused commit)
 #   e2e-rollout: healthy canary promoted, faulty one rolled back, SIGKILL resume
@@ -103,15 +121,6 @@ demo: build
 #   e2e-render:  gitshift render == what Argo CD 2.14.21 applied (Jsonnet,
 #                Kustomize settings, Helm parameters, multi-source $ref); make
 #                e2e runs it on the verify suite's lab, e2e-render on its own
-#   e2e-controller-api: the controller's manager and `gitshift controller` against a
-#                real etcd + kube-apiserver as a user bound to exactly the chart's RBAC
-#   e2e-dashboard: the dashboard's pages in headless Chromium over fixed data (no lab);
-#                the rollout suite loads them again against the lab during its healthy rollout
-#   e2e-controller: issue 12's acceptance list in one lab with two controller
-#                replicas (lab up --controller): a release promoted by commits and
-#                shown in kubectl and Argo CD health, a CLI start refused (exit 3), a
-#                faulty release rolled back with notifications, the leader SIGKILLed
-#                at three points of one rollout
 # lab-browser installs the headless Chromium (Debian package) both browser tests drive.
 # Their screenshots are test artifacts, kept under E2E_OUTPUT.
 # GITSHIFT_CI=1: a test whose lab (or git) is missing fails instead of skipping.
@@ -119,11 +128,20 @@ E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
 E2E_OUTPUT ?= $(CURDIR)/e2e-output
 E2E_ARTIFACTS = -artifacts -outputdir $(E2E_OUTPUT)
+E2E_WITHOUT_ISTIOD = e2e-lab e2e-dashboard e2e-controller-api e2e-controller
+E2E_ON_ISTIOD = e2e-verify e2e-rollout
 .PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-controller e2e-dashboard lab-browser bench-controller-lab
-e2e: lab-tools lab-browser e2e-lab e2e-verify e2e-dashboard e2e-rollout e2e-controller-api e2e-controller
+e2e: lab-tools-core lab-browser
+	@mkdir -p $(E2E_OUTPUT); log=$(E2E_OUTPUT)/istiod-build.log; \
+	echo "e2e: building istiod in the background (log $$log) while $(E2E_WITHOUT_ISTIOD) run"; \
+	nice -n 10 $(BIN) lab provision --core=false >$$log 2>&1 & istiod=$$!; \
+	if ! $(MAKE) --no-print-directory $(E2E_WITHOUT_ISTIOD); then kill $$istiod 2>/dev/null; exit 1; fi; \
+	if ! wait $$istiod; then echo "e2e: building istiod failed:"; tail -n 40 $$log; exit 1; fi; \
+	echo "e2e: istiod ready; running $(E2E_ON_ISTIOD) side by side"; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(E2E_ON_ISTIOD)
 
 lab-browser: build
-	$(BIN) lab provision --browser >/dev/null
+	$(BIN) lab provision --core=false --istiod=false --browser >/dev/null
 
 e2e-dashboard: build
 	@mkdir -p $(E2E_OUTPUT)

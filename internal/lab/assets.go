@@ -55,7 +55,7 @@ func (p *Provisioner) AssetPath(a Asset) string {
 func (p *Provisioner) EnsureAssets(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	for _, a := range Assets {
-		if !needed(a.Component, p.Components) {
+		if !p.wants(a.Component) {
 			continue
 		}
 		path, err := p.EnsureAsset(ctx, a)

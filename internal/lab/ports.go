@@ -1,11 +1,16 @@
 package lab
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/gitshift/gitshift/internal/errkind"
 )
@@ -90,4 +95,43 @@ func CheckPortFree(owner string, port int) error {
 		return fmt.Errorf("checking port %d for %s: %w", port, owner, err)
 	}
 	return ln.Close()
+}
+
+// portLockPath is the machine-wide lock a starting lab holds from picking
+// its ports until its components listen on them. Ports are picked by
+// binding to :0 and releasing, so two labs starting at once (CI runs
+// suites in parallel) could otherwise be handed the same port.
+func portLockPath() string { return filepath.Join(os.TempDir(), "gitshift-lab-ports.lock") }
+
+// lockPorts takes the lock at path, saying once on progress when another
+// lab holds it, and gives up when ctx ends. It returns the release func.
+func lockPorts(ctx context.Context, path string, progress io.Writer) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("opening the lab port lock %s: %w", path, err)
+	}
+	waiting := false
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() {
+				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+				f.Close()
+			}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if !waiting {
+			waiting = true
+			fmt.Fprintf(progress, "waiting for another lab on this machine to finish starting (lock %s)\n", path)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("waiting for the lab port lock %s: %w", path, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

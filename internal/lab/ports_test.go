@@ -1,12 +1,16 @@
 package lab
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestPortAllocator(t *testing.T) {
@@ -140,5 +144,48 @@ func TestAllocatePortsPrefersPreviousAndFixed(t *testing.T) {
 			t.Errorf("controller ports %+v receiver %d git %d: a port is missing or given twice", got.Controllers, got.Receiver, got.Git)
 		}
 		seen[p] = true
+	}
+}
+
+// TestLockPortsSerializesLabStarts: a second lab waits (and says so) until
+// the first releases the lock, and gives up when its context ends.
+func TestLockPortsSerializesLabStarts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ports.lock")
+	release, err := lockPorts(context.Background(), path, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var said strings.Builder
+	if _, err := lockPorts(ctx, path, &said); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second lock while held: %v, want a deadline error", err)
+	}
+	if !strings.Contains(said.String(), "waiting for another lab") {
+		t.Fatalf("no progress line while waiting: %q", said.String())
+	}
+
+	got := make(chan error, 1)
+	go func() {
+		r, err := lockPorts(context.Background(), path, io.Discard)
+		if err == nil {
+			r()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("second lock taken while the first is held (err %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	release()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("second lock not taken after the release")
 	}
 }

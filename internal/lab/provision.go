@@ -63,14 +63,13 @@ const ComponentIstiod = "istiod"
 // ComponentIstioctl is istioctl, for the side-by-side with check only.
 const ComponentIstioctl = "istioctl"
 
-// AllComponents are the optional components `lab provision` (make
-// lab-tools) prepares: what make demo and make e2e run.
-var AllComponents = []string{ComponentIstiod}
-
-// needed reports whether a tool or asset of component is needed when the
-// optional components in want run.
-func needed(component string, want []string) bool {
-	return component == "" || slices.Contains(want, component)
+// wants reports whether p provisions the tools and assets of component
+// ("" is the core every lab needs).
+func (p *Provisioner) wants(component string) bool {
+	if component == "" {
+		return !p.SkipCore
+	}
+	return slices.Contains(p.Components, component)
 }
 
 // DefaultCacheDir is where built tools are cached: $GITSHIFT_LAB_CACHE, else
@@ -94,6 +93,10 @@ type Provisioner struct {
 	// Components are the optional components whose tools and assets are
 	// provisioned too (see Tool.Component).
 	Components []string
+	// SkipCore leaves out what every lab needs (core tools, Debian
+	// packages, core assets): `lab provision --core=false` builds istiod
+	// alone, in the background of e2e suites that do not need it.
+	SkipCore bool
 }
 
 // Dir is the cache directory of t.
@@ -113,17 +116,24 @@ func Provision(ctx context.Context, repoRoot, cacheDir string, progress io.Write
 		cacheDir = DefaultCacheDir()
 	}
 	prov := &Provisioner{RepoRoot: repoRoot, CacheDir: cacheDir, Progress: progress, Components: components}
-	if bins, err = prov.EnsureAll(ctx); err != nil {
+	return prov.Provision(ctx)
+}
+
+// Provision is the package-level Provision for a configured Provisioner.
+func (p *Provisioner) Provision(ctx context.Context) (bins, assets map[string]string, err error) {
+	if bins, err = p.EnsureAll(ctx); err != nil {
 		return nil, nil, err
 	}
-	sys, err := EnsureSystemBinaries(ctx, progress)
-	if err != nil {
-		return nil, nil, err
+	if !p.SkipCore {
+		sys, err := EnsureSystemBinaries(ctx, p.Progress)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, v := range sys {
+			bins[k] = v
+		}
 	}
-	for k, v := range sys {
-		bins[k] = v
-	}
-	if assets, err = prov.EnsureAssets(ctx); err != nil {
+	if assets, err = p.EnsureAssets(ctx); err != nil {
 		return nil, nil, err
 	}
 	return bins, assets, nil
@@ -144,7 +154,7 @@ func ToolByName(name string) (Tool, bool) {
 func (p *Provisioner) EnsureAll(ctx context.Context) (map[string]string, error) {
 	paths := map[string]string{}
 	for _, t := range Tools {
-		if !needed(t.Component, p.Components) {
+		if !p.wants(t.Component) {
 			continue
 		}
 		bin, err := p.Ensure(ctx, t)

@@ -82,3 +82,59 @@ func TestEnsureMissingModule(t *testing.T) {
 		t.Fatalf("want a missing-module error, got %v", err)
 	}
 }
+
+// TestProvisionerWants: --core=false builds only the optional components
+// asked for, --istiod=false only the core (make e2e splits the build so).
+func TestProvisionerWants(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		p        Provisioner
+		core     bool
+		istiod   bool
+		istioctl bool
+	}{
+		{"lab up", Provisioner{}, true, false, false},
+		{"lab up --istiod", Provisioner{Components: []string{ComponentIstiod}}, true, true, false},
+		{"provision --core=false", Provisioner{Components: []string{ComponentIstiod}, SkipCore: true}, false, true, false},
+		{"provision --core=false --istiod=false --istioctl", Provisioner{Components: []string{ComponentIstioctl}, SkipCore: true}, false, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for comp, want := range map[string]bool{"": tc.core, ComponentIstiod: tc.istiod, ComponentIstioctl: tc.istioctl} {
+				if got := tc.p.wants(comp); got != want {
+					t.Errorf("wants(%q) = %v, want %v", comp, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestEnsureAllSkipCore: with SkipCore only the optional component's tools
+// are looked up (cached here, so nothing builds) and returned.
+func TestEnsureAllSkipCore(t *testing.T) {
+	cache := t.TempDir()
+	p := &Provisioner{RepoRoot: t.TempDir(), CacheDir: cache, Components: []string{ComponentIstiod}, SkipCore: true}
+	var want []string
+	for _, tool := range Tools {
+		if tool.Component != ComponentIstiod {
+			continue
+		}
+		want = append(want, tool.Name)
+		if err := os.MkdirAll(p.Dir(tool), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p.Path(tool), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bins, err := p.EnsureAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for name := range bins {
+		got = append(got, name)
+	}
+	if len(want) == 0 || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("provisioned %v, want only %v", got, want)
+	}
+}

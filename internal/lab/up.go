@@ -61,10 +61,12 @@ func Up(ctx context.Context, o Options) (*State, error) {
 			return st, err
 		}
 	}
-	plan, err := prepare(ctx, o)
+	plan, unlock, err := prepare(ctx, o)
 	if err != nil {
 		return nil, err
 	}
+	// The port lock is held until the components listen (ready or failed).
+	defer unlock()
 	st := &State{Dir: dir, Phase: PhaseStarting, StartedAt: time.Now(), Endpoints: Endpoints{
 		Kubeconfig: plan.Layout.Kubeconfig(), APIServer: plan.APIServerURL(), PrometheusURL: plan.PrometheusURL(),
 		GitURL: plan.GitURL(plan.RepoName + ".git"), ArgoCDNS: ArgoCDNamespace,
@@ -84,6 +86,9 @@ func Up(ctx context.Context, o Options) (*State, error) {
 		return nil, err
 	}
 	if o.Foreground {
+		// Held until the process ends otherwise; a foreground lab is a
+		// debugging aid, so it keeps the (small) race instead.
+		unlock()
 		sup := &Supervisor{Plan: plan, State: st, Progress: o.Progress}
 		return st, sup.Run(ctx)
 	}
@@ -112,11 +117,13 @@ func checkNotRunning(st *State) error {
 }
 
 // prepare provisions binaries and writes everything the supervisor needs.
-func prepare(ctx context.Context, o Options) (*Plan, error) {
-	// Ports first: a busy port fails in a second, not after a tool build.
-	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, previousPorts(o.Dir), o.Meshsim, o.Istiod, o.Controllers)
-	if err != nil {
-		return nil, err
+// It returns holding the machine's port lock (lockPorts): the caller
+// releases it once the components listen.
+func prepare(ctx context.Context, o Options) (plan *Plan, unlock func(), err error) {
+	// Ports first: a busy fixed port fails in a second, not after a tool
+	// build. The ports are picked again below, under the lock.
+	if _, err := allocatePorts(NewPortAllocator(), o.Fixed, previousPorts(o.Dir), o.Meshsim, o.Istiod, o.Controllers); err != nil {
+		return nil, nil, err
 	}
 	var components []string
 	if o.Istiod {
@@ -124,35 +131,48 @@ func prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 	bins, assets, err := Provision(ctx, o.RepoRoot, o.CacheDir, o.Progress, components...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	unlock, err = lockPorts(ctx, portLockPath(), o.Progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
+	ports, err := allocatePorts(NewPortAllocator(), o.Fixed, previousPorts(o.Dir), o.Meshsim, o.Istiod, o.Controllers)
+	if err != nil {
+		return nil, nil, err
 	}
 	l := Layout{Dir: o.Dir}
 	pki, err := GeneratePKI(l.PKIDir())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	plan := &Plan{Layout: l, Ports: ports, Bins: bins, Self: o.Self, Meshsim: o.Meshsim, MeshsimArgs: o.MeshsimArgs, Istiod: o.Istiod,
+	plan = &Plan{Layout: l, Ports: ports, Bins: bins, Self: o.Self, Meshsim: o.Meshsim, MeshsimArgs: o.MeshsimArgs, Istiod: o.Istiod,
 		Token: pki.AdminToken, PKI: pki, Assets: assets, Example: o.Example, AppFile: o.AppFile,
 		RepoName: filepath.Base(o.Example), RepoRoot: o.RepoRoot, Controllers: o.Controllers, PolicyAppFile: o.PolicyAppFile}
 	for _, d := range plan.Dirs() {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("creating %s: %w", d, err)
+			return nil, nil, fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
 	if err := WriteKubeconfig(l.Kubeconfig(), plan.APIServerURL(), pki, "default"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := WriteKubeconfig(l.ArgoKubeconfig(), plan.APIServerURL(), pki, ArgoCDNamespace); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, err := json.MarshalIndent(plan, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("encoding lab plan: %w", err)
+		return nil, nil, fmt.Errorf("encoding lab plan: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(o.Dir, PlanFile), b, 0o600); err != nil {
-		return nil, fmt.Errorf("writing lab plan: %w", err)
+		return nil, nil, fmt.Errorf("writing lab plan: %w", err)
 	}
-	return plan, nil
+	return plan, unlock, nil
 }
 
 // allocatePorts checks the fixed ports and picks free ones for the rest.
