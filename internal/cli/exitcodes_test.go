@@ -268,6 +268,7 @@ func TestLabExitCodes(t *testing.T) {
 		{"up: already up", []string{"lab", "up", "--dir", up}, nil, command.ExitConflict, "lab is already up"},
 		{"up: port in use", []string{"lab", "up", "--dir", filepath.Join(t.TempDir(), "lab"), "--api-port", busyPort}, nil, command.ExitConflict, "already in use"},
 		{"up: a tool does not build", nil, &lab.BuildError{Tool: "kube", Err: errors.New("exit 1")}, command.ExitFailed, ""},
+		{"provision: nothing to provision", []string{"lab", "provision", "--core=false", "--istiod=false"}, nil, command.ExitUsage, "leaves nothing to provision"},
 		{"faults: no lab", []string{"lab", "faults", "--dir", noLab}, nil, command.ExitFailed, "no lab found"},
 		{"faults: lab not ready", []string{"lab", "faults", "--dir", notReady}, nil, command.ExitUnavailable, "not ready"},
 		{"faults: API server unreachable", []string{"lab", "faults", "--dir", unreachable}, nil, command.ExitUnavailable, "reading ConfigMap"},
