@@ -143,10 +143,12 @@ func TestChartControllerFlags(t *testing.T) {
 		want    []string
 		absent  []string
 	}{
-		{variant: "default", want: []string{"--leader-election-id=gitshift", "--leader-election-namespace=" + releaseNS},
+		{variant: "default", want: []string{"--leader-election-id=gitshift", "--leader-election-namespace=" + releaseNS,
+			"--kube-api-qps=50", "--kube-api-burst=100", "--push-attempts=20"},
 			absent: []string{"--namespace=", "--selector=", "--prometheus="}},
 		{variant: "sharded", want: []string{"--namespace=team-a", "--selector=gitshift.dev/shard=a", "--prometheus=http://prometheus.monitoring.svc:9090",
-			"--max-concurrent-reconciles=8", "--log-format=text", "--resync=10m", "--leader-election-id=gitshift"}},
+			"--max-concurrent-reconciles=8", "--log-format=text", "--resync=10m", "--leader-election-id=gitshift",
+			"--kube-api-qps=120.5", "--kube-api-burst=240", "--push-attempts=30"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variant, func(t *testing.T) {

@@ -77,6 +77,8 @@ argocd: {namespace: argo}
 prometheus: {url: "http://prometheus.monitoring.svc:9090"}
 git:
   author: "Release Bot <release@example.com>"
+  pushAttempts: 30
+kubeAPI: {qps: 120.5, burst: 240}
 image: {digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
 metrics: {serviceMonitor: {enabled: true, labels: {release: prometheus}}}
 logFormat: text
