@@ -98,11 +98,9 @@ demo: build
 # End-to-end tests against the real lab (.ci/run runs them after `make test`).
 # Each suite starts its own lab on free ports and stops it again (a lab start
 # holds a machine-wide lock until its components listen, so labs started
-# at once never share a port). In three phases, to keep a cold CI short:
-#   1. the suites without istiod, one after the other, while istiod builds
-#      in the background (nice; log in E2E_OUTPUT/istiod-build.log);
-#   2. the two suites on istiod side by side (their output is shown per
-#      suite when it ends).
+# at once never share a port). Two at a time (-j2; each suite's output is
+# shown when it ends): istiod builds (nice; log in E2E_OUTPUT/istiod-build.log)
+# while suites without it run, then the long rollout suite starts first.
 #   e2e-lab:     the reference story (no recurse → Synced without the canary;
 #                recurse → 90/10 live and measured), busy port, down leaves nothing
 #   e2e-dashboard: the dashboard's pages in headless Chromium over fixed data (no lab);
@@ -128,17 +126,20 @@ E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
 E2E_OUTPUT ?= $(CURDIR)/e2e-output
 E2E_ARTIFACTS = -artifacts -outputdir $(E2E_OUTPUT)
-E2E_WITHOUT_ISTIOD = e2e-lab e2e-dashboard e2e-controller-api e2e-controller
-E2E_ON_ISTIOD = e2e-verify e2e-rollout
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-controller e2e-dashboard lab-browser bench-controller-lab
+# Longest first, so the rollout suite starts as soon as istiod is there.
+E2E_JOBS = lab-tools-istiod e2e-rollout e2e-verify e2e-controller e2e-lab e2e-dashboard e2e-controller-api
+.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-controller e2e-dashboard lab-browser lab-tools-istiod bench-controller-lab
 e2e: lab-tools-core lab-browser
-	@mkdir -p $(E2E_OUTPUT); log=$(E2E_OUTPUT)/istiod-build.log; \
-	echo "e2e: building istiod in the background (log $$log) while $(E2E_WITHOUT_ISTIOD) run"; \
-	nice -n 10 $(BIN) lab provision --core=false >$$log 2>&1 & istiod=$$!; \
-	if ! $(MAKE) --no-print-directory $(E2E_WITHOUT_ISTIOD); then kill $$istiod 2>/dev/null; exit 1; fi; \
-	if ! wait $$istiod; then echo "e2e: building istiod failed:"; tail -n 40 $$log; exit 1; fi; \
-	echo "e2e: istiod ready; running $(E2E_ON_ISTIOD) side by side"; \
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(E2E_ON_ISTIOD)
+	@echo "e2e: two at a time, each shown when it ends: $(E2E_JOBS)"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(E2E_JOBS)
+
+# istiod alone (lab provision --core=false), quietly: make e2e builds it
+# beside the suites that do not need it.
+lab-tools-istiod: build
+	@mkdir -p $(E2E_OUTPUT)
+	@echo "building (or finding) istiod; log $(E2E_OUTPUT)/istiod-build.log"
+	@nice -n 10 $(BIN) lab provision --core=false >$(E2E_OUTPUT)/istiod-build.log 2>&1 || \
+		{ echo "building istiod failed:"; tail -n 40 $(E2E_OUTPUT)/istiod-build.log; exit 1; }
 
 lab-browser: build
 	$(BIN) lab provision --core=false --istiod=false --browser >/dev/null
@@ -150,7 +151,7 @@ e2e-dashboard: build
 e2e-lab: build
 	$(E2E_GO_TEST) -run 'E2E' ./internal/lab/
 
-e2e-verify: build
+e2e-verify: build lab-tools-istiod
 	@dir=$$(mktemp -d)/lab; \
 	trap '$(BIN) lab down --dir '"$$dir"' >/dev/null 2>&1 || true' EXIT; \
 	$(BIN) lab up --istiod --dir "$$dir" && \
@@ -160,7 +161,7 @@ e2e-verify: build
 # The rollout suite's lab runs istiod (E2E_ROLLOUT_LAB_FLAGS): its rollouts
 # and rollbacks are judged on routing istiod programmed.
 E2E_ROLLOUT_LAB_FLAGS ?= --istiod
-e2e-rollout: build
+e2e-rollout: build lab-tools-istiod
 	@mkdir -p $(E2E_OUTPUT)
 	GITSHIFT_E2E_LAB_FLAGS="$(E2E_ROLLOUT_LAB_FLAGS)" $(E2E_GO_TEST) $(E2E_ARTIFACTS) -run 'E2E' ./internal/rollout/e2e/
 
