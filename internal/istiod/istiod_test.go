@@ -111,7 +111,7 @@ func TestEvaluate(t *testing.T) {
 
 func TestPushVersion(t *testing.T) {
 	for nonce, want := range map[string]string{
-		"2026-12-05T10:30:51Z/747754c30-47f8-421a-a6e0-6f8506ab6041":   "2026-12-05T10:30:51Z/7",
+		"2026-12-05T10:30:51Z/747754c30-47f8-421a-a6e0-6f8506ab6041":  "2026-12-05T10:30:51Z/7",
 		"2026-12-05T10:30:51Z/1247754c30-47f8-421a-a6e0-6f8506ab6041": "2026-12-05T10:30:51Z/12",
 		"":      "",
 		"short": "short",
