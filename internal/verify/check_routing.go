@@ -50,7 +50,10 @@ func checkVirtualServices(ctx context.Context, s *State) Result {
 			s.targets = append(s.targets, t)
 			s.weightsSince[t.Host] = since
 		}
-		if diff := diffWeights(gitW, liveW); len(diff) > 0 {
+		diff := diffWeights(gitW, liveW)
+		s.liveVSs = append(s.liveVSs, liveVS{Ref: vs.Ref(), Namespace: vs.Namespace, Name: vs.Name,
+			RV: u.GetResourceVersion(), WrittenAt: since, MatchesGit: len(diff) == 0})
+		if len(diff) > 0 {
 			r.Status = Fail
 			for _, d := range diff {
 				r.Details = append(r.Details, vs.Ref()+" "+d)
