@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Want is the object as the API server holds it.
@@ -162,4 +164,20 @@ func shortType(typeURL string) string {
 		return "EDS"
 	}
 	return typeURL[strings.LastIndexByte(typeURL, '/')+1:]
+}
+
+// WantFor is want for a live object read from the API server: its
+// resourceVersion, and its last write (the newest managedFields time, else
+// its creation).
+func WantFor(u *unstructured.Unstructured) Want {
+	w := Want{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName(), ResourceVersion: u.GetResourceVersion()}
+	for _, mf := range u.GetManagedFields() {
+		if mf.Time != nil && mf.Time.After(w.WrittenAt) {
+			w.WrittenAt = mf.Time.Time
+		}
+	}
+	if w.WrittenAt.IsZero() {
+		w.WrittenAt = u.GetCreationTimestamp().Time
+	}
+	return w
 }

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 func recorded(t *testing.T) ([]Config, []ProxySync) {
@@ -181,5 +184,26 @@ func TestClientHTTP(t *testing.T) {
 	srv.Close()
 	if _, err := c.Configs(ctx); !errors.Is(err, ErrUnreachable) {
 		t.Errorf("closed server: %v, want ErrUnreachable", err)
+	}
+}
+
+func TestWantFor(t *testing.T) {
+	u := &unstructured.Unstructured{}
+	u.SetKind("VirtualService")
+	u.SetNamespace("bookinfo")
+	u.SetName("reviews")
+	u.SetResourceVersion("472")
+	created := metav1.NewTime(written.Add(-time.Hour))
+	u.SetCreationTimestamp(created)
+	same := func(a, b Want) bool {
+		return a.WrittenAt.Equal(b.WrittenAt) && a.ref() == b.ref() && a.ResourceVersion == b.ResourceVersion
+	}
+	if got := WantFor(u); !same(got, reviews("472", created.Time)) {
+		t.Errorf("without managedFields: %+v, want the creation time", got)
+	}
+	older, newer := metav1.NewTime(written.Add(-time.Minute)), metav1.NewTime(written)
+	u.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "argocd-controller", Time: &newer}, {Manager: "kubectl", Time: &older}})
+	if got := WantFor(u); !same(got, reviews("472", written)) {
+		t.Errorf("with managedFields: %+v, want the newest write", got)
 	}
 }
