@@ -75,6 +75,7 @@ func TestIstiodVerifyE2E(t *testing.T) {
 			l.patchApp(t, app, `{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
 			var a, p, r, c time.Duration
 			var want istiod.Want
+			pending := 0 // istiod's answers "pending" after the API server had the commit
 			deadline := time.Now().Add(2 * time.Minute)
 			for (a == 0 || p == 0 || r == 0 || c == 0) && time.Now().Before(deadline) {
 				if a == 0 {
@@ -89,7 +90,9 @@ func TestIstiodVerifyE2E(t *testing.T) {
 				if a != 0 && c == 0 {
 					if st, err := cp.Status(context.Background(), want); err != nil {
 						t.Fatal(err)
-					} else if st.State == istiod.Applied {
+					} else if st.State != istiod.Applied {
+						pending++
+					} else {
 						c = time.Since(start)
 						if st.Proxies != 2 || st.Held != want.ResourceVersion {
 							t.Errorf("applied with %d proxies, istiod holds %s; want 2 and the live %s", st.Proxies, st.Held, want.ResourceVersion)
@@ -107,8 +110,14 @@ func TestIstiodVerifyE2E(t *testing.T) {
 			if a == 0 || p == 0 || r == 0 || c == 0 {
 				t.Fatalf("step %d (%s/%s): applied %v, istiod pushed %v, routing changed %v, istiod reports applied+acked %v", i, w[0], w[1], a, p, r, c)
 			}
-			t.Logf("step %d %s/%s: commit -> Argo CD applied (API server) %v -> istiod pushed (simulator ACKed) %v -> istiod reports applied+acked %v -> simulator routing changed %v",
-				i, w[0], w[1], a.Round(time.Millisecond), p.Round(time.Millisecond), c.Round(time.Millisecond), r.Round(time.Millisecond))
+			// The simulator's ACK time is exact, c is when the loop saw
+			// "applied": istiod must never say applied before its proxy had
+			// the routes.
+			if c < p {
+				t.Errorf("step %d: istiod reported applied+acked at %v, before the simulator accepted the push at %v", i, c, p)
+			}
+			t.Logf("step %d %s/%s: commit -> Argo CD applied (API server) %v -> istiod pushed (simulator ACKed) %v -> istiod reports applied+acked %v (%d pending answers before) -> simulator routing changed %v",
+				i, w[0], w[1], a.Round(time.Millisecond), p.Round(time.Millisecond), c.Round(time.Millisecond), pending, r.Round(time.Millisecond))
 			applied, pushed, routed, acked = append(applied, a), append(pushed, p), append(routed, r), append(acked, c)
 		}
 		t.Logf("median over %d commits: Argo CD applied %v, istiod pushed %v, istiod reports applied+acked %v, simulator routing changed %v",
