@@ -168,11 +168,12 @@ func shortType(typeURL string) string {
 
 // WantFor is want for a live object read from the API server: its
 // resourceVersion, and its last write (the newest managedFields time, else
-// its creation).
+// its creation). Status writes do not count: istiod pushes nothing for
+// them (and writes some itself, with PILOT_ENABLE_STATUS).
 func WantFor(u *unstructured.Unstructured) Want {
 	w := Want{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName(), ResourceVersion: u.GetResourceVersion()}
 	for _, mf := range u.GetManagedFields() {
-		if mf.Time != nil && mf.Time.After(w.WrittenAt) {
+		if mf.Time != nil && mf.Subresource != "status" && mf.Time.After(w.WrittenAt) {
 			w.WrittenAt = mf.Time.Time
 		}
 	}

@@ -206,4 +206,9 @@ func TestWantFor(t *testing.T) {
 	if got := WantFor(u); !same(got, reviews("472", written)) {
 		t.Errorf("with managedFields: %+v, want the newest write", got)
 	}
+	status := metav1.NewTime(written.Add(time.Minute))
+	u.SetManagedFields(append(u.GetManagedFields(), metav1.ManagedFieldsEntry{Manager: "pilot-discovery", Subresource: "status", Time: &status}))
+	if got := WantFor(u); !same(got, reviews("472", written)) {
+		t.Errorf("with a later status write: %+v, want the newest spec write", got)
+	}
 }
