@@ -51,6 +51,8 @@ type Endpoints struct {
 	// With istiod (lab up --istiod): its plaintext xDS address and metrics.
 	IstiodXDS        string `json:"istiodXDS,omitempty"`
 	IstiodMonitoring string `json:"istiodMonitoring,omitempty"`
+	// IstiodDebug is istiod's debug endpoint base (.../debug).
+	IstiodDebug string `json:"istiodDebug,omitempty"`
 	// With the controller (lab up --controller): the Application of the
 	// CanaryPolicies, the ServiceAccount's kubeconfig, the notification
 	// receiver and its log, and each replica's addresses.

@@ -77,6 +77,7 @@ func Up(ctx context.Context, o Options) (*State, error) {
 	if plan.Istiod {
 		st.Endpoints.IstiodXDS = addr(plan.Ports.Istiod.GRPC)
 		st.Endpoints.IstiodMonitoring = "http://" + addr(plan.Ports.Istiod.Monitoring) + "/metrics"
+		st.Endpoints.IstiodDebug = plan.IstiodDebugURL()
 	}
 	for _, spec := range plan.Specs() {
 		st.Components = append(st.Components, &Component{Name: spec.Name, Status: "pending",

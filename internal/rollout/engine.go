@@ -26,6 +26,9 @@ type Deps struct {
 	Querier  Querier
 	Hooks    Hooks
 	Events   EventSink
+	// ControlPlane, when set, is waited on after the API server holds a
+	// step (the strongest "live" signal); nil: the API server's word.
+	ControlPlane ControlPlane
 }
 
 // Options tune the engine; the zero value is usable.
@@ -52,6 +55,9 @@ type Options struct {
 	MaxBlock time.Duration
 	// PollAfter is the delay before such a step is retried (default 2s).
 	PollAfter time.Duration
+	// ControlPlaneWait bounds the wait for Deps.ControlPlane per step
+	// (default DefaultControlPlaneWait).
+	ControlPlaneWait time.Duration
 	// Trigger says what started a new rollout; its first commit records it
 	// in Gitshift-Trigger. Empty for a person's `rollout start`.
 	Trigger string
@@ -83,6 +89,11 @@ type Outcome struct {
 	Analysis *Analysis
 	// Note tells the live view what comes next.
 	Note string
+	// ControlPlane is the control plane's answer once the step was live
+	// in the API server (nil without Deps.ControlPlane); ControlPlaneErr
+	// says why it did not report the step applied.
+	ControlPlane    *ControlPlaneStatus
+	ControlPlaneErr error
 }
 
 // Result is how a rollout ended.
@@ -134,6 +145,9 @@ func New(p *policy.CanaryPolicy, d Deps, o Options) (*Engine, error) {
 	}
 	if o.PollAfter <= 0 {
 		o.PollAfter = 2 * time.Second
+	}
+	if o.ControlPlaneWait <= 0 {
+		o.ControlPlaneWait = DefaultControlPlaneWait
 	}
 	vs := p.Spec.Target.VirtualService.String()
 	if o.NewID == nil {
@@ -281,6 +295,19 @@ func (e *Engine) record(ctx context.Context, r *Run, out Outcome) {
 		}
 		emit(ev)
 		e.log.Info("pushed", "sha", short(out.Commit.SHA), "action", out.Commit.Action, "step", out.Commit.Step, "weights", FormatWeights(out.Commit.Weights))
+	}
+	if out.ControlPlane != nil || out.ControlPlaneErr != nil {
+		ev := base
+		ev.Type, ev.ControlPlane = EventControlPlane, out.ControlPlane
+		if out.ControlPlaneErr != nil {
+			ev.Type, ev.Reason, ev.Error = EventWarning, "control plane: "+out.ControlPlaneErr.Error()+"; going on with the API server's word", out.ControlPlaneErr.Error()
+			e.log.Warn("control plane: going on with the API server's word", "sha", short(r.StepSHA), "err", out.ControlPlaneErr)
+		} else {
+			ev.Reason = out.ControlPlane.Summary
+			e.log.Info("applied by the control plane", "sha", short(r.StepSHA), "sincePush", out.ControlPlane.SincePush.Round(time.Millisecond),
+				"resourceVersion", out.ControlPlane.ResourceVersion, "proxies", fmt.Sprintf("%d/%d", out.ControlPlane.Acked, out.ControlPlane.Proxies))
+		}
+		emit(ev)
 	}
 	if out.Analysis != nil {
 		ev := base

@@ -18,7 +18,10 @@ const (
 	EventAnalysis EventType = "analysis" // one look at the metrics
 	EventDecision EventType = "decision" // advance, rollback, pause, ...
 	EventWarning  EventType = "warning"  // something to know that does not stop the rollout
-	EventDone     EventType = "done"     // the engine stopped in a terminal phase
+	// EventControlPlane: the control plane (istiod) applied the step's
+	// VirtualService; Event.ControlPlane says when and who acknowledged.
+	EventControlPlane EventType = "control-plane"
+	EventDone         EventType = "done" // the engine stopped in a terminal phase
 )
 
 // Event is one record of what the engine did; sinks render it (one JSON
@@ -46,6 +49,8 @@ type Event struct {
 	// InStep is the time since the step's analysis started.
 	InStep   time.Duration `json:"inStepNanos,omitempty"`
 	Analysis *Analysis     `json:"analysis,omitempty"`
+	// ControlPlane (control-plane events): istiod's answer for the step.
+	ControlPlane *ControlPlaneStatus `json:"controlPlane,omitempty"`
 	// Next says what the engine will do next, for the live view.
 	Next string `json:"next,omitempty"`
 	// Error is the typed cause, rendered, for failures.

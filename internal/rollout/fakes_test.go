@@ -37,6 +37,8 @@ type world struct {
 	// sync and live replace argo as the engine's SyncWaiter / LiveWeights.
 	sync SyncWaiter
 	live LiveWeights
+	// cp is the control plane (nil: none, the API server's word).
+	cp ControlPlane
 }
 
 func newWorld(t *testing.T) *world {
@@ -77,7 +79,7 @@ func (w *world) engine(o Options) *Engine {
 		live = w.live
 	}
 	e, err := New(w.pol, Deps{Shifter: w.git, Signaler: w.git, Sync: sync, Live: live, Counters: w.prom, Judge: w.judge,
-		History: w.git, Lease: w.lease, Clock: w.clock, Hooks: w.hooks, Querier: w.query,
+		History: w.git, Lease: w.lease, Clock: w.clock, Hooks: w.hooks, Querier: w.query, ControlPlane: w.cp,
 		Events: SinkFunc(func(_ context.Context, ev Event) {
 			w.events = append(w.events, ev)
 			if w.onEvent != nil {

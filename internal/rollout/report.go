@@ -65,6 +65,10 @@ type StepSummary struct {
 	// Live is when the engine verified the pushed weights live (zero if it
 	// never did).
 	Live time.Time
+	// Applied is push → applied by the control plane (istiod held the
+	// commit's VirtualService and its proxies ACKed it); zero without a
+	// control plane or when it did not report the step applied.
+	Applied time.Duration
 	// Analysed is how long the step was judged before the decision (zero for
 	// 0 and 100 % steps, which are not analysed).
 	Analysed time.Duration
@@ -130,6 +134,8 @@ func StepSummaries(events []Event, canary string, end time.Time, final Phase) []
 		case cur == nil:
 		case ev.Type == EventPhase && (ev.Phase == Analysing || ev.Phase == Promoted || ev.Phase == RolledBack) && cur.Live.IsZero():
 			cur.Live = ev.Time
+		case ev.Type == EventControlPlane && ev.ControlPlane != nil && ev.ControlPlane.Applied:
+			cur.Applied = ev.ControlPlane.SincePush
 		case ev.Type == EventAnalysis:
 			cur.Last = ev.Analysis
 		case ev.Type == EventDecision && ev.Decision != DecisionHold && ev.Decision != DecisionStart:

@@ -60,8 +60,12 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 	drift, waited, err := e.checkLive(ctx, r)
 	if err == nil && drift == nil {
 		r.liveTries = 0
+		cp, cpErr := e.waitControlPlane(ctx, r)
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
 		if e.step(r.Step).Weight == 100 {
-			return Outcome{Next: Promoted, Decision: DecisionPromote,
+			return Outcome{Next: Promoted, Decision: DecisionPromote, ControlPlane: cp, ControlPlaneErr: cpErr,
 				Reason: fmt.Sprintf("%s serves 100%% (commit %s synced and live)", e.p.Spec.CanarySubset, short(r.StepSHA))}, nil
 		}
 		r.resetAnalysis()
@@ -70,7 +74,8 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 			return Outcome{}, fmt.Errorf("starting the judge for step %d: %w", r.Step, err)
 		}
 		// The first look comes one interval later: a window needs traffic.
-		return Outcome{Next: Analysing, After: e.p.Spec.Analysis.Interval.Duration, Note: "analysing step " + formatStep(r.Step, e.steps())}, nil
+		return Outcome{Next: Analysing, After: e.p.Spec.Analysis.Interval.Duration, Note: "analysing step " + formatStep(r.Step, e.steps()),
+			ControlPlane: cp, ControlPlaneErr: cpErr}, nil
 	}
 	if ctx.Err() != nil {
 		return Outcome{}, ctx.Err()
@@ -105,11 +110,15 @@ func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 	}
 	drift, waited, err := e.checkLive(ctx, r)
 	if err == nil && drift == nil {
+		cp, cpErr := e.waitControlPlane(ctx, r)
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
 		reason := fmt.Sprintf("%s serves 100%% (rollback %s synced and live)", e.p.Spec.StableSubset, short(r.StepSHA))
 		if herr := e.hook(ctx, r, HookOnRollback, r.Step); herr != nil {
 			e.log.Warn("onRollback webhook", "err", herr) // best effort: the rollback itself is done
 		}
-		return Outcome{Next: RolledBack, Reason: reason}, nil
+		return Outcome{Next: RolledBack, Reason: reason, ControlPlane: cp, ControlPlaneErr: cpErr}, nil
 	}
 	if ctx.Err() != nil {
 		return Outcome{}, ctx.Err()

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gitshift/gitshift/internal/istiod"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/mesh"
 )
@@ -50,7 +51,11 @@ func checkVirtualServices(ctx context.Context, s *State) Result {
 			s.targets = append(s.targets, t)
 			s.weightsSince[t.Host] = since
 		}
-		if diff := diffWeights(gitW, liveW); len(diff) > 0 {
+		diff := diffWeights(gitW, liveW)
+		// istiod's view counts spec writes only (istiod.WantFor).
+		s.liveVSs = append(s.liveVSs, liveVS{Ref: vs.Ref(), Namespace: vs.Namespace, Name: vs.Name,
+			RV: u.GetResourceVersion(), WrittenAt: istiod.WantFor(u).WrittenAt, MatchesGit: len(diff) == 0})
+		if len(diff) > 0 {
 			r.Status = Fail
 			for _, d := range diff {
 				r.Details = append(r.Details, vs.Ref()+" "+d)

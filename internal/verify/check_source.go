@@ -22,6 +22,7 @@ func Checklist() []Check {
 		{"objects-live", "Objects from Git exist live", checkObjectsLive},
 		{"files-applied", "Git manifests applied by Argo CD", checkFilesApplied},
 		{"virtualservice", "Live VirtualService weights equal Git's", checkVirtualServices},
+		{"control-plane", "istiod applied the live VirtualService", checkControlPlane},
 		{"destinationrule", "DestinationRule subsets exist live", checkSubsets},
 		{"pods", "Subset pods Running/Ready with sidecar", checkPods},
 		{"traffic-split", "Observed split matches the weights", checkSplit},

@@ -31,6 +31,11 @@ type Config struct {
 	// requesting a refresh) and for a full traffic window after a change.
 	Wait time.Duration
 
+	// ControlPlaneWait bounds the wait for istiod to push the live
+	// VirtualService and its proxies to ACK it (default
+	// DefaultControlPlaneWait; Wait when longer).
+	ControlPlaneWait time.Duration
+
 	// Window is the traffic window (default 60s).
 	Window time.Duration
 	// Settle is how long after the live weights last changed traffic still
@@ -75,6 +80,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Refresh && c.Wait == 0 {
 		c.Wait = DefaultRefreshWait
+	}
+	if c.ControlPlaneWait == 0 {
+		c.ControlPlaneWait = DefaultControlPlaneWait
 	}
 	if c.Window == 0 {
 		c.Window = 60 * time.Second

@@ -22,6 +22,7 @@ import (
 	sigyaml "sigs.k8s.io/yaml"
 
 	"github.com/gitshift/gitshift/internal/argocd"
+	"github.com/gitshift/gitshift/internal/istiod"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/kube/kubetest"
 )
@@ -211,4 +212,34 @@ func fakeCluster(t *testing.T, objs []*unstructured.Unstructured, pods []*corev1
 	}
 	return kubetest.Client("https://fake", kubefake.NewClientset(typed...), []schema.GroupVersionKind{kubetest.VirtualService,
 		kubetest.DestinationRule, kubetest.Deployment, kubetest.Service, kubetest.Namespace}, dynObjs...)
+}
+
+// fakeControlPlane answers with states in turn (the last one repeats),
+// each for the resourceVersion asked about, or with err.
+type fakeControlPlane struct {
+	states []istiod.State
+	err    error
+	asked  []istiod.Want
+}
+
+func (f *fakeControlPlane) URL() string { return "http://127.0.0.1:8080" }
+
+func (f *fakeControlPlane) Status(_ context.Context, want istiod.Want) (istiod.Status, error) {
+	f.asked = append(f.asked, want)
+	if f.err != nil {
+		return istiod.Status{}, f.err
+	}
+	st := f.states[0]
+	if len(f.states) > 1 {
+		f.states = f.states[1:]
+	}
+	out := istiod.Status{State: st, Held: want.ResourceVersion, Proxies: 2, Acked: 2, PushVersion: "2026-12-05T10:30:51Z/7"}
+	switch st {
+	case istiod.Pending:
+		out.Acked = 1
+		out.Pending = []string{"proxy gitshift-meshsim.default: RDS push 2026-12-05T10:30:51Z/7 not acknowledged"}
+	case istiod.NoProxies:
+		out.Proxies, out.Acked = 0, 0
+	}
+	return out, nil
 }

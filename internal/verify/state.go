@@ -30,7 +30,9 @@ type State struct {
 	Assessment argocd.Assessment
 
 	gitModel *mesh.Model
-	targets  []target
+	// liveVSs are the live VirtualServices Git renders, for istiod.
+	liveVSs []liveVS
+	targets []target
 	// liveModel holds the live DestinationRules of the targets' namespaces.
 	liveModel *mesh.Model
 	// weightsSince is when each target's live VirtualService last changed.

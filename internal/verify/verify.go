@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/gitshift/gitshift/internal/argocd"
+	"github.com/gitshift/gitshift/internal/istiod"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
 	// Helm sources render with the Helm library engine.
@@ -111,6 +112,9 @@ type Deps struct {
 	Destinations *Destinations
 	Metrics      metrics.Querier
 	Git          Git
+	// ControlPlane, when set, is asked whether istiod applied the live
+	// VirtualServices; nil falls back to the API server's copy.
+	ControlPlane ControlPlane
 }
 
 // Outcome summarizes a report for the exit code.
@@ -182,7 +186,7 @@ func outcome(rs []Result) Outcome {
 // systems so the CLI can exit 2 with a clear message.
 func errorResult(what string, err error) Result {
 	r := Result{Status: Error, Summary: "could not check: " + what, Error: err.Error()}
-	if kube.IsUnreachable(err) || metrics.IsUnavailable(err) || isRemoteError(err) || errors.Is(err, context.DeadlineExceeded) {
+	if kube.IsUnreachable(err) || metrics.IsUnavailable(err) || isRemoteError(err) || errors.Is(err, istiod.ErrUnreachable) || errors.Is(err, context.DeadlineExceeded) {
 		r.Unreachable = true
 	}
 	var ce *kube.ConfigError

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gitshift/gitshift/internal/argocd"
+	"github.com/gitshift/gitshift/internal/istiod"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
 )
@@ -29,6 +30,7 @@ type scenario struct {
 	noProm  bool
 	cluster Cluster
 	dests   *Destinations
+	cp      *fakeControlPlane
 }
 
 func healthy(t *testing.T) *scenario {
@@ -57,6 +59,9 @@ func (sc *scenario) run(t *testing.T) Report {
 	}
 	if sc.querier != nil {
 		deps.Metrics = sc.querier
+	}
+	if sc.cp != nil {
+		deps.ControlPlane = sc.cp
 	}
 	return Run(context.Background(), sc.cfg, deps)
 }
@@ -101,8 +106,58 @@ func TestChecklistScenarios(t *testing.T) {
 	}{{
 		name:    "healthy",
 		setup:   func(*scenario) {},
-		want:    map[string]Status{"application": Pass, "git": Pass, "argocd": Pass, "objects-live": Pass, "files-applied": Pass, "virtualservice": Pass, "destinationrule": Pass, "pods": Pass, "traffic-split": Pass, "traffic-health": Pass},
+		want:    map[string]Status{"application": Pass, "git": Pass, "argocd": Pass, "objects-live": Pass, "files-applied": Pass, "virtualservice": Pass, "control-plane": Skip, "destinationrule": Pass, "pods": Pass, "traffic-split": Pass, "traffic-health": Pass},
 		outcome: OutcomePassed,
+		text:    map[string]string{"control-plane": "not checked: no istiod debug address (--istiod-debug), so \"live\" means the API server's copy"},
+	}, {
+		name: "istiod applied the live VirtualService, both proxies acknowledged",
+		setup: func(sc *scenario) {
+			sc.liveObject("VirtualService").SetResourceVersion("7")
+			sc.cp = &fakeControlPlane{states: []istiod.State{istiod.Applied}}
+		},
+		want:    map[string]Status{"virtualservice": Pass, "control-plane": Pass, "traffic-split": Pass},
+		outcome: OutcomePassed,
+		text:    map[string]string{"control-plane": "applied by istiod: bookinfo/reviews rv 7, 2/2 proxies acknowledged"},
+	}, {
+		name: "istiod pushes after a moment: the check waits for it",
+		setup: func(sc *scenario) {
+			sc.cp = &fakeControlPlane{states: []istiod.State{istiod.Pending, istiod.Pending, istiod.Applied}}
+		},
+		want:    map[string]Status{"control-plane": Pass},
+		outcome: OutcomePassed,
+	}, {
+		name: "istiod never acknowledged: pending, with what",
+		setup: func(sc *scenario) {
+			sc.cp = &fakeControlPlane{states: []istiod.State{istiod.Pending}}
+			sc.cfg.ControlPlaneWait = 300 * time.Millisecond
+		},
+		want:    map[string]Status{"virtualservice": Pass, "control-plane": Fail},
+		outcome: OutcomeFailed,
+		text:    map[string]string{"control-plane": "proxy gitshift-meshsim.default: RDS push 2026-12-05T10:30:51Z/7 not acknowledged"},
+	}, {
+		name:    "istiod with no proxy connected: insufficient",
+		setup:   func(sc *scenario) { sc.cp = &fakeControlPlane{states: []istiod.State{istiod.NoProxies}} },
+		want:    map[string]Status{"control-plane": Insufficient},
+		outcome: OutcomeFailed,
+		text:    map[string]string{"control-plane": "no proxy is connected to this istiod"},
+	}, {
+		name: "istiod unreachable: could not check",
+		setup: func(sc *scenario) {
+			sc.cp = &fakeControlPlane{err: fmt.Errorf("istiod /debug/configz at http://127.0.0.1:1: %w", istiod.ErrUnreachable)}
+		},
+		want:    map[string]Status{"control-plane": Error, "traffic-split": Pass},
+		outcome: OutcomeUnavailable,
+		text:    map[string]string{"control-plane": "kubectl -n istio-system port-forward deploy/istiod 8080"},
+	}, {
+		name: "Git's weights not live (refused sync): istiod cannot have applied them",
+		setup: func(sc *scenario) {
+			sc.liveWeights(100, 0)
+			sc.cp = &fakeControlPlane{states: []istiod.State{istiod.Applied}}
+		},
+		want:    map[string]Status{"virtualservice": Fail, "control-plane": Skip},
+		outcome: OutcomeFailed,
+		text: map[string]string{"control-plane": "Git's weights are not live (virtualservice check), so istiod cannot have applied them",
+			"virtualservice": "Git 90, live 100"},
 	}, {
 		name: "no recurse: Synced but never applied, with file names",
 		setup: func(sc *scenario) {

@@ -38,7 +38,13 @@ func printEnv(s command.Streams, st *lab.State) {
 		{"GITSHIFT_GIT_URL", e.GitURL},
 		{"GITSHIFT_ARGOCD_NAMESPACE", e.ArgoCDNS},
 		{"GITSHIFT_LAB_DIR", st.Dir},
+		{"GITSHIFT_ISTIOD_DEBUG_URL", e.IstiodDebug},
 	} {
+		if kv[0] == "GITSHIFT_ISTIOD_DEBUG_URL" && kv[1] == "" {
+			// A lab without istiod: drop one an earlier lab's env left.
+			fmt.Fprintf(s.Out, "unset %s\n", kv[0])
+			continue
+		}
 		fmt.Fprintf(s.Out, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}
 }

@@ -31,6 +31,7 @@ type rolloutOptions struct {
 	minRequests                                int64
 	alpha                                      float64
 	prometheus, reporter                       string
+	istiodDebug                                string
 	kubeconfig, kubeContext                    string
 	destContext                                string
 	id, author, identity, argocdVersion        string
@@ -93,6 +94,7 @@ or another runner holds the lease), 4 usage.`,
 	f.DurationVar(&o.syncTimeout, "sync-timeout", 0, "how long Argo CD may take to sync a step")
 	f.StringVar(&o.failurePolicy, "failure-policy", "", "rollback or pause, when the rollout cannot conclude")
 	f.StringVar(&o.prometheus, "prometheus", os.Getenv("GITSHIFT_PROMETHEUS_URL"), "Prometheus URL ($GITSHIFT_PROMETHEUS_URL)")
+	f.StringVar(&o.istiodDebug, "istiod-debug", os.Getenv("GITSHIFT_ISTIOD_DEBUG_URL"), "istiod's debug HTTP URL ($GITSHIFT_ISTIOD_DEBUG_URL; kubectl -n istio-system port-forward deploy/istiod 8080): each step then waits until istiod applied it and its proxies acknowledged")
 	f.StringVar(&o.reporter, "reporter", "destination", `Istio reporter to count: "destination" or "source"`)
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file")
 	f.StringVar(&o.kubeContext, "context", "", "kubeconfig context of the cluster Argo CD runs in")

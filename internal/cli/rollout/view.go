@@ -101,6 +101,11 @@ func historyLine(ev rollout.Event) string {
 		return termsafe.Sprintf("%s  → %s", ts, ev.Phase)
 	case rollout.EventWarning:
 		return termsafe.Sprintf("%s  warning: %s", ts, ev.Reason)
+	case rollout.EventControlPlane:
+		if cp := ev.ControlPlane; cp != nil {
+			return termsafe.Sprintf("%s  applied by istiod %.10s  %s after the push (resourceVersion %s, %d/%d proxies acknowledged)",
+				ts, ev.SHA, cp.SincePush.Round(time.Millisecond), cp.ResourceVersion, cp.Acked, cp.Proxies)
+		}
 	case rollout.EventDone:
 		return termsafe.Sprintf("%s  rollout %s ended %s", ts, ev.Rollout, ev.Phase)
 	}

@@ -18,7 +18,7 @@ import (
 
 // config turns the flags into the rollout facade's configuration.
 func (o *rolloutOptions) config(pol *policy.CanaryPolicy, sink rollout.EventSink) wire.Config {
-	return wire.Config{Policy: pol, ID: o.id, PrometheusURL: o.prometheus, Reporter: o.reporter, Identity: o.identity,
+	return wire.Config{Policy: pol, ID: o.id, PrometheusURL: o.prometheus, IstiodDebugURL: o.istiodDebug, Reporter: o.reporter, Identity: o.identity,
 		Kube: wire.Kube{Kubeconfig: o.kubeconfig, Context: o.kubeContext, DestinationContext: o.destContext},
 		Git: wire.Git{Repo: o.repo, Branch: o.branch, Author: o.author, Sign: o.sign, ArgoCDVersion: o.argocdVersion,
 			AllowShared: o.sharedApps(), Timeout: o.gitLimit()},

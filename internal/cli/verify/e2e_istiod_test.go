@@ -20,6 +20,7 @@ import (
 	checkcli "github.com/gitshift/gitshift/internal/cli/check"
 	"github.com/gitshift/gitshift/internal/cli/clitest"
 	"github.com/gitshift/gitshift/internal/cli/command"
+	"github.com/gitshift/gitshift/internal/istiod"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/testenv"
 	"github.com/gitshift/gitshift/internal/verify"
@@ -37,6 +38,13 @@ func TestIstiodVerifyE2E(t *testing.T) {
 	}
 	app := l.st.Endpoints.Application
 	sim := strings.TrimSuffix(l.st.Endpoints.MeshsimMetrics, "/metrics")
+	if l.st.Endpoints.IstiodDebug == "" {
+		t.Fatal("the lab's state has no istiodDebug address: a lab from an older gitshift, restart it (lab down, lab up --istiod)")
+	}
+	cp, err := istiod.New(l.st.Endpoints.IstiodDebug)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("90/10 measured with routes from istiod's xDS", func(t *testing.T) {
 		st := l.xdsStatus(t, sim)
@@ -58,20 +66,36 @@ func TestIstiodVerifyE2E(t *testing.T) {
 		work := t.TempDir()
 		gitRun(t, work, "clone", "--quiet", l.st.Endpoints.GitURL, ".")
 		file := filepath.Join(work, "canary", "reviews-traffic-90-10.yaml")
-		var applied, pushed, routed []time.Duration
+		var applied, pushed, routed, acked []time.Duration
 		for i, w := range [][2]string{{"80", "20"}, {"90", "10"}, {"80", "20"}, {"90", "10"}} {
 			before := l.xdsStatus(t, sim)
 			setWeights(t, file, w[0], w[1])
 			start := time.Now()
 			push(t, work, "reviews "+w[0]+"/"+w[1]+" (e2e timing)")
 			l.patchApp(t, app, `{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
-			var a, p, r time.Duration
+			var a, p, r, c time.Duration
+			var want istiod.Want
+			pending := 0 // istiod's answers "pending" after the API server had the commit
 			deadline := time.Now().Add(2 * time.Minute)
-			for (a == 0 || p == 0 || r == 0) && time.Now().Before(deadline) {
+			for (a == 0 || p == 0 || r == 0 || c == 0) && time.Now().Before(deadline) {
 				if a == 0 {
 					if vs, err := l.kc.VirtualService(context.Background(), "bookinfo", "reviews"); err == nil && vs != nil {
 						if h, _, _ := unstructuredSlice(vs.Object, "spec", "http"); strings.Contains(h, `"weight":`+w[0]) {
-							a = time.Since(start)
+							a, want = time.Since(start), istiod.WantFor(vs)
+						}
+					}
+				}
+				// Applied by the control plane: istiod holds the API
+				// server's resourceVersion and both proxies ACKed the push.
+				if a != 0 && c == 0 {
+					if st, err := cp.Status(context.Background(), want); err != nil {
+						t.Fatal(err)
+					} else if st.State != istiod.Applied {
+						pending++
+					} else {
+						c = time.Since(start)
+						if st.Proxies != 2 || st.Held != want.ResourceVersion {
+							t.Errorf("applied with %d proxies, istiod holds %s; want 2 and the live %s", st.Proxies, st.Held, want.ResourceVersion)
 						}
 					}
 				}
@@ -83,15 +107,37 @@ func TestIstiodVerifyE2E(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			if a == 0 || p == 0 || r == 0 {
-				t.Fatalf("step %d (%s/%s): applied %v, istiod pushed %v, routing changed %v", i, w[0], w[1], a, p, r)
+			if a == 0 || p == 0 || r == 0 || c == 0 {
+				t.Fatalf("step %d (%s/%s): applied %v, istiod pushed %v, routing changed %v, istiod reports applied+acked %v", i, w[0], w[1], a, p, r, c)
 			}
-			t.Logf("step %d %s/%s: commit -> Argo CD applied %v -> istiod pushed (simulator ACKed) %v -> simulator routing changed %v",
-				i, w[0], w[1], a.Round(time.Millisecond), p.Round(time.Millisecond), r.Round(time.Millisecond))
-			applied, pushed, routed = append(applied, a), append(pushed, p), append(routed, r)
+			// The simulator's ACK time is exact, c is when the loop saw
+			// "applied": istiod must never say applied before its proxy had
+			// the routes.
+			if c < p {
+				t.Errorf("step %d: istiod reported applied+acked at %v, before the simulator accepted the push at %v", i, c, p)
+			}
+			t.Logf("step %d %s/%s: commit -> Argo CD applied (API server) %v -> istiod pushed (simulator ACKed) %v -> istiod reports applied+acked %v (%d pending answers before) -> simulator routing changed %v",
+				i, w[0], w[1], a.Round(time.Millisecond), p.Round(time.Millisecond), c.Round(time.Millisecond), pending, r.Round(time.Millisecond))
+			applied, pushed, routed, acked = append(applied, a), append(pushed, p), append(routed, r), append(acked, c)
 		}
-		t.Logf("median over %d commits: Argo CD applied %v, istiod pushed %v, simulator routing changed %v",
-			len(applied), median(applied), median(pushed), median(routed))
+		t.Logf("median over %d commits: Argo CD applied %v, istiod pushed %v, istiod reports applied+acked %v, simulator routing changed %v",
+			len(applied), median(applied), median(pushed), median(acked), median(routed))
+	})
+
+	t.Run("control plane: istiod applied the 90/10 commit at the live resourceVersion", func(t *testing.T) {
+		r := l.verify(t, "--app", app, "--refresh", "--wait", "3m", "--window", "10s", "--istiod-debug", l.st.Endpoints.IstiodDebug)
+		live, err := l.kc.VirtualService(context.Background(), "bookinfo", "reviews")
+		if err != nil || live == nil {
+			t.Fatalf("live VirtualService: %v", err)
+		}
+		c := r.result("control-plane")
+		if c.Status != verify.Pass || c.Evidence["state"] != "applied" ||
+			!strings.Contains(c.Summary, "bookinfo/reviews rv "+live.GetResourceVersion()+", 2/2 proxies acknowledged") {
+			t.Fatalf("control-plane = %s %q (evidence %v); want applied at resourceVersion %s by both proxies", c.Status, c.Summary, c.Evidence, live.GetResourceVersion())
+		}
+		if vs := r.result("virtualservice"); vs.Status != verify.Pass || !strings.Contains(vs.Summary, "reviews/v1 90%") {
+			t.Fatalf("virtualservice = %s %q, want 90/10 live", vs.Status, vs.Summary)
+		}
 	})
 
 	t.Run("istiod's webhook refuses an invalid VirtualService at apply", func(t *testing.T) {
@@ -145,7 +191,7 @@ func TestIstiodVerifyE2E(t *testing.T) {
 		})
 		t.Logf("Argo CD: %s", msg)
 
-		r := l.verify(t, "--app", app, "--window", "10s")
+		r := l.verify(t, "--app", app, "--window", "10s", "--istiod-debug", l.st.Endpoints.IstiodDebug)
 		if r.code != command.ExitFailed {
 			t.Fatalf("exit %d, want 1", r.code)
 		}
@@ -159,6 +205,12 @@ func TestIstiodVerifyE2E(t *testing.T) {
 		}
 		if vs := r.result("virtualservice"); !strings.Contains(vs.Cause, "sync failed") {
 			t.Errorf("virtualservice cause %q: want the failed sync, not drift", vs.Cause)
+		}
+		// istiod still holds (and pushed) the previous VirtualService: the
+		// refused commit is not applied by the control plane.
+		if c := r.result("control-plane"); c.Status == verify.Pass || c.Evidence["state"] == "applied" ||
+			!strings.Contains(c.Summary, "Git's weights are not live") {
+			t.Errorf("control-plane = %s %q (evidence %v): the refused commit must not count as applied", c.Status, c.Summary, c.Evidence["state"])
 		}
 	})
 }

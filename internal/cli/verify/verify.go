@@ -14,6 +14,7 @@ import (
 	"github.com/gitshift/gitshift/internal/argocd"
 	"github.com/gitshift/gitshift/internal/cli/command"
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/istiod"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
 	"github.com/gitshift/gitshift/internal/termsafe"
@@ -32,6 +33,7 @@ type verifyOptions struct {
 	maxErrorRate                     float64
 	output                           string
 	argoURL, kialiURL, jaegerURL     string
+	istiodDebug                      string
 }
 
 // NewCommand returns `gitshift verify`.
@@ -49,6 +51,10 @@ func NewCommand(s command.Streams) *cobra.Command {
              non-recursive directory source; live VirtualService weights equal
              Git's; DestinationRule subsets exist; subset pods Running/Ready
              with the istio-proxy sidecar
+  istiod     with --istiod-debug: istiod holds the live VirtualService's
+             resourceVersion and every proxy connected to it acknowledged
+             the push (its /debug/configz and /debug/syncz); without it,
+             "live" is the API server's copy and the check says so
   traffic    from Prometheus, integer request counts per subset over --window
              (differences of raw counters), the observed split with a 95%
              Wilson interval against Git's weights, 5xx rate, p50/p99
@@ -57,14 +63,20 @@ func NewCommand(s command.Streams) *cobra.Command {
 makes) and waits until the Application has reconciled the head SHA, which turns
 Argo CD's 2-3 minute polling into about a second.
 
+--istiod-debug is istiod's debug HTTP address (--httpAddr, port 8080). In a
+real cluster: kubectl -n istio-system port-forward deploy/istiod 8080, then
+--istiod-debug http://127.0.0.1:8080 (with several replicas that reaches one;
+it reports the proxies connected to it). The lab sets it ('gitshift lab env').
+
 Exit codes: 0 every check passed, 1 a check failed (or too little traffic to
-judge), 2 could not check (API server, Git or Prometheus unreachable).
+judge), 2 could not check (API server, Git, Prometheus or istiod unreachable).
 
 The Application is read from the --context cluster. Its objects are checked
 there when it deploys in-cluster (https://kubernetes.default.svc) or to that
 cluster's address; for another destination cluster pass
 --destination-context, or the cluster checks say "could not check".`,
 		Example: `  gitshift verify --app bookinfo --refresh
+  gitshift verify --app bookinfo --istiod-debug http://127.0.0.1:8080
   gitshift verify --app bookinfo --virtualservice reviews --window 2m -o json
   gitshift verify --app payments --context hub --destination-context prod-eu`,
 		Args: cobra.NoArgs,
@@ -77,6 +89,7 @@ cluster's address; for another destination cluster pass
 	f.StringVar(&o.repo, "repo", "", "Git URL or local directory (default: the Application's repoURL)")
 	f.StringVar(&o.revision, "revision", "", "branch, tag or SHA (default: the Application's targetRevision)")
 	f.StringVar(&o.prometheus, "prometheus", os.Getenv("GITSHIFT_PROMETHEUS_URL"), "Prometheus URL ($GITSHIFT_PROMETHEUS_URL); without it the traffic checks are skipped")
+	f.StringVar(&o.istiodDebug, "istiod-debug", os.Getenv("GITSHIFT_ISTIOD_DEBUG_URL"), "istiod's debug HTTP URL ($GITSHIFT_ISTIOD_DEBUG_URL), e.g. http://127.0.0.1:8080 after kubectl -n istio-system port-forward deploy/istiod 8080; without it \"live\" is the API server's copy")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, then ~/.kube/config)")
 	f.StringVar(&o.kubeContext, "context", "", "kubeconfig context of the cluster Argo CD runs in")
 	f.StringVar(&o.destContext, "destination-context", "", "kubeconfig context of the Application's destination cluster, when it is not the --context cluster")
@@ -127,6 +140,13 @@ func runVerify(ctx context.Context, s command.Streams, o *verifyOptions) error {
 	if o.hardRefresh {
 		cfg.RefreshType = argocd.RefreshHard
 	}
+	// Bad input is refused before anything is read.
+	var cp *istiod.Client
+	if o.istiodDebug != "" {
+		if cp, err = istiod.New(o.istiodDebug); err != nil {
+			return errkind.Wrap(errkind.Usage, fmt.Errorf("--istiod-debug: %w", err))
+		}
+	}
 	kc, err := kube.New(kube.Options{Kubeconfig: o.kubeconfig, Context: o.kubeContext, Namespace: o.ns})
 	if err != nil {
 		return errkind.Wrap(errkind.Unavailable, fmt.Errorf("could not check: %w", err))
@@ -144,6 +164,9 @@ func runVerify(ctx context.Context, s command.Streams, o *verifyOptions) error {
 			return errkind.Wrap(errkind.Usage, err)
 		}
 		deps.Metrics = p
+	}
+	if cp != nil {
+		deps.ControlPlane = cp
 	}
 	var out *checklistWriter
 	if format == command.Text {

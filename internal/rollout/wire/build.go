@@ -58,6 +58,10 @@ func (r *Rollout) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cp, err := cfg.istiod()
+	if err != nil {
+		return err
+	}
 	r.Target, err = adapt.ResolveTarget(ctx, r.Destination, vs.Namespace, vs.Name, t.Route, p.Spec.StableSubset, p.Spec.CanarySubset)
 	if err != nil {
 		return errkind.Wrap(errkind.Unavailable, err)
@@ -96,6 +100,9 @@ func (r *Rollout) wire(ctx context.Context) error {
 			adapt.AppEvents{Core: r.Cluster.Core, Namespace: t.ArgoCDNamespace, App: t.Application, Host: identity, Log: log},
 			adapt.Notifier{URL: p.Spec.NotificationURL, Client: cfg.Clients.HTTP, Log: log}, notify},
 		Clock: cfg.Clients.Clock,
+	}
+	if cp != nil {
+		r.Deps.ControlPlane = adapt.ControlPlane{Client: r.Destination, Istiod: cp, Namespace: vs.Namespace, Name: vs.Name}
 	}
 	return nil
 }

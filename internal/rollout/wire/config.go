@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/istiod"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
 	"github.com/gitshift/gitshift/internal/rollout"
@@ -37,6 +38,10 @@ type Config struct {
 	// PrometheusURL is where the analysis reads Istio's metrics (unless
 	// Clients.Prometheus is set). Required by Build: no evidence, no promotion.
 	PrometheusURL string
+	// IstiodDebugURL, when set, is istiod's debug HTTP address: each step
+	// then waits until istiod applied it (rollout.ControlPlane); "" keeps
+	// the API server's word.
+	IstiodDebugURL string
 	// Reporter is the Istio reporter counted: "destination" (default) or "source".
 	Reporter string
 	Git      Git
@@ -166,6 +171,18 @@ func (c *Config) prometheus() (metrics.Querier, error) {
 		return nil, errkind.Wrap(errkind.Usage, err)
 	}
 	return p, nil
+}
+
+// istiod is the control plane client for IstiodDebugURL; nil without one.
+func (c *Config) istiod() (*istiod.Client, error) {
+	if c.IstiodDebugURL == "" {
+		return nil, nil
+	}
+	cl, err := istiod.New(c.IstiodDebugURL)
+	if err != nil {
+		return nil, errkind.Wrap(errkind.Usage, err)
+	}
+	return cl, nil
 }
 
 // DefaultIdentity names a runner user@host:pid.
