@@ -10,7 +10,7 @@ import (
 )
 
 // Helpers for "applied by the control plane" (issue 18) in rollout
-// scenarios; the scenarios that use them live with the suite's owner:
+// scenarios (the healthy and the faulty one use them):
 //
 //	code, evs, stderr := l.start(t, l.controlPlaneEnv(t))
 //	l.checkControlPlane(t, evs)

@@ -38,10 +38,12 @@ func TestE2ERollout(t *testing.T) {
 		// The dashboard in a browser follows this rollout (issue 17).
 		dash := l.watchDashboard(t, "e2e-healthy")
 		began := time.Now()
-		code, evs, stderr := l.start(t, nil, "--id", "e2e-healthy", "--report", l.workdir+"/healthy.md")
+		// Each step waits for istiod to apply it (issue 18's strongest live signal).
+		code, evs, stderr := l.start(t, l.controlPlaneEnv(t), "--id", "e2e-healthy", "--report", l.workdir+"/healthy.md")
 		if code != 0 {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
+		l.checkControlPlane(t, evs)
 		dash.check(t, l)
 		id := rolloutID(evs)
 		if got := l.history(t, id); !slices.Equal(got, promotedSteps) {
@@ -59,10 +61,11 @@ func TestE2ERollout(t *testing.T) {
 			"reviews.v1": `{"errorRate":0.005,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
 		})
 		defer setFaults(t, l, nil)
-		code, evs, stderr := l.start(t, nil, "--id", "e2e-faulty", "--report", l.workdir+"/faulty.md")
+		code, evs, stderr := l.start(t, l.controlPlaneEnv(t), "--id", "e2e-faulty", "--report", l.workdir+"/faulty.md")
 		if code != 1 {
 			t.Fatalf("exit %d, want 1 (rolled back)\n%s", code, stderr)
 		}
+		l.checkControlPlane(t, evs)
 		last := evs[len(evs)-1]
 		if last.Type != rollout.EventDone || last.Phase != rollout.RolledBack {
 			t.Fatalf("ended %+v", last)
