@@ -17,6 +17,10 @@ import (
 type fileIndex struct {
 	roots     map[string]*rootFiles
 	unapplied map[*Target][]unapplied // unappliedFor's answers: every rule asks
+
+	targets      []*Target
+	policies     []foundPolicy // canaryPolicies' answer
+	policiesDone bool
 }
 
 type rootFiles struct {
@@ -48,7 +52,7 @@ type unapplied struct {
 }
 
 func newFileIndex(ctx context.Context, targets []*Target) (*fileIndex, error) {
-	fi := &fileIndex{roots: map[string]*rootFiles{}, unapplied: map[*Target][]unapplied{}}
+	fi := &fileIndex{roots: map[string]*rootFiles{}, unapplied: map[*Target][]unapplied{}, targets: targets}
 	for _, t := range targets {
 		rf := fi.roots[t.RepoRoot]
 		if rf == nil {
@@ -186,6 +190,7 @@ type fileContent struct {
 	Objects []fileObject // Kubernetes objects (tool config excluded, see isConfigKind)
 	Istio   []fileObject // the networking.istio.io ones among Objects
 	Config  bool         // holds Argo CD Applications/AppProjects, kustomize config or a CanaryPolicy
+	Policy  bool         // holds a CanaryPolicy
 }
 
 type fileObject struct {
@@ -225,6 +230,7 @@ func (rf *rootFiles) content(file string) *fileContent {
 			continue
 		case isConfigKind(o.APIVersion, o.Kind):
 			c.Config = true
+			c.Policy = c.Policy || o.Kind == "CanaryPolicy"
 			continue
 		}
 		c.Objects = append(c.Objects, o)
