@@ -179,13 +179,6 @@ func (r *Repo) ResetHard(ctx context.Context, rev string) error {
 	return err
 }
 
-// Clean removes every untracked and ignored file of the working tree. Only
-// used on trees gitshift owns (a kept clone), before it is reused.
-func (r *Repo) Clean(ctx context.Context) error {
-	_, err := r.run(ctx, nil, "clean", "--quiet", "-ffdx")
-	return err
-}
-
 // IsAncestor reports whether a is an ancestor of (or equal to) b.
 func (r *Repo) IsAncestor(ctx context.Context, a, b string) (bool, error) {
 	_, err := r.run(ctx, nil, "merge-base", "--is-ancestor", a, b)

@@ -79,10 +79,6 @@ type Request struct {
 	GitTimeout time.Duration
 	GitEnv     []string // extra environment for git (tests, GIT_SSH_COMMAND)
 	Logger     *slog.Logger
-	// Clone, when set, is a clone kept between shifts (a rollout's steps):
-	// the shift fetches the branch head into it instead of cloning again.
-	// Not used with InPlace or NoPush.
-	Clone *Clone
 }
 
 // TrailerSharedWith lists, in a shift's commit, the other Applications the
@@ -213,7 +209,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		res.Took = time.Since(start)
 		return res, nil
 	}
-	pr, err := ws.commitAndPush(ctx, gitrepo.PushOptions{
+	pr, err := ws.repo.CommitAndPush(ctx, gitrepo.PushOptions{
 		Remote: ws.remote, Branch: ws.branch, NoPush: ws.noPush,
 		Commit:      gitrepo.CommitOptions{Author: req.Author, Sign: req.Sign},
 		MaxAttempts: req.MaxAttempts, Backoff: req.Backoff,
@@ -287,39 +283,9 @@ type workspace struct {
 	defaultBranch string
 	noPush        bool
 	tmp           string
-	// release hands a kept clone back (Clone) instead of removing it.
-	release func()
-	// stale: the kept clone was not fetched; its head is the last one it
-	// pushed or fetched (see commitAndPush). fetch brings it up to date.
-	stale bool
-	fetch func(context.Context) error
-}
-
-// commitAndPush is the repository's compare-and-swap commit, once more on
-// a fetched head when the workspace is stale and the first try ended
-// before any push (an error, or nothing to change): on the remote's head
-// that may differ. A push that succeeded was a fast-forward of the remote,
-// so its base was the remote's head; a refused one has fetched.
-func (w *workspace) commitAndPush(ctx context.Context, o gitrepo.PushOptions, mutate gitrepo.Mutation) (*gitrepo.PushResult, error) {
-	pr, err := w.repo.CommitAndPush(ctx, o, mutate)
-	if !w.stale || (pr != nil && (pr.Attempts > 1 || pr.Commit != "" || pr.AlreadyAt != "")) {
-		return pr, err
-	}
-	if ferr := w.fetch(ctx); ferr != nil {
-		if err != nil {
-			return pr, err
-		}
-		return pr, ferr
-	}
-	w.stale = false
-	return w.repo.CommitAndPush(ctx, o, mutate)
 }
 
 func (w *workspace) close() {
-	if w.release != nil {
-		w.release()
-		return
-	}
 	if w.tmp != "" {
 		os.RemoveAll(w.tmp)
 	}
@@ -329,14 +295,6 @@ func openWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*worksp
 	if req.InPlace && !req.DryRun {
 		return openInPlace(ctx, req, log)
 	}
-	if req.Clone != nil && !req.NoPush {
-		return req.Clone.borrow(ctx, req, log, req.DryRun)
-	}
-	return cloneWorkspace(ctx, req, log)
-}
-
-// cloneWorkspace makes a temporary shallow clone of the request's branch.
-func cloneWorkspace(ctx context.Context, req *Request, log *slog.Logger) (*workspace, error) {
 	src := req.Repo
 	if info, err := os.Stat(src); err == nil && info.IsDir() && !req.DryRun && !req.NoPush {
 		if err := pushableDir(ctx, src, req.Branch, req.GitEnv); err != nil {

@@ -20,7 +20,7 @@ var bot = &gitrepo.Signature{Name: "Shift Bot", Email: "shift@example.com"}
 
 // tree reads fixture directories into one file map; "dir=prefix" places dir
 // under prefix.
-func tree(t testing.TB, dirs ...string) map[string]string {
+func tree(t *testing.T, dirs ...string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	for _, d := range dirs {

@@ -25,7 +25,6 @@ type SignalRequest struct {
 	GitTimeout      time.Duration // see Request.GitTimeout
 	GitEnv          []string
 	Logger          *slog.Logger
-	Clone           *Clone // see Request.Clone
 }
 
 // Signal commits and pushes an empty commit with req's trailers.
@@ -37,14 +36,14 @@ func Signal(ctx context.Context, sr SignalRequest) (*Result, error) {
 	if err := validateNoPush(sr.NoPush, sr.InPlace, false); err != nil {
 		return nil, err
 	}
-	req := Request{Repo: sr.Repo, Branch: sr.Branch, InPlace: sr.InPlace, NoPush: sr.NoPush, GitEnv: sr.GitEnv, GitTimeout: sr.GitTimeout, Clone: sr.Clone}
+	req := Request{Repo: sr.Repo, Branch: sr.Branch, InPlace: sr.InPlace, NoPush: sr.NoPush, GitEnv: sr.GitEnv, GitTimeout: sr.GitTimeout}
 	ws, err := openWorkspace(ctx, &req, log)
 	if err != nil {
 		return nil, err
 	}
 	defer ws.close()
 	res := &Result{Repo: redact.URL(sr.Repo), Branch: ws.branch}
-	pr, err := ws.commitAndPush(ctx, gitrepo.PushOptions{
+	pr, err := ws.repo.CommitAndPush(ctx, gitrepo.PushOptions{
 		Remote: ws.remote, Branch: ws.branch, NoPush: ws.noPush,
 		Commit:      gitrepo.CommitOptions{Author: sr.Author, Sign: sr.Sign},
 		MaxAttempts: sr.MaxAttempts, Backoff: sr.Backoff,

@@ -47,9 +47,6 @@ type Git struct {
 	mu      sync.Mutex
 	history *gitrepo.Repo
 	tmp     string
-	// steps is the clone the shifts and signals reuse from step to step
-	// (each fetches the head into it instead of cloning again).
-	steps shift.Clone
 }
 
 var (
@@ -58,12 +55,11 @@ var (
 	_ rollout.History  = (*Git)(nil)
 )
 
-// Close removes the private clones.
+// Close removes the private clone.
 func (g *Git) Close() {
 	if g.tmp != "" {
 		os.RemoveAll(g.tmp)
 	}
-	g.steps.Close()
 }
 
 // request is a shift of the rollout's target. A destination for the canary
@@ -72,7 +68,7 @@ func (g *Git) Close() {
 func (g *Git) request() shift.Request {
 	return shift.Request{Repo: g.Repo, Branch: g.Branch, App: g.App, VirtualService: g.VirtualService, Route: g.Route,
 		ValuesKey: g.ValuesKey, Author: g.Author, Sign: g.Sign, Source: g.Source, MaxAttempts: g.MaxAttempts,
-		AddDestinations: true, AllowShared: g.AllowShared, GitTimeout: g.GitTimeout, GitEnv: g.GitEnv, Logger: g.Logger, Clone: &g.steps}
+		AddDestinations: true, AllowShared: g.AllowShared, GitTimeout: g.GitTimeout, GitEnv: g.GitEnv, Logger: g.Logger}
 }
 
 // Shift commits the weights with the rollout's trailers. When Git already
@@ -102,7 +98,7 @@ func (g *Git) Shift(ctx context.Context, req rollout.ShiftRequest) (rollout.Shif
 // abort, or a step whose weights Git already had), with shift's push safety.
 func (g *Git) Signal(ctx context.Context, message string, trailers []rollout.Trailer) (rollout.ShiftResult, error) {
 	res, err := shift.Signal(ctx, shift.SignalRequest{Repo: g.Repo, Branch: g.Branch, Message: message, Trailers: toGit(trailers),
-		Author: g.Author, Sign: g.Sign, MaxAttempts: g.MaxAttempts, GitTimeout: g.GitTimeout, GitEnv: g.GitEnv, Logger: g.Logger, Clone: &g.steps})
+		Author: g.Author, Sign: g.Sign, MaxAttempts: g.MaxAttempts, GitTimeout: g.GitTimeout, GitEnv: g.GitEnv, Logger: g.Logger})
 	if err != nil {
 		return rollout.ShiftResult{}, classifyPush(err)
 	}
