@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitshift/gitshift/internal/rollout/policy"
 	"github.com/gitshift/gitshift/internal/source"
 )
 
@@ -95,4 +96,25 @@ func runWith(t *testing.T, root string, opts Options) []Diagnostic {
 		t.Fatal(err)
 	}
 	return diags
+}
+
+func TestSimulateCommand(t *testing.T) {
+	pol := func(file, name string) *policy.CanaryPolicy {
+		return &policy.CanaryPolicy{File: file, Metadata: policy.ObjectMeta{Name: name}}
+	}
+	tests := []struct {
+		fp   foundPolicy
+		rps  float64
+		want string
+	}{
+		{foundPolicy{pol: pol("argocd/p.yaml", "reviews")}, 200.0 / 45, "gitshift simulate --policy argocd/p.yaml --rps 4.45"},
+		{foundPolicy{pol: pol("argocd/p.yaml", "reviews"), several: true}, 25, "gitshift simulate --policy argocd/p.yaml --policy-name reviews --rps 25"},
+		{foundPolicy{pol: pol("my policies/it's.yaml", "r")}, 1000.0 / 3, `gitshift simulate --policy 'my policies/it'\''s.yaml' --rps 334`},
+		{foundPolicy{pol: pol("p.yaml", "r")}, 0.8 / 0.9, "gitshift simulate --policy p.yaml --rps 0.889"},
+	}
+	for _, tt := range tests {
+		if got := simulateCommand(tt.fp, tt.rps); got != tt.want {
+			t.Errorf("simulateCommand(%s, %v) = %s, want %s", tt.fp.pol.File, tt.rps, got, tt.want)
+		}
+	}
 }
