@@ -4,6 +4,7 @@ import (
 	"context"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -18,9 +19,10 @@ type fileIndex struct {
 	roots     map[string]*rootFiles
 	unapplied map[*Target][]unapplied // unappliedFor's answers: every rule asks
 
-	targets      []*Target
-	policies     []foundPolicy // canaryPolicies' answer
-	policiesDone bool
+	targets        []*Target
+	policies       []foundPolicy // canaryPolicies' answer
+	policyProblems []policyProblem
+	policiesDone   bool
 }
 
 type rootFiles struct {
@@ -238,8 +240,15 @@ func (rf *rootFiles) content(file string) *fileContent {
 			c.Istio = append(c.Istio, o)
 		}
 	}
+	// A YAML syntax error stops the decoder before the policy it breaks:
+	// the text still says what the file is, so GS3002 can report it.
+	if !c.Policy && policyKind.Match(data) {
+		c.Config, c.Policy = true, true
+	}
 	return c
 }
+
+var policyKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?CanaryPolicy["']?[ \t]*(?:#.*)?\r?$`)
 
 // isConfigKind reports objects that are configuration for tools rather than
 // something Argo CD is expected to apply from this repository.

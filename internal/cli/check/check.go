@@ -56,6 +56,8 @@ maxDuration (GS3001, info, with the gitshift simulate command that shows the
 decision times). Give --rps with the service's expected traffic and every
 step that needs more becomes a warning, or an error when not even the
 judge's minimum can arrive: at that traffic the rollout cannot reach 100%.
+A CanaryPolicy that does not parse or validate is an error at each problem's
+line (GS3002): gitshift rollout and the controller would refuse it.
 
 Exit status: 1 when a diagnostic reaches --fail-on (default error), including
 a source Argo CD itself would fail to render; else 2 when a source could not

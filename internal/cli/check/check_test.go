@@ -73,6 +73,21 @@ func TestCheckRecurseOff(t *testing.T) {
 	}
 }
 
+// TestCheckInvalidPolicy: a CanaryPolicy that validation refuses fails
+// check (exit 1) at its line, not the rollout after the merge.
+func TestCheckInvalidPolicy(t *testing.T) {
+	dir := clitest.CopyDir(t, gitopsExample)
+	clitest.ReplaceInFile(t, filepath.Join(dir, "argocd/canary-policy.yaml"), "  - weight: 50\n", "  - weight: 4\n")
+	code, out, _ := runGitshift(t, "check", dir)
+	if code != command.ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, command.ExitFailed, out)
+	}
+	diag := regexp.MustCompile(`(?m)^\s+argocd/canary-policy\.yaml:31: error GS3002 CanaryPolicy "reviews": spec\.steps\[2\]\.weight: weights must increase: 4 after 25$`)
+	if !diag.MatchString(out) {
+		t.Errorf("output lacks %s:\n%s", diag, out)
+	}
+}
+
 func TestCheckHelmExample(t *testing.T) {
 	code, out, errOut := runGitshift(t, "check", helmExample)
 	if code != command.ExitOK || !strings.Contains(out, "source: Helm") || !strings.Contains(out, "result: 0 errors, 0 warnings") {
