@@ -28,6 +28,9 @@ func TestInvalidPolicy(t *testing.T) {
 		{"invalid-policy-unknown-field.yaml", []want{
 			{"argocd/policies.yaml", 32, `CanaryPolicy: spec.steps[0].minDuraton: unknown field "minDuraton"`},
 		}, `GS3001 simulate --policy argocd/policies.yaml --policy-name reviews`},
+		{"invalid-policy-wrong-type.yaml", []want{
+			{"argocd/policy.yaml", 14, "CanaryPolicy: cannot unmarshal !!str `twenty` into int32"},
+		}, ""},
 		{"invalid-policy-validation.yaml", []want{
 			{"rollout/reviews.yaml", 15, `CanaryPolicy "reviews": spec.steps[2].weight: weights must increase: 50 after 60`},
 			{"rollout/reviews.yaml", 16, `CanaryPolicy "reviews": spec.steps[2].maxDuration: must be positive`},
