@@ -172,6 +172,9 @@ func Render(ctx context.Context, repoRoot string, app *source.Application, local
 type Options struct {
 	// Rules restricts the run to these codes; empty runs all rules.
 	Rules []string
+	// RPS is the service's expected total request rate (0: not given):
+	// GS3001 grades each CanaryPolicy's steps against it.
+	RPS float64
 }
 
 // Run checks every target, fills each Target's Diagnostics and returns them
@@ -202,7 +205,7 @@ func Run(ctx context.Context, targets []*Target, opts Options) ([]Diagnostic, er
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p := &Pass{Target: t, World: world, Files: files, own: own[i], lines: newLocator(t.RepoRoot)}
+		p := &Pass{Target: t, World: world, Files: files, own: own[i], lines: newLocator(t.RepoRoot), rps: opts.RPS}
 		p.markPlain()
 		for _, r := range Rules() {
 			if len(enabled) > 0 && !enabled[r.Code] {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -17,6 +18,11 @@ import (
 type fileIndex struct {
 	roots     map[string]*rootFiles
 	unapplied map[*Target][]unapplied // unappliedFor's answers: every rule asks
+
+	targets        []*Target
+	policies       []foundPolicy // canaryPolicies' answer
+	policyProblems []policyProblem
+	policiesDone   bool
 }
 
 type rootFiles struct {
@@ -48,7 +54,7 @@ type unapplied struct {
 }
 
 func newFileIndex(ctx context.Context, targets []*Target) (*fileIndex, error) {
-	fi := &fileIndex{roots: map[string]*rootFiles{}, unapplied: map[*Target][]unapplied{}}
+	fi := &fileIndex{roots: map[string]*rootFiles{}, unapplied: map[*Target][]unapplied{}, targets: targets}
 	for _, t := range targets {
 		rf := fi.roots[t.RepoRoot]
 		if rf == nil {
@@ -186,6 +192,7 @@ type fileContent struct {
 	Objects []fileObject // Kubernetes objects (tool config excluded, see isConfigKind)
 	Istio   []fileObject // the networking.istio.io ones among Objects
 	Config  bool         // holds Argo CD Applications/AppProjects, kustomize config or a CanaryPolicy
+	Policy  bool         // holds a CanaryPolicy
 }
 
 type fileObject struct {
@@ -225,6 +232,7 @@ func (rf *rootFiles) content(file string) *fileContent {
 			continue
 		case isConfigKind(o.APIVersion, o.Kind):
 			c.Config = true
+			c.Policy = c.Policy || o.Kind == "CanaryPolicy"
 			continue
 		}
 		c.Objects = append(c.Objects, o)
@@ -232,8 +240,15 @@ func (rf *rootFiles) content(file string) *fileContent {
 			c.Istio = append(c.Istio, o)
 		}
 	}
+	// A YAML syntax error stops the decoder before the policy it breaks:
+	// the text still says what the file is, so GS3002 can report it.
+	if !c.Policy && policyKind.Match(data) {
+		c.Config, c.Policy = true, true
+	}
 	return c
 }
+
+var policyKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?CanaryPolicy["']?[ \t]*(?:#.*)?\r?$`)
 
 // isConfigKind reports objects that are configuration for tools rather than
 // something Argo CD is expected to apply from this repository.

@@ -19,6 +19,7 @@ type Pass struct {
 
 	own   *mesh.Model
 	lines *locator
+	rps   float64 // Options.RPS
 	rule  Rule
 	diags []Diagnostic
 }

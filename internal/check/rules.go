@@ -147,6 +147,14 @@ func Rules() []Rule {
 			"TCP ServiceEntry without addresses",
 			"A sidecar matches TCP traffic by destination address, not by host: a ServiceEntry whose port is TCP (or has no protocol) and that lists no addresses captures nothing unless the mesh allocates addresses (DNS capture with auto-allocation). Found by istioctl analyze (IST0134).",
 			runServiceEntryWithoutAddresses},
+		{"GS3001", "policy-traffic", SeverityInfo,
+			"Traffic a CanaryPolicy needs to decide each step within its maxDuration",
+			"A step advances once the judge has its minimum requests on both arms (guards.minRequests) and the step its minCanaryRequests (or the canary is shown non-inferior); without them by maxDuration (rounded up to the analysis interval) it times out and the failure policy applies. Info: the least total rate the policy needs, at its most demanding step, and the `gitshift simulate` command that shows its decision times. With --rps (the service's expected traffic) each step that needs more is a warning, or an error when not even the judge's minimum can arrive: the rollout cannot reach 100% at that traffic.",
+			runPolicyTraffic},
+		{"GS3002", "invalid-policy", SeverityError,
+			"CanaryPolicy that does not parse or validate",
+			"gitshift reads a CanaryPolicy from Git (`gitshift rollout --policy`, simulate, the controller) and refuses one with a YAML syntax error, an unknown field, a value of the wrong type, or a value its validation rejects (weights not increasing, a maxDuration that is not positive, ...): the rollout fails after the merge instead of before. Each problem is reported at its field's line.",
+			runInvalidPolicy},
 	}
 }
 

@@ -96,6 +96,10 @@ func TestCheckExitCodes(t *testing.T) {
 		{"unknown severity", []string{"check", "--fail-on", "fatal", gitopsExample}, nil, command.ExitUsage, "fatal"},
 		{"unknown Argo CD version", []string{"check", "--argocd-version", "latest", gitopsExample}, nil, command.ExitUsage, `--argocd-version "latest"`},
 		{"unknown flag", []string{"check", "--bogus"}, nil, command.ExitUsage, "unknown flag"},
+		{"--rps enough for every policy step", []string{"check", "--rps", "100", gitopsExample}, nil, command.ExitOK, ""},
+		{"--rps below a policy's judge minimum", []string{"check", "--rps", "1", gitopsExample}, nil, command.ExitFailed, ""},
+		{"--rps not positive", []string{"check", "--rps", "0", gitopsExample}, nil, command.ExitUsage, "--rps 0"},
+		{"--rps not a number", []string{"check", "--rps", "many", gitopsExample}, nil, command.ExitUsage, "--rps"},
 		// check is offline: nothing to reach (2), nothing to conflict with (3).
 	})
 }

@@ -117,6 +117,12 @@ func TestEngine(t *testing.T) {
 				if d := res.Finished.Sub(w.git.commits[1].Time); d < 10*60e9 || d > 12*60e9 {
 					t.Errorf("rolled back after %s, want ≈ maxDuration 10m", d)
 				}
+				// The reason says what was missing and where to look.
+				for _, want := range []string{"canary requests, 1000000 needed", "`gitshift check --rps <service rps>`", "`gitshift simulate`"} {
+					if !strings.Contains(res.Reason, want) {
+						t.Errorf("reason %q lacks %q", res.Reason, want)
+					}
+				}
 			},
 		},
 		{

@@ -141,7 +141,10 @@ type StepTimeoutError struct {
 }
 
 func (e *StepTimeoutError) Error() string {
-	return fmt.Sprintf("step %d reached maxDuration %s without enough evidence (%d canary requests, %d needed, or the judge not yet satisfied)",
+	// Usually too little traffic for the step: point at the commands that
+	// say how much each step needs and how long it takes at a given rate.
+	return fmt.Sprintf("step %d reached maxDuration %s without enough evidence (%d canary requests, %d needed, or the judge not yet satisfied): "+
+		"see the traffic each step needs with `gitshift check --rps <service rps>` and its decision times with `gitshift simulate`",
 		e.Step, e.MaxDuration, e.Requests, e.Needed)
 }
 

@@ -4,6 +4,7 @@
 package check
 
 import (
+	"math"
 	"os"
 	"runtime/debug"
 
@@ -19,6 +20,7 @@ type checkOptions struct {
 	appSelection
 	output string
 	failOn string
+	rps    float64
 }
 
 // NewCheckCommand returns `gitshift check`.
@@ -46,6 +48,17 @@ checked (GS1011). --repo-map URL=DIR reads another repository (or a Helm
 repository's chart) from a local directory instead. docs/argocd-sources.md
 lists every Argo CD source feature and how it is checked.
 
+For each CanaryPolicy of a checked Application (a file in the repository
+that gitshift rollout or the controller reads), check states the traffic the
+policy needs: a step decides once its minCanaryRequests (and the judge's
+minimum per arm) have arrived, which takes a least request rate within its
+maxDuration (GS3001, info, with the gitshift simulate command that shows the
+decision times). Give --rps with the service's expected traffic and every
+step that needs more becomes a warning, or an error when not even the
+judge's minimum can arrive: at that traffic the rollout cannot reach 100%.
+A CanaryPolicy that does not parse or validate is an error at each problem's
+line (GS3002): gitshift rollout and the controller would refuse it.
+
 Exit status: 1 when a diagnostic reaches --fail-on (default error), including
 a source Argo CD itself would fail to render; else 2 when a source could not
 be checked offline; 0 otherwise.`,
@@ -61,6 +74,9 @@ be checked offline; 0 otherwise.`,
   # A multi-source Application whose values live in another repository
   gitshift check --repo-map https://github.com/org/values.git=../values .
 
+  # Can the rollout policies decide at the service's traffic (20 requests/s)?
+  gitshift check --rps 20 .
+
   # Machine-readable report
   gitshift check -o json . | jq '.applications[].diagnostics'`,
 		Args: cobra.MaximumNArgs(1),
@@ -70,6 +86,7 @@ be checked offline; 0 otherwise.`,
 	}
 	o.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a diagnostic is at least this severe: error|warning|info")
+	cmd.Flags().Float64Var(&o.rps, "rps", 0, "the service's expected traffic in requests per second, both versions together: grades each CanaryPolicy step against it (GS3001)")
 	command.AddOutputFlag(cmd, &o.output, command.Text, command.JSON, command.YAML, command.SARIF)
 	return cmd
 }
@@ -83,6 +100,9 @@ func runCheck(cmd *cobra.Command, s command.Streams, o *checkOptions, args []str
 	if err != nil {
 		return errkind.Wrap(errkind.Usage, err)
 	}
+	if o.rps < 0 || math.IsNaN(o.rps) || math.IsInf(o.rps, 0) || (o.rps == 0 && cmd.Flags().Changed("rps")) {
+		return errkind.Errorf(errkind.Usage, "--rps %v: want the service's requests per second, a positive number", o.rps)
+	}
 	dir := "."
 	if len(args) == 1 {
 		dir = args[0]
@@ -93,7 +113,7 @@ func runCheck(cmd *cobra.Command, s command.Streams, o *checkOptions, args []str
 	if err != nil {
 		return err
 	}
-	diags, err := check.Run(ctx, l.Targets, check.Options{})
+	diags, err := check.Run(ctx, l.Targets, check.Options{RPS: o.rps})
 	if err != nil {
 		return errkind.Wrap(errkind.Invalid, err)
 	}

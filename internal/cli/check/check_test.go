@@ -73,6 +73,21 @@ func TestCheckRecurseOff(t *testing.T) {
 	}
 }
 
+// TestCheckInvalidPolicy: a CanaryPolicy that validation refuses fails
+// check (exit 1) at its line, not the rollout after the merge.
+func TestCheckInvalidPolicy(t *testing.T) {
+	dir := clitest.CopyDir(t, gitopsExample)
+	clitest.ReplaceInFile(t, filepath.Join(dir, "argocd/canary-policy.yaml"), "  - weight: 50\n", "  - weight: 4\n")
+	code, out, _ := runGitshift(t, "check", dir)
+	if code != command.ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, command.ExitFailed, out)
+	}
+	diag := regexp.MustCompile(`(?m)^\s+argocd/canary-policy\.yaml:31: error GS3002 CanaryPolicy "reviews": spec\.steps\[2\]\.weight: weights must increase: 4 after 25$`)
+	if !diag.MatchString(out) {
+		t.Errorf("output lacks %s:\n%s", diag, out)
+	}
+}
+
 func TestCheckHelmExample(t *testing.T) {
 	code, out, errOut := runGitshift(t, "check", helmExample)
 	if code != command.ExitOK || !strings.Contains(out, "source: Helm") || !strings.Contains(out, "result: 0 errors, 0 warnings") {
@@ -144,8 +159,15 @@ func TestCheckJSONShape(t *testing.T) {
 			t.Errorf("ignored %v, want only argocd/* and rollout/* excluded", m)
 		}
 	}
-	if len(app["diagnostics"].([]any)) != 0 {
-		t.Errorf("diagnostics = %v", app["diagnostics"])
+	// Only the traffic each of the three canary policies needs (info).
+	ds := app["diagnostics"].([]any)
+	for _, d := range ds {
+		if m := d.(map[string]any); m["code"] != "GS3001" || m["severity"] != "info" {
+			t.Errorf("diagnostic %v, want only GS3001 infos", m)
+		}
+	}
+	if len(ds) != 3 {
+		t.Errorf("diagnostics = %v, want a GS3001 per canary policy", ds)
 	}
 
 	dir := clitest.CopyDir(t, gitopsExample)
@@ -194,11 +216,17 @@ func TestCheckSARIF(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &log); err != nil {
 		t.Fatalf("not JSON: %v", err)
 	}
-	if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) != 4 {
+	if log.Version != "2.1.0" || len(log.Runs) != 1 {
 		t.Fatalf("sarif = %+v", log)
 	}
-	if r := log.Runs[0].Results[0]; r.RuleID != "GS1001" {
-		t.Errorf("result 0 = %+v", r)
+	// GS1001 four times, and the traffic each of the three canary
+	// policies needs as notes.
+	byRule := map[string]int{}
+	for _, r := range log.Runs[0].Results {
+		byRule[r.RuleID+" "+r.Level]++
+	}
+	if byRule["GS1001 error"]+byRule["GS1001 warning"] != 4 || byRule["GS3001 note"] != 3 || len(log.Runs[0].Results) != 7 {
+		t.Errorf("sarif results by rule = %v", byRule)
 	}
 }
 

@@ -54,7 +54,11 @@ Header and mirror steps run as the rollout runs them: in a header step
 --header-share of the requests carry the header and reach the canary (no
 split test: the clients decide the share); in a mirror step the canary gets
 copies, whose errors reach no user. The Flagger-style rows run the weighted
-steps only.`,
+steps only.
+
+gitshift check states the least traffic at which each step of a policy can
+decide within its maxDuration (GS3001) and prints this command at that rate;
+below it a healthy canary times out (reason Timeout in the table).`,
 		Example: `  gitshift simulate --policy argocd/canary-policy.yaml --rps 20 \
     --baseline-error 0.005 --canary-error 0.005,0.01,0.05 --runs 1000 --seed 1
   gitshift simulate --policy p.yaml --canary-latency 50ms,100ms -o json`,

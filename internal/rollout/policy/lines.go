@@ -98,3 +98,8 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	}
 	return m
 }
+
+// Line returns the line of a field path (e.g. "spec.steps[1]") in the file
+// the policy was read from, or of its nearest ancestor there; 0 when the
+// policy did not come from a file. check places its findings with it.
+func (p *CanaryPolicy) Line(path string) int { return p.lines.find(path) }

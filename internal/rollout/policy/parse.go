@@ -60,7 +60,9 @@ func pick(file string, ps []CanaryPolicy, name string) (*CanaryPolicy, error) {
 // Parse decodes every CanaryPolicy document in data. Other kinds are
 // skipped, so a policy may sit in a file with the manifests it governs.
 // Unknown fields and type errors are reported with file and line. Defaults
-// are not applied and the policies are not validated (see LoadFile).
+// are not applied and the policies are not validated (see LoadFile). With
+// an error it still returns the policies that decoded cleanly, so check can
+// read a file's other policies; the commands that act on one do not.
 func Parse(file string, data []byte) ([]CanaryPolicy, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []CanaryPolicy
@@ -82,6 +84,7 @@ func Parse(file string, data []byte) ([]CanaryPolicy, error) {
 		if scalar(root, "kind") != Kind || !isGroup(scalar(root, "apiVersion")) {
 			continue
 		}
+		before := len(c.list)
 		var p CanaryPolicy
 		p.File = file
 		p.lines = lineIndex{}
@@ -93,12 +96,11 @@ func Parse(file string, data []byte) ([]CanaryPolicy, error) {
 		if v := scalar(root, "apiVersion"); v != APIVersion {
 			c.addf("apiVersion", "unsupported apiVersion %q (this gitshift reads %s)", v, APIVersion)
 		}
-		out = append(out, p)
+		if len(c.list) == before {
+			out = append(out, p)
+		}
 	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, c.err()
 }
 
 func isGroup(apiVersion string) bool {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -216,5 +217,36 @@ func TestHeaderAndMirrorSteps(t *testing.T) {
 	}
 	if p.Spec.Steps[0].MinDuration.Duration != DefaultMinDuration || p.Spec.Steps[1].Gate != DefaultGate {
 		t.Errorf("defaults not applied to header/mirror steps: %+v", p.Spec.Steps[:2])
+	}
+}
+
+// TestParseKeepsCleanPolicies: with a broken document, Parse still returns
+// the file's policies that decoded cleanly (check grades them), and Read,
+// which acts on one, refuses the file.
+func TestParseKeepsCleanPolicies(t *testing.T) {
+	const doc = `apiVersion: gitshift.dev/v1alpha1
+kind: CanaryPolicy
+metadata: {name: %s}
+spec:
+  target: {application: app, virtualService: {name: %s}}
+  stableSubset: v1
+  canarySubset: v2
+  steps: [{weight: 10, %s: 1m}, {weight: 100}]
+`
+	data := fmt.Sprintf(doc, "reviews", "reviews", "maxDuration") + "---\n" + fmt.Sprintf(doc, "ratings", "ratings", "maxDuraton")
+	ps, err := Parse("p.yaml", []byte(data))
+	var pe *Error
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 || pe.Problems[0].Line != 17 || !strings.Contains(pe.Problems[0].Msg, `unknown field "maxDuraton"`) {
+		t.Fatalf("err = %v, want the unknown field at p.yaml:17", err)
+	}
+	if len(ps) != 1 || ps[0].Metadata.Name != "reviews" {
+		t.Fatalf("policies = %v, want reviews only", ps)
+	}
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(path, "reviews"); err == nil {
+		t.Error("Read accepted a file with a broken policy")
 	}
 }
