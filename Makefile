@@ -98,9 +98,12 @@ demo: build
 # End-to-end tests against the real lab (.ci/run runs them after `make test`).
 # Each suite starts its own lab on free ports and stops it again (a lab start
 # holds a machine-wide lock until its components listen, so labs started
-# at once never share a port). Two at a time (-j2; each suite's output is
-# shown when it ends): istiod builds (nice; log in E2E_OUTPUT/istiod-build.log)
-# while suites without it run, then the long rollout suite starts first.
+# at once never share a port). In two lanes side by side; each suite's output
+# is shown when it ends and kept in E2E_OUTPUT/<suite>.log:
+#   istiod's build (nice; E2E_OUTPUT/istiod-build.log), then the rollout
+#   suite, the longest;
+#   the suites without istiod, then the verify suite (on a cold machine
+#   istiod is built by then; otherwise its lab waits for the build's lock).
 #   e2e-lab:     the reference story (no recurse → Synced without the canary;
 #                recurse → 90/10 live and measured), busy port, down leaves nothing
 #   e2e-dashboard: the dashboard's pages in headless Chromium over fixed data (no lab);
@@ -126,19 +129,33 @@ E2E_TIMEOUT ?= 80m
 E2E_GO_TEST = GITSHIFT_CI=1 $(GO) test -tags e2e -count=1 -p 1 -timeout $(E2E_TIMEOUT) -v
 E2E_OUTPUT ?= $(CURDIR)/e2e-output
 E2E_ARTIFACTS = -artifacts -outputdir $(E2E_OUTPUT)
-# Longest first, so the rollout suite starts as soon as istiod is there.
-E2E_JOBS = lab-tools-istiod e2e-rollout e2e-verify e2e-controller e2e-lab e2e-dashboard e2e-controller-api
-.PHONY: e2e e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-controller e2e-dashboard lab-browser lab-tools-istiod bench-controller-lab
+E2E_LANE_ISTIOD = lab-tools-istiod e2e-rollout
+E2E_LANE_OTHER = e2e-controller e2e-lab e2e-dashboard e2e-controller-api e2e-verify
+.PHONY: e2e e2e-lane-istiod e2e-lane-other e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-controller e2e-dashboard lab-browser lab-tools-istiod bench-controller-lab
 e2e: lab-tools-core lab-browser
-	@echo "e2e: two at a time, each shown when it ends: $(E2E_JOBS)"
-	@$(MAKE) --no-print-directory -j2 --output-sync=target $(E2E_JOBS)
+	@$(MAKE) --no-print-directory -j2 e2e-lane-istiod e2e-lane-other
+
+# run_lane runs the suites in $(1) one after the other, says when each
+# starts, shows its output when it ends, and stops at the first failure.
+define run_lane
+@mkdir -p $(E2E_OUTPUT); for t in $(1); do \
+	echo "e2e: $$t started at $$(date +%T)"; \
+	$(MAKE) --no-print-directory -j1 $$t >$(E2E_OUTPUT)/$$t.log 2>&1; rc=$$?; \
+	cat $(E2E_OUTPUT)/$$t.log; echo "e2e: $$t ended at $$(date +%T), exit $$rc"; \
+	[ $$rc -eq 0 ] || exit $$rc; \
+done
+endef
+e2e-lane-istiod: build
+	$(call run_lane,$(E2E_LANE_ISTIOD))
+e2e-lane-other: build
+	$(call run_lane,$(E2E_LANE_OTHER))
 
 # istiod alone (lab provision --core=false), quietly: make e2e builds it
 # beside the suites that do not need it.
 lab-tools-istiod: build
 	@mkdir -p $(E2E_OUTPUT)
 	@echo "building (or finding) istiod; log $(E2E_OUTPUT)/istiod-build.log"
-	@nice -n 10 $(BIN) lab provision --core=false >$(E2E_OUTPUT)/istiod-build.log 2>&1 || \
+	@nice -n 10 $(BIN) lab provision --core=false >>$(E2E_OUTPUT)/istiod-build.log 2>&1 || \
 		{ echo "building istiod failed:"; tail -n 40 $(E2E_OUTPUT)/istiod-build.log; exit 1; }
 
 lab-browser: build
