@@ -144,9 +144,9 @@ func TestChartControllerFlags(t *testing.T) {
 		absent  []string
 	}{
 		{variant: "default", want: []string{"--leader-election-id=gitshift", "--leader-election-namespace=" + releaseNS},
-			absent: []string{"--namespace=", "--selector=", "--prometheus="}},
+			absent: []string{"--namespace=", "--selector=", "--prometheus=", "--istiod-debug="}},
 		{variant: "sharded", want: []string{"--namespace=team-a", "--selector=gitshift.dev/shard=a", "--prometheus=http://prometheus.monitoring.svc:9090",
-			"--max-concurrent-reconciles=8", "--log-format=text", "--resync=10m", "--leader-election-id=gitshift"}},
+			"--istiod-debug=http://istiod-debug.istio-system.svc:8080", "--max-concurrent-reconciles=8", "--log-format=text", "--resync=10m", "--leader-election-id=gitshift"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variant, func(t *testing.T) {
