@@ -186,3 +186,65 @@ func TestControlPlaneWaitSliced(t *testing.T) {
 		t.Fatalf("%d bound warnings (want 1), %d control-plane events (want 1)", warned, count(EventControlPlane))
 	}
 }
+
+// countingSync counts Argo CD waits.
+type countingSync struct {
+	SyncWaiter
+	calls int
+}
+
+func (c *countingSync) WaitSynced(ctx context.Context, sha string, at time.Time) error {
+	c.calls++
+	return c.SyncWaiter.WaitSynced(ctx, sha, at)
+}
+
+// TestControlPlaneWaitSlicedRollback: the rollback's control-plane wait is
+// sliced the same way, and a slice that goes on does not wait for Argo CD's
+// sync again (it was seen before the API-server check passed).
+func TestControlPlaneWaitSlicedRollback(t *testing.T) {
+	w := newWorld(t)
+	w.prom.canaryErr = 0.05
+	cp := &fakeControlPlane{clock: w.clock}
+	w.cp = cp
+	cs := &countingSync{SyncWaiter: w.argo}
+	w.sync = cs
+	e := w.engine(Options{MaxBlock: 20 * time.Millisecond, ControlPlaneWait: 30 * time.Second})
+	r := e.Begin()
+	ctx := context.Background()
+	for i := 0; ; i++ {
+		if r.Phase == RollingBack {
+			cp.never = true
+		}
+		after, done, err := e.Step(ctx, r)
+		if err != nil || done || i > 500 {
+			t.Fatalf("driving to the rollback's wait: err %v, done %v, phase %s", err, done, r.Phase)
+		}
+		w.clock.now = w.clock.now.Add(after)
+		if r.Phase == VerifyingRollback && cp.never && after == controlPlanePoll {
+			break
+		}
+	}
+	syncs := cs.calls
+	for i := 0; i < 3; i++ {
+		if _, _, err := e.Step(ctx, r); err != nil || r.Phase != VerifyingRollback {
+			t.Fatalf("pending rollback slice %d: err %v, phase %s", i, err, r.Phase)
+		}
+		w.clock.now = w.clock.now.Add(time.Second)
+	}
+	if cs.calls != syncs {
+		t.Errorf("pending slices waited for Argo CD %d more times", cs.calls-syncs)
+	}
+	cp.never = false
+	if _, done, err := e.Step(ctx, r); err != nil || !done || r.Phase != RolledBack {
+		t.Fatalf("applied rollback slice: err %v, done %v, phase %s", err, done, r.Phase)
+	}
+	last := Event{}
+	for _, ev := range w.events {
+		if ev.Type == EventControlPlane {
+			last = ev
+		}
+	}
+	if last.SHA != r.StepSHA || last.Phase != RolledBack {
+		t.Errorf("last control-plane event %+v, want the rollback commit %s", last, r.StepSHA)
+	}
+}
