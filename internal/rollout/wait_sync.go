@@ -98,8 +98,7 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 // synced and live. If Argo CD does not apply it, gitshift has nothing left to
 // try without writing the cluster itself, so it stops and says so loudly.
 func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
-	// A control-plane wait that goes on follows a sync
-	// already seen.
+	// A control-plane wait that goes on follows a sync already seen.
 	if r.liveTries == 0 && !r.cpWaiting() {
 		pending, err := e.syncWithin(ctx, r)
 		if err != nil {
