@@ -82,8 +82,10 @@ func TestChartValuesSchema(t *testing.T) {
 		{name: "misspelt key", values: "watchNamespaces: [a]", wantErr: "watchNamespaces"},
 		{name: "author without email", values: "git: {author: gitshift}", wantErr: "author"},
 		{name: "prometheus without scheme", values: "prometheus: {url: prometheus:9090}", wantErr: "url"},
+		{name: "istiod without scheme", values: "istiod: {debugURL: istiod:8080}", wantErr: "debugURL"},
+		{name: "istiod misspelt", values: "istiod: {debugUrl: \"http://istiod:8080\"}", wantErr: "debugUrl"},
 		{name: "log format", values: "logFormat: xml", wantErr: "logFormat"},
-		{name: "valid", values: "watchNamespace: a\ngit: {author: \"A B <a@b.c>\"}\nprometheus: {url: \"http://p:9090\"}"},
+		{name: "valid", values: "watchNamespace: a\ngit: {author: \"A B <a@b.c>\"}\nprometheus: {url: \"http://p:9090\"}\nistiod: {debugURL: \"http://istiod-debug.istio-system:8080\"}"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

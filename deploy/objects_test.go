@@ -145,9 +145,9 @@ func TestChartControllerFlags(t *testing.T) {
 	}{
 		{variant: "default", want: []string{"--leader-election-id=gitshift", "--leader-election-namespace=" + releaseNS,
 			"--kube-api-qps=50", "--kube-api-burst=100", "--push-attempts=20"},
-			absent: []string{"--namespace=", "--selector=", "--prometheus="}},
+			absent: []string{"--namespace=", "--selector=", "--prometheus=", "--istiod-debug="}},
 		{variant: "sharded", want: []string{"--namespace=team-a", "--selector=gitshift.dev/shard=a", "--prometheus=http://prometheus.monitoring.svc:9090",
-			"--max-concurrent-reconciles=8", "--log-format=text", "--resync=10m", "--leader-election-id=gitshift",
+			"--istiod-debug=http://istiod-debug.istio-system.svc:8080", "--max-concurrent-reconciles=8", "--log-format=text", "--resync=10m", "--leader-election-id=gitshift",
 			"--kube-api-qps=120.5", "--kube-api-burst=240", "--push-attempts=30"}},
 	}
 	for _, tt := range tests {

@@ -75,6 +75,7 @@ maxConcurrentReconciles: 8
 selector: gitshift.dev/shard=a
 argocd: {namespace: argo}
 prometheus: {url: "http://prometheus.monitoring.svc:9090"}
+istiod: {debugURL: "http://istiod-debug.istio-system.svc:8080"}
 git:
   author: "Release Bot <release@example.com>"
   pushAttempts: 30

@@ -38,15 +38,18 @@ type WorkloadRef struct{ Kind, Namespace, Name string }
 // WireBackend is the production Backend: the rollout facade (wire) with
 // clients shared by every policy.
 type WireBackend struct {
-	Cluster       *kube.Client
-	Prometheus    metrics.Querier
-	HTTP          *http.Client
-	Notify        *adapt.Dispatcher
-	Reporter      string
-	Identity      string // the VirtualService leases' holder, the same in every replica
-	LeaseDuration time.Duration
-	Author        string
-	ArgoCDVersion string
+	Cluster    *kube.Client
+	Prometheus metrics.Querier
+	HTTP       *http.Client
+	Notify     *adapt.Dispatcher
+	Reporter   string
+	// IstiodDebugURL, when set, is istiod's debug HTTP address: each step
+	// then waits (in MaxBlock slices) until istiod applied it.
+	IstiodDebugURL string
+	Identity       string // the VirtualService leases' holder, the same in every replica
+	LeaseDuration  time.Duration
+	Author         string
+	ArgoCDVersion  string
 	// Events, when set, also receives every engine event (the dashboard's
 	// Recorder).
 	Events rollout.EventSink
@@ -72,7 +75,7 @@ func (b *WireBackend) config(p *policy.CanaryPolicy, sink rollout.EventSink) wir
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return wire.Config{Policy: p, Reporter: b.Reporter, Identity: b.Identity, Events: rollout.Sinks{sink, b.Events}, Stepped: true, LeaseDuration: b.LeaseDuration,
+	return wire.Config{Policy: p, Reporter: b.Reporter, IstiodDebugURL: b.IstiodDebugURL, Identity: b.Identity, Events: rollout.Sinks{sink, b.Events}, Stepped: true, LeaseDuration: b.LeaseDuration,
 		Git:     wire.Git{Author: b.Author, ArgoCDVersion: b.ArgoCDVersion, MaxAttempts: cmp.Or(b.PushAttempts, DefaultPushAttempts)},
 		Logger:  log.With("canaryPolicy", p.Metadata.Namespace+"/"+p.Metadata.Name),
 		Clients: wire.Clients{Cluster: b.Cluster, Prometheus: b.Prometheus, HTTP: b.HTTP, Notify: b.Notify}}

@@ -139,6 +139,8 @@ type fakeBackend struct {
 	notify   *adapt.Dispatcher
 	identity string
 	builds   int
+	// cp is the control plane every engine waits on (nil: none).
+	cp rollout.ControlPlane
 }
 
 func (b *fakeBackend) repo(p *policy.CanaryPolicy) *fakeRepo {
@@ -173,7 +175,7 @@ func (b *fakeBackend) Build(_ context.Context, p *policy.CanaryPolicy, sink roll
 	vs := p.Spec.Target.VirtualService
 	l := &lease.Lease{Client: b.leases.CoordinationV1(), Namespace: vs.Namespace, Name: lease.Name(vs.Name), Identity: b.identity, Clock: leaseClock{b.clock}}
 	eng, err := rollout.New(p, rollout.Deps{Shifter: g, Signaler: g, History: g, Sync: g, Live: liveOf{g}, Counters: g, Judge: j,
-		Lease: l, Clock: b.clock, Events: sinks}, o)
+		Lease: l, Clock: b.clock, Events: sinks, ControlPlane: b.cp}, o)
 	return eng, func() {}, err
 }
 

@@ -50,6 +50,13 @@ func (t *tracker) Emit(_ context.Context, ev rollout.Event) {
 			t.p2l[ev.SHA] = &d
 			t.m.PushToLive.Observe(d)
 		}
+	case rollout.EventControlPlane:
+		if cp := ev.ControlPlane; cp != nil {
+			t.event(corev1.EventTypeNormal, "ControlPlaneApplied", "Verify", "rollout %s step %d/%d: istiod applied %.10s %s after the push (resourceVersion %s, %d/%d proxies acknowledged)",
+				ev.Rollout, ev.Step, ev.Steps, ev.SHA, cp.SincePush.Round(time.Millisecond), cp.ResourceVersion, cp.Acked, cp.Proxies)
+		}
+	case rollout.EventWarning:
+		t.event(corev1.EventTypeWarning, "RolloutWarning", "Verify", "rollout %s step %d/%d: %s", ev.Rollout, ev.Step, ev.Steps, ev.Reason)
 	case rollout.EventAnalysis:
 		t.last = ev.Analysis
 		for _, test := range ev.Analysis.Tests {

@@ -53,11 +53,17 @@ func (p *Plan) controllerSpecs() []ProcSpec {
 	var out []ProcSpec
 	for i := 0; i < p.Controllers && i < len(p.Ports.Controllers); i++ {
 		pt := p.Ports.Controllers[i]
-		out = append(out, ProcSpec{Name: ControllerName(i), Restart: true, Args: []string{p.Self, "controller",
+		args := []string{p.Self, "controller",
 			"--kubeconfig=" + l.ControllerKubeconfig(), "--leader-election-namespace=" + ControllerNamespace,
 			"--prometheus=" + p.PrometheusURL(),
 			"--metrics-bind-address=" + addr(pt.Metrics), "--health-probe-bind-address=" + addr(pt.Probe),
-			"--log-format=text"},
+			"--log-format=text"}
+		if p.Istiod {
+			// With istiod the lab's controllers wait, per step, until it
+			// applied the step (as `lab env` makes the CLI do).
+			args = append(args, "--istiod-debug="+p.IstiodDebugURL())
+		}
+		out = append(out, ProcSpec{Name: ControllerName(i), Restart: true, Args: args,
 			Env: []string{wire.FailpointFileEnv + "=" + l.FailpointFile()}})
 	}
 	return out

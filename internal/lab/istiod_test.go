@@ -76,3 +76,25 @@ func TestIstiodWebhookConfiguration(t *testing.T) {
 		t.Errorf("rules %+v", r)
 	}
 }
+
+// TestIstiodControllerFlag: a lab with istiod and controllers runs the
+// controllers with --istiod-debug at istiod's debug address; without
+// istiod they have none.
+func TestIstiodControllerFlag(t *testing.T) {
+	for _, withIstiod := range []bool{true, false} {
+		p := testPlan(true)
+		if withIstiod {
+			p = istiodPlan()
+		}
+		p.Controllers = 1
+		p.Ports.Controllers = []ControllerPorts{{Metrics: 30, Probe: 31}}
+		specs := p.controllerSpecs()
+		if len(specs) != 1 {
+			t.Fatalf("istiod %v: %d controller specs, want 1", withIstiod, len(specs))
+		}
+		has := slices.Contains(specs[0].Args, "--istiod-debug=http://127.0.0.1:20/debug")
+		if has != withIstiod || !withIstiod && slices.ContainsFunc(specs[0].Args, func(a string) bool { return strings.HasPrefix(a, "--istiod-debug") }) {
+			t.Errorf("istiod %v: controller args %v", withIstiod, specs[0].Args)
+		}
+	}
+}

@@ -54,6 +54,13 @@ type Run struct {
 	lastVerdict   judge.Verdict
 	// liveTries counts VerifyingLive retries while Argo CD's apply settles.
 	liveTries int
+	// cpFrom is when the API server first held commit cpSHA and the
+	// control-plane wait began; it survives the Steps of a sliced wait
+	// (Options.MaxBlock). A restarted runner starts a new bound, as
+	// syncFrom does. cpLast is the last pending answer logged.
+	cpFrom time.Time
+	cpSHA  string
+	cpLast string
 	// pushFailedSince and pushRetries track a commit whose push is being
 	// retried (retryPush); zero when the last push succeeded.
 	pushFailedSince time.Time

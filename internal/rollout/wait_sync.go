@@ -60,9 +60,12 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 	drift, waited, err := e.checkLive(ctx, r)
 	if err == nil && drift == nil {
 		r.liveTries = 0
-		cp, cpErr := e.waitControlPlane(ctx, r)
+		cp, pending, cpErr := e.waitControlPlane(ctx, r)
 		if ctx.Err() != nil {
 			return Outcome{}, ctx.Err()
+		}
+		if pending {
+			return e.controlPlanePending(r, VerifyingLive, cp), nil
 		}
 		if e.step(r.Step).Weight == 100 {
 			return Outcome{Next: Promoted, Decision: DecisionPromote, ControlPlane: cp, ControlPlaneErr: cpErr,
@@ -95,7 +98,8 @@ func (e *Engine) verifyLive(ctx context.Context, r *Run) (Outcome, error) {
 // synced and live. If Argo CD does not apply it, gitshift has nothing left to
 // try without writing the cluster itself, so it stops and says so loudly.
 func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
-	if r.liveTries == 0 {
+	// A control-plane wait that goes on follows a sync already seen.
+	if r.liveTries == 0 && !r.cpWaiting() {
 		pending, err := e.syncWithin(ctx, r)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -110,9 +114,12 @@ func (e *Engine) verifyRollback(ctx context.Context, r *Run) (Outcome, error) {
 	}
 	drift, waited, err := e.checkLive(ctx, r)
 	if err == nil && drift == nil {
-		cp, cpErr := e.waitControlPlane(ctx, r)
+		cp, pending, cpErr := e.waitControlPlane(ctx, r)
 		if ctx.Err() != nil {
 			return Outcome{}, ctx.Err()
+		}
+		if pending {
+			return e.controlPlanePending(r, VerifyingRollback, cp), nil
 		}
 		reason := fmt.Sprintf("%s serves 100%% (rollback %s synced and live)", e.p.Spec.StableSubset, short(r.StepSHA))
 		if herr := e.hook(ctx, r, HookOnRollback, r.Step); herr != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/gitshift/gitshift/internal/controller"
 	"github.com/gitshift/gitshift/internal/dashboard"
 	"github.com/gitshift/gitshift/internal/errkind"
+	"github.com/gitshift/gitshift/internal/istiod"
 	"github.com/gitshift/gitshift/internal/kube"
 	"github.com/gitshift/gitshift/internal/metrics"
 	"github.com/gitshift/gitshift/internal/rollout"
@@ -38,6 +39,7 @@ type controllerOptions struct {
 	namespace, selector             string
 	maxConcurrent, pushAttempts     int
 	prometheus, reporter            string
+	istiodDebug                     string
 	identity, author, argocdVersion string
 	rolloutLease, resync, maxBlock  time.Duration
 	logFormat                       string
@@ -89,6 +91,7 @@ Shard past one controller with --namespace or --selector.`,
 	f.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "policies reconciled in parallel")
 	f.IntVar(&o.pushAttempts, "push-attempts", controller.DefaultPushAttempts, "push attempts per commit when other commits keep landing on the branch")
 	f.StringVar(&o.prometheus, "prometheus", os.Getenv("GITSHIFT_PROMETHEUS_URL"), "Prometheus URL ($GITSHIFT_PROMETHEUS_URL)")
+	f.StringVar(&o.istiodDebug, "istiod-debug", os.Getenv("GITSHIFT_ISTIOD_DEBUG_URL"), "istiod's debug HTTP URL, e.g. http://istiod.istio-system.svc:8080 ($GITSHIFT_ISTIOD_DEBUG_URL): each step then waits, in --max-block slices and at most 30s, until istiod applied it and its proxies acknowledged; a slow or unreachable istiod is a warning")
 	f.StringVar(&o.reporter, "reporter", "destination", `Istio reporter to count: "destination" or "source"`)
 	f.StringVar(&o.identity, "identity", "", `holder of the VirtualService leases, the same in every replica (default "gitshift-controller <leader-election-namespace>/<leader-election-id>")`)
 	f.StringVar(&o.author, "author", "", `commit author as "Name <email>"`)
@@ -115,6 +118,11 @@ func runController(ctx context.Context, s command.Streams, o *controllerOptions)
 	}
 	if o.prometheus == "" {
 		return errkind.Wrap(errkind.Usage, errors.New("--prometheus (or $GITSHIFT_PROMETHEUS_URL) is required: no evidence, no promotion"))
+	}
+	if o.istiodDebug != "" {
+		if _, err := istiod.New(o.istiodDebug); err != nil {
+			return errkind.Wrap(errkind.Usage, fmt.Errorf("--istiod-debug: %w", err))
+		}
 	}
 	if o.leaderElect && o.leaderNS == "" {
 		if b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); err == nil {
@@ -167,7 +175,7 @@ func runController(ctx context.Context, s command.Streams, o *controllerOptions)
 		sink = recorder
 	}
 	backend := &controller.WireBackend{Cluster: kc, Events: sink, Prometheus: prom, HTTP: &http.Client{Timeout: 10 * time.Second}, Notify: notify,
-		Reporter: o.reporter, Identity: o.identity, LeaseDuration: o.rolloutLease, Author: o.author, ArgoCDVersion: o.argocdVersion,
+		Reporter: o.reporter, IstiodDebugURL: o.istiodDebug, Identity: o.identity, LeaseDuration: o.rolloutLease, Author: o.author, ArgoCDVersion: o.argocdVersion,
 		PushAttempts: o.pushAttempts, Logger: log}
 	defer backend.Close()
 	var rec events.EventRecorder = mgr.GetEventRecorder("gitshift-controller")

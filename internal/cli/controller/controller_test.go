@@ -22,6 +22,7 @@ func TestControllerFlagsUsage(t *testing.T) {
 		{[]string{"controller", "--prometheus", "http://p:9090", "--leader-election-namespace", "x", "--push-attempts", "0"}, "--push-attempts 0: want at least 1"},
 		{[]string{"controller", "--prometheus", "http://p:9090", "--leader-election-namespace", "x", "--kube-api-qps", "0"}, "--kube-api-qps 0"},
 		{[]string{"controller", "--prometheus", "http://p:9090", "--leader-election-namespace", "x", "--kube-api-burst", "0"}, "--kube-api-burst 0"},
+		{[]string{"controller", "--prometheus", "http://p:9090", "--leader-election-namespace", "x", "--istiod-debug", "istiod:8080"}, "--istiod-debug: istiod debug URL"},
 	} {
 		code, _, stderr := clitest.Run(t, NewCommand, tc.args[1:]...)
 		if code != command.ExitUsage || !strings.Contains(stderr, tc.want) {
