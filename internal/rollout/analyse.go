@@ -38,7 +38,8 @@ func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
 		return Outcome{Next: Advancing, Decision: DecisionAdvance, Reason: reason, Analysis: look.Analysis}, nil
 	}
 	if inStep >= st.MaxDuration.Duration {
-		cause := &StepTimeoutError{Step: r.Step, MaxDuration: st.MaxDuration.Duration, Requests: r.totalCanary, Needed: st.MinCanaryRequests}
+		cause := &StepTimeoutError{Step: r.Step, MaxDuration: st.MaxDuration.Duration, Requests: r.totalCanary, Needed: st.MinCanaryRequests,
+			ServiceRPS: stepRPS(st, r.totalCanary, inStep)}
 		o := e.failurePolicy(r, cause)
 		o.Analysis = look.Analysis
 		return o, nil
@@ -163,4 +164,14 @@ func (e *Engine) nextNote(r *Run, inStep time.Duration, st policy.Step) string {
 		}
 	}
 	return fmt.Sprintf("%s after %v%s; rollback if a test rejects; failure policy at %s", next, need, sooner, st.MaxDuration.Duration)
+}
+
+// stepRPS estimates the total rate a weighted step saw from its canary
+// requests over the time analysed (0 when the step's canary share is not
+// its weight: header and mirror steps).
+func stepRPS(st policy.Step, canary int64, analysed time.Duration) float64 {
+	if st.Weight <= 0 || st.HeaderRoute != nil || st.Mirror > 0 || analysed <= 0 {
+		return 0
+	}
+	return float64(canary) / (float64(st.Weight) / 100) / analysed.Seconds()
 }

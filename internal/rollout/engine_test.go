@@ -2,7 +2,9 @@ package rollout
 
 import (
 	"errors"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -117,11 +119,20 @@ func TestEngine(t *testing.T) {
 				if d := res.Finished.Sub(w.git.commits[1].Time); d < 10*60e9 || d > 12*60e9 {
 					t.Errorf("rolled back after %s, want ≈ maxDuration 10m", d)
 				}
-				// The reason says what was missing and where to look.
-				for _, want := range []string{"canary requests, 1000000 needed", "`gitshift check --rps <service rps>`", "`gitshift simulate`"} {
+				// The reason says what was missing and where to look, with
+				// the traffic the step saw: the fake sends 1,000 requests per
+				// 10 s look, 100 rps.
+				for _, want := range []string{"canary requests, 1000000 needed", "`gitshift check --rps ", "`gitshift simulate --rps "} {
 					if !strings.Contains(res.Reason, want) {
 						t.Errorf("reason %q lacks %q", res.Reason, want)
 					}
+				}
+				m := regexp.MustCompile(`saw about ([0-9.]+) rps`).FindStringSubmatch(res.Reason)
+				if m == nil {
+					t.Fatalf("reason %q states no rate", res.Reason)
+				}
+				if rps, _ := strconv.ParseFloat(m[1], 64); rps < 95 || rps > 105 {
+					t.Errorf("step saw %v rps, the fake sent 100", rps)
 				}
 			},
 		},

@@ -3,6 +3,8 @@ package rollout
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,14 +140,32 @@ type StepTimeoutError struct {
 	MaxDuration time.Duration
 	Requests    int64
 	Needed      int64
+	// ServiceRPS is the total rate the step saw, estimated from its canary
+	// requests at its weight (0 when unknown: header and mirror steps).
+	ServiceRPS float64
 }
 
 func (e *StepTimeoutError) Error() string {
 	// Usually too little traffic for the step: point at the commands that
-	// say how much each step needs and how long it takes at a given rate.
-	return fmt.Sprintf("step %d reached maxDuration %s without enough evidence (%d canary requests, %d needed, or the judge not yet satisfied): "+
-		"see the traffic each step needs with `gitshift check --rps <service rps>` and its decision times with `gitshift simulate`",
+	// say how much each step needs and how long it takes at a given rate,
+	// with the rate this step saw when it is known.
+	msg := fmt.Sprintf("step %d reached maxDuration %s without enough evidence (%d canary requests, %d needed, or the judge not yet satisfied): ",
 		e.Step, e.MaxDuration, e.Requests, e.Needed)
+	if e.ServiceRPS <= 0 {
+		return msg + "see the traffic each step needs with `gitshift check --rps <service rps>` and its decision times with `gitshift simulate`"
+	}
+	rps := formatRPS(e.ServiceRPS)
+	return msg + fmt.Sprintf("the step saw about %s rps in all; see what each step needs at that traffic with `gitshift check --rps %s` "+
+		"and its decision times with `gitshift simulate --rps %s`", rps, rps, rps)
+}
+
+// formatRPS gives a rate as a flag value: three significant digits,
+// without an exponent.
+func formatRPS(v float64) string {
+	if v >= 100 {
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 // CanaryFailedError: the analysis found the canary worse (or a check failed).
