@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -119,6 +120,20 @@ func scalar(m *yaml.Node, key string) string {
 
 var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
+// isParserProblem reports whether msg is one of yaml.v3's parser (not
+// scanner) problems. yaml.v3 numbers those lines from 0 (only scanner
+// errors get +1), so "did not find expected ',' or ']'" for an unclosed
+// `[20` on line 14 says line 13: the line of the construct being parsed,
+// counted from 0.
+func isParserProblem(msg string) bool {
+	for _, p := range []string{"did not find expected ", "found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // yamlError turns the decoder's "line N: msg" strings into FieldErrors.
 func yamlError(file string, err error) []*FieldError {
 	var msgs []string
@@ -134,6 +149,9 @@ func yamlError(file string, err error) []*FieldError {
 		if sm := lineRE.FindStringSubmatch(m); sm != nil {
 			fe.Line, _ = strconv.Atoi(sm[1])
 			fe.Msg = sm[2]
+			if isParserProblem(fe.Msg) {
+				fe.Line++
+			}
 		}
 		out = append(out, fe)
 	}

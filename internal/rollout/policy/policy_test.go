@@ -250,3 +250,30 @@ spec:
 		t.Error("Read accepted a file with a broken policy")
 	}
 }
+
+// TestYAMLErrorLines: a broken policy's YAML error is at the file's line,
+// for the scanner's problems and the parser's (which yaml.v3 counts from 0).
+func TestYAMLErrorLines(t *testing.T) {
+	const head = "apiVersion: gitshift.dev/v1alpha1\nkind: CanaryPolicy\nmetadata: {name: reviews}\nspec:\n" // lines 1-4
+	for _, tc := range []struct {
+		name, body string
+		line       int
+		msg        string
+	}{
+		{"unclosed flow sequence", "  stableSubset: v1\n  steps: [20\n  canarySubset: v2\n", 6, "did not find expected ',' or ']'"},
+		{"unclosed flow mapping", "  target: {application: app\n  stableSubset: v1\n", 5, "did not find expected ',' or '}'"},
+		{"bad indentation", "  stableSubset: v1\n    canarySubset: v2\n", 6, "mapping values are not allowed in this context"},
+		{"block sequence out of step", "  steps:\n  - weight: 5\n - weight: 10\n", 7, "did not find expected key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("p.yaml", []byte(head+tc.body))
+			var pe *Error
+			if !errors.As(err, &pe) || len(pe.Problems) == 0 {
+				t.Fatalf("err = %v, want a YAML problem", err)
+			}
+			if p := pe.Problems[0]; p.Line != tc.line || !strings.Contains(p.Msg, tc.msg) {
+				t.Errorf("problem at line %d: %q, want line %d: %q", p.Line, p.Msg, tc.line, tc.msg)
+			}
+		})
+	}
+}
