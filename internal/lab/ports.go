@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/gitshift/gitshift/internal/errkind"
 )
@@ -106,32 +105,7 @@ func portLockPath() string { return filepath.Join(os.TempDir(), "gitshift-lab-po
 // lockPorts takes the lock at path, saying once on progress when another
 // lab holds it, and gives up when ctx ends. It returns the release func.
 func lockPorts(ctx context.Context, path string, progress io.Writer) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		return nil, fmt.Errorf("opening the lab port lock %s: %w", path, err)
-	}
-	waiting := false
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() {
-				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-				f.Close()
-			}, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
-		}
-		if !waiting {
-			waiting = true
-			fmt.Fprintf(progress, "waiting for another lab on this machine to finish starting (lock %s)\n", path)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("waiting for the lab port lock %s: %w", path, ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return lockFile(ctx, path, func() {
+		fmt.Fprintf(progress, "waiting for another lab on this machine to finish starting (lock %s)\n", path)
+	})
 }
