@@ -133,16 +133,28 @@ E2E_LANE_ISTIOD = lab-tools-istiod e2e-rollout
 E2E_LANE_OTHER = e2e-controller e2e-lab e2e-dashboard e2e-controller-api e2e-verify
 .PHONY: e2e e2e-lane-istiod e2e-lane-other e2e-lab e2e-verify e2e-rollout e2e-render e2e-controller-api e2e-controller e2e-dashboard lab-browser lab-tools-istiod bench-controller-lab
 e2e: lab-tools-core lab-browser
-	@$(MAKE) --no-print-directory -j2 e2e-lane-istiod e2e-lane-other
+	@rm -f $(E2E_OUTPUT)/*.failed
+	@$(MAKE) --no-print-directory -j2 e2e-lane-istiod e2e-lane-other || { $(E2E_FAILURES); exit 1; }
+
+# E2E_FAILURES repeats, after both lanes ended, what each failed suite's
+# failed tests said: CI shows the tail of a long log, and the other lane's
+# output would otherwise bury it.
+define E2E_FAILURES
+for f in $(E2E_OUTPUT)/*.failed; do [ -e "$$f" ] || continue; \
+	s=$$(basename "$$f" .failed); echo "e2e: $$s failed; what its failed tests said:"; \
+	scripts/test-failures.sh $(E2E_OUTPUT)/$$s.log | grep . || tail -n 40 $(E2E_OUTPUT)/$$s.log; \
+done
+endef
 
 # run_lane runs the suites in $(1) one after the other, says when each
-# starts, shows its output when it ends, and stops at the first failure.
+# starts, shows its output when it ends, and stops at the first failure
+# (marking the suite failed for e2e's summary).
 define run_lane
 @mkdir -p $(E2E_OUTPUT); for t in $(1); do \
 	echo "e2e: $$t started at $$(date +%T)"; \
 	$(MAKE) --no-print-directory -j1 $$t >$(E2E_OUTPUT)/$$t.log 2>&1; rc=$$?; \
 	cat $(E2E_OUTPUT)/$$t.log; echo "e2e: $$t ended at $$(date +%T), exit $$rc"; \
-	[ $$rc -eq 0 ] || exit $$rc; \
+	[ $$rc -eq 0 ] || { touch $(E2E_OUTPUT)/$$t.failed; exit $$rc; }; \
 done
 endef
 e2e-lane-istiod: build

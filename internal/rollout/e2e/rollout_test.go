@@ -4,11 +4,14 @@ package e2e_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,6 +144,8 @@ func (l *labEnv) startAndKill(t *testing.T, env []string, until func(rollout.Eve
 	t.Helper()
 	args := append([]string{"rollout", "start", "-o", "json", "--identity", "e2e-runner"}, extra...)
 	cmd := labtest.Command(t, append(append([]string{}, l.env...), env...), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +153,8 @@ func (l *labEnv) startAndKill(t *testing.T, env []string, until func(rollout.Eve
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	id, seen := "", 0
+	id, seen, killed := "", 0, false
+	var last []string // the runner's last events, for a runner that ended on its own
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -156,6 +162,7 @@ func (l *labEnv) startAndKill(t *testing.T, env []string, until func(rollout.Eve
 		if json.Unmarshal(sc.Bytes(), &ev) != nil {
 			continue
 		}
+		last = append(last[max(0, len(last)-7):], fmt.Sprintf("%s %s step %d: %s", ev.Type, ev.Phase, ev.Step, ev.Reason))
 		if id == "" {
 			id = ev.Rollout
 		}
@@ -164,17 +171,29 @@ func (l *labEnv) startAndKill(t *testing.T, env []string, until func(rollout.Eve
 		}
 		if until != nil && until(ev, seen) {
 			_ = cmd.Process.Kill() // SIGKILL: no deferred cleanup runs
+			killed = true
 			break
 		}
 	}
-	st, _ := cmd.Process.Wait()
-	if st != nil && st.Success() {
-		t.Fatalf("the runner finished instead of being killed")
+	_ = cmd.Wait()
+	// A failpoint SIGKILLs the runner itself; any other end before the
+	// kill means the scenario did not happen: say how the runner ended.
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	selfKilled := until == nil && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+	if !killed && !selfKilled {
+		t.Fatalf("the runner ended (%s) before it could be killed; its last events:\n%s\nstderr:\n%s",
+			cmd.ProcessState, strings.Join(last, "\n"), tail(stderr.String(), 40))
 	}
 	if id == "" {
 		t.Fatal("no rollout id seen before the kill")
 	}
 	return id
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // setFaults writes the simulator's fault ConfigMap in bookinfo (nil: none).
