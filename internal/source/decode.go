@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -17,6 +16,8 @@ import (
 	"golang.org/x/text/transform"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/gitshift/gitshift/internal/yamlerr"
 )
 
 // rawDoc is one decoded manifest document before items flattening.
@@ -349,14 +350,8 @@ func keyString(k any) string {
 	return fmt.Sprint(k)
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
-// yamlErrLine extracts "line N" from a go-yaml error message, or 0.
+// yamlErrLine is the 1-based line of go-yaml's problem (0: none named).
 func yamlErrLine(err error) int {
-	m := yamlLineRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
+	n, _, _ := yamlerr.Line(err.Error())
 	return n
 }

@@ -56,7 +56,9 @@ func TestFindApplications(t *testing.T) {
 		t.Errorf("apps = %+v", apps)
 	}
 	var me *ManifestError
-	if !errors.As(err, &me) || me.File != "argocd/broken.yml" || me.Line != 6 {
+	// The unclosed `[` is on line 7 (go-yaml says "line 6": it counts
+	// parser problems from 0).
+	if !errors.As(err, &me) || me.File != "argocd/broken.yml" || me.Line != 7 {
 		t.Fatalf("err = %v (%#v)", err, me)
 	}
 }

@@ -390,3 +390,16 @@ func TestSymlinkLoopFailsLikeArgoCD(t *testing.T) {
 		t.Errorf("objects %d, want 1", len(res.Objects))
 	}
 }
+
+// A parser problem in a later document is reported at its own line of the
+// file: go-yaml counts parser problems from 0 within the document.
+func TestManifestErrorLineInLaterDocument(t *testing.T) {
+	content := obj("A", "a") + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    - x\n   - y\n"
+	want := strings.Count(content[:strings.Index(content, "   - y")], "\n") + 1
+	root := writeRepo(t, map[string]string{"app/bad.yaml": content})
+	_, err := render(t, root, dirApp("app", nil), Options{})
+	var me *ManifestError
+	if !errors.As(err, &me) || me.File != "app/bad.yaml" || me.Line != want {
+		t.Fatalf("err = %v (%#v), want line %d", err, me, want)
+	}
+}

@@ -7,11 +7,10 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gitshift/gitshift/internal/yamlerr"
 )
 
 // LoadFile reads the CanaryPolicy named name from path, applies defaults and
@@ -118,22 +117,6 @@ func scalar(m *yaml.Node, key string) string {
 	return ""
 }
 
-var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// isParserProblem reports whether msg is one of yaml.v3's parser (not
-// scanner) problems. yaml.v3 numbers those lines from 0 (only scanner
-// errors get +1), so "did not find expected ',' or ']'" for an unclosed
-// `[20` on line 14 says line 13: the line of the construct being parsed,
-// counted from 0.
-func isParserProblem(msg string) bool {
-	for _, p := range []string{"did not find expected ", "found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // yamlError turns the decoder's "line N: msg" strings into FieldErrors.
 func yamlError(file string, err error) []*FieldError {
 	var msgs []string
@@ -146,12 +129,8 @@ func yamlError(file string, err error) []*FieldError {
 	var out []*FieldError
 	for _, m := range msgs {
 		fe := &FieldError{File: file, Msg: m}
-		if sm := lineRE.FindStringSubmatch(m); sm != nil {
-			fe.Line, _ = strconv.Atoi(sm[1])
-			fe.Msg = sm[2]
-			if isParserProblem(fe.Msg) {
-				fe.Line++
-			}
+		if line, msg, ok := yamlerr.Line(m); ok {
+			fe.Line, fe.Msg = line, msg
 		}
 		out = append(out, fe)
 	}
