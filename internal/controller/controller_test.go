@@ -115,6 +115,11 @@ func TestWorkloadTriggerPromotes(t *testing.T) {
 			t.Errorf("no %s Event among %v", want, evs)
 		}
 	}
+	// Each step's commit and advance is its own Event, not one series
+	// showing the first step's note.
+	if merged := e.mergedEvents(); len(merged) > 0 {
+		t.Errorf("Events merged into one series (kubectl shows the first note only):\n%s", strings.Join(merged, "\n"))
+	}
 	if e.r.Active() != 0 {
 		t.Error("the finished rollout stays in memory")
 	}

@@ -180,7 +180,13 @@ func (b *fakeBackend) Build(_ context.Context, p *policy.CanaryPolicy, sink roll
 }
 
 // counts are the API requests the controller makes, by kind.
-type counts struct{ get, list, patch, update, create, leases, events atomic.Int64 }
+type counts struct {
+	get, list, patch, update, create, leases, events atomic.Int64
+	// series maps each Event's series key (what the events.k8s.io
+	// recorder merges on: type, reason, action) to its notes.
+	mu     sync.Mutex
+	series map[string][]string
+}
 
 func (c *counts) total() int64 {
 	return c.get.Load() + c.list.Load() + c.patch.Load() + c.update.Load() + c.create.Load() + c.leases.Load() + c.events.Load()
@@ -240,6 +246,13 @@ type countingRecorder struct {
 
 func (c countingRecorder) Eventf(regarding, related runtime.Object, typ, reason, action, note string, args ...any) {
 	c.n.events.Add(1)
+	c.n.mu.Lock()
+	if c.n.series == nil {
+		c.n.series = map[string][]string{}
+	}
+	key := typ + "|" + reason + "|" + action
+	c.n.series[key] = append(c.n.series[key], fmt.Sprintf(note, args...))
+	c.n.mu.Unlock()
 	c.FakeRecorder.Eventf(regarding, related, typ, reason, action, note, args...)
 }
 
@@ -303,6 +316,24 @@ func (e *env) status(name string) api.Status {
 		e.t.Fatal(err)
 	}
 	return cp.Status
+}
+
+// mergedEvents lists the Events the events.k8s.io recorder would merge
+// into one series although their notes differ (the series shows the
+// first note only).
+func (e *env) mergedEvents() []string {
+	e.n.mu.Lock()
+	defer e.n.mu.Unlock()
+	var out []string
+	for key, notes := range e.n.series {
+		for _, n := range notes[1:] {
+			if n != notes[0] {
+				out = append(out, fmt.Sprintf("%s: %q and %q", key, notes[0], n))
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (e *env) events() []string {

@@ -41,7 +41,7 @@ func (t *tracker) Emit(_ context.Context, ev rollout.Event) {
 	switch ev.Type {
 	case rollout.EventCommit:
 		t.pushed, t.verified = ev.Time, false
-		t.event(corev1.EventTypeNormal, "RolloutCommit", "Commit", "rollout %s step %d/%d: pushed %.10s (%s)", ev.Rollout, ev.Step, ev.Steps, ev.SHA, rollout.FormatWeights(ev.Weights))
+		t.event(corev1.EventTypeNormal, "RolloutCommit", "Commit", ev, "rollout %s step %d/%d: pushed %.10s (%s)", ev.Rollout, ev.Step, ev.Steps, ev.SHA, rollout.FormatWeights(ev.Weights))
 	case rollout.EventPhase:
 		if (ev.Phase == rollout.Analysing || ev.Phase == rollout.Promoted || ev.Phase == rollout.RolledBack) && !t.pushed.IsZero() && !t.verified {
 			t.verified = true
@@ -52,11 +52,11 @@ func (t *tracker) Emit(_ context.Context, ev rollout.Event) {
 		}
 	case rollout.EventControlPlane:
 		if cp := ev.ControlPlane; cp != nil {
-			t.event(corev1.EventTypeNormal, "ControlPlaneApplied", "Verify", "rollout %s step %d/%d: istiod applied %.10s %s after the push (resourceVersion %s, %d/%d proxies acknowledged)",
+			t.event(corev1.EventTypeNormal, "ControlPlaneApplied", "Verify", ev, "rollout %s step %d/%d: istiod applied %.10s %s after the push (resourceVersion %s, %d/%d proxies acknowledged)",
 				ev.Rollout, ev.Step, ev.Steps, ev.SHA, cp.SincePush.Round(time.Millisecond), cp.ResourceVersion, cp.Acked, cp.Proxies)
 		}
 	case rollout.EventWarning:
-		t.event(corev1.EventTypeWarning, "RolloutWarning", "Verify", "rollout %s step %d/%d: %s", ev.Rollout, ev.Step, ev.Steps, ev.Reason)
+		t.event(corev1.EventTypeWarning, "RolloutWarning", "Verify", ev, "rollout %s step %d/%d: %s", ev.Rollout, ev.Step, ev.Steps, ev.Reason)
 	case rollout.EventAnalysis:
 		t.last = ev.Analysis
 		for _, test := range ev.Analysis.Tests {
@@ -84,20 +84,31 @@ func (t *tracker) Emit(_ context.Context, ev rollout.Event) {
 		case rollout.DecisionRollback, rollout.DecisionAbort, rollout.DecisionStop, rollout.DecisionPause:
 			typ = corev1.EventTypeWarning
 		}
-		t.event(typ, "Rollout"+title(string(ev.Decision)), "Decide", "rollout %s step %d/%d: %s: %s", ev.Rollout, ev.Step, ev.Steps, ev.Decision, ev.Reason)
+		t.event(typ, "Rollout"+title(string(ev.Decision)), "Decide", ev, "rollout %s step %d/%d: %s: %s", ev.Rollout, ev.Step, ev.Steps, ev.Decision, ev.Reason)
 	case rollout.EventDone:
 		typ := corev1.EventTypeNormal
 		if ev.Phase != rollout.Promoted {
 			typ = corev1.EventTypeWarning
 		}
-		t.event(typ, "Rollout"+ev.Phase.String(), "Finish", "rollout %s ended %s: %s", ev.Rollout, ev.Phase, ev.Reason)
+		t.event(typ, "Rollout"+ev.Phase.String(), "Finish", ev, "rollout %s ended %s: %s", ev.Rollout, ev.Phase, ev.Reason)
 	}
 }
 
-func (t *tracker) event(typ, reason, action, format string, args ...any) {
+// event records an Event on the policy. The events.k8s.io recorder merges
+// Events with the same type, reason, action and object into one series
+// that keeps the first note (only a count grows), so the step's commit,
+// istiod's answer and the decision of every step would show the first
+// step's text. The action therefore names the occurrence: the verb, the
+// step and the rollout ("Commit step 2/4 of reviews-20261205-142318"),
+// within the API's 128 characters.
+func (t *tracker) event(typ, reason, action string, ev rollout.Event, format string, args ...any) {
 	if t.rec == nil {
 		return
 	}
+	if ev.Type != rollout.EventDone {
+		action += fmt.Sprintf(" step %d/%d", ev.Step, ev.Steps)
+	}
+	action = trim(action+" of "+ev.Rollout, 128)
 	note := trim(fmt.Sprintf(format, args...), 1000)
 	t.rec.Eventf(t.ref, nil, typ, reason, action, "%s", note)
 }

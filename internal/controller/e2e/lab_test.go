@@ -46,14 +46,14 @@ type ctlLab struct {
 	releases int
 }
 
-// startLab starts the lab with two controller replicas and triple the
-// default simulated traffic (each step decides in well under a minute),
+// startLab starts the lab (with flags added to `lab up`'s) with two
+// controller replicas and triple the default simulated traffic (each step decides in well under a minute),
 // waits for both Applications and the policy's baseline, and points the
 // policy's notifications at a receiver in this test.
-func startLab(t *testing.T) *ctlLab {
+func startLab(t *testing.T, flags ...string) *ctlLab {
 	t.Helper()
 	began := time.Now()
-	l := &ctlLab{Lab: labtest.Up(t, "--controller", "--meshsim-rps", "150")}
+	l := &ctlLab{Lab: labtest.Up(t, append([]string{"--controller", "--meshsim-rps", "150"}, flags...)...)}
 	ep := l.State.Endpoints
 	if len(ep.Controllers) != 2 || ep.PolicyApplication != rolloutApp {
 		t.Fatalf("lab endpoints %+v: want 2 controllers and the %s Application", ep, rolloutApp)
