@@ -42,12 +42,12 @@ const SavedVersion = 1
 // ErrRestore is returned by Restore for state it cannot continue from.
 var ErrRestore = errors.New("judge: cannot restore the saved evidence")
 
-// Save returns the judge's rollout-wide state (see Saved).
+// Save returns a copy of the judge's rollout-wide state (see Saved).
 func (j *Judge) Save() Saved {
 	return Saved{Version: SavedVersion, Steps: j.step,
 		Canary:    stats.Counts{Requests: j.rollCanary.Requests, Errors: j.rollCanary.Errors},
 		Baseline:  stats.Counts{Requests: j.rollBaseline.Requests, Errors: j.rollBaseline.Errors},
-		ErrorRate: j.errEv, ErrorRateStep: j.errStepEv, Latency: j.latEv, Split: j.splitEv, Guard: j.guardEv,
+		ErrorRate: j.errEv.Clone(), ErrorRateStep: j.errStepEv, Latency: j.latEv, Split: j.splitEv, Guard: j.guardEv,
 		SplitOff: j.splitOff}
 }
 
@@ -70,7 +70,9 @@ func (j *Judge) Restore(s Saved) error {
 	}
 	j.step, j.restored = s.Steps, true
 	j.rollCanary, j.rollBaseline = s.Canary, s.Baseline
-	j.errEv, j.errStepEv, j.latEv, j.splitEv, j.guardEv = s.ErrorRate, s.ErrorRateStep, s.Latency, s.Split, s.Guard
-	j.splitOff = s.SplitOff
+	j.errEv, j.errStepEv, j.latEv, j.splitEv, j.guardEv = s.ErrorRate.Clone(), s.ErrorRateStep, s.Latency, s.Split, s.Guard
+	if s.SplitOff != "" { // else keep what this runner found (SplitUntestable)
+		j.splitOff = s.SplitOff
+	}
 	return nil
 }

@@ -175,3 +175,39 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 	}
 }
+
+// Save and Restore copy: a saved state does not change as the judge that
+// saved it, or the one restored from it, goes on.
+func TestSavedIsACopy(t *testing.T) {
+	a, _ := New(DefaultPolicy())
+	_ = a.BeginStep(t0, 10)
+	ws := windows(5, 20, 10)
+	for _, w := range ws[:10] {
+		_, _ = a.Observe(t0, w[0], w[1])
+	}
+	s := a.Save()
+	before := s.ErrorRate.LogE()
+	sums, _ := json.Marshal(s.ErrorRate)
+	b, _ := New(DefaultPolicy())
+	_ = b.Restore(s)
+	_ = b.BeginStep(t0, 10)
+	for _, w := range ws[10:] {
+		_, _ = a.Observe(t0, w[0], w[1])
+		_, _ = b.Observe(t0, w[0], w[1])
+	}
+	if after, _ := json.Marshal(s.ErrorRate); string(after) != string(sums) || s.ErrorRate.LogE() != before {
+		t.Fatal("the saved evidence changed after Save")
+	}
+}
+
+// A resumed runner that finds session affinity keeps the split test off
+// even if the runner before it had not.
+func TestRestoreKeepsThisRunnersSplitOff(t *testing.T) {
+	a, _ := New(DefaultPolicy())
+	_ = a.BeginStep(t0, 10)
+	b, _ := New(DefaultPolicy())
+	b.SplitUntestable("consistent hashing")
+	if err := b.Restore(a.Save()); err != nil || b.splitOff != "consistent hashing" {
+		t.Fatalf("splitOff %q (%v), want this runner's reason kept", b.splitOff, err)
+	}
+}

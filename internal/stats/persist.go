@@ -13,6 +13,12 @@ import (
 // JSON forms below are that saved state; decoding validates it, because it
 // is read back from the cluster.
 
+// Clone returns an independent copy (Observe adds to the sums in place).
+func (p PooledEvidence) Clone() PooledEvidence {
+	p.sums = append([]float64(nil), p.sums...)
+	return p
+}
+
 type pooledJSON struct {
 	Sums    []float64 `json:"sums,omitempty"`
 	Windows int       `json:"windows,omitempty"`
