@@ -63,9 +63,10 @@ func TestResumeRestoresTheEvidence(t *testing.T) {
 			if len(w.lease.evidence) != 1 {
 				t.Fatalf("saved evidence %v, want the one rollout's", w.lease.evidence)
 			}
-			var id string
-			var saved judge.Saved
-			for id, saved = range w.lease.evidence {
+			id := w.git.commits[len(w.git.commits)-1].Trailers[TrailerRollout]
+			saved, ok := w.lease.evidence[id]
+			if !ok {
+				t.Fatalf("no evidence saved for rollout %q", id)
 			}
 			if saved.ErrorRate.LogE() <= 0 {
 				t.Fatalf("three looks at a 4× canary saved log E %v", saved.ErrorRate.LogE())

@@ -13,7 +13,7 @@ import (
 
 // EvidenceAnnotation carries the judge's saved evidence of the rollout that
 // holds (or last held) the lease, for the runner that resumes it
-// (rollout.EvidenceStore). It is JSON of a few kilobytes.
+// (rollout.EvidenceStore). It is about 2 KB of JSON.
 const EvidenceAnnotation = "gitshift.dev/evidence"
 
 var _ rollout.EvidenceStore = (*Lease)(nil)

@@ -61,9 +61,11 @@ func TestEvidenceTravelsWithTheLease(t *testing.T) {
 	if err := first.Renew(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if get(t, cs).Annotations[EvidenceAnnotation] == "" {
+	ann := get(t, cs).Annotations[EvidenceAnnotation]
+	if ann == "" {
 		t.Fatal("the renewal did not carry the evidence")
 	}
+	t.Logf("annotation %s: %d bytes", EvidenceAnnotation, len(ann))
 
 	// SIGKILL: no release. The next runner (same identity) resumes.
 	next := newLease(cs, "me", clock)
