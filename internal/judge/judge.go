@@ -36,6 +36,8 @@ type Judge struct {
 	splitEv                  stats.Evidence
 	guardEv                  stats.Evidence
 	failed                   *Decision
+	// restored: Restore ran and no step has begun since (Observe waits).
+	restored bool
 }
 
 // ErrNoStep is returned by Observe before BeginStep.
@@ -100,7 +102,7 @@ func (j *Judge) begin(at time.Time) {
 	j.splitEv.NextStep()
 	j.guardEv.NextStep()
 	j.step++
-	j.stepStart = at
+	j.stepStart, j.restored = at, false
 	j.canary, j.baseline = stats.Counts{}, stats.Counts{}
 }
 
@@ -112,7 +114,7 @@ func (j *Judge) Observe(at time.Time, canary, baseline stats.Counts) (Decision, 
 	if j.failed != nil {
 		return *j.failed, nil
 	}
-	if j.step == 0 {
+	if j.step == 0 || j.restored {
 		return Decision{}, ErrNoStep
 	}
 	if !j.pol.ErrorRate {

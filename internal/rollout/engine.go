@@ -332,6 +332,9 @@ func (e *Engine) record(ctx context.Context, r *Run, out Outcome) {
 		ev := base
 		f := from
 		ev.Type, ev.From = EventPhase, &f
+		if out.Decision == "" {
+			ev.Reason = out.Reason // e.g. why a resumed rollout continues where it does
+		}
 		emit(ev)
 		e.log.Debug("phase", "from", from, "to", out.Next)
 	}

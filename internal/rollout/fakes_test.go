@@ -20,13 +20,15 @@ import (
 // become live when the fake Argo CD syncs it, and traffic follows the live
 // weights.
 type world struct {
-	t      *testing.T
-	pol    *policy.CanaryPolicy
-	clock  *fakeClock
-	git    *fakeGit
-	argo   *fakeArgo
-	prom   *fakeProm
-	judge  *fakeJudge
+	t     *testing.T
+	pol   *policy.CanaryPolicy
+	clock *fakeClock
+	git   *fakeGit
+	argo  *fakeArgo
+	prom  *fakeProm
+	judge *fakeJudge
+	// real, when set, is the engine's judge instead of the fake.
+	real   Judge
 	lease  *fakeLease
 	hooks  *fakeHooks
 	query  *fakeQuerier
@@ -78,7 +80,11 @@ func (w *world) engine(o Options) *Engine {
 	if w.live != nil {
 		live = w.live
 	}
-	e, err := New(w.pol, Deps{Shifter: w.git, Signaler: w.git, Sync: sync, Live: live, Counters: w.prom, Judge: w.judge,
+	var j Judge = w.judge
+	if w.real != nil {
+		j = w.real
+	}
+	e, err := New(w.pol, Deps{Shifter: w.git, Signaler: w.git, Sync: sync, Live: live, Counters: w.prom, Judge: j,
 		History: w.git, Lease: w.lease, Clock: w.clock, Hooks: w.hooks, Querier: w.query, ControlPlane: w.cp,
 		Events: SinkFunc(func(_ context.Context, ev Event) {
 			w.events = append(w.events, ev)
@@ -373,6 +379,8 @@ type fakeLease struct {
 	loseAfter          int // Renew fails after this many renewals (0: never)
 	renewals           int
 	acquired, released int
+	evidence           map[string]judge.Saved
+	loadErr            error
 }
 
 func (l *fakeLease) Acquire(context.Context) error {
@@ -392,6 +400,24 @@ func (l *fakeLease) Renew(context.Context) error {
 }
 
 func (l *fakeLease) Release(context.Context) error { l.released++; return nil }
+
+// The fake lease keeps saved evidence at once (the real one with its next
+// renewal).
+func (l *fakeLease) SaveEvidence(id string, s judge.Saved) error {
+	if l.evidence == nil {
+		l.evidence = map[string]judge.Saved{}
+	}
+	l.evidence[id] = s
+	return nil
+}
+
+func (l *fakeLease) LoadEvidence(id string) (judge.Saved, time.Time, bool, error) {
+	if l.loadErr != nil {
+		return judge.Saved{}, time.Time{}, false, l.loadErr
+	}
+	s, ok := l.evidence[id]
+	return s, time.Time{}, ok, nil
+}
 
 type fakeHooks struct {
 	fail  map[HookPoint]error

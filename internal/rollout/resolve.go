@@ -79,10 +79,18 @@ func (e *Engine) resolve(ctx context.Context, r *Run) (Outcome, error) {
 	if st.Finished {
 		return Outcome{Next: WaitingSync, Reason: "resuming: promotion " + short(st.StepSHA) + " is in Git"}, nil
 	}
-	if o, ok := e.obeySignals(r, st); ok {
-		return o, nil
+	// Before any step of this runner begins (a signal may pause it first).
+	note := e.restoreEvidence(r)
+	noted := func(o Outcome) Outcome {
+		if note != "" {
+			o.Reason += "; " + note
+		}
+		return o
 	}
-	return Outcome{Next: WaitingSync, Reason: fmt.Sprintf("resuming rollout %s at step %d/%d (%s)", r.ID, r.Step, e.steps(), short(r.StepSHA))}, nil
+	if o, ok := e.obeySignals(r, st); ok {
+		return noted(o), nil
+	}
+	return noted(Outcome{Next: WaitingSync, Reason: fmt.Sprintf("resuming rollout %s at step %d/%d (%s)", r.ID, r.Step, e.steps(), short(r.StepSHA))}), nil
 }
 
 // foreignChange stops the rollout when a commit after gitshift's last one

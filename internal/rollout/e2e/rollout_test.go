@@ -131,7 +131,13 @@ func TestE2ERollout(t *testing.T) {
 			if got := l.history(t, id); !slices.Equal(got, quickPromotedSteps) {
 				t.Fatalf("history %v, want %v (one commit per step, no duplicate)", got, quickPromotedSteps)
 			}
-			t.Logf("killed and resumed to promotion in %s", time.Since(began).Round(time.Second))
+			resumed := resumeReason(evs)
+			// Killed 20 s or more after its start, the runner had renewed
+			// its lease with step 1's evidence (every third of the 60 s).
+			if crash.name == "mid-analysis" && !strings.Contains(resumed, "evidence restored") {
+				t.Errorf("the resumed runner did not continue the killed runner's evidence: %q", resumed)
+			}
+			t.Logf("killed and resumed to promotion in %s; %s", time.Since(began).Round(time.Second), resumed)
 		})
 	}
 
@@ -188,6 +194,17 @@ func (l *labEnv) startAndKill(t *testing.T, env []string, until func(rollout.Eve
 		t.Fatal("no rollout id seen before the kill")
 	}
 	return id
+}
+
+// resumeReason is why a resumed run continued where it did (its first
+// phase event leaving Idle).
+func resumeReason(evs []rollout.Event) string {
+	for _, ev := range evs {
+		if ev.Type == rollout.EventPhase && ev.From != nil && *ev.From == rollout.Idle {
+			return ev.Reason
+		}
+	}
+	return ""
 }
 
 // tail is the last n lines of s.

@@ -49,6 +49,7 @@ type Lease struct {
 	lost      error
 	stop      context.CancelFunc
 	done      chan struct{}
+	evidence  string // EvidenceAnnotation's next value ("" : none saved)
 }
 
 var _ rollout.Lease = (*Lease)(nil)
@@ -217,6 +218,7 @@ func (l *Lease) renew(ctx context.Context) error {
 	next := l.held.DeepCopy()
 	now := metav1.NewMicroTime(l.now())
 	next.Spec.RenewTime = &now
+	l.withEvidence(next)
 	updated, err := l.Client.Leases(l.Namespace).Update(ctx, next, metav1.UpdateOptions{})
 	if apierrors.IsConflict(err) {
 		cur, gerr := l.Client.Leases(l.Namespace).Get(ctx, l.Name, metav1.GetOptions{})
@@ -262,6 +264,7 @@ func (l *Lease) Release(ctx context.Context) error {
 	next := l.held.DeepCopy()
 	empty := ""
 	next.Spec.HolderIdentity = &empty
+	l.withEvidence(next) // a runner stopped mid-rollout may be resumed
 	_, err := l.Client.Leases(l.Namespace).Update(ctx, next, metav1.UpdateOptions{})
 	l.held = nil
 	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
