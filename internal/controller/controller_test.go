@@ -279,6 +279,11 @@ func TestRestartResumesMidAnalysis(t *testing.T) {
 	if st.Trigger.Kind != "policy" || !strings.Contains(st.Trigger.Reason, "generation 2") {
 		t.Errorf("trigger %+v", st.Trigger)
 	}
+	if evs := e.events(); !slices.ContainsFunc(evs, func(ev string) bool {
+		return strings.Contains(ev, "RolloutResumed") && strings.Contains(ev, "resuming rollout "+st.RolloutID+" at step 2/3")
+	}) {
+		t.Errorf("no RolloutResumed Event saying where the rollout went on: %v", evs)
+	}
 }
 
 // TestCanaryAlready100: a trigger while Git gives the canary 100% starts

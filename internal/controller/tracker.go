@@ -43,6 +43,11 @@ func (t *tracker) Emit(_ context.Context, ev rollout.Event) {
 		t.pushed, t.verified = ev.Time, false
 		t.event(corev1.EventTypeNormal, "RolloutCommit", "Commit", ev, "rollout %s step %d/%d: pushed %.10s (%s)", ev.Rollout, ev.Step, ev.Steps, ev.SHA, rollout.FormatWeights(ev.Weights))
 	case rollout.EventPhase:
+		if ev.From != nil && *ev.From == rollout.Idle && ev.Reason != "" {
+			// A rollout picked up from Git (a restart, a failover): where it
+			// continues, and whether the judge's evidence came with it.
+			t.event(corev1.EventTypeNormal, "RolloutResumed", "Resume", ev, "%s", ev.Reason)
+		}
 		if (ev.Phase == rollout.Analysing || ev.Phase == rollout.Promoted || ev.Phase == rollout.RolledBack) && !t.pushed.IsZero() && !t.verified {
 			t.verified = true
 			t.live = ev.Weights

@@ -283,6 +283,20 @@ func leaderKilled(t *testing.T, l *ctlLab) {
 	if got := l.history(t, id); !slices.Equal(got, promotedSteps) {
 		t.Errorf("history %v, want %v (one commit per step, no duplicate)", got, promotedSteps)
 	}
+	// Each new leader continued the rollout's evidence from the Lease
+	// (one evidence process across the failovers, docs/statistics.md §4).
+	var resumed []string
+	for _, ev := range policyEvents(t, l) {
+		if ev.reason == "RolloutResumed" && strings.Contains(ev.msg, id) {
+			resumed = append(resumed, ev.msg)
+		}
+	}
+	if len(resumed) == 0 || !slices.ContainsFunc(resumed, func(m string) bool { return strings.Contains(m, "evidence restored") }) {
+		t.Errorf("no new leader restored the judge's evidence; RolloutResumed Events: %q", resumed)
+	}
+	for _, m := range resumed {
+		t.Logf("RolloutResumed: %s", m)
+	}
 	st, _ := lab.LoadState(l.Dir)
 	for _, ep := range l.State.Endpoints.Controllers {
 		if c := st.Component(ep.Name); c != nil {

@@ -26,7 +26,8 @@ type savedEvidence struct {
 
 // SaveEvidence keeps s for the rollout; it is written with the lease's next
 // renewal (at most a third of the lease's duration later) or its release,
-// so saving adds no API write. A runner killed in between leaves the
+// so saving adds no API write, except once: a runner's first save is
+// written at its next Renew. A runner killed in between leaves the
 // previous save: the looks after it are not carried over.
 func (l *Lease) SaveEvidence(rolloutID string, s judge.Saved) error {
 	b, err := json.Marshal(savedEvidence{Rollout: rolloutID, SavedAt: l.now().UTC(), Judge: s})
@@ -36,6 +37,9 @@ func (l *Lease) SaveEvidence(rolloutID string, s judge.Saved) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.evidence = string(b)
+	if !l.evidenceSaved {
+		l.evidenceSaved, l.evidenceNew = true, true
+	}
 	return nil
 }
 

@@ -49,23 +49,36 @@ func TestEvidenceTravelsWithTheLease(t *testing.T) {
 		}
 		return n
 	}
-	before := writes()
-	clock.Step(5 * time.Second) // < duration/3: saving adds no write
-	if err := first.Renew(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if writes() != before || get(t, cs).Annotations[EvidenceAnnotation] != "" {
-		t.Fatalf("saving the evidence wrote the lease before its renewal (%d writes)", writes()-before)
-	}
-	clock.Step(20 * time.Second)
+	// The runner's first save is written at its next Renew...
+	clock.Step(5 * time.Second)
 	if err := first.Renew(ctx); err != nil {
 		t.Fatal(err)
 	}
 	ann := get(t, cs).Annotations[EvidenceAnnotation]
 	if ann == "" {
-		t.Fatal("the renewal did not carry the evidence")
+		t.Fatal("the first save was not written at the next renewal")
 	}
 	t.Logf("annotation %s: %d bytes", EvidenceAnnotation, len(ann))
+	// ...later ones ride on the renewals (every third of the duration):
+	// saving adds no write.
+	saved.Steps = 7
+	_ = first.SaveEvidence("r-1", saved)
+	before := writes()
+	clock.Step(5 * time.Second)
+	if err := first.Renew(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if writes() != before || get(t, cs).Annotations[EvidenceAnnotation] != ann {
+		t.Fatalf("a later save wrote the lease before its renewal (%d writes)", writes()-before)
+	}
+	clock.Step(20 * time.Second)
+	if err := first.Renew(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if get(t, cs).Annotations[EvidenceAnnotation] == ann {
+		t.Fatal("the renewal did not carry the latest evidence")
+	}
+	saved.Steps = 1
 
 	// SIGKILL: no release. The next runner (same identity) resumes.
 	next := newLease(cs, "me", clock)
@@ -73,10 +86,10 @@ func TestEvidenceTravelsWithTheLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, at, ok, err := next.LoadEvidence("r-1")
-	if err != nil || !ok || !at.Equal(t0) {
+	if err != nil || !ok || !at.Equal(t0.Add(5*time.Second)) {
 		t.Fatalf("LoadEvidence: ok %v at %v err %v", ok, at, err)
 	}
-	if got.ErrorRate.LogE() != saved.ErrorRate.LogE() || got.Canary.Requests != saved.Canary.Requests || got.Canary.Errors != saved.Canary.Errors || got.Steps != saved.Steps {
+	if got.ErrorRate.LogE() != saved.ErrorRate.LogE() || got.Canary.Requests != saved.Canary.Requests || got.Canary.Errors != saved.Canary.Errors || got.Steps != 7 {
 		t.Fatalf("loaded %+v, want %+v", got, saved)
 	}
 	if _, _, ok, _ := next.LoadEvidence("r-2"); ok {

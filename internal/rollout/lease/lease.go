@@ -50,6 +50,9 @@ type Lease struct {
 	stop      context.CancelFunc
 	done      chan struct{}
 	evidence  string // EvidenceAnnotation's next value ("" : none saved)
+	// evidenceNew: the first save of this runner, not yet written.
+	evidenceNew   bool
+	evidenceSaved bool
 }
 
 var _ rollout.Lease = (*Lease)(nil)
@@ -212,7 +215,9 @@ func (l *Lease) renew(ctx context.Context) error {
 	if l.held == nil {
 		return fmt.Errorf("lease %s: renew before acquire: %w", l.ref(), rollout.ErrLeaseLost)
 	}
-	if l.now().Sub(l.lastRenew) < l.duration()/3 {
+	// The first evidence this runner saved is written at the next Renew: a runner
+	// killed before its next renewal then still leaves the evidence.
+	if l.now().Sub(l.lastRenew) < l.duration()/3 && !l.evidenceNew {
 		return nil
 	}
 	next := l.held.DeepCopy()
@@ -245,6 +250,7 @@ func (l *Lease) renew(ctx context.Context) error {
 		return nil
 	}
 	l.held, l.lastRenew = updated, l.now()
+	l.evidenceNew = false
 	return nil
 }
 
