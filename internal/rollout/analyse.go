@@ -77,7 +77,7 @@ func (e *Engine) look(ctx context.Context, r *Run) (Outcome, bool) {
 	if err != nil {
 		return e.noData(r, now, fmt.Errorf("judging the window: %w", err))
 	}
-	e.saveEvidence(r)
+	e.saveEvidence(ctx, r)
 	verdict, reason := d.Verdict, d.String()
 	a := &Analysis{Report: d.Report}
 	if verdict != judge.Fail {

@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -30,8 +31,10 @@ type EvidenceStore interface {
 	LoadEvidence(rollout string) (s judge.Saved, savedAt time.Time, ok bool, err error)
 }
 
-// saveEvidence hands the judge's state to the store after a look.
-func (e *Engine) saveEvidence(r *Run) {
+// saveEvidence hands the judge's state to the store after a look, then
+// renews the lease, which writes it when a renewal is due (or when it is
+// this runner's first save); the next phase's renewal reports a lost lease.
+func (e *Engine) saveEvidence(ctx context.Context, r *Run) {
 	ej, jok := e.d.Judge.(EvidenceJudge)
 	st, sok := e.d.Lease.(EvidenceStore)
 	if !jok || !sok || r.ID == "" {
@@ -39,6 +42,10 @@ func (e *Engine) saveEvidence(r *Run) {
 	}
 	if err := st.SaveEvidence(r.ID, ej.Save()); err != nil {
 		e.log.Warn("saving the judge's evidence for a resumed runner", "err", err)
+		return
+	}
+	if err := e.d.Lease.Renew(ctx); err != nil {
+		e.log.Warn("writing the judge's evidence to the lease", "err", err)
 	}
 }
 

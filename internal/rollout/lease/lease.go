@@ -215,8 +215,8 @@ func (l *Lease) renew(ctx context.Context) error {
 	if l.held == nil {
 		return fmt.Errorf("lease %s: renew before acquire: %w", l.ref(), rollout.ErrLeaseLost)
 	}
-	// The first evidence this runner saved is written at the next Renew: a runner
-	// killed before its next renewal then still leaves the evidence.
+	// The first evidence this runner saved is written at once (the engine
+	// renews after saving): a runner killed early still leaves it.
 	if l.now().Sub(l.lastRenew) < l.duration()/3 && !l.evidenceNew {
 		return nil
 	}
