@@ -70,6 +70,6 @@ func (e *Engine) restoreEvidence(r *Run) string {
 	case !ok:
 		return "no saved evidence: the judge starts afresh"
 	}
-	return fmt.Sprintf("evidence restored from %s (%d steps begun, %d canary and %d baseline requests)",
-		at.UTC().Format(time.RFC3339), saved.Steps, saved.Canary.Requests, saved.Baseline.Requests)
+	return fmt.Sprintf("evidence restored from %s (%d canary and %d baseline requests judged so far)",
+		at.UTC().Format(time.RFC3339), saved.Canary.Requests, saved.Baseline.Requests)
 }
