@@ -45,8 +45,7 @@ var ErrRestore = errors.New("judge: cannot restore the saved evidence")
 // Save returns a copy of the judge's rollout-wide state (see Saved).
 func (j *Judge) Save() Saved {
 	return Saved{Version: SavedVersion, Steps: j.step,
-		Canary:    stats.Counts{Requests: j.rollCanary.Requests, Errors: j.rollCanary.Errors},
-		Baseline:  stats.Counts{Requests: j.rollBaseline.Requests, Errors: j.rollBaseline.Errors},
+		Canary: j.rollCanary, Baseline: j.rollBaseline, // requests and errors only
 		ErrorRate: j.errEv.Clone(), ErrorRateStep: j.errStepEv, Latency: j.latEv, Split: j.splitEv, Guard: j.guardEv,
 		SplitOff: j.splitOff}
 }

@@ -22,30 +22,26 @@ type EvidenceJudge interface {
 }
 
 // EvidenceStore keeps a rollout's saved evidence where the next runner of
-// the same rollout finds it: the Lease, which carries it with its next
-// renewal. The Lease implements it; a Lease that does not means no
+// the same rollout finds it: the Lease, which writes a runner's first save
+// at once and later ones with its renewals. The Lease implements it; a Lease that does not means no
 // evidence outlives the runner.
 type EvidenceStore interface {
-	SaveEvidence(rollout string, s judge.Saved) error
+	SaveEvidence(ctx context.Context, rollout string, s judge.Saved) error
 	// LoadEvidence returns what was saved for rollout (ok false: nothing).
 	LoadEvidence(rollout string) (s judge.Saved, savedAt time.Time, ok bool, err error)
 }
 
-// saveEvidence hands the judge's state to the store after a look, then
-// renews the lease, which writes it when a renewal is due (or when it is
-// this runner's first save); the next phase's renewal reports a lost lease.
+// saveEvidence hands the judge's state to the store after a look; a failure
+// only costs a resume its evidence (the next phase's renewal reports a lost
+// lease).
 func (e *Engine) saveEvidence(ctx context.Context, r *Run) {
 	ej, jok := e.d.Judge.(EvidenceJudge)
 	st, sok := e.d.Lease.(EvidenceStore)
 	if !jok || !sok || r.ID == "" {
 		return
 	}
-	if err := st.SaveEvidence(r.ID, ej.Save()); err != nil {
+	if err := st.SaveEvidence(ctx, r.ID, ej.Save()); err != nil {
 		e.log.Warn("saving the judge's evidence for a resumed runner", "err", err)
-		return
-	}
-	if err := e.d.Lease.Renew(ctx); err != nil {
-		e.log.Warn("writing the judge's evidence to the lease", "err", err)
 	}
 }
 

@@ -401,9 +401,9 @@ func (l *fakeLease) Renew(context.Context) error {
 
 func (l *fakeLease) Release(context.Context) error { l.released++; return nil }
 
-// The fake lease keeps saved evidence at once (the real one with its next
-// renewal).
-func (l *fakeLease) SaveEvidence(id string, s judge.Saved) error {
+// The fake lease keeps every save at once (the real one writes later saves
+// with its renewals).
+func (l *fakeLease) SaveEvidence(_ context.Context, id string, s judge.Saved) error {
 	if l.evidence == nil {
 		l.evidence = map[string]judge.Saved{}
 	}

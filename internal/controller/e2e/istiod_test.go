@@ -34,11 +34,11 @@ func TestControllerIstiodE2E(t *testing.T) {
 
 	evs := policyEvents(t, l)
 	for _, c := range cp.Status.Commits {
-		applied := findEvent(evs, "ControlPlaneApplied", "istiod applied "+short10(c.SHA))
-		committed := findEvent(evs, "RolloutCommit", "pushed "+short10(c.SHA))
+		applied := findEvent(evs, "ControlPlaneApplied", "istiod applied "+short(c.SHA))
+		committed := findEvent(evs, "RolloutCommit", "pushed "+short(c.SHA))
 		switch {
 		case applied == nil:
-			t.Errorf("step %s (%s): no ControlPlaneApplied Event for %s; the policy's Events:\n%s", c.Step, c.Weights, short10(c.SHA), dump(evs))
+			t.Errorf("step %s (%s): no ControlPlaneApplied Event for %s; the policy's Events:\n%s", c.Step, c.Weights, short(c.SHA), dump(evs))
 		case !strings.Contains(applied.msg, "proxies acknowledged") || strings.Contains(applied.msg, " 0/"):
 			t.Errorf("step %s: %q does not say which proxies acknowledged", c.Step, applied.msg)
 		case committed == nil || applied.at.Before(committed.at):
@@ -99,5 +99,3 @@ func dump(evs []event) string {
 	}
 	return b.String()
 }
-
-func short10(sha string) string { return sha[:min(10, len(sha))] }

@@ -1,6 +1,7 @@
 package lease
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -24,12 +25,12 @@ type savedEvidence struct {
 	Judge   judge.Saved `json:"judge"`
 }
 
-// SaveEvidence keeps s for the rollout; it is written with the lease's next
-// renewal (at most a third of the lease's duration later) or its release,
-// so saving adds no API write, except once: a runner's first save is
-// written at its next Renew. A runner killed in between leaves the
+// SaveEvidence keeps s for the rollout. A runner's first save is written at
+// once, so a runner killed early still leaves it; later ones are written
+// with the lease's renewals (at most a third of its duration later) or its
+// release, adding no API write. A runner killed in between leaves the
 // previous save: the looks after it are not carried over.
-func (l *Lease) SaveEvidence(rolloutID string, s judge.Saved) error {
+func (l *Lease) SaveEvidence(ctx context.Context, rolloutID string, s judge.Saved) error {
 	b, err := json.Marshal(savedEvidence{Rollout: rolloutID, SavedAt: l.now().UTC(), Judge: s})
 	if err != nil {
 		return fmt.Errorf("encoding the evidence of rollout %s: %w", rolloutID, err)
@@ -37,10 +38,10 @@ func (l *Lease) SaveEvidence(rolloutID string, s judge.Saved) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.evidence = string(b)
-	if !l.evidenceSaved {
-		l.evidenceSaved, l.evidenceNew = true, true
+	if l.evidenceWritten {
+		return nil
 	}
-	return nil
+	return l.renew(ctx) // not yet due: renew writes unwritten evidence anyway
 }
 
 // LoadEvidence returns the evidence saved on the lease, as Acquire read it,

@@ -50,9 +50,8 @@ type Lease struct {
 	stop      context.CancelFunc
 	done      chan struct{}
 	evidence  string // EvidenceAnnotation's next value ("" : none saved)
-	// evidenceNew: the first save of this runner, not yet written.
-	evidenceNew   bool
-	evidenceSaved bool
+	// evidenceWritten: a renewal carried this runner's evidence.
+	evidenceWritten bool
 }
 
 var _ rollout.Lease = (*Lease)(nil)
@@ -215,9 +214,9 @@ func (l *Lease) renew(ctx context.Context) error {
 	if l.held == nil {
 		return fmt.Errorf("lease %s: renew before acquire: %w", l.ref(), rollout.ErrLeaseLost)
 	}
-	// The first evidence this runner saved is written at once (the engine
-	// renews after saving): a runner killed early still leaves it.
-	if l.now().Sub(l.lastRenew) < l.duration()/3 && !l.evidenceNew {
+	// Evidence never written goes out even before a renewal is due:
+	// SaveEvidence writes a runner's first save at once.
+	if l.now().Sub(l.lastRenew) < l.duration()/3 && (l.evidence == "" || l.evidenceWritten) {
 		return nil
 	}
 	next := l.held.DeepCopy()
@@ -250,7 +249,7 @@ func (l *Lease) renew(ctx context.Context) error {
 		return nil
 	}
 	l.held, l.lastRenew = updated, l.now()
-	l.evidenceNew = false
+	l.evidenceWritten = l.evidence != ""
 	return nil
 }
 
