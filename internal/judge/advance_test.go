@@ -2,6 +2,7 @@ package judge
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,31 +65,103 @@ func TestNonInferiority(t *testing.T) {
 	}
 }
 
-func TestAdvance(t *testing.T) {
+func TestNextMove(t *testing.T) {
 	shown := Report{NonInferiority: &NonInferiority{Shown: true}}
 	notShown := Report{NonInferiority: &NonInferiority{}}
+	lean := &Leaning{Test: "error-rate", BayesFactor: 3, HoldAbove: 2, RejectAt: 20}
+	leaning := Report{Leaning: lean}
+	shownLeaning := Report{NonInferiority: &NonInferiority{Shown: true}, Leaning: lean}
+	const maxD = 10 * time.Minute
 	tests := []struct {
-		name    string
-		v       Verdict
-		r       Report
-		inStep  time.Duration
-		canary  int64
-		advance bool
+		name   string
+		v      Verdict
+		r      Report
+		inStep time.Duration
+		canary int64
+		want   Move
 	}{
-		{"minimums met", Promote, Report{}, 2 * time.Minute, 200, true},
-		{"time short", Promote, notShown, time.Minute, 200, false},
-		{"requests short", Promote, Report{}, 2 * time.Minute, 199, false},
-		{"non-inferior waives both", Promote, shown, 10 * time.Second, 20, true},
-		{"non-inferior but the judge is not ready", Continue, shown, 10 * time.Second, 20, false},
-		{"failed", Fail, shown, 3 * time.Minute, 500, false},
+		{"minimums met", Promote, Report{}, 2 * time.Minute, 200, Advance},
+		{"time short", Promote, notShown, time.Minute, 200, Stay},
+		{"requests short", Promote, Report{}, 2 * time.Minute, 199, Stay},
+		{"non-inferior waives both", Promote, shown, 10 * time.Second, 20, AdvanceEarly},
+		{"non-inferior but the judge is not ready", Continue, shown, 10 * time.Second, 20, Stay},
+		{"minimums met but leaning", Promote, leaning, 2 * time.Minute, 200, Hold},
+		{"non-inferior but leaning", Promote, shownLeaning, 10 * time.Second, 20, Hold},
+		{"leaning before the minimums: not a hold yet", Promote, leaning, time.Minute, 200, Stay},
+		{"held until maxDuration", Promote, leaning, maxD, 900, AdvanceUnresolved},
+		{"maxDuration without the minimums", Promote, Report{}, maxD, 199, Timeout},
+		{"maxDuration, judge not ready", Continue, shown, maxD, 900, Timeout},
+		{"maxDuration, minimums met, not leaning", Promote, Report{}, maxD, 900, Advance},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Advance(tt.v, tt.r, tt.inStep, tt.canary, 2*time.Minute, 200); got != tt.advance {
-				t.Errorf("Advance = %v, want %v", got, tt.advance)
+			got := NextMove(tt.v, tt.r, tt.inStep, tt.canary, Limits{MinDuration: 2 * time.Minute, MaxDuration: maxD, MinCanaryRequests: 200})
+			if got != tt.want {
+				t.Errorf("NextMove = %v, want %v", got, tt.want)
+			}
+			if got.Advances() != (tt.want == Advance || tt.want == AdvanceEarly || tt.want == AdvanceUnresolved) {
+				t.Errorf("%v.Advances() = %v", got, got.Advances())
 			}
 		})
 	}
+}
+
+// TestLeaning: the judge reports a test whose evidence for a fault is above
+// HoldBayesFactor and below its bound, and only in the direction in which
+// the test would reject.
+func TestLeaning(t *testing.T) {
+	tests := []struct {
+		name             string
+		hold             float64
+		canary, baseline Counts
+		want             string // leaning test, "" for none
+	}{
+		// 10 % weight: 3 of 9 errors on the canary is evidence, not proof.
+		{"canary takes more than its share of errors", 2, Counts{Requests: 1000, Errors: 3}, Counts{Requests: 9000, Errors: 6}, "error-rate"},
+		{"holding off", 0, Counts{Requests: 1000, Errors: 3}, Counts{Requests: 9000, Errors: 6}, ""},
+		{"a high bar", 1000, Counts{Requests: 1000, Errors: 3}, Counts{Requests: 9000, Errors: 6}, ""},
+		{"no errors: even evidence is not leaning", 1, Counts{Requests: 1000}, Counts{Requests: 9000}, ""},
+		{"canary better", 1, Counts{Requests: 1000}, Counts{Requests: 9000, Errors: 40}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pol := DefaultPolicy()
+			pol.Latency, pol.HoldBayesFactor = false, tt.hold
+			j, err := New(pol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = j.BeginStep(t0, 10)
+			d, err := j.Observe(t0.Add(time.Minute), tt.canary, tt.baseline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Verdict == Fail {
+				t.Fatalf("verdict %v: %s", d.Verdict, d.Detail)
+			}
+			l := d.Report.Leaning
+			if got := ""; l != nil {
+				got = l.Test
+				e := testNamed(t, d.Report, got)
+				if l.BayesFactor != e.BF() || !(l.BayesFactor > tt.hold) || l.HoldAbove != tt.hold || l.RejectAt != math.Exp(e.Bound) {
+					t.Errorf("%+v against the test %+v", *l, e)
+				}
+				if !strings.Contains(d.Detail, "leans toward a fault") {
+					t.Errorf("detail %q does not say so", d.Detail)
+				}
+			}
+			if got := leaningName(l); got != tt.want {
+				t.Errorf("leaning %q, want %q (tests %+v)", got, tt.want, d.Report.Tests)
+			}
+		})
+	}
+}
+
+func leaningName(l *Leaning) string {
+	if l == nil {
+		return ""
+	}
+	return l.Test
 }
 
 // The previous release's error-rate test, kept for the simulation's

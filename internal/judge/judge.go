@@ -211,6 +211,17 @@ func (j *Judge) evaluate(now time.Time) Decision {
 		r.Tests = append(r.Tests, guard)
 	}
 
+	// Evidence leaning toward a fault holds the step (NextMove); a
+	// two-sided test leans only in the direction in which it would reject.
+	leanable := []TestResult{split, guard}
+	if !p.PerStepErrorRate || r.CanaryErrorRate > r.BaselineErrorRate {
+		leanable = append(leanable, errRate)
+	}
+	if shift > 0.5 {
+		leanable = append(leanable, latency)
+	}
+	r.Leaning = p.leaning(leanable)
+
 	d := Decision{Verdict: Continue, Detail: "collecting evidence"}
 	switch {
 	case split.Rejected:
@@ -230,6 +241,9 @@ func (j *Judge) evaluate(now time.Time) Decision {
 		d.Detail = fmt.Sprintf("%d canary requests over %s, no test rejected", c.Requests, r.InStep.Round(time.Second))
 		if ni := r.NonInferiority; ni != nil && ni.Shown {
 			d.Detail += fmt.Sprintf("; canary no worse than baseline + %.2g%% (bound %.2g%%)", 100*ni.Margin, 100*ni.Upper)
+		}
+		if l := r.Leaning; l != nil {
+			d.Detail += "; " + l.String()
 		}
 	case c.Requests < p.MinRequests:
 		d.Detail = fmt.Sprintf("waiting for canary requests: %d of %d", c.Requests, p.MinRequests)

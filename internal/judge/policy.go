@@ -3,6 +3,7 @@ package judge
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/gitshift/gitshift/internal/stats"
 )
@@ -49,9 +50,15 @@ type Policy struct {
 	// Margin is the non-inferiority margin on the error rate: once the
 	// canary's error rate is shown below the baseline's plus Margin over the
 	// rollout so far (at Alpha), Report.NonInferiority.Shown lets the
-	// caller end a step before its minimum duration (see Advance). 0 turns
+	// caller end a step before its minimum duration (see NextMove). 0 turns
 	// the test off.
 	Margin float64
+	// HoldBayesFactor holds a step that could advance while any test's
+	// Bayes factor for a fault (Report.Tests) is above it: the canary keeps
+	// its weight and the evidence keeps growing, until the factor falls back,
+	// the test rejects, or the step's maxDuration. It only ever lengthens a
+	// step, so the tests' α is unchanged. 0 turns holding off.
+	HoldBayesFactor float64
 	// PerStepErrorRate selects the error-rate test of earlier releases (a
 	// fresh Beta mixture per step on the step's totals, multiplied across
 	// steps) instead of the pooled process. For comparison only: gitshift
@@ -72,6 +79,8 @@ func DefaultPolicy() Policy {
 		ErrorRate:    true,
 		Latency:      true,
 		Margin:       0.01,
+
+		HoldBayesFactor: 2,
 	}
 }
 
@@ -98,6 +107,9 @@ func (p Policy) Validate() error {
 	}
 	if !(p.Margin >= 0 && p.Margin < 1) {
 		errs = append(errs, fmt.Errorf("margin %v: must be in [0,1)", p.Margin))
+	}
+	if h := p.HoldBayesFactor; !(h == 0 || h >= 1 && !math.IsInf(h, 1)) {
+		errs = append(errs, fmt.Errorf("holdBayesFactor %v: must be 0 (off) or ≥ 1", h))
 	}
 	if p.MinRequests < 1 {
 		// No data, no promotion: a zero minimum would promote on nothing.

@@ -1,6 +1,7 @@
 package judge
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -37,6 +38,10 @@ type Report struct {
 	// NonInferiority is the evidence for advancing early (nil when the
 	// policy's margin is 0 or errors are not judged).
 	NonInferiority *NonInferiority `json:"nonInferiority,omitempty"`
+	// Leaning is set when a test's evidence for a fault exceeds the
+	// policy's HoldBayesFactor without reaching its rejection bound: the
+	// step does not advance while it lasts (NextMove).
+	Leaning *Leaning `json:"leaning,omitempty"`
 	// InStep is the time since the step began.
 	InStep time.Duration `json:"inStep"`
 	// Notes explain anything unusual in the inputs (clamped windows,
@@ -54,6 +59,19 @@ type NonInferiority struct {
 	CanaryUpper   float64 `json:"canaryUpper"`
 	BaselineLower float64 `json:"baselineLower"`
 	Shown         bool    `json:"shown"`
+}
+
+// Leaning is the test whose evidence leans furthest toward a fault: its
+// Bayes factor is above HoldAbove and below RejectAt.
+type Leaning struct {
+	Test        string  `json:"test"`
+	BayesFactor float64 `json:"bayesFactor"`
+	HoldAbove   float64 `json:"holdAbove"`
+	RejectAt    float64 `json:"rejectAt"`
+}
+
+func (l Leaning) String() string {
+	return fmt.Sprintf("%s evidence leans toward a fault (BF %.3g, holds above %.3g, rejects at %.3g)", l.Test, l.BayesFactor, l.HoldAbove, l.RejectAt)
 }
 
 // TestResult is one sequential test: its statistic, the log of the Bayes

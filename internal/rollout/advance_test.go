@@ -55,3 +55,55 @@ func TestEarlyAdvance(t *testing.T) {
 		})
 	}
 }
+
+// TestHoldWhileLeaning: a step that met its minimums (1 min, 100 canary
+// requests) does not advance while a test leans toward a fault; it advances
+// once the evidence falls back, or at maxDuration (10 min) with a reason that
+// says the evidence was inconclusive.
+func TestHoldWhileLeaning(t *testing.T) {
+	lean := &judge.Leaning{Test: "error-rate", BayesFactor: 4.2, HoldAbove: 2, RejectAt: 20}
+	for _, tc := range []struct {
+		name       string
+		leanLooks  int // looks of step 1 that lean; -1: all
+		wantTook   time.Duration
+		unresolved bool
+	}{
+		{"not leaning", 0, time.Minute, false},
+		{"leaning for 3 minutes", 18, 3*time.Minute + 10*time.Second, false},
+		{"leaning to the end", -1, 10 * time.Minute, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.judge.lean, w.judge.leanLooks = lean, tc.leanLooks
+			res, err := w.run(Options{})
+			if err != nil || res.Phase != Promoted {
+				t.Fatalf("%v %v", res, err)
+			}
+			var steps []TimelineEntry
+			for _, e := range res.Timeline {
+				if e.Action == ActionStep || e.Action == ActionPromote {
+					steps = append(steps, e)
+				}
+			}
+			if len(steps) < 2 {
+				t.Fatalf("timeline %+v", res.Timeline)
+			}
+			// Step 1 begins once its commit is live; allow the sync's few looks.
+			if took := steps[1].Time.Sub(steps[0].Time); took < tc.wantTook || took > tc.wantTook+30*time.Second {
+				t.Errorf("step 1 took %s, want %s", took, tc.wantTook)
+			}
+			if got := strings.Contains(steps[1].Reason, "held until maxDuration 10m0s: error-rate evidence leans toward a fault (BF 4.2"); got != tc.unresolved {
+				t.Errorf("reason %q, want the unresolved hold said: %v", steps[1].Reason, tc.unresolved)
+			}
+			holding := 0
+			for _, ev := range w.events {
+				if strings.HasPrefix(ev.Next, "holding: error-rate evidence leans toward a fault") {
+					holding++
+				}
+			}
+			if (holding > 0) != (tc.leanLooks != 0) {
+				t.Errorf("%d looks said they were holding", holding)
+			}
+		})
+	}
+}

@@ -27,22 +27,33 @@ func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
 	st := e.step(r.Step)
 	now := e.d.Clock.Now()
 	inStep := now.Sub(r.analysisStart)
-	// The judge's rule (judge.Advance, shared with `gitshift simulate`):
-	// minDuration and minCanaryRequests, or non-inferiority shown.
-	if look.Analysis != nil && judge.Advance(r.lastVerdict, look.Analysis.Report, inStep, r.totalCanary, st.MinDuration.Duration, st.MinCanaryRequests) {
-		reason := e.summary(r, inStep)
+	limits := judge.Limits{MinDuration: st.MinDuration.Duration, MaxDuration: st.MaxDuration.Duration, MinCanaryRequests: st.MinCanaryRequests}
+	// The judge's rule (judge.NextMove, shared with `gitshift simulate`):
+	// minDuration and minCanaryRequests, or non-inferiority shown, and no
+	// test leaning toward a fault, or maxDuration.
+	move := judge.Stay
+	if look.Analysis != nil {
+		move = judge.NextMove(r.lastVerdict, look.Analysis.Report, inStep, r.totalCanary, limits)
+	} else if inStep >= limits.MaxDuration {
+		move = judge.Timeout
+	}
+	switch {
+	case move.Advances():
+		reason := e.summary(r, inStep, move)
 		if st.Gate == policy.GateManual {
 			return Outcome{Next: AwaitingGate, Decision: DecisionHold, Reason: reason + "; manual gate: waiting for `gitshift rollout resume`",
 				Analysis: look.Analysis, Note: "waiting for `gitshift rollout resume` (or promote/abort)"}, nil
 		}
 		return Outcome{Next: Advancing, Decision: DecisionAdvance, Reason: reason, Analysis: look.Analysis}, nil
-	}
-	if inStep >= st.MaxDuration.Duration {
+	case move == judge.Timeout:
 		cause := &StepTimeoutError{Step: r.Step, MaxDuration: st.MaxDuration.Duration, Requests: r.totalCanary, Needed: st.MinCanaryRequests,
 			ServiceRPS: stepRPS(st, r.totalCanary, inStep)}
 		o := e.failurePolicy(r, cause)
 		o.Analysis = look.Analysis
 		return o, nil
+	case move == judge.Hold:
+		look.Note = e.holdNote(look.Analysis.Report.Leaning, inStep, st)
+		return look, nil
 	}
 	look.Note = e.nextNote(r, inStep, st)
 	return look, nil
@@ -123,16 +134,30 @@ func (e *Engine) noData(r *Run, now time.Time, err error) (Outcome, bool) {
 		Note: fmt.Sprintf("holding: %s (failure policy in %s)", what, (timeout - now.Sub(r.noDataSince)).Round(time.Second))}, false
 }
 
-func (e *Engine) summary(r *Run, inStep time.Duration) string {
+func (e *Engine) summary(r *Run, inStep time.Duration, move judge.Move) string {
 	s := fmt.Sprintf("step %s (%s) passed after %s with %d canary requests",
 		formatStep(r.Step, e.steps()), e.describeStep(r.Step), inStep.Round(time.Second), r.totalCanary)
-	if rep := r.report; rep != nil {
+	rep := r.report
+	if rep != nil {
 		s += fmt.Sprintf(", error rate %.2f%% vs baseline %.2f%%", 100*rep.CanaryErrorRate, 100*rep.BaselineErrorRate)
 		if ni := rep.NonInferiority; ni != nil && ni.Shown {
 			s += fmt.Sprintf("; no worse than baseline + %.2g points (bound %.2g)", 100*ni.Margin, 100*ni.Upper)
 		}
 	}
+	if move == judge.AdvanceUnresolved && rep != nil && rep.Leaning != nil {
+		// Rolling back on evidence below the bound would spend more than α;
+		// the canary goes on, and the evidence with it.
+		s += fmt.Sprintf("; held until maxDuration %s: %s, not enough to roll back, so it advances with the evidence carried on",
+			e.step(r.Step).MaxDuration.Duration, rep.Leaning)
+	}
 	return s
+}
+
+// holdNote tells the live view why a step that met its minimums waits.
+func (e *Engine) holdNote(l *judge.Leaning, inStep time.Duration, st policy.Step) string {
+	left := (st.MaxDuration.Duration - inStep).Round(time.Second)
+	return fmt.Sprintf("holding: %s; advance once it falls to %.3g or below, at maxDuration (in %s) at the latest; rollback at %.3g",
+		l, l.HoldAbove, left, l.RejectAt)
 }
 
 func (e *Engine) nextNote(r *Run, inStep time.Duration, st policy.Step) string {

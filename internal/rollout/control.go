@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/gitshift/gitshift/internal/judge"
 )
 
 // awaitGate (AwaitingGate) waits for a resume signal after a step passed
@@ -15,7 +17,7 @@ func (e *Engine) awaitGate(ctx context.Context, r *Run) (Outcome, error) {
 		return o, nil
 	}
 	if st.GatePassed {
-		return Outcome{Next: Advancing, Decision: DecisionAdvance, Reason: e.summary(r, e.d.Clock.Now().Sub(r.analysisStart)) + "; gate passed by a resume signal"}, nil
+		return Outcome{Next: Advancing, Decision: DecisionAdvance, Reason: e.summary(r, e.d.Clock.Now().Sub(r.analysisStart), judge.Advance) + "; gate passed by a resume signal"}, nil
 	}
 	look, stop := e.look(ctx, r)
 	if stop {

@@ -345,6 +345,11 @@ type fakeJudge struct {
 	shares []float64
 	forced *judge.Decision
 	ni     *judge.NonInferiority // reported as it is (nil: none)
+	// lean is reported on the first leanLooks looks of step 1 (every one
+	// when leanLooks < 0).
+	lean      *judge.Leaning
+	leanLooks int
+	looks     int
 }
 
 func (j *fakeJudge) BeginStep(_ time.Time, weight int32) error {
@@ -359,6 +364,9 @@ func (j *fakeJudge) Observe(_ time.Time, c, b stats.Counts) (judge.Decision, err
 	}
 	rep := judge.Report{CanaryRequests: j.c.Requests, CanaryErrors: j.c.Errors, BaselineRequests: j.b.Requests, BaselineErrors: j.b.Errors,
 		CanaryErrorRate: j.c.ErrorRate(), BaselineErrorRate: j.b.ErrorRate(), NonInferiority: j.ni}
+	if j.looks++; len(j.steps) == 1 && (j.leanLooks < 0 || j.looks <= j.leanLooks) {
+		rep.Leaning = j.lean
+	}
 	if j.forced != nil {
 		d := *j.forced
 		d.Report = rep

@@ -12,7 +12,7 @@ import (
 // analysis interval, so the last look is at maxDuration rounded up to the
 // interval; the step may advance at a look where the judge promotes (its
 // minimum requests on both arms are in) and either its minCanaryRequests
-// are in or the canary is shown non-inferior (judge.Advance).
+// are in or the canary is shown non-inferior (judge.NextMove).
 type StepNeed struct {
 	Step    int // index in spec.steps
 	Kind    policy.StepKind

@@ -39,9 +39,9 @@ type stepJudge interface {
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // engineRule steps through the policy as the rollout engine does: a look
-// every analysis interval; Fail rolls back; judge.Advance ends the step;
-// maxDuration or noDataTimeout applies the failure policy; the 100% step is
-// the promotion. Manual gates count as resumed at once and Argo CD applies
+// every analysis interval; Fail rolls back; judge.NextMove ends the step,
+// holds it, or applies the failure policy at maxDuration, as noDataTimeout
+// does; the 100% step is the promotion. Manual gates count as resumed at once and Argo CD applies
 // each step instantly (push→live is not simulated).
 //
 // Header and mirror steps run as the engine runs them (rollout/routing.go):
@@ -103,10 +103,12 @@ func (r engineRule) run(src *source) (Outcome, error) {
 				}
 				return end(Outcome{RolledBack: true, Reason: why, Step: i + 1})
 			}
-			if judge.Advance(d.Verdict, d.Report, inStep, stepCanary, st.MinDuration.Duration, st.MinCanaryRequests) {
+			move := judge.NextMove(d.Verdict, d.Report, inStep, stepCanary, judge.Limits{
+				MinDuration: st.MinDuration.Duration, MaxDuration: st.MaxDuration.Duration, MinCanaryRequests: st.MinCanaryRequests})
+			if move.Advances() {
 				break
 			}
-			if inStep >= st.MaxDuration.Duration {
+			if move == judge.Timeout {
 				return end(failurePolicy(s.FailurePolicy, "Timeout", i+1))
 			}
 		}

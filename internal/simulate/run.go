@@ -222,7 +222,7 @@ func (cfg Config) rules(t Traffic, histograms bool) []rule {
 	a := p.Spec.Analysis
 	previous := func() (stepJudge, error) {
 		jp := policy.JudgePolicy(a)
-		jp.PerStepErrorRate, jp.Margin = true, 0
+		jp.PerStepErrorRate, jp.Margin, jp.HoldBayesFactor = true, 0, 0
 		return judge.New(jp)
 	}
 	var weights []int32 // Flagger's rows run the weighted steps only

@@ -26,6 +26,7 @@ type Settings struct {
 	Interval        string   `json:"interval"`
 	Alpha           float64  `json:"alpha"`
 	Margin          float64  `json:"margin"`
+	HoldBayesFactor float64  `json:"holdBayesFactor"`
 	RPS             float64  `json:"rps"`
 	BaselineError   float64  `json:"baselineError"`
 	BaselineLatency string   `json:"baselineLatency,omitempty"`
@@ -90,6 +91,9 @@ func (cfg Config) table(outs [][][]Outcome, histograms bool) *Result {
 	if m := p.Spec.Analysis.ErrorRate.Margin; m != nil {
 		res.Settings.Margin = *m
 	}
+	if h := p.Spec.Analysis.HoldBayesFactor; h != nil {
+		res.Settings.HoldBayesFactor = *h
+	}
 	if histograms {
 		res.Settings.BaselineLatency = cfg.BaselineLatency.String()
 	}
@@ -129,7 +133,7 @@ func (cfg Config) table(outs [][][]Outcome, histograms bool) *Result {
 }
 
 var notes = []string{
-	"every rule sees its own Poisson traffic; the gitshift rows step as the rollout engine does (judge.Advance), manual gates resumed at once, push→live not simulated",
+	"every rule sees its own Poisson traffic; the gitshift rows step as the rollout engine does (judge.NextMove), manual gates resumed at once, push→live not simulated; the previous judge steps on its minimums only (no margin, no hold)",
 	fmt.Sprintf("Flagger-style: a check every %s of the canary-only success rate ≥ %g%% over that minute (no requests fail the check), a passed check advances to the next weight, failed checks accumulate", flaggerEvery, 100*flaggerMinSR),
 	"oracle SPRT: Wald's test knowing both arms' true distributions at the policy's alpha, looking at the same interval, on the steps' minimum durations; the effect SPRT knows only the odds ratio and learns the baseline from the same windows as the judge",
 	"quantiles over all runs, a run never rolled back counting as +∞ (—); 100% reached over the runs promoted",
@@ -200,8 +204,8 @@ func (r *Result) WriteText(w io.Writer) error {
 	if len(s.Routed) > 0 {
 		steps += " (" + strings.Join(s.Routed, ", ") + ")"
 	}
-	fmt.Fprintf(w, "policy %s: steps %s, looks every %s, alpha %g, margin %g; %g rps, baseline errors %s",
-		s.Policy, steps, s.Interval, s.Alpha, s.Margin, s.RPS, pct(s.BaselineError))
+	fmt.Fprintf(w, "policy %s: steps %s, looks every %s, alpha %g, margin %g, hold above BF %g; %g rps, baseline errors %s",
+		s.Policy, steps, s.Interval, s.Alpha, s.Margin, s.HoldBayesFactor, s.RPS, pct(s.BaselineError))
 	if s.Histograms {
 		fmt.Fprintf(w, ", latency median %s", s.BaselineLatency)
 	}

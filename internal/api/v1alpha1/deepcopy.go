@@ -53,6 +53,7 @@ func deepCopySpec(s policy.Spec) policy.Spec {
 	a := &s.Analysis
 	a.ErrorRate.Enabled = clonePtr(a.ErrorRate.Enabled)
 	a.ErrorRate.Margin = clonePtr(a.ErrorRate.Margin)
+	a.HoldBayesFactor = clonePtr(a.HoldBayesFactor)
 	a.Latency.Enabled = clonePtr(a.Latency.Enabled)
 	a.CustomChecks = slices.Clone(a.CustomChecks)
 	s.Git.SecretRef = clonePtr(s.Git.SecretRef)

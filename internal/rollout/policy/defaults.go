@@ -17,6 +17,7 @@ var (
 	DefaultNoDataTimeout     = 5 * time.Minute
 	DefaultErrorCodes        = "5.."
 	DefaultMargin            = 0.01
+	DefaultHoldBayesFactor   = 2.0
 	DefaultMaxErrorRate      = 0.05
 	DefaultGuardAlpha        = 0.01
 	DefaultGuardMinRequests  = int64(100)
@@ -91,6 +92,9 @@ func WithDefaults(p CanaryPolicy) CanaryPolicy {
 	}
 	if a.ErrorRate.Margin == nil {
 		a.ErrorRate.Margin = ptr(DefaultMargin)
+	}
+	if a.HoldBayesFactor == nil {
+		a.HoldBayesFactor = ptr(DefaultHoldBayesFactor)
 	}
 	if a.Latency.Enabled == nil {
 		a.Latency.Enabled = ptr(true)

@@ -16,6 +16,9 @@ func JudgePolicy(a Analysis) judge.Policy {
 	if a.ErrorRate.Margin != nil {
 		p.Margin = *a.ErrorRate.Margin
 	}
+	if a.HoldBayesFactor != nil {
+		p.HoldBayesFactor = *a.HoldBayesFactor
+	}
 	return p
 }
 

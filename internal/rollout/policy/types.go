@@ -247,11 +247,15 @@ type Analysis struct {
 	PriorK float64 `json:"priorK,omitempty" yaml:"priorK,omitempty"`
 	// NoDataTimeout: how long metrics may be missing or unreachable before
 	// the failure policy applies.
-	NoDataTimeout Duration      `json:"noDataTimeout,omitempty" yaml:"noDataTimeout,omitempty"`
-	ErrorRate     ErrorRateTest `json:"errorRate,omitempty" yaml:"errorRate,omitempty"`
-	Latency       LatencyTest   `json:"latency,omitempty" yaml:"latency,omitempty"`
-	Guards        Guards        `json:"guards,omitempty" yaml:"guards,omitempty"`
-	CustomChecks  []CustomCheck `json:"customChecks,omitempty" yaml:"customChecks,omitempty"`
+	NoDataTimeout Duration `json:"noDataTimeout,omitempty" yaml:"noDataTimeout,omitempty"`
+	// HoldBayesFactor holds a step that could advance while a test's
+	// evidence for a fault (its Bayes factor) is above this, up to the step's
+	// maxDuration. 0 turns holding off; unset means DefaultHoldBayesFactor.
+	HoldBayesFactor *float64      `json:"holdBayesFactor,omitempty" yaml:"holdBayesFactor,omitempty"`
+	ErrorRate       ErrorRateTest `json:"errorRate,omitempty" yaml:"errorRate,omitempty"`
+	Latency         LatencyTest   `json:"latency,omitempty" yaml:"latency,omitempty"`
+	Guards          Guards        `json:"guards,omitempty" yaml:"guards,omitempty"`
+	CustomChecks    []CustomCheck `json:"customChecks,omitempty" yaml:"customChecks,omitempty"`
 }
 
 // ErrorRateTest compares the canary's error rate with the baseline's.

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -233,6 +234,9 @@ func validateAnalysis(c *errs, a *Analysis) {
 	}
 	if m := a.ErrorRate.Margin; m != nil && !(*m >= 0 && *m < 1) {
 		c.addf("spec.analysis.errorRate.margin", "must be in [0, 1), got %g", *m)
+	}
+	if h := a.HoldBayesFactor; h != nil && !(*h == 0 || *h >= 1 && !math.IsInf(*h, 1)) {
+		c.addf("spec.analysis.holdBayesFactor", "must be 0 (off) or at least 1, got %g", *h)
 	}
 	if a.Guards.MaxErrorRate <= 0 || a.Guards.MaxErrorRate > 1 {
 		c.addf("spec.analysis.guards.maxErrorRate", "must be in (0, 1], got %g", a.Guards.MaxErrorRate)
