@@ -300,6 +300,13 @@ func thresholds(d Detail) []kv {
 	if m := a.ErrorRate.Margin; m != nil {
 		out = append(out, kv{"non-inferiority margin", fmt.Sprintf("%g%%", 100**m)})
 	}
+	if h := a.HoldBayesFactor; h != nil {
+		hold := "off"
+		if *h > 0 {
+			hold = fmt.Sprintf("while a test's Bayes factor for a fault is above %g", *h)
+		}
+		out = append(out, kv{"hold a step", hold})
+	}
 	return out
 }
 
@@ -335,6 +342,9 @@ func decision(d Detail) (facts, tests []kv) {
 			kv{"canary", fmt.Sprintf("%d requests, %d errors (%.2f%%)", r.CanaryRequests, r.CanaryErrors, 100*r.CanaryErrorRate)},
 			kv{"baseline", fmt.Sprintf("%d requests, %d errors (%.2f%%)", r.BaselineRequests, r.BaselineErrors, 100*r.BaselineErrorRate)},
 			kv{"observed split", fmt.Sprintf("%.1f%% [%.1f, %.1f] at weight %d%%", 100*r.ObservedSplit, 100*r.SplitLow, 100*r.SplitHigh, r.Weight)})
+		if l := r.Leaning; l != nil {
+			facts = append(facts, kv{"leaning", l.String()})
+		}
 		for _, t := range r.Tests {
 			tests = append(tests, kv{t.Name, testText(t.Statistic, t.Bound, t.Rejected)})
 		}
