@@ -142,6 +142,7 @@ func TestE2ERollout(t *testing.T) {
 		})
 	}
 
+	l.hold(t)
 	l.routed(t)
 }
 
