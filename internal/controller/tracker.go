@@ -61,7 +61,7 @@ func (t *tracker) Emit(_ context.Context, ev rollout.Event) {
 				ev.Rollout, ev.Step, ev.Steps, ev.SHA, cp.SincePush.Round(time.Millisecond), cp.ResourceVersion, cp.Acked, cp.Proxies)
 		}
 	case rollout.EventWarning:
-		t.event(corev1.EventTypeWarning, "RolloutWarning", "Verify", ev, "rollout %s step %d/%d: %s", ev.Rollout, ev.Step, ev.Steps, ev.Reason)
+		t.event(corev1.EventTypeWarning, "RolloutWarning", "Warn", ev, "rollout %s step %d/%d: %s", ev.Rollout, ev.Step, ev.Steps, ev.Reason)
 	case rollout.EventAnalysis:
 		t.last = ev.Analysis
 		for _, test := range ev.Analysis.Tests {

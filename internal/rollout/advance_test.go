@@ -95,11 +95,17 @@ func TestHoldWhileLeaning(t *testing.T) {
 			if got := strings.Contains(steps[1].Reason, "held until maxDuration 10m0s: error-rate evidence leans toward a fault (BF 4.2"); got != tc.unresolved {
 				t.Errorf("reason %q, want the unresolved hold said: %v", steps[1].Reason, tc.unresolved)
 			}
-			holding := 0
+			holding, warned := 0, 0
 			for _, ev := range w.events {
+				if ev.Type == EventWarning && strings.Contains(ev.Reason, "step 1/4 advanced at maxDuration with its evidence leaning toward a fault") {
+					warned++
+				}
 				if strings.HasPrefix(ev.Next, "holding: error-rate evidence leans toward a fault") {
 					holding++
 				}
+			}
+			if want := map[bool]int{true: 1}[tc.unresolved]; warned != want {
+				t.Errorf("%d warnings of an unresolved advance, want %d", warned, want)
 			}
 			if (holding > 0) != (tc.leanLooks != 0) {
 				t.Errorf("%d looks said they were holding", holding)

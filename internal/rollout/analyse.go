@@ -40,11 +40,15 @@ func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
 	switch {
 	case move.Advances():
 		reason := e.summary(r, inStep, move)
+		var warn string
+		if move == judge.AdvanceUnresolved {
+			warn = fmt.Sprintf("step %s advanced at maxDuration with its evidence leaning toward a fault: %s", formatStep(r.Step, e.steps()), look.Analysis.Report.Leaning)
+		}
 		if st.Gate == policy.GateManual {
 			return Outcome{Next: AwaitingGate, Decision: DecisionHold, Reason: reason + "; manual gate: waiting for `gitshift rollout resume`",
-				Analysis: look.Analysis, Note: "waiting for `gitshift rollout resume` (or promote/abort)"}, nil
+				Analysis: look.Analysis, Note: "waiting for `gitshift rollout resume` (or promote/abort)", Warning: warn}, nil
 		}
-		return Outcome{Next: Advancing, Decision: DecisionAdvance, Reason: reason, Analysis: look.Analysis}, nil
+		return Outcome{Next: Advancing, Decision: DecisionAdvance, Reason: reason, Analysis: look.Analysis, Warning: warn}, nil
 	case move == judge.Timeout:
 		cause := &StepTimeoutError{Step: r.Step, MaxDuration: st.MaxDuration.Duration, Requests: r.totalCanary, Needed: st.MinCanaryRequests,
 			ServiceRPS: stepRPS(st, r.totalCanary, inStep)}

@@ -94,6 +94,9 @@ type Outcome struct {
 	// says why it did not report the step applied.
 	ControlPlane    *ControlPlaneStatus
 	ControlPlaneErr error
+	// Warning is something to know that does not stop the rollout (a step
+	// that advanced on inconclusive evidence leaning toward a fault).
+	Warning string
 }
 
 // Result is how a rollout ended.
@@ -313,6 +316,12 @@ func (e *Engine) record(ctx context.Context, r *Run, out Outcome) {
 		ev := base
 		ev.Type, ev.Analysis, ev.Reason = EventAnalysis, out.Analysis, out.Reason
 		emit(ev)
+	}
+	if out.Warning != "" {
+		ev := base
+		ev.Type, ev.Reason = EventWarning, out.Warning
+		emit(ev)
+		e.log.Warn(out.Warning, "step", r.Step)
 	}
 	if out.Cause != nil {
 		r.Cause = out.Cause

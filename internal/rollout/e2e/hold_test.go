@@ -15,7 +15,7 @@ import (
 // come long before its maxDuration (45 s). The error-rate test's α is
 // 1e-30 so that a 10× worse canary leans toward a fault within seconds but
 // cannot be rolled back within the step (its bound is 69 nats; the step
-// gathers about 20), and the guard is off: the step must be held to its
+// gathers about 15), and the guard is off: the step must be held to its
 // maxDuration, then advance saying why.
 const holdPolicyYAML = `apiVersion: gitshift.dev/v1alpha1
 kind: CanaryPolicy
@@ -58,7 +58,7 @@ func (l *labEnv) hold(t *testing.T) {
 		if got, want := l.history(t, rolloutID(evs)), []string{"rollout-step 1/2", "promote 2/2"}; !slices.Equal(got, want) {
 			t.Fatalf("history %v, want %v", got, want)
 		}
-		var held int
+		var held, warned int
 		var firstHeld time.Duration
 		var advance *rollout.Event
 		for i, ev := range evs {
@@ -73,12 +73,17 @@ func (l *labEnv) hold(t *testing.T) {
 				}
 			case ev.Type == rollout.EventAnalysis && ev.InStep >= 20*time.Second && ev.Step == 1 && ev.Analysis.Report.Leaning == nil:
 				t.Errorf("a look after the minimums did not lean: %+v", ev.Analysis.Report.Tests)
+			case ev.Type == rollout.EventWarning && strings.Contains(ev.Reason, "step 1/2 advanced at maxDuration with its evidence leaning toward a fault"):
+				warned++
 			case ev.Type == rollout.EventDecision && ev.Decision == rollout.DecisionAdvance && advance == nil:
 				advance = &evs[i]
 			}
 		}
 		if held < 3 || firstHeld < 20*time.Second {
 			t.Errorf("%d held looks, the first %s into the step; want several, after the 20 s minimum", held, firstHeld)
+		}
+		if warned != 1 {
+			t.Errorf("%d warnings that the step advanced on leaning evidence, want 1", warned)
 		}
 		if advance == nil {
 			t.Fatal("no advance decision")
