@@ -303,7 +303,7 @@ func thresholds(d Detail) []kv {
 	if h := a.HoldBayesFactor; h != nil {
 		hold := "off"
 		if *h > 0 {
-			hold = fmt.Sprintf("while a test's Bayes factor for a fault is above %g", *h)
+			hold = fmt.Sprintf("while a test's Bayes factor for a worse canary is above %g", *h)
 		}
 		out = append(out, kv{"hold a step", hold})
 	}

@@ -27,7 +27,7 @@ func (j *Judge) nonInferiority() *NonInferiority {
 // mixture's weights sum to 1 up to rounding) from counting as leaning.
 const leaningSlack = 1e-9
 
-// leaning returns the test whose evidence for a fault most exceeds the
+// leaning returns the test whose evidence for a worse canary most exceeds the
 // policy's HoldBayesFactor, nil when none does or holding is off.
 func (p Policy) leaning(tests []TestResult) *Leaning {
 	if p.HoldBayesFactor <= 0 {
@@ -61,7 +61,7 @@ const (
 	// rejects, or maxDuration.
 	Hold
 	// AdvanceUnresolved: maxDuration came while holding. The evidence leans
-	// toward a fault without showing one; rolling back on it would spend
+	// toward a worse canary without showing one; rolling back on it would spend
 	// more than α, so the step advances and says so.
 	AdvanceUnresolved
 	// Timeout: maxDuration without the evidence to advance; the failure
@@ -101,7 +101,7 @@ type Limits struct {
 // verdict is Promote (the judge's per-step minimum requests are in, no test
 // rejected) and either its minimum duration and canary requests are met or
 // the canary is shown no worse within the margin. While the evidence leans
-// toward a fault it holds instead, up to maxDuration.
+// toward a worse canary it holds instead, up to maxDuration.
 func NextMove(v Verdict, r Report, inStep time.Duration, stepCanary int64, l Limits) Move {
 	may := v == Promote && (inStep >= l.MinDuration && stepCanary >= l.MinCanaryRequests ||
 		r.NonInferiority != nil && r.NonInferiority.Shown)

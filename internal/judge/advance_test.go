@@ -106,7 +106,7 @@ func TestNextMove(t *testing.T) {
 	}
 }
 
-// TestLeaning: the judge reports a test whose evidence for a fault is above
+// TestLeaning: the judge reports a test whose evidence for a worse canary is above
 // HoldBayesFactor and below its bound, and only in the direction in which
 // the test would reject.
 func TestLeaning(t *testing.T) {
@@ -146,7 +146,7 @@ func TestLeaning(t *testing.T) {
 				if l.BayesFactor != e.BF() || !(l.BayesFactor > tt.hold) || l.HoldAbove != tt.hold || l.RejectAt != math.Exp(e.Bound) {
 					t.Errorf("%+v against the test %+v", *l, e)
 				}
-				if !strings.Contains(d.Detail, "leans toward a fault") {
+				if !strings.Contains(d.Detail, "leans toward a worse canary") {
 					t.Errorf("detail %q does not say so", d.Detail)
 				}
 			}

@@ -211,9 +211,11 @@ func (j *Judge) evaluate(now time.Time) Decision {
 		r.Tests = append(r.Tests, guard)
 	}
 
-	// Evidence leaning toward a fault holds the step (NextMove); a
-	// two-sided test leans only in the direction in which it would reject.
-	leanable := []TestResult{split, guard}
+	// Evidence leaning toward a worse canary holds the step (NextMove):
+	// the comparative tests only, and a two-sided one only in the direction
+	// in which it would reject. The split test judges the routing, not the
+	// canary, and the guard a canary as bad as its baseline may be.
+	var leanable []TestResult
 	if !p.PerStepErrorRate || r.CanaryErrorRate > r.BaselineErrorRate {
 		leanable = append(leanable, errRate)
 	}

@@ -53,11 +53,12 @@ type Policy struct {
 	// caller end a step before its minimum duration (see NextMove). 0 turns
 	// the test off.
 	Margin float64
-	// HoldBayesFactor holds a step that could advance while any test's
-	// Bayes factor for a fault (Report.Tests) is above it: the canary keeps
-	// its weight and the evidence keeps growing, until the factor falls back,
-	// the test rejects, or the step's maxDuration. It only ever lengthens a
-	// step, so the tests' α is unchanged. 0 turns holding off.
+	// HoldBayesFactor holds a step that could advance while the error-rate
+	// or latency test's Bayes factor for a worse canary is above it: the
+	// canary keeps its weight and the evidence keeps growing, until the
+	// factor falls back, the test rejects, or the step's maxDuration. It
+	// only ever lengthens a step, so the tests' α is unchanged. 0 turns
+	// holding off.
 	HoldBayesFactor float64
 	// PerStepErrorRate selects the error-rate test of earlier releases (a
 	// fresh Beta mixture per step on the step's totals, multiplied across

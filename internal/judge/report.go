@@ -38,7 +38,7 @@ type Report struct {
 	// NonInferiority is the evidence for advancing early (nil when the
 	// policy's margin is 0 or errors are not judged).
 	NonInferiority *NonInferiority `json:"nonInferiority,omitempty"`
-	// Leaning is set when a test's evidence for a fault exceeds the
+	// Leaning is set when a test's evidence for a worse canary exceeds the
 	// policy's HoldBayesFactor without reaching its rejection bound: the
 	// step does not advance while it lasts (NextMove).
 	Leaning *Leaning `json:"leaning,omitempty"`
@@ -61,7 +61,7 @@ type NonInferiority struct {
 	Shown         bool    `json:"shown"`
 }
 
-// Leaning is the test whose evidence leans furthest toward a fault: its
+// Leaning is the test whose evidence leans furthest toward a worse canary: its
 // Bayes factor is above HoldAbove and below RejectAt.
 type Leaning struct {
 	Test        string  `json:"test"`
@@ -71,7 +71,7 @@ type Leaning struct {
 }
 
 func (l Leaning) String() string {
-	return fmt.Sprintf("%s evidence leans toward a fault (BF %.3g, holds above %.3g, rejects at %.3g)", l.Test, l.BayesFactor, l.HoldAbove, l.RejectAt)
+	return fmt.Sprintf("%s evidence leans toward a worse canary (BF %.3g, holds above %.3g, rejects at %.3g)", l.Test, l.BayesFactor, l.HoldAbove, l.RejectAt)
 }
 
 // TestResult is one sequential test: its statistic, the log of the Bayes

@@ -57,7 +57,7 @@ func TestEarlyAdvance(t *testing.T) {
 }
 
 // TestHoldWhileLeaning: a step that met its minimums (1 min, 100 canary
-// requests) does not advance while a test leans toward a fault; it advances
+// requests) does not advance while a test leans toward a worse canary; it advances
 // once the evidence falls back, or at maxDuration (10 min) with a reason that
 // says the evidence was inconclusive.
 func TestHoldWhileLeaning(t *testing.T) {
@@ -92,15 +92,15 @@ func TestHoldWhileLeaning(t *testing.T) {
 			if took := steps[1].Time.Sub(steps[0].Time); took < tc.wantTook || took > tc.wantTook+30*time.Second {
 				t.Errorf("step 1 took %s, want %s", took, tc.wantTook)
 			}
-			if got := strings.Contains(steps[1].Reason, "held until maxDuration 10m0s: error-rate evidence leans toward a fault (BF 4.2"); got != tc.unresolved {
+			if got := strings.Contains(steps[1].Reason, "held until maxDuration 10m0s: error-rate evidence leans toward a worse canary (BF 4.2"); got != tc.unresolved {
 				t.Errorf("reason %q, want the unresolved hold said: %v", steps[1].Reason, tc.unresolved)
 			}
 			holding, warned := 0, 0
 			for _, ev := range w.events {
-				if ev.Type == EventWarning && strings.Contains(ev.Reason, "step 1/4 advanced at maxDuration with its evidence leaning toward a fault") {
+				if ev.Type == EventWarning && strings.Contains(ev.Reason, "step 1/4 advanced at maxDuration with its evidence leaning toward a worse canary") {
 					warned++
 				}
-				if strings.HasPrefix(ev.Next, "holding: error-rate evidence leans toward a fault") {
+				if strings.HasPrefix(ev.Next, "holding: error-rate evidence leans toward a worse canary") {
 					holding++
 				}
 			}

@@ -30,7 +30,7 @@ func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
 	limits := judge.Limits{MinDuration: st.MinDuration.Duration, MaxDuration: st.MaxDuration.Duration, MinCanaryRequests: st.MinCanaryRequests}
 	// The judge's rule (judge.NextMove, shared with `gitshift simulate`):
 	// minDuration and minCanaryRequests, or non-inferiority shown, and no
-	// test leaning toward a fault, or maxDuration.
+	// test leaning toward a worse canary, or maxDuration.
 	move := judge.Stay
 	if look.Analysis != nil {
 		move = judge.NextMove(r.lastVerdict, look.Analysis.Report, inStep, r.totalCanary, limits)
@@ -42,7 +42,7 @@ func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
 		reason := e.summary(r, inStep, move)
 		var warn string
 		if move == judge.AdvanceUnresolved {
-			warn = fmt.Sprintf("step %s advanced at maxDuration with its evidence leaning toward a fault: %s", formatStep(r.Step, e.steps()), look.Analysis.Report.Leaning)
+			warn = fmt.Sprintf("step %s advanced at maxDuration with its evidence leaning toward a worse canary: %s", formatStep(r.Step, e.steps()), look.Analysis.Report.Leaning)
 		}
 		if st.Gate == policy.GateManual {
 			return Outcome{Next: AwaitingGate, Decision: DecisionHold, Reason: reason + "; manual gate: waiting for `gitshift rollout resume`",

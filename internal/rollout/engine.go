@@ -95,7 +95,7 @@ type Outcome struct {
 	ControlPlane    *ControlPlaneStatus
 	ControlPlaneErr error
 	// Warning is something to know that does not stop the rollout (a step
-	// that advanced on inconclusive evidence leaning toward a fault).
+	// that advanced on inconclusive evidence leaning toward a worse canary).
 	Warning string
 }
 

@@ -13,7 +13,7 @@ import (
 
 // holdPolicyYAML: one 50% step whose minimums (20 s, 150 canary requests)
 // come long before its maxDuration (45 s). The error-rate test's α is
-// 1e-30 so that a 10× worse canary leans toward a fault within seconds but
+// 1e-30 so that a 10× worse canary leans toward a worse canary within seconds but
 // cannot be rolled back within the step (its bound is 69 nats; the step
 // gathers about 15), and the guard is off: the step must be held to its
 // maxDuration, then advance saying why.
@@ -39,7 +39,7 @@ spec:
   syncTimeout: 3m
 `
 
-// hold: a canary whose evidence leans toward a fault, on real Prometheus
+// hold: a canary whose evidence leans toward a worse canary, on real Prometheus
 // counters, is held at its weight after its minimums until maxDuration,
 // the live view says so at every held look, and the advance says why.
 func (l *labEnv) hold(t *testing.T) {
@@ -63,7 +63,7 @@ func (l *labEnv) hold(t *testing.T) {
 		var advance *rollout.Event
 		for i, ev := range evs {
 			switch {
-			case ev.Type == rollout.EventAnalysis && strings.HasPrefix(ev.Next, "holding: error-rate evidence leans toward a fault"):
+			case ev.Type == rollout.EventAnalysis && strings.HasPrefix(ev.Next, "holding: error-rate evidence leans toward a worse canary"):
 				l := ev.Analysis.Report.Leaning
 				if l == nil || !(l.BayesFactor > 2) || l.Test != "error-rate" {
 					t.Errorf("a held look's report has leaning %+v", l)
@@ -73,7 +73,7 @@ func (l *labEnv) hold(t *testing.T) {
 				}
 			case ev.Type == rollout.EventAnalysis && ev.InStep >= 20*time.Second && ev.Step == 1 && ev.Analysis.Report.Leaning == nil:
 				t.Errorf("a look after the minimums did not lean: %+v", ev.Analysis.Report.Tests)
-			case ev.Type == rollout.EventWarning && strings.Contains(ev.Reason, "step 1/2 advanced at maxDuration with its evidence leaning toward a fault"):
+			case ev.Type == rollout.EventWarning && strings.Contains(ev.Reason, "step 1/2 advanced at maxDuration with its evidence leaning toward a worse canary"):
 				warned++
 			case ev.Type == rollout.EventDecision && ev.Decision == rollout.DecisionAdvance && advance == nil:
 				advance = &evs[i]
@@ -88,7 +88,7 @@ func (l *labEnv) hold(t *testing.T) {
 		if advance == nil {
 			t.Fatal("no advance decision")
 		}
-		if advance.InStep < 45*time.Second || !strings.Contains(advance.Reason, "held until maxDuration 45s: error-rate evidence leans toward a fault") {
+		if advance.InStep < 45*time.Second || !strings.Contains(advance.Reason, "held until maxDuration 45s: error-rate evidence leans toward a worse canary") {
 			t.Errorf("advanced %s into the step: %q", advance.InStep, advance.Reason)
 		}
 		t.Logf("%d looks held from %s; advanced at %s: %s", held, firstHeld, advance.InStep.Round(time.Second), advance.Reason)

@@ -249,7 +249,7 @@ type Analysis struct {
 	// the failure policy applies.
 	NoDataTimeout Duration `json:"noDataTimeout,omitempty" yaml:"noDataTimeout,omitempty"`
 	// HoldBayesFactor holds a step that could advance while a test's
-	// evidence for a fault (its Bayes factor) is above this, up to the step's
+	// evidence for a worse canary (its Bayes factor) is above this, up to the step's
 	// maxDuration. 0 turns holding off; unset means DefaultHoldBayesFactor.
 	HoldBayesFactor *float64      `json:"holdBayesFactor,omitempty" yaml:"holdBayesFactor,omitempty"`
 	ErrorRate       ErrorRateTest `json:"errorRate,omitempty" yaml:"errorRate,omitempty"`
