@@ -122,6 +122,9 @@ func TestLeaning(t *testing.T) {
 		{"a high bar", 1000, Counts{Requests: 1000, Errors: 3}, Counts{Requests: 9000, Errors: 6}, ""},
 		{"no errors: even evidence is not leaning", 1, Counts{Requests: 1000}, Counts{Requests: 9000}, ""},
 		{"canary better", 1, Counts{Requests: 1000}, Counts{Requests: 9000, Errors: 40}, ""},
+		// 10.8% of the requests at weight 10: the split test leans (checked
+		// below) but judges the routing, not the canary.
+		{"split leaning does not hold", 2, Counts{Requests: 1080}, Counts{Requests: 8920}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,6 +152,9 @@ func TestLeaning(t *testing.T) {
 				if !strings.Contains(d.Detail, "leans toward a worse canary") {
 					t.Errorf("detail %q does not say so", d.Detail)
 				}
+			}
+			if split := testNamed(t, d.Report, "split"); tt.name == "split leaning does not hold" && !(split.BF() > tt.hold) {
+				t.Fatalf("precondition: split BF %.3g, want above %g", split.BF(), tt.hold)
 			}
 			if got := leaningName(l); got != tt.want {
 				t.Errorf("leaning %q, want %q (tests %+v)", got, tt.want, d.Report.Tests)
