@@ -24,19 +24,7 @@ func TestEarlyAdvance(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
 			w.judge.ni = tc.ni
-			res, err := w.run(Options{})
-			if err != nil || res.Phase != Promoted {
-				t.Fatalf("%v %v", res, err)
-			}
-			var steps []TimelineEntry
-			for _, e := range res.Timeline {
-				if e.Action == ActionStep || e.Action == ActionPromote {
-					steps = append(steps, e)
-				}
-			}
-			if len(steps) < 2 {
-				t.Fatalf("timeline %+v", res.Timeline)
-			}
+			steps := promotedSteps(t, w)
 			took := steps[1].Time.Sub(steps[0].Time)
 			if early := took < time.Minute; early != tc.early {
 				t.Errorf("step 1 took %s, want early %v", took, tc.early)
@@ -75,19 +63,7 @@ func TestHoldWhileLeaning(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
 			w.judge.lean, w.judge.leanLooks = lean, tc.leanLooks
-			res, err := w.run(Options{})
-			if err != nil || res.Phase != Promoted {
-				t.Fatalf("%v %v", res, err)
-			}
-			var steps []TimelineEntry
-			for _, e := range res.Timeline {
-				if e.Action == ActionStep || e.Action == ActionPromote {
-					steps = append(steps, e)
-				}
-			}
-			if len(steps) < 2 {
-				t.Fatalf("timeline %+v", res.Timeline)
-			}
+			steps := promotedSteps(t, w)
 			// Step 1 begins once its commit is live; allow the sync's few looks.
 			if took := steps[1].Time.Sub(steps[0].Time); took < tc.wantTook || took > tc.wantTook+30*time.Second {
 				t.Errorf("step 1 took %s, want %s", took, tc.wantTook)
@@ -112,4 +88,24 @@ func TestHoldWhileLeaning(t *testing.T) {
 			}
 		})
 	}
+}
+
+// promotedSteps runs the world's rollout, which must be promoted, and
+// returns its step and promote commits (at least two).
+func promotedSteps(t *testing.T, w *world) []TimelineEntry {
+	t.Helper()
+	res, err := w.run(Options{})
+	if err != nil || res.Phase != Promoted {
+		t.Fatalf("%v %v", res, err)
+	}
+	var steps []TimelineEntry
+	for _, e := range res.Timeline {
+		if e.Action == ActionStep || e.Action == ActionPromote {
+			steps = append(steps, e)
+		}
+	}
+	if len(steps) < 2 {
+		t.Fatalf("timeline %+v", res.Timeline)
+	}
+	return steps
 }
