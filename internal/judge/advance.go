@@ -56,8 +56,8 @@ const (
 	// AdvanceEarly: the canary is shown no worse than the baseline within
 	// the margin, which waives the step's minimums.
 	AdvanceEarly
-	// Hold: the step could advance, but a test's evidence leans toward a
-	// fault (Report.Leaning): keep looking until it falls back, the test
+	// Hold: the step could advance, but the evidence leans toward a worse
+	// canary (Report.Leaning): keep looking until it falls back, the test
 	// rejects, or maxDuration.
 	Hold
 	// AdvanceUnresolved: maxDuration came while holding. The evidence leans

@@ -248,7 +248,7 @@ func TestRoutedSteps(t *testing.T) {
 }
 
 // TestHoldCatchesMore: holding a step while the evidence leans toward a
-// fault catches a 2× canary (1% vs 0.5%, reference schedule, 20 rps) more
+// worse canary catches a 2× canary (1% vs 0.5%, reference schedule, 20 rps) more
 // often than the same judge without holding, on the same seed, with
 // intervals apart; it keeps false rollbacks of an equal canary within α and
 // costs the healthy rollout at most a few looks at the median.
