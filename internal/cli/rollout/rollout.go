@@ -86,7 +86,7 @@ or another runner holds the lease), 4 usage.`,
 	f.StringVar(&o.canary, "canary", "", "canary subset")
 	f.StringVar(&o.steps, "steps", "", "canary weights, e.g. 5,25,50,100")
 	f.DurationVar(&o.minDuration, "min-duration", 0, "least analysis time per step")
-	f.DurationVar(&o.maxDuration, "max-duration", 0, "most analysis time per step before the failure policy")
+	f.DurationVar(&o.maxDuration, "max-duration", 0, "most analysis time per step: then the failure policy, or the advance of a step held on leaning evidence")
 	f.Int64Var(&o.minRequests, "min-requests", 0, "least canary requests per step")
 	f.StringVar(&o.gate, "gate", "", "auto or manual, for every step")
 	f.DurationVar(&o.interval, "interval", 0, "time between two looks at the metrics")

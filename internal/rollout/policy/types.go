@@ -178,7 +178,8 @@ type Step struct {
 	// the step before advancing.
 	MinCanaryRequests int64 `json:"minCanaryRequests,omitempty" yaml:"minCanaryRequests,omitempty"`
 	// MaxDuration bounds the analysis: without a conclusion by then, the
-	// failure policy applies.
+	// failure policy applies; a step held on leaning evidence
+	// (Analysis.HoldBayesFactor) advances then.
 	MaxDuration Duration `json:"maxDuration,omitempty" yaml:"maxDuration,omitempty"`
 	Gate        Gate     `json:"gate,omitempty" yaml:"gate,omitempty"`
 }
