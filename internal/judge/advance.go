@@ -33,14 +33,17 @@ func (p Policy) leaning(tests []TestResult) *Leaning {
 	if p.HoldBayesFactor <= 0 {
 		return nil
 	}
-	at := math.Log(p.HoldBayesFactor) + leaningSlack
-	var l *Leaning
-	for _, t := range tests {
-		if t.Statistic > at && (l == nil || t.Statistic > math.Log(l.BayesFactor)) {
-			l = &Leaning{Test: t.Name, BayesFactor: finite(math.Exp(t.Statistic)), HoldAbove: p.HoldBayesFactor, RejectAt: finite(math.Exp(t.Bound))}
+	best := -1
+	for i, t := range tests {
+		if best < 0 || t.Statistic > tests[best].Statistic {
+			best = i
 		}
 	}
-	return l
+	if best < 0 || !(tests[best].Statistic > math.Log(p.HoldBayesFactor)+leaningSlack) {
+		return nil
+	}
+	t := tests[best]
+	return &Leaning{Test: t.Name, BayesFactor: finite(math.Exp(t.Statistic)), HoldAbove: p.HoldBayesFactor, RejectAt: finite(math.Exp(t.Bound))}
 }
 
 // Move is what a step does after a look. The rollout engine and gitshift
@@ -103,8 +106,8 @@ type Limits struct {
 // the canary is shown no worse within the margin. While the evidence leans
 // toward a worse canary it holds instead, up to maxDuration.
 func NextMove(v Verdict, r Report, inStep time.Duration, stepCanary int64, l Limits) Move {
-	may := v == Promote && (inStep >= l.MinDuration && stepCanary >= l.MinCanaryRequests ||
-		r.NonInferiority != nil && r.NonInferiority.Shown)
+	met := inStep >= l.MinDuration && stepCanary >= l.MinCanaryRequests
+	may := v == Promote && (met || r.NonInferiority != nil && r.NonInferiority.Shown)
 	over := inStep >= l.MaxDuration
 	switch {
 	case !may && over:
@@ -115,7 +118,7 @@ func NextMove(v Verdict, r Report, inStep time.Duration, stepCanary int64, l Lim
 		return AdvanceUnresolved
 	case r.Leaning != nil:
 		return Hold
-	case inStep >= l.MinDuration && stepCanary >= l.MinCanaryRequests:
+	case met:
 		return Advance
 	}
 	return AdvanceEarly

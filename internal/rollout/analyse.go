@@ -27,16 +27,15 @@ func (e *Engine) analyse(ctx context.Context, r *Run) (Outcome, error) {
 	st := e.step(r.Step)
 	now := e.d.Clock.Now()
 	inStep := now.Sub(r.analysisStart)
-	limits := judge.Limits{MinDuration: st.MinDuration.Duration, MaxDuration: st.MaxDuration.Duration, MinCanaryRequests: st.MinCanaryRequests}
 	// The judge's rule (judge.NextMove, shared with `gitshift simulate`):
 	// minDuration and minCanaryRequests, or non-inferiority shown, and no
-	// test leaning toward a worse canary, or maxDuration.
-	move := judge.Stay
+	// test leaning toward a worse canary, or maxDuration. A look without
+	// an analysis (no data this time) cannot advance the step.
+	v, rep := judge.Continue, judge.Report{}
 	if look.Analysis != nil {
-		move = judge.NextMove(r.lastVerdict, look.Analysis.Report, inStep, r.totalCanary, limits)
-	} else if inStep >= limits.MaxDuration {
-		move = judge.Timeout
+		v, rep = r.lastVerdict, look.Analysis.Report
 	}
+	move := judge.NextMove(v, rep, inStep, r.totalCanary, st.Limits())
 	switch {
 	case move.Advances():
 		reason := e.summary(r, inStep, move)

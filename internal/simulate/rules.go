@@ -103,8 +103,7 @@ func (r engineRule) run(src *source) (Outcome, error) {
 				}
 				return end(Outcome{RolledBack: true, Reason: why, Step: i + 1})
 			}
-			move := judge.NextMove(d.Verdict, d.Report, inStep, stepCanary, judge.Limits{
-				MinDuration: st.MinDuration.Duration, MaxDuration: st.MaxDuration.Duration, MinCanaryRequests: st.MinCanaryRequests})
+			move := judge.NextMove(d.Verdict, d.Report, inStep, stepCanary, st.Limits())
 			if move.Advances() {
 				break
 			}

@@ -46,10 +46,7 @@ func (l *labEnv) hold(t *testing.T) {
 	flags := l.policyFlags(t, "hold.yaml", holdPolicyYAML)
 	t.Run("leaning canary held until maxDuration", func(t *testing.T) {
 		l.reset(t)
-		setFaults(t, l, map[string]string{
-			"reviews.v3": `{"errorRate":0.05,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
-			"reviews.v1": `{"errorRate":0.005,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
-		})
+		setFaults(t, l, faultyV3)
 		defer setFaults(t, l, nil)
 		code, evs, stderr := l.startWith(t, nil, flags, "--id", "e2e-hold")
 		if code != 0 {

@@ -22,6 +22,13 @@ import (
 	"github.com/gitshift/gitshift/internal/rollout"
 )
 
+// faultyV3 is the demo's faulty release: v3 fails 5% of its requests, the
+// baseline v1 0.5%.
+var faultyV3 = map[string]string{
+	"reviews.v3": `{"errorRate":0.05,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
+	"reviews.v1": `{"errorRate":0.005,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
+}
+
 var (
 	promotedSteps      = []string{"rollout-step 1/4", "rollout-step 2/4", "rollout-step 3/4", "promote 4/4"}
 	quickPromotedSteps = []string{"rollout-step 1/3", "rollout-step 2/3", "promote 3/3"}
@@ -59,10 +66,7 @@ func TestE2ERollout(t *testing.T) {
 
 	t.Run("faulty canary rolled back", func(t *testing.T) {
 		l.reset(t)
-		setFaults(t, l, map[string]string{
-			"reviews.v3": `{"errorRate":0.05,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
-			"reviews.v1": `{"errorRate":0.005,"errorCode":500,"latencyMs":{"p50":10,"p99":50}}`,
-		})
+		setFaults(t, l, faultyV3)
 		defer setFaults(t, l, nil)
 		code, evs, stderr := l.start(t, l.controlPlaneEnv(t), "--id", "e2e-faulty", "--report", l.workdir+"/faulty.md")
 		if code != 1 {

@@ -22,6 +22,12 @@ func JudgePolicy(a Analysis) judge.Policy {
 	return p
 }
 
+// Limits are the step's own bounds as judge.NextMove takes them; the
+// rollout engine and gitshift simulate both step with them.
+func (s Step) Limits() judge.Limits {
+	return judge.Limits{MinDuration: s.MinDuration.Duration, MaxDuration: s.MaxDuration.Duration, MinCanaryRequests: s.MinCanaryRequests}
+}
+
 // NewJudge is the one constructor of a rollout's judge: the rollout engine
 // (rollout/adapt) and `gitshift simulate` both use it, so the simulation
 // runs the judge the rollout runs.
